@@ -1,0 +1,104 @@
+//! [`InboundMail`]: the core's own view of one incoming mail.
+//!
+//! `crate::mime` builds it from the raw bytes (charsets decoded, HTML turned into text,
+//! quotes not yet stripped); everything the workflow needs is here, nothing of
+//! mail-parser's types leaks past it.
+
+/// One mailbox address, lower-cased, with its display name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    /// `local@domain`, lower case.
+    pub addr: String,
+    pub name: Option<String>,
+}
+
+impl Address {
+    pub fn new(addr: &str) -> Address {
+        Address {
+            addr: addr.trim().to_ascii_lowercase(),
+            name: None,
+        }
+    }
+
+    pub fn domain(&self) -> &str {
+        self.addr.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+    }
+}
+
+/// Headers that tell automated mail apart (SPEC §3.6), as found in the mail.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AutoSignals {
+    /// Value of `Auto-Submitted`, if present.
+    pub auto_submitted: Option<String>,
+    /// Value of `Precedence`, if present.
+    pub precedence: Option<String>,
+    pub list_id: bool,
+    /// `X-Autoreply` or `X-Autorespond` present.
+    pub x_autoreply: bool,
+    /// `Return-Path` value, `Some("")` for the null path `<>`.
+    pub return_path: Option<String>,
+    /// Names of the loop headers of other helpdesks found (`X-Loop`, `X-RT-Loop-Prevention`, ...).
+    pub loop_headers: Vec<String>,
+    /// `X-Auto-Response-Suppress` present (Exchange's own auto replies carry it).
+    pub auto_response_suppress: bool,
+}
+
+/// One attachment as found in the mail (content kept by the adapter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    /// Sanitised file name.
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+}
+
+/// An RFC 3464 delivery-status report.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeliveryReport {
+    /// Message-ID of the returned (original) message, without angle brackets.
+    pub original_message_id: Option<String>,
+    pub recipients: Vec<DeliveryRecipient>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecipient {
+    pub address: String,
+    /// `failed`, `delayed`, `delivered`, `relayed`, `expanded`.
+    pub action: String,
+    /// `5.1.1`.
+    pub status: String,
+    pub diagnostic: Option<String>,
+}
+
+/// The core's view of a mail. Message-IDs are without angle brackets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboundMail {
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// First `From` mailbox; `None` when there is no usable sender.
+    pub from: Option<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    /// Decoded subject (RFC 2047), one line.
+    pub subject: String,
+    /// The whole body as text: the text/plain part, or the HTML part turned into text.
+    /// Quotes and signatures are still in it.
+    pub body: String,
+    /// The body with quoted parts and signatures removed (SPEC §3.2): the new text only.
+    /// For HTML mail the quote blocks are removed from the HTML before conversion.
+    pub reply_text: String,
+    /// `Content-Language` (first tag, lower case, e.g. `fr`).
+    pub content_language: Option<String>,
+    pub auto: AutoSignals,
+    /// Raw `Authentication-Results` header values, in order.
+    pub authentication_results: Vec<String>,
+    pub attachments: Vec<AttachmentInfo>,
+    pub delivery_report: Option<DeliveryReport>,
+    /// Size of the raw message in bytes.
+    pub size: u64,
+    /// `Date`, as Unix seconds.
+    pub date: Option<i64>,
+}

@@ -1,0 +1,46 @@
+//! The pure core: it decides, it does nothing.
+//!
+//! Invariant: nothing under `core/` does I/O, reads a clock, or makes random numbers. Time and
+//! ids come in as arguments. A tidy test (`tests/it/tidy.rs`) enforces it.
+
+pub mod classify;
+pub mod effect;
+pub mod inbound;
+pub mod keyword;
+pub mod text;
+pub mod ticket;
+pub mod workflow;
+
+pub use effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
+pub use inbound::{
+    Address, AttachmentInfo, AutoSignals, DeliveryRecipient, DeliveryReport, InboundMail,
+};
+pub use keyword::Keyword;
+pub use ticket::{Event, EventKind, State, Ticket, TicketId};
+pub use workflow::{ClosedReply, Context, MatchedBy, Policy, StaffAuth};
+
+/// A ticket's language: the templates it is answered with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    En,
+    Fr,
+}
+
+impl Lang {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+
+    /// `fr`, `fr-CA`, `FR` -> French; `en*` -> English; others: none.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "fr" => Some(Lang::Fr),
+            _ => None,
+        }
+    }
+}

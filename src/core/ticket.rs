@@ -1,0 +1,195 @@
+//! Tickets, their states and their history.
+
+use super::{AttachmentInfo, Lang};
+
+/// A ticket's number: 1, 2, 3 … The tag is `[PREFIX-N]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TicketId(pub u64);
+
+impl TicketId {
+    /// `SUP-42` for prefix `SUP`.
+    pub fn tag(self, prefix: &str) -> String {
+        format!("{prefix}-{}", self.0)
+    }
+}
+
+/// The seven states of SPEC §2.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    Open,
+    Acknowledged,
+    InProgress,
+    WaitingForFeedback,
+    Resolved,
+    Closed,
+    Reopened,
+}
+
+impl State {
+    pub const ALL: [State; 7] = [
+        State::Open,
+        State::Acknowledged,
+        State::InProgress,
+        State::WaitingForFeedback,
+        State::Resolved,
+        State::Closed,
+        State::Reopened,
+    ];
+
+    /// As stored and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Acknowledged => "acknowledged",
+            State::InProgress => "in_progress",
+            State::WaitingForFeedback => "waiting_for_feedback",
+            State::Resolved => "resolved",
+            State::Closed => "closed",
+            State::Reopened => "reopened",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The label customers and staff read.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::En, State::Open) => "Open",
+            (Lang::En, State::Acknowledged) => "Acknowledged",
+            (Lang::En, State::InProgress) => "In progress",
+            (Lang::En, State::WaitingForFeedback) => "Waiting for feedback",
+            (Lang::En, State::Resolved) => "Resolved",
+            (Lang::En, State::Closed) => "Closed",
+            (Lang::En, State::Reopened) => "Reopened",
+            (Lang::Fr, State::Open) => "Ouvert",
+            (Lang::Fr, State::Acknowledged) => "Pris en compte",
+            (Lang::Fr, State::InProgress) => "En cours",
+            (Lang::Fr, State::WaitingForFeedback) => "En attente de feedback",
+            (Lang::Fr, State::Resolved) => "Résolu",
+            (Lang::Fr, State::Closed) => "Clos",
+            (Lang::Fr, State::Reopened) => "Réouvert",
+        }
+    }
+}
+
+/// What an event on a ticket was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// The ticket was opened by a mail.
+    Created,
+    /// A customer's comment (feedback, reopen reason, validation …).
+    Comment,
+    /// A staff member's public comment, relayed to the customer.
+    StaffComment,
+    /// A staff member's internal note, never sent to the customer.
+    Note,
+    /// A staff command that was not allowed in the ticket's state.
+    Refused,
+    /// Automated mail (out-of-office, alert …) recorded on the ticket; changes nothing.
+    Automated,
+    /// Timer: the customer was reminded.
+    Reminder,
+    /// Timer: the ticket was closed automatically.
+    AutoClose,
+    /// A gateway mail bounced.
+    DeliveryFailure,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Created => "created",
+            EventKind::Comment => "comment",
+            EventKind::StaffComment => "staff_comment",
+            EventKind::Note => "note",
+            EventKind::Refused => "refused",
+            EventKind::Automated => "automated",
+            EventKind::Reminder => "reminder",
+            EventKind::AutoClose => "auto_close",
+            EventKind::DeliveryFailure => "delivery_failure",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        [
+            EventKind::Created,
+            EventKind::Comment,
+            EventKind::StaffComment,
+            EventKind::Note,
+            EventKind::Refused,
+            EventKind::Automated,
+            EventKind::Reminder,
+            EventKind::AutoClose,
+            EventKind::DeliveryFailure,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One entry of a ticket's history. A state change is an event with `from_state`/`to_state`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// Unix seconds.
+    pub at: i64,
+    pub kind: EventKind,
+    /// The sender's address, or the gateway's for timer events.
+    pub from: String,
+    pub text: String,
+    pub from_state: Option<State>,
+    pub to_state: Option<State>,
+    /// The Message-ID of the mail that caused it.
+    pub message_id: Option<String>,
+    pub attachments: Vec<AttachmentInfo>,
+    /// Why the gateway did what it did (SPEC §3.9), one line each.
+    pub decision: Vec<String>,
+}
+
+/// A ticket with its whole history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub summary: String,
+    pub state: State,
+    /// The reporter's address, lower case.
+    pub reporter: String,
+    pub participants: Vec<String>,
+    pub language: Lang,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// When the current state was entered (timers count from it).
+    pub state_since: i64,
+    /// A reminder was sent in the current waiting period.
+    pub reminded: bool,
+    /// Opened by automated mail (a monitoring alert …): never acknowledged.
+    pub automated: bool,
+    /// The ticket this one refers to (a stranger's mail with its tag, a reply to a closed one).
+    pub refers_to: Option<TicketId>,
+    /// Message-IDs of every mail received or sent for the ticket, oldest first (threading).
+    pub thread: Vec<String>,
+    pub events: Vec<Event>,
+}
+
+impl Ticket {
+    /// The reporter and participants: who the customer mails go to.
+    pub fn customers(&self) -> Vec<String> {
+        let mut v = vec![self.reporter.clone()];
+        for p in &self.participants {
+            if !v.contains(p) {
+                v.push(p.clone());
+            }
+        }
+        v
+    }
+
+    pub fn is_customer(&self, addr: &str) -> bool {
+        self.reporter == addr || self.participants.iter().any(|p| p == addr)
+    }
+
+    /// The description: the text of the first event.
+    pub fn description(&self) -> &str {
+        self.events.first().map(|e| e.text.as_str()).unwrap_or("")
+    }
+}

@@ -1,0 +1,458 @@
+//! The running daemon: three tasks (ingest, outbox, timers) under one cancellation token.
+//!
+//! ingest: IMAP IDLE or poll; fetch a batch by UID; process each mail (commit); flush the
+//! store; then one bulk `UID MOVE` per destination. outbox: sends due entries over SMTP,
+//! retries with back-off, marks dead. timers: runs due reminders and automatic closes.
+//! Nothing is moved on the server and nothing is sent before its commit is flushed.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, error, info, warn};
+
+use crate::config::Config;
+use crate::imap::{IdleEvent, Session};
+use crate::pipeline::{now_secs, Disposition, Gateway, PipelineError};
+use crate::smtp::Smtp;
+use crate::store::{OutboxStatus, SledStore, Store, StoreError};
+use crate::templates::{TemplateError, Templates};
+
+/// Mails fetched and committed per round trip.
+const BATCH: usize = 500;
+/// Outgoing mails sent at once.
+const SEND_CONCURRENCY: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("templates:\n{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Templates(Vec<TemplateError>),
+    #[error(transparent)]
+    Smtp(#[from] crate::smtp::SmtpError),
+}
+
+/// What the admin endpoint and logs report.
+#[derive(Default)]
+pub struct Health {
+    pub imap_up: AtomicBool,
+    pub smtp_up: AtomicBool,
+}
+
+/// Opens the store and templates: what every command needs.
+pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.gateway.store)?);
+    let templates = Templates::load(
+        &config.gateway.templates,
+        &config.gateway.name,
+        &config.gateway.tag_prefix,
+    )
+    .map_err(DaemonError::Templates)?;
+    Ok(Gateway {
+        policy: config.policy(),
+        config,
+        store,
+        templates,
+    })
+}
+
+/// Runs until `shutdown` completes; then finishes the mail in hand, flushes and returns.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    let gateway = Arc::new(open_gateway(config)?);
+    let smtp = Smtp::new(&gateway.config.smtp)?;
+    let health = Arc::new(Health::default());
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let (outbox_tx, outbox_rx) = mpsc::unbounded_channel::<Vec<u64>>();
+
+    tracker.spawn(ingest_task(gateway.clone(), health.clone(), outbox_tx.clone(), cancel.clone()));
+    tracker.spawn(outbox_task(gateway.clone(), smtp, health.clone(), outbox_rx, cancel.clone()));
+    tracker.spawn(timer_task(gateway.clone(), outbox_tx, cancel.clone()));
+    tracker.close();
+    info!(
+        address = %gateway.config.gateway.address,
+        imap = %format!("{}:{}", gateway.config.imap.host, gateway.config.imap.port),
+        smtp = %format!("{}:{}", gateway.config.smtp.host, gateway.config.smtp.port),
+        "ticket-gateway running"
+    );
+
+    shutdown.await;
+    info!("shutting down: finishing the mail in hand");
+    cancel.cancel();
+    if tokio::time::timeout(Duration::from_secs(9), tracker.wait()).await.is_err() {
+        warn!("tasks did not stop within 9 s");
+    }
+    gateway.store.flush()?;
+    info!("stopped");
+    Ok(())
+}
+
+/// Sleeps `d` unless cancelled first; true when cancelled.
+async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => true,
+        _ = tokio::time::sleep(d) => false,
+    }
+}
+
+/// Capped exponential back-off.
+struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff {
+            next: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+        }
+    }
+    fn reset(&mut self) {
+        self.next = Duration::from_millis(500);
+    }
+    fn step(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        d
+    }
+}
+
+async fn ingest_task(
+    gw: Arc<Gateway>,
+    health: Arc<Health>,
+    outbox: mpsc::UnboundedSender<Vec<u64>>,
+    cancel: CancellationToken,
+) {
+    let mut backoff = Backoff::new();
+    let mut was_up: Option<bool> = None;
+    while !cancel.is_cancelled() {
+        let result = async {
+            let session = Session::connect(&gw.config.imap).await.map_err(IngestError::Imap)?;
+            health.imap_up.store(true, Ordering::Relaxed);
+            if was_up != Some(true) {
+                info!(host = %gw.config.imap.host, "imap connected");
+                was_up = Some(true);
+            }
+            backoff.reset();
+            ingest_session(&gw, session, &outbox, &cancel).await
+        }
+        .await;
+        match result {
+            Ok(()) => break,
+            Err(e) => {
+                health.imap_up.store(false, Ordering::Relaxed);
+                if was_up != Some(false) {
+                    error!(error = %e, "imap unavailable; retrying with back-off");
+                    was_up = Some(false);
+                } else {
+                    debug!(error = %e, "imap still unavailable");
+                }
+                if sleep_or_cancel(backoff.step(), &cancel).await {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum IngestError {
+    #[error(transparent)]
+    Imap(#[from] crate::imap::ImapError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    #[error("processing task failed: {0}")]
+    Join(String),
+}
+
+async fn ingest_session(
+    gw: &Arc<Gateway>,
+    mut session: Session,
+    outbox: &mpsc::UnboundedSender<Vec<u64>>,
+    cancel: &CancellationToken,
+) -> Result<(), IngestError> {
+    let imap = &gw.config.imap;
+    if let Some(p) = &imap.processed_mailbox {
+        session.ensure_mailbox(p).await?;
+    }
+    session.ensure_mailbox(&imap.quarantine_mailbox).await?;
+    let state = session.select(&imap.mailbox).await?;
+    let validity = state.uid_validity;
+    let idle_timeout = imap.poll_interval.min(Duration::from_secs(25 * 60));
+    loop {
+        if cancel.is_cancelled() {
+            let _ = session.logout().await;
+            return Ok(());
+        }
+        let uids = session.uids().await?;
+        if !uids.is_empty() {
+            for chunk in uids.chunks(BATCH) {
+                process_batch(gw, &mut session, validity, chunk, outbox, cancel).await?;
+                if cancel.is_cancelled() {
+                    break;
+                }
+            }
+            continue;
+        }
+        if imap.idle && session.supports_idle() {
+            let (s, event) = session.idle_wait(idle_timeout, cancel).await?;
+            session = s;
+            if event == IdleEvent::Cancelled {
+                let _ = session.logout().await;
+                return Ok(());
+            }
+        } else if sleep_or_cancel(imap.poll_interval, cancel).await {
+            let _ = session.logout().await;
+            return Ok(());
+        }
+    }
+}
+
+async fn process_batch(
+    gw: &Arc<Gateway>,
+    session: &mut Session,
+    validity: u32,
+    uids: &[u32],
+    outbox: &mpsc::UnboundedSender<Vec<u64>>,
+    cancel: &CancellationToken,
+) -> Result<(), IngestError> {
+    let max = gw.config.gateway.max_message_size;
+    let sizes = session.sizes(uids).await?;
+    let mut small = Vec::new();
+    let mut oversize = Vec::new();
+    for (uid, size) in sizes {
+        if size > max {
+            oversize.push((uid, size));
+        } else {
+            small.push(uid);
+        }
+    }
+    let fetched = if small.is_empty() {
+        Vec::new()
+    } else {
+        session.fetch(&small).await?
+    };
+    let g = gw.clone();
+    let cancel2 = cancel.clone();
+    // sled and the parser are blocking work: off the async threads.
+    let results = tokio::task::spawn_blocking(move || {
+        let mut done: Vec<(u32, Disposition, Vec<u64>)> = Vec::new();
+        let now = now_secs();
+        for (uid, size) in oversize {
+            let p = g.process_oversize(format!("uid:{validity}:{uid}"), size, now)?;
+            done.push((uid, p.disposition, p.outbox));
+        }
+        for (uid, raw) in fetched {
+            // Stop between mails on shutdown: the rest stays in the mailbox for next time.
+            if cancel2.is_cancelled() {
+                break;
+            }
+            let p = g.process(&raw, Some(format!("uid:{validity}:{uid}")), now_secs())?;
+            done.push((uid, p.disposition, p.outbox));
+        }
+        g.store.flush()?;
+        Ok::<_, PipelineError>(done)
+    })
+    .await
+    .map_err(|e| IngestError::Join(e.to_string()))??;
+
+    let mut processed = Vec::new();
+    let mut quarantined = Vec::new();
+    let mut ids = Vec::new();
+    for (uid, disposition, out) in results {
+        match disposition {
+            Disposition::Processed => processed.push(uid),
+            Disposition::Quarantine(_) => quarantined.push(uid),
+        }
+        ids.extend(out);
+    }
+    // Committed and flushed: now the outbox may send, and the server may move.
+    if !ids.is_empty() {
+        let _ = outbox.send(ids);
+    }
+    let imap = &gw.config.imap;
+    if !processed.is_empty() {
+        match &imap.processed_mailbox {
+            Some(mb) => session.move_to(&processed, mb).await?,
+            None => session.mark_seen(&processed).await?,
+        }
+    }
+    if !quarantined.is_empty() {
+        session.move_to(&quarantined, &imap.quarantine_mailbox).await?;
+    }
+    info!(
+        processed = processed.len(),
+        quarantined = quarantined.len(),
+        "batch done"
+    );
+    Ok(())
+}
+
+async fn outbox_task(
+    gw: Arc<Gateway>,
+    smtp: Smtp,
+    health: Arc<Health>,
+    mut rx: mpsc::UnboundedReceiver<Vec<u64>>,
+    cancel: CancellationToken,
+) {
+    // (next attempt, id): the in-memory schedule, loaded from the store at start.
+    let mut queue: BTreeSet<(i64, u64)> = BTreeSet::new();
+    match gw.store.outbox_pending() {
+        Ok(entries) => {
+            for e in entries {
+                queue.insert((e.next_attempt_at, e.id));
+            }
+        }
+        Err(e) => error!(error = %e, "cannot read the outbox"),
+    }
+    let mut was_up: Option<bool> = None;
+    loop {
+        let now = now_secs();
+        let due: Vec<u64> = queue
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|(_, id)| *id)
+            .collect();
+        if !due.is_empty() {
+            queue.retain(|(at, _)| *at > now);
+            let results = futures::future::join_all(
+                due.chunks(due.len().div_ceil(SEND_CONCURRENCY).max(1))
+                    .map(|ids| send_some(&gw, &smtp, ids.to_vec())),
+            )
+            .await;
+            let mut any_ok = false;
+            let mut any_down = false;
+            for (retry, ok, down) in results {
+                for r in retry {
+                    queue.insert(r);
+                }
+                any_ok |= ok;
+                any_down |= down;
+            }
+            if let Err(e) = gw.store.flush() {
+                error!(error = %e, "outbox flush failed");
+            }
+            if any_down && !any_ok {
+                health.smtp_up.store(false, Ordering::Relaxed);
+                if was_up != Some(false) {
+                    error!("smtp unavailable; outgoing mail waits and is retried");
+                    was_up = Some(false);
+                }
+            } else if any_ok {
+                health.smtp_up.store(true, Ordering::Relaxed);
+                if was_up != Some(true) {
+                    info!("smtp delivering");
+                    was_up = Some(true);
+                }
+            }
+            continue;
+        }
+        let wait = queue
+            .first()
+            .map(|(at, _)| Duration::from_secs((at - now).max(0) as u64))
+            .unwrap_or(Duration::from_secs(3600));
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            msg = rx.recv() => match msg {
+                Some(ids) => {
+                    for id in ids {
+                        queue.insert((0, id));
+                    }
+                }
+                None => {
+                    if queue.is_empty() { break; }
+                }
+            },
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    let _ = gw.store.flush();
+}
+
+/// Sends these entries once, now (`ingest` in pipe mode); failures stay pending.
+pub async fn send_now(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) {
+    let _ = send_some(gw, smtp, ids).await;
+}
+
+/// Sends some entries one after the other over one pooled connection. Returns the entries to
+/// retry, whether any was sent, and whether the server looked down.
+async fn send_some(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) -> (Vec<(i64, u64)>, bool, bool) {
+    let mut retry = Vec::new();
+    let mut any_ok = false;
+    let mut down = false;
+    let give_up = gw.config.smtp.give_up_after.as_secs() as i64;
+    for id in ids {
+        let (entry, raw) = match (gw.store.outbox_entry(id), gw.store.outbox_raw(id)) {
+            (Ok(Some(e)), Ok(Some(raw))) => (e, raw),
+            _ => {
+                warn!(id, "outbox entry missing");
+                continue;
+            }
+        };
+        if entry.status != OutboxStatus::Pending {
+            continue;
+        }
+        let mut entry = entry;
+        entry.attempts += 1;
+        let now = now_secs();
+        match smtp.send(&entry.from, &entry.to, &raw).await {
+            Ok(()) => {
+                any_ok = true;
+                entry.status = OutboxStatus::Sent;
+                entry.sent_at = Some(now);
+                entry.last_error = None;
+                debug!(id, message_id = %entry.message_id, "sent");
+            }
+            Err(e) if e.is_transient() && now - entry.created_at < give_up => {
+                down = true;
+                let delay = (5i64 << entry.attempts.min(8)).min(600);
+                entry.next_attempt_at = now + delay;
+                entry.last_error = Some(e.to_string());
+                debug!(id, error = %e, delay, "send failed; will retry");
+                retry.push((entry.next_attempt_at, id));
+            }
+            Err(e) => {
+                entry.status = OutboxStatus::Dead;
+                entry.last_error = Some(e.to_string());
+                warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead");
+            }
+        }
+        if let Err(e) = gw.store.outbox_update(&entry) {
+            error!(id, error = %e, "cannot update the outbox");
+        }
+    }
+    (retry, any_ok, down)
+}
+
+async fn timer_task(gw: Arc<Gateway>, outbox: mpsc::UnboundedSender<Vec<u64>>, cancel: CancellationToken) {
+    let p = &gw.policy;
+    let shortest = p.waiting_reminder.min(p.waiting_autoclose).min(p.resolved_autoclose);
+    let tick = Duration::from_secs((shortest / 4).clamp(1, 60) as u64);
+    loop {
+        if sleep_or_cancel(tick, &cancel).await {
+            break;
+        }
+        let g = gw.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let ids = g.run_timers(now_secs())?;
+            g.store.flush()?;
+            Ok::<_, PipelineError>(ids)
+        })
+        .await;
+        match r {
+            Ok(Ok(ids)) if !ids.is_empty() => {
+                let _ = outbox.send(ids);
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => error!(error = %e, "timers failed"),
+            Err(e) => error!(error = %e, "timer task failed"),
+        }
+    }
+}

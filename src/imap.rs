@@ -1,0 +1,1294 @@
+//! IMAP adapter (async-imap over tokio-rustls): connect, SELECT, UID SEARCH/FETCH/MOVE, IDLE.
+//!
+//! This is the only module that knows async-imap. It executes what the ingest loop asks and
+//! decides nothing about mail. What it never does:
+//!
+//! - never sends the password over a connection that is not TLS, unless `tls = "none"`; with
+//!   `starttls` it stops before LOGIN when the server does not offer or accept STARTTLS;
+//! - never logs the password (and never logs message contents);
+//! - never fetches with `BODY[]` (which sets `\Seen`): only `BODY.PEEK[]` and `RFC822.SIZE`;
+//! - never issues a plain `EXPUNGE` or `CLOSE`: the only expunge is `UID EXPUNGE` of exactly the
+//!   UIDs just copied elsewhere, so mail the gateway has not processed is never removed;
+//! - never relies on `\Seen` or `UNSEEN` to find work: callers get all UIDs and keep their own
+//!   watermark.
+//!
+//! After an error whose [`ImapError::is_transient`] is true, drop the [`Session`] and connect
+//! again: the connection may be half-way through a response.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use async_imap::imap_proto::{MailboxDatum, Response, Status};
+use async_imap::types::{Capability, UnsolicitedResponse};
+use futures::{StreamExt, TryStreamExt};
+use tokio::io::{AsyncRead, AsyncWrite, BufWriter, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::Sleep;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::TlsConnector;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use crate::config::{ImapConfig, Tls};
+use crate::tls::{self, TlsError};
+
+/// TCP connect and TLS handshake, each.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest silence from the server while a command waits for it (not while idling). Dovecot
+/// streams even a 10,000-mail FETCH or MOVE, so a silent minute means a dead connection.
+const IO_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest single IDLE: RFC 2177 servers may drop a client idle for 30 minutes; renew well
+/// before that whatever the caller asks.
+pub const IDLE_MAX: Duration = Duration::from_secs(25 * 60);
+/// Longest UID set in one command. RFC 7162 §4 asks clients to keep command lines near 8192
+/// octets (Dovecot refuses lines over 64 KiB); contiguous UIDs compress to `a:b`, so only a
+/// very scattered batch is ever split over several commands.
+const MAX_SET_LEN: usize = 8000;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// What went wrong talking to the IMAP server. [`ImapError::is_transient`] says whether to
+/// reconnect with back-off or to stop and tell the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ImapError {
+    /// The TLS client configuration could not be built (CA file). Permanent.
+    #[error("cannot set up tls for imap")]
+    TlsSetup(#[from] TlsError),
+    /// TCP connect failed or timed out, or the server greeted with BYE. Transient.
+    #[error("cannot connect to imap server {addr}")]
+    Connect {
+        addr: String,
+        #[source]
+        source: io::Error,
+    },
+    /// TLS handshake failed. Permanent when the certificate is the problem (untrusted, wrong
+    /// name, expired), transient otherwise.
+    #[error("tls handshake with imap server {addr} failed")]
+    Tls {
+        addr: String,
+        #[source]
+        source: io::Error,
+    },
+    /// `tls = "starttls"` but the server does not offer or accept STARTTLS; the password was
+    /// not sent. Permanent.
+    #[error("imap server {addr} does not offer or accept STARTTLS ({detail}); not logging in without tls")]
+    StartTls { addr: String, detail: String },
+    /// The server refused the user name and password. Permanent.
+    #[error("imap server refused login for {username}: {detail}")]
+    LoginRefused { username: String, detail: String },
+    /// The server answered NO (it understood, but could not or would not).
+    #[error("imap server refused {command}: {detail}")]
+    No {
+        command: &'static str,
+        detail: String,
+    },
+    /// The server answered BAD (it did not understand). Permanent.
+    #[error("imap server rejected {command} as bad: {detail}")]
+    Bad {
+        command: &'static str,
+        detail: String,
+    },
+    /// A response the client could not make sense of. Transient: reconnect; a mail that
+    /// keeps causing it is for the caller's bounded retries.
+    #[error("imap protocol error during {command}")]
+    Protocol {
+        command: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// The connection broke, or the server fell silent for too long. Transient.
+    #[error("imap connection failed during {command}")]
+    Io {
+        command: &'static str,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ImapError {
+    /// True when trying again later (on a new connection) may succeed; false when the
+    /// configuration, the credentials, the certificate or the server setup must change first.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ImapError::TlsSetup(_) => false,
+            ImapError::Connect { .. } => true,
+            ImapError::Tls { source, .. } => !is_certificate_problem(source),
+            ImapError::StartTls { .. } => false,
+            ImapError::LoginRefused { .. } => false,
+            ImapError::No { detail, .. } => !has_code(detail, PERMANENT_NO_CODES),
+            ImapError::Bad { .. } => false,
+            ImapError::Protocol { .. } => true,
+            ImapError::Io { .. } => true,
+        }
+    }
+}
+
+/// RFC 5530 response codes after which repeating the same command cannot succeed.
+const PERMANENT_NO_CODES: &[&str] = &[
+    "NONEXISTENT",
+    "TRYCREATE",
+    "NOPERM",
+    "CANNOT",
+    "CONTACTADMIN",
+    "AUTHORIZATIONFAILED",
+];
+/// RFC 5530 response codes that make a refused LOGIN worth retrying.
+const TRANSIENT_LOGIN_CODES: &[&str] = &["UNAVAILABLE", "INUSE", "LIMIT", "SERVERBUG"];
+
+fn has_code(detail: &str, codes: &[&str]) -> bool {
+    let upper = detail.to_ascii_uppercase();
+    codes.iter().any(|c| upper.contains(c))
+}
+
+fn is_certificate_problem(e: &io::Error) -> bool {
+    if e.kind() == io::ErrorKind::InvalidInput {
+        // the host name is not a valid TLS server name
+        return true;
+    }
+    match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(
+            rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::UnsupportedNameType
+            | rustls::Error::PeerIncompatible(_),
+        ) => true,
+        Some(_) | None => false,
+    }
+}
+
+/// async-imap's NO/BAD text is `code: Some(X), info: Some("text")`; make it `[X] text`.
+fn server_text(raw: &str) -> String {
+    let code = raw
+        .strip_prefix("code: Some(")
+        .and_then(|rest| rest.split_once("), info: "))
+        .map(|(c, _)| c);
+    let info = raw
+        .split_once("info: Some(\"")
+        .and_then(|(_, rest)| rest.strip_suffix("\")"))
+        .map(|s| s.replace("\\\"", "\"").replace("\\\\", "\\"));
+    match (code, info) {
+        (Some(c), Some(i)) => format!("[{c}] {i}"),
+        (None, Some(i)) => i,
+        (Some(c), None) => format!("[{c}]"),
+        (None, None) => raw.to_string(),
+    }
+}
+
+fn op_error(command: &'static str, e: async_imap::error::Error) -> ImapError {
+    use async_imap::error::Error as E;
+    match e {
+        E::Io(source) => ImapError::Io { command, source },
+        E::ConnectionLost => ImapError::Io {
+            command,
+            source: io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection",
+            ),
+        },
+        E::No(detail) => ImapError::No {
+            command,
+            detail: server_text(&detail),
+        },
+        E::Bad(detail) => ImapError::Bad {
+            command,
+            detail: server_text(&detail),
+        },
+        other => ImapError::Protocol {
+            command,
+            source: Box::new(other),
+        },
+    }
+}
+
+fn login_error(e: async_imap::error::Error, username: &str) -> ImapError {
+    use async_imap::error::Error as E;
+    match e {
+        E::No(detail) | E::Bad(detail) => {
+            let detail = server_text(&detail);
+            if has_code(&detail, TRANSIENT_LOGIN_CODES) {
+                ImapError::No {
+                    command: "LOGIN",
+                    detail,
+                }
+            } else {
+                ImapError::LoginRefused {
+                    username: username.to_string(),
+                    detail,
+                }
+            }
+        }
+        other => op_error("LOGIN", other),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+
+/// What SELECT reported about a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxState {
+    /// UIDs are only comparable while this stays the same.
+    pub uid_validity: u32,
+    /// The UID the next arriving mail will get at least; 0 if the server did not say.
+    pub uid_next: u32,
+    /// Number of messages in the mailbox.
+    pub exists: u32,
+}
+
+/// Why [`Session::idle_wait`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleEvent {
+    /// New mail may have arrived in the selected mailbox: list UIDs again.
+    NewData,
+    /// Nothing happened within the timeout; the caller may re-check anyway.
+    Timeout,
+    /// The cancellation token fired.
+    Cancelled,
+}
+
+/// The extensions the adapter uses, as the server announced them after login.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Extensions {
+    idle: bool,
+    r#move: bool,
+    uidplus: bool,
+}
+
+/// One logged-in IMAP connection.
+pub struct Session {
+    inner: async_imap::Session<Conn>,
+    ext: Extensions,
+    /// The mailbox last selected, for log fields.
+    selected: Option<String>,
+    /// An untagged EXISTS arrived since the last UID SEARCH: new mail may be waiting.
+    new_data: bool,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("extensions", &self.ext)
+            .field("selected", &self.selected)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Connects, sets up TLS as `cfg.tls` says, and logs in.
+    ///
+    /// The TLS server name (SNI and certificate check) is `cfg.host`; an IP address is checked
+    /// against the certificate's IP SANs.
+    pub async fn connect(cfg: &ImapConfig) -> Result<Session, ImapError> {
+        let started = Instant::now();
+        let host = cfg.host.trim_start_matches('[').trim_end_matches(']');
+        let addr = format!("{}:{}", cfg.host, cfg.port);
+        let tls_config = match cfg.tls {
+            Tls::None => None,
+            Tls::Implicit | Tls::StartTls => Some(tls::client_config(cfg.ca_file.as_deref())?),
+        };
+
+        let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, cfg.port)))
+            .await
+        {
+            Ok(Ok(tcp)) => tcp,
+            Ok(Err(source)) => return Err(ImapError::Connect { addr, source }),
+            Err(_) => {
+                return Err(ImapError::Connect {
+                    addr,
+                    source: timed_out("tcp connect", CONNECT_TIMEOUT),
+                })
+            }
+        };
+        // Commands are small and answered at once: do not let Nagle hold them back.
+        tcp.set_nodelay(true).map_err(|source| ImapError::Connect {
+            addr: addr.clone(),
+            source,
+        })?;
+
+        let client = match (cfg.tls, tls_config) {
+            (Tls::Implicit, Some(config)) => {
+                let tls = handshake(tcp, host, config, &addr).await?;
+                let mut client = async_imap::Client::new(Conn::new(Transport::Tls(Box::new(tls))));
+                greeting(&mut client, &addr).await?;
+                client
+            }
+            (Tls::StartTls, Some(config)) => {
+                let mut client = async_imap::Client::new(Conn::new(Transport::Plain(tcp)));
+                let caps = greeting(&mut client, &addr).await?;
+                if let Some(caps) = caps {
+                    if !caps.iter().any(|c| c.eq_ignore_ascii_case("STARTTLS")) {
+                        return Err(ImapError::StartTls {
+                            addr,
+                            detail: "not in the greeting's capabilities".into(),
+                        });
+                    }
+                }
+                client
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|e| match e {
+                        async_imap::error::Error::No(d) | async_imap::error::Error::Bad(d) => {
+                            ImapError::StartTls {
+                                addr: addr.clone(),
+                                detail: server_text(&d),
+                            }
+                        }
+                        other => op_error("STARTTLS", other),
+                    })?;
+                // Anything the server sent after its OK is dropped with the plain buffer
+                // (RFC 3207/2595: no plaintext may leak into the TLS session).
+                let tcp = client
+                    .into_inner()
+                    .into_plain()
+                    .ok_or_else(|| ImapError::Protocol {
+                        command: "STARTTLS",
+                        source: "connection is not plain before STARTTLS".into(),
+                    })?;
+                let tls = handshake(tcp, host, config, &addr).await?;
+                async_imap::Client::new(Conn::new(Transport::Tls(Box::new(tls))))
+            }
+            (Tls::None, _) => {
+                let mut client = async_imap::Client::new(Conn::new(Transport::Plain(tcp)));
+                greeting(&mut client, &addr).await?;
+                client
+            }
+            (Tls::Implicit | Tls::StartTls, None) => {
+                unreachable!("a tls config is built for every tls mode above")
+            }
+        };
+        let (mut inner, caps) = client
+            .login_with_capabilities(&cfg.username, cfg.password.expose())
+            .await
+            .map_err(|(e, _client)| login_error(e, &cfg.username))?;
+        let ext = match caps {
+            Some(caps) => extensions(&caps),
+            None => extensions(
+                &inner
+                    .capabilities()
+                    .await
+                    .map_err(|e| op_error("CAPABILITY", e))?,
+            ),
+        };
+        debug!(
+            host = %cfg.host,
+            port = cfg.port,
+            tls = ?cfg.tls,
+            username = %cfg.username,
+            idle = ext.idle,
+            r#move = ext.r#move,
+            uidplus = ext.uidplus,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "imap logged in"
+        );
+        Ok(Session {
+            inner,
+            ext,
+            selected: None,
+            new_data: false,
+        })
+    }
+
+    /// The server offers IDLE; without it the caller should poll (idle_wait then only sleeps).
+    pub fn supports_idle(&self) -> bool {
+        self.ext.idle
+    }
+
+    /// The server offers MOVE (one command per batch in [`Session::move_to`]).
+    pub fn supports_move(&self) -> bool {
+        self.ext.r#move
+    }
+
+    /// The server offers UIDPLUS (`UID EXPUNGE`, used when MOVE is missing).
+    pub fn supports_uidplus(&self) -> bool {
+        self.ext.uidplus
+    }
+
+    /// Makes [`Session::move_to`] use its COPY + STORE + UID EXPUNGE fallback even though the
+    /// server offers MOVE. For tests of the fallback against a server that has MOVE.
+    #[doc(hidden)]
+    pub fn forget_move_capability(&mut self) {
+        self.ext.r#move = false;
+    }
+
+    /// Selects `mailbox` (read-write).
+    pub async fn select(&mut self, mailbox: &str) -> Result<MailboxState, ImapError> {
+        self.drain_unsolicited();
+        let mb = self
+            .inner
+            .select(encode_mailbox(mailbox))
+            .await
+            .map_err(|e| op_error("SELECT", e))?;
+        self.selected = Some(mailbox.to_string());
+        // A fresh SELECT reports everything; earlier notices were about the old selection.
+        self.drain_unsolicited();
+        self.new_data = false;
+        let uid_validity = mb.uid_validity.ok_or_else(|| ImapError::Protocol {
+            command: "SELECT",
+            source: format!("the server sent no UIDVALIDITY for {mailbox}").into(),
+        })?;
+        let state = MailboxState {
+            uid_validity,
+            uid_next: mb.uid_next.unwrap_or(0),
+            exists: mb.exists,
+        };
+        debug!(
+            mailbox,
+            exists = state.exists,
+            uid_validity = state.uid_validity,
+            uid_next = state.uid_next,
+            "imap select"
+        );
+        Ok(state)
+    }
+
+    /// All UIDs in the selected mailbox, ascending (`UID SEARCH ALL`; flags play no part).
+    pub async fn uids(&mut self) -> Result<Vec<u32>, ImapError> {
+        self.drain_unsolicited();
+        // The search result covers every mail announced so far.
+        self.new_data = false;
+        let found = self
+            .inner
+            .uid_search("ALL")
+            .await
+            .map_err(|e| op_error("UID SEARCH", e))?;
+        self.drain_unsolicited();
+        let mut uids: Vec<u32> = found.into_iter().collect();
+        uids.sort_unstable();
+        debug!(
+            mailbox = self.mailbox(),
+            count = uids.len(),
+            "imap uid search"
+        );
+        Ok(uids)
+    }
+
+    /// The RFC 822 size of each of `uids` (`UID FETCH <set> RFC822.SIZE`), ascending by UID,
+    /// so oversize mail can be set aside without downloading it. UIDs that no longer exist
+    /// are absent from the result.
+    pub async fn sizes(&mut self, uids: &[u32]) -> Result<Vec<(u32, u64)>, ImapError> {
+        let wanted = normalise(uids);
+        let mut out = Vec::with_capacity(wanted.len());
+        if wanted.is_empty() {
+            return Ok(out);
+        }
+        self.drain_unsolicited();
+        let started = Instant::now();
+        for set in uid_sets(&wanted) {
+            let mut stream = self
+                .inner
+                .uid_fetch(&set, "RFC822.SIZE")
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?;
+            while let Some(f) = stream
+                .try_next()
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?
+            {
+                if let (Some(uid), Some(size)) = (f.uid, f.size) {
+                    if wanted.binary_search(&uid).is_ok() {
+                        out.push((uid, u64::from(size)));
+                    }
+                }
+            }
+        }
+        self.drain_unsolicited();
+        out.sort_unstable_by_key(|&(uid, _)| uid);
+        out.dedup_by_key(|&mut (uid, _)| uid);
+        debug!(
+            mailbox = self.mailbox(),
+            count = out.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "imap fetch sizes"
+        );
+        Ok(out)
+    }
+
+    /// The raw bytes of each of `uids`, ascending by UID, with one `UID FETCH <set>
+    /// BODY.PEEK[]` (which never sets `\Seen`). UIDs that no longer exist are absent.
+    ///
+    /// Everything is held in memory: callers bound the batch by count and by [`Session::sizes`].
+    pub async fn fetch(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+        let wanted = normalise(uids);
+        let mut out = Vec::with_capacity(wanted.len());
+        if wanted.is_empty() {
+            return Ok(out);
+        }
+        self.drain_unsolicited();
+        let started = Instant::now();
+        let mut bytes = 0usize;
+        for set in uid_sets(&wanted) {
+            let mut stream = self
+                .inner
+                .uid_fetch(&set, "BODY.PEEK[]")
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?;
+            while let Some(f) = stream
+                .try_next()
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?
+            {
+                // Unsolicited FETCH responses (flag changes) carry no body: skip them.
+                if let (Some(uid), Some(body)) = (f.uid, f.body()) {
+                    if wanted.binary_search(&uid).is_ok() {
+                        bytes += body.len();
+                        out.push((uid, body.to_vec()));
+                    }
+                }
+            }
+        }
+        self.drain_unsolicited();
+        out.sort_by_key(|(uid, _)| *uid);
+        out.dedup_by_key(|(uid, _)| *uid);
+        debug!(
+            mailbox = self.mailbox(),
+            count = out.len(),
+            bytes,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "imap fetch"
+        );
+        Ok(out)
+    }
+
+    /// Moves `uids` from the selected mailbox to `mailbox`: one `UID MOVE <set>` for the batch
+    /// when the server has MOVE; else `UID COPY`, `UID STORE +FLAGS.SILENT (\Deleted)` and
+    /// `UID EXPUNGE` of exactly those UIDs (UIDPLUS). Without UIDPLUS either, the originals
+    /// stay in place flagged `\Deleted`: a plain EXPUNGE could remove mail not yet processed.
+    pub async fn move_to(&mut self, uids: &[u32], mailbox: &str) -> Result<(), ImapError> {
+        let uids = normalise(uids);
+        if uids.is_empty() {
+            return Ok(());
+        }
+        self.drain_unsolicited();
+        let started = Instant::now();
+        let target = encode_mailbox(mailbox);
+        for set in uid_sets(&uids) {
+            if self.ext.r#move {
+                self.inner
+                    .uid_mv(&set, &target)
+                    .await
+                    .map_err(|e| op_error("UID MOVE", e))?;
+            } else {
+                self.inner
+                    .uid_copy(&set, &target)
+                    .await
+                    .map_err(|e| op_error("UID COPY", e))?;
+                self.store(&set, "+FLAGS.SILENT (\\Deleted)").await?;
+                if self.ext.uidplus {
+                    let expunged = self
+                        .inner
+                        .uid_expunge(&set)
+                        .await
+                        .map_err(|e| op_error("UID EXPUNGE", e))?;
+                    futures::pin_mut!(expunged);
+                    while expunged
+                        .try_next()
+                        .await
+                        .map_err(|e| op_error("UID EXPUNGE", e))?
+                        .is_some()
+                    {}
+                } else {
+                    warn!(
+                        mailbox = self.mailbox(),
+                        target = mailbox,
+                        count = uids.len(),
+                        "imap server has neither MOVE nor UIDPLUS: copied mail stays in the \
+                         source flagged \\Deleted"
+                    );
+                }
+            }
+            // The EXPUNGE notices of a big batch overflow async-imap's notice queue; empty it
+            // so a new-mail notice that follows is not lost.
+            self.drain_unsolicited();
+        }
+        debug!(
+            mailbox = self.mailbox(),
+            target = mailbox,
+            count = uids.len(),
+            r#move = self.ext.r#move,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "imap move"
+        );
+        Ok(())
+    }
+
+    /// Flags `uids` `\Seen` (for `processed_mailbox = ""`, where processed mail stays put).
+    pub async fn mark_seen(&mut self, uids: &[u32]) -> Result<(), ImapError> {
+        let uids = normalise(uids);
+        if uids.is_empty() {
+            return Ok(());
+        }
+        self.drain_unsolicited();
+        for set in uid_sets(&uids) {
+            self.store(&set, "+FLAGS.SILENT (\\Seen)").await?;
+        }
+        self.drain_unsolicited();
+        debug!(
+            mailbox = self.mailbox(),
+            count = uids.len(),
+            "imap mark seen"
+        );
+        Ok(())
+    }
+
+    /// Creates `mailbox` unless it exists already.
+    pub async fn ensure_mailbox(&mut self, mailbox: &str) -> Result<(), ImapError> {
+        self.drain_unsolicited();
+        let name = encode_mailbox(mailbox);
+        match self.inner.create(&name).await {
+            Ok(()) => {
+                debug!(mailbox, "imap mailbox created");
+                Ok(())
+            }
+            // NO: most likely it exists ([ALREADYEXISTS] is not universal): ask LIST.
+            Err(async_imap::error::Error::No(detail)) => {
+                if self.mailbox_exists(&name).await? {
+                    debug!(mailbox, "imap mailbox exists");
+                    Ok(())
+                } else {
+                    Err(ImapError::No {
+                        command: "CREATE",
+                        detail: server_text(&detail),
+                    })
+                }
+            }
+            Err(e) => Err(op_error("CREATE", e)),
+        }
+    }
+
+    /// Waits until new mail arrives in the selected mailbox, `timeout` passes (capped at
+    /// [`IDLE_MAX`]), or `cancel` fires; then leaves IDLE and hands the session back.
+    ///
+    /// New mail announced before the call (during earlier commands) returns
+    /// [`IdleEvent::NewData`] at once. Without the IDLE extension this waits for the timeout
+    /// or the cancellation and then checks with NOOP.
+    pub async fn idle_wait(
+        mut self,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(Session, IdleEvent), ImapError> {
+        let timeout = timeout.min(IDLE_MAX);
+        self.drain_unsolicited();
+        if self.new_data {
+            self.new_data = false;
+            debug!(
+                mailbox = self.mailbox(),
+                "imap new mail announced before idle"
+            );
+            return Ok((self, IdleEvent::NewData));
+        }
+        if cancel.is_cancelled() {
+            return Ok((self, IdleEvent::Cancelled));
+        }
+        if !self.ext.idle {
+            return self.poll_wait(timeout, cancel).await;
+        }
+
+        let started = Instant::now();
+        let Session {
+            inner,
+            ext,
+            selected,
+            new_data: _,
+        } = self;
+        let mut handle = inner.idle();
+        handle.init().await.map_err(|e| op_error("IDLE", e))?;
+        // The server may answer at leisure while idling; keepalives are optional.
+        handle.as_mut().set_timeout(None);
+        let deadline = tokio::time::Instant::now() + timeout;
+        let event = loop {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => break IdleEvent::Cancelled,
+                _ = tokio::time::sleep_until(deadline) => break IdleEvent::Timeout,
+                next = handle.next() => match next {
+                    None => {
+                        return Err(op_error("IDLE", async_imap::error::Error::ConnectionLost))
+                    }
+                    Some(Err(source)) => return Err(ImapError::Io { command: "IDLE", source }),
+                    Some(Ok(resp)) => match resp.parsed() {
+                        Response::MailboxData(MailboxDatum::Exists(_)) => break IdleEvent::NewData,
+                        Response::Data { status: Status::Bye, information, .. } => {
+                            return Err(ImapError::Io {
+                                command: "IDLE",
+                                source: io::Error::new(
+                                    io::ErrorKind::ConnectionAborted,
+                                    format!(
+                                        "the server said BYE: {}",
+                                        information.as_deref().unwrap_or("")
+                                    ),
+                                ),
+                            });
+                        }
+                        // Keepalives, RECENT, EXPUNGE and flag changes: keep waiting.
+                        _ => {}
+                    },
+                },
+            }
+        };
+        handle.as_mut().set_timeout(Some(IO_TIMEOUT));
+        let inner = handle.done().await.map_err(|e| op_error("IDLE", e))?;
+        let mut session = Session {
+            inner,
+            ext,
+            selected,
+            new_data: false,
+        };
+        session.drain_unsolicited();
+        // An EXISTS that raced with DONE still means new mail.
+        let event = match event {
+            IdleEvent::Timeout if session.new_data => IdleEvent::NewData,
+            other => other,
+        };
+        if event == IdleEvent::NewData {
+            session.new_data = false;
+        }
+        debug!(
+            mailbox = session.mailbox(),
+            event = ?event,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "imap idle"
+        );
+        Ok((session, event))
+    }
+
+    /// Logs out and closes the connection.
+    pub async fn logout(mut self) -> Result<(), ImapError> {
+        self.inner
+            .logout()
+            .await
+            .map_err(|e| op_error("LOGOUT", e))?;
+        debug!("imap logged out");
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------------
+
+    /// [`Session::idle_wait`] for servers without IDLE: sleep, then NOOP.
+    async fn poll_wait(
+        mut self,
+        timeout: Duration,
+        cancel: &CancellationToken,
+    ) -> Result<(Session, IdleEvent), ImapError> {
+        tokio::select! {
+            _ = cancel.cancelled() => return Ok((self, IdleEvent::Cancelled)),
+            _ = tokio::time::sleep(timeout) => {}
+        }
+        self.inner.noop().await.map_err(|e| op_error("NOOP", e))?;
+        self.drain_unsolicited();
+        let event = if std::mem::take(&mut self.new_data) {
+            IdleEvent::NewData
+        } else {
+            IdleEvent::Timeout
+        };
+        Ok((self, event))
+    }
+
+    async fn store(&mut self, set: &str, query: &str) -> Result<(), ImapError> {
+        let updates = self
+            .inner
+            .uid_store(set, query)
+            .await
+            .map_err(|e| op_error("UID STORE", e))?;
+        futures::pin_mut!(updates);
+        while updates
+            .try_next()
+            .await
+            .map_err(|e| op_error("UID STORE", e))?
+            .is_some()
+        {}
+        Ok(())
+    }
+
+    async fn mailbox_exists(&mut self, encoded: &str) -> Result<bool, ImapError> {
+        let names = self
+            .inner
+            .list(Some(""), Some(&quote(encoded)))
+            .await
+            .map_err(|e| op_error("LIST", e))?;
+        futures::pin_mut!(names);
+        let mut found = false;
+        while let Some(name) = names.try_next().await.map_err(|e| op_error("LIST", e))? {
+            found |= name.name() == encoded
+                || (encoded.eq_ignore_ascii_case("INBOX")
+                    && name.name().eq_ignore_ascii_case("INBOX"));
+        }
+        Ok(found)
+    }
+
+    /// Empties async-imap's queue of untagged notices (it holds 100 and drops the rest),
+    /// remembering whether any announced new mail.
+    fn drain_unsolicited(&mut self) {
+        while let Ok(notice) = self.inner.unsolicited_responses.try_recv() {
+            if let UnsolicitedResponse::Exists(_) = notice {
+                self.new_data = true;
+            }
+        }
+    }
+
+    fn mailbox(&self) -> &str {
+        self.selected.as_deref().unwrap_or("")
+    }
+}
+
+/// Reads the server greeting; returns its CAPABILITY list if it carried one.
+async fn greeting(
+    client: &mut async_imap::Client<Conn>,
+    addr: &str,
+) -> Result<Option<Vec<String>>, ImapError> {
+    let connect_error = |source: io::Error| ImapError::Connect {
+        addr: addr.to_string(),
+        source,
+    };
+    let resp = client
+        .read_response()
+        .await
+        .map_err(connect_error)?
+        .ok_or_else(|| {
+            connect_error(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the server closed the connection before its greeting",
+            ))
+        })?;
+    match resp.parsed() {
+        Response::Data {
+            status: Status::Ok,
+            code,
+            ..
+        } => Ok(match code {
+            Some(async_imap::imap_proto::ResponseCode::Capabilities(caps)) => Some(
+                caps.iter()
+                    .map(|c| match Capability::from(c) {
+                        Capability::Imap4rev1 => "IMAP4rev1".to_string(),
+                        Capability::Auth(a) => format!("AUTH={a}"),
+                        Capability::Atom(a) => a,
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }),
+        Response::Data {
+            status: Status::Bye,
+            information,
+            ..
+        } => Err(connect_error(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            format!(
+                "the server greeted with BYE: {}",
+                information.as_deref().unwrap_or("")
+            ),
+        ))),
+        other => Err(ImapError::Protocol {
+            command: "greeting",
+            source: format!("unexpected greeting {other:?}").into(),
+        }),
+    }
+}
+
+async fn handshake(
+    tcp: TcpStream,
+    host: &str,
+    config: Arc<rustls::ClientConfig>,
+    addr: &str,
+) -> Result<TlsStream<TcpStream>, ImapError> {
+    let tls_error = |source: io::Error| ImapError::Tls {
+        addr: addr.to_string(),
+        source,
+    };
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|e| tls_error(io::Error::new(io::ErrorKind::InvalidInput, e)))?;
+    match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        TlsConnector::from(config).connect(name, tcp),
+    )
+    .await
+    {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(source)) => Err(tls_error(source)),
+        Err(_) => Err(tls_error(timed_out("tls handshake", CONNECT_TIMEOUT))),
+    }
+}
+
+fn extensions(caps: &async_imap::types::Capabilities) -> Extensions {
+    let has = |name: &str| {
+        caps.iter()
+            .any(|c| matches!(c, Capability::Atom(a) if a.eq_ignore_ascii_case(name)))
+    };
+    Extensions {
+        idle: has("IDLE"),
+        r#move: has("MOVE"),
+        uidplus: has("UIDPLUS"),
+    }
+}
+
+fn timed_out(what: &str, after: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("{what} timed out after {}s", after.as_secs()),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// UID sets and mailbox names (pure)
+
+/// Sorted, without duplicates, without the invalid UID 0.
+fn normalise(uids: &[u32]) -> Vec<u32> {
+    let mut v: Vec<u32> = uids.iter().copied().filter(|&u| u != 0).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// `sorted` (ascending, unique) as IMAP UID sets with ranges (`1:500,502,510:600`), split so
+/// no set is longer than [`MAX_SET_LEN`]. One set unless the UIDs are very scattered.
+fn uid_sets(sorted: &[u32]) -> Vec<String> {
+    let mut sets = Vec::new();
+    let mut current = String::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        i += 1;
+        let item = if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        };
+        if !current.is_empty() && current.len() + 1 + item.len() > MAX_SET_LEN {
+            sets.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(',');
+        }
+        current.push_str(&item);
+    }
+    if !current.is_empty() {
+        sets.push(current);
+    }
+    sets
+}
+
+/// A mailbox name in IMAP's modified UTF-7 (RFC 3501 §5.1.3): printable ASCII stands for
+/// itself (`&` as `&-`), anything else is `&` + base64 of UTF-16BE (`,` for `/`) + `-`.
+fn encode_mailbox(name: &str) -> Cow<'_, str> {
+    if name.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'&') {
+        return Cow::Borrowed(name);
+    }
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+    fn flush(out: &mut String, units: &mut Vec<u16>) {
+        if units.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
+        out.push('&');
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                chunk.get(1).copied().unwrap_or(0),
+                chunk.get(2).copied().unwrap_or(0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            let chars = chunk.len() + 1;
+            for k in 0..chars {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * k)) & 0x3f) as usize]));
+            }
+        }
+        out.push('-');
+        units.clear();
+    }
+    let mut out = String::with_capacity(name.len() * 2);
+    let mut units: Vec<u16> = Vec::new();
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut out, &mut units);
+            if c == '&' {
+                out.push_str("&-");
+            } else {
+                out.push(c);
+            }
+        } else {
+            let mut buf = [0u16; 2];
+            units.extend_from_slice(c.encode_utf16(&mut buf));
+        }
+    }
+    flush(&mut out, &mut units);
+    Cow::Owned(out)
+}
+
+/// An IMAP quoted string (for LIST's pattern, which async-imap does not quote).
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport: TCP or TLS, buffered writes, and a silence timeout
+
+#[derive(Debug)]
+enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_flush(cx),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// The stream async-imap talks over. Writes are buffered until async-imap flushes, so a
+/// command (tag, text, CRLF: three writes) leaves as one TLS record and one segment. A read
+/// or write that makes no progress for `timeout` fails with `TimedOut`, so a dead peer is
+/// noticed without TCP keepalive.
+struct Conn {
+    io: BufWriter<Transport>,
+    timeout: Option<Duration>,
+    /// Armed while an operation is pending, disarmed by any progress.
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl fmt::Debug for Conn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Conn")
+            .field("io", self.io.get_ref())
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Conn {
+    fn new(transport: Transport) -> Conn {
+        Conn {
+            io: BufWriter::new(transport),
+            timeout: Some(IO_TIMEOUT),
+            timer: None,
+        }
+    }
+
+    fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout;
+        self.timer = None;
+    }
+
+    /// The TCP stream, if this is a plain connection (for STARTTLS). Unflushed writes and
+    /// anything async-imap had buffered are discarded.
+    fn into_plain(self) -> Option<TcpStream> {
+        match self.io.into_inner() {
+            Transport::Plain(tcp) => Some(tcp),
+            Transport::Tls(_) => None,
+        }
+    }
+
+    fn progress<T>(&mut self, r: Poll<io::Result<T>>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        match r {
+            Poll::Ready(r) => {
+                self.timer = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let Some(limit) = self.timeout else {
+                    return Poll::Pending;
+                };
+                let timer = self
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => {
+                        self.timer = None;
+                        Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            format!("the imap server was silent for {}s", limit.as_secs()),
+                        )))
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_read(cx, buf);
+        this.progress(r, cx)
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.progress(r, cx)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_flush(cx);
+        this.progress(r, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.io).poll_shutdown(cx);
+        this.progress(r, cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_compress_runs() {
+        let mut uids: Vec<u32> = (1..=500).collect();
+        uids.push(502);
+        uids.extend(510..=600);
+        assert_eq!(uid_sets(&uids), vec!["1:500,502,510:600".to_string()]);
+        assert_eq!(uid_sets(&[7]), vec!["7".to_string()]);
+        assert_eq!(uid_sets(&[1, 2]), vec!["1:2".to_string()]);
+        assert!(uid_sets(&[]).is_empty());
+    }
+
+    #[test]
+    fn normalise_sorts_dedups_and_drops_zero() {
+        assert_eq!(normalise(&[5, 0, 3, 5, 4]), vec![3, 4, 5]);
+    }
+
+    #[test]
+    fn scattered_uids_split_into_bounded_sets_covering_all() {
+        let uids: Vec<u32> = (0..10_000u32).map(|i| 1_000_000 + 2 * i).collect();
+        let sets = uid_sets(&uids);
+        assert!(sets.len() > 1);
+        assert!(sets.iter().all(|s| s.len() <= MAX_SET_LEN));
+        let back: Vec<u32> = sets
+            .iter()
+            .flat_map(|s| s.split(','))
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert_eq!(back, uids);
+    }
+
+    #[test]
+    fn mailbox_names_use_modified_utf7() {
+        assert_eq!(encode_mailbox("Processed"), "Processed");
+        assert_eq!(encode_mailbox("A&B"), "A&-B");
+        // RFC 3501 §5.1.3 example
+        assert_eq!(
+            encode_mailbox("~peter/mail/台北/日本語"),
+            "~peter/mail/&U,BTFw-/&ZeVnLIqe-"
+        );
+        assert_eq!(encode_mailbox("Traités"), "Trait&AOk-s");
+    }
+
+    #[test]
+    fn server_text_is_tidied() {
+        assert_eq!(
+            server_text(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(
+            server_text(r#"code: Some(TryCreate), info: Some("Mailbox doesn't exist: X")"#),
+            "[TryCreate] Mailbox doesn't exist: X"
+        );
+        assert_eq!(server_text("odd"), "odd");
+    }
+
+    #[test]
+    fn transient_or_not() {
+        let no = |detail: &str| ImapError::No {
+            command: "UID MOVE",
+            detail: detail.into(),
+        };
+        assert!(no("[OVERQUOTA] Quota exceeded").is_transient());
+        assert!(!no("[TryCreate] Mailbox doesn't exist: X").is_transient());
+        assert!(!no("[NONEXISTENT] Mailbox doesn't exist").is_transient());
+        let refused = login_error(
+            async_imap::error::Error::No(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#.into(),
+            ),
+            "u",
+        );
+        assert!(matches!(refused, ImapError::LoginRefused { .. }));
+        assert!(!refused.is_transient());
+        let busy = login_error(
+            async_imap::error::Error::No(
+                r#"code: None, info: Some("[UNAVAILABLE] Temporary authentication failure.")"#
+                    .into(),
+            ),
+            "u",
+        );
+        assert!(busy.is_transient(), "{busy:?}");
+        let cert = ImapError::Tls {
+            addr: "x:993".into(),
+            source: io::Error::new(
+                io::ErrorKind::InvalidData,
+                rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+            ),
+        };
+        assert!(!cert.is_transient());
+        let reset = ImapError::Tls {
+            addr: "x:993".into(),
+            source: io::Error::new(io::ErrorKind::ConnectionReset, "reset"),
+        };
+        assert!(reset.is_transient());
+    }
+}

@@ -1,0 +1,313 @@
+//! The store: tickets, their events, the Message-ID index, processed mails, the outbox.
+//!
+//! [`Store`] is the narrow interface the daemon and the CLI use; [`SledStore`] is its one
+//! backend today. Only this module knows sled. Every multi-key change is one transaction:
+//! a mail's dedupe keys, its ticket, its index entries and its outgoing mail are committed
+//! together or not at all.
+
+pub mod schema;
+
+use std::path::Path;
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+use crate::core::{Ticket, TicketId};
+pub use schema::{MailRecord, OutboxEntry, OutboxStatus};
+use schema::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {path} is in use by another process (is the daemon running?)")]
+    Locked { path: String },
+    #[error("store {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("store {path} has schema version {found}, newer than this build's {SCHEMA_VERSION}: refusing to start")]
+    NewerSchema { path: String, found: u32 },
+    #[error("store i/o: {0}")]
+    Io(#[from] sled::Error),
+    #[error("corrupt record in {tree}: {reason}")]
+    Corrupt { tree: &'static str, reason: String },
+}
+
+impl StoreError {
+    /// A store error is worth a retry only when the disk hiccuped.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Io(_))
+    }
+}
+
+/// Everything one incoming mail (or timer tick) changes, committed at once.
+#[derive(Debug, Default)]
+pub struct Commit {
+    /// Dedupe keys of the mail (`uid:<validity>:<uid>`, `mid:<message-id>`, `sha:<hash>`).
+    pub mail_keys: Vec<String>,
+    /// The record kept under each key (with the decision log).
+    pub mail: Option<MailRecord>,
+    /// The new or updated ticket; its thread ids are indexed.
+    pub ticket: Option<Ticket>,
+    /// Outgoing mail with its raw bytes.
+    pub outbox: Vec<(OutboxEntry, Vec<u8>)>,
+    /// Addresses that got an automatic answer now (rate limit), with the time.
+    pub replies: Vec<(String, i64)>,
+}
+
+/// The store interface: a second backend implements this, and nothing else changes.
+pub trait Store: Send + Sync {
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// The ticket a gateway-sent or gateway-received Message-ID belongs to (first match).
+    fn ticket_by_message_id(&self, ids: &[String]) -> Result<Option<TicketId>, StoreError>;
+    /// The id the next new ticket gets.
+    fn next_ticket_id(&self) -> Result<TicketId, StoreError>;
+    fn tickets(&self) -> Result<Vec<Ticket>, StoreError>;
+    /// The record of a mail already processed under any of these keys.
+    fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError>;
+    /// The decision records of processed mail by Message-ID.
+    fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError>;
+    /// Commits atomically. Durable once [`Store::flush`] returns: the caller flushes before
+    /// it moves the mail on the server or sends what the commit queued (SPEC §4).
+    fn commit(&self, commit: Commit) -> Result<(), StoreError>;
+    /// Automatic answers sent to `addr` at or after `since`.
+    fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError>;
+    fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError>;
+    fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError>;
+    fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError>;
+    fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Updates an entry (durable after the next flush; a lost update means one resend
+    /// with the same Message-ID, which at-least-once allows).
+    fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError>;
+    /// A fresh unique id for an outbox entry.
+    fn new_outbox_id(&self) -> Result<u64, StoreError>;
+    /// Waits until everything committed is on disk.
+    fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// The sled backend.
+pub struct SledStore {
+    db: sled::Db,
+    tickets: sled::Tree,
+    by_message_id: sled::Tree,
+    mails: sled::Tree,
+    outbox: sled::Tree,
+    outbox_raw: sled::Tree,
+    replies: sled::Tree,
+    meta: sled::Tree,
+}
+
+fn corrupt(tree: &'static str) -> impl Fn(String) -> StoreError {
+    move |reason| StoreError::Corrupt { tree, reason }
+}
+
+impl SledStore {
+    pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
+        let path = dir.display().to_string();
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| match &e {
+                sled::Error::Io(io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("lock") =>
+                {
+                    StoreError::Locked { path: path.clone() }
+                }
+                _ => StoreError::Open {
+                    path: path.clone(),
+                    source: e,
+                },
+            })?;
+        let store = SledStore {
+            tickets: db.open_tree(TREE_TICKETS)?,
+            by_message_id: db.open_tree(TREE_BY_MESSAGE_ID)?,
+            mails: db.open_tree(TREE_MAILS)?,
+            outbox: db.open_tree(TREE_OUTBOX)?,
+            outbox_raw: db.open_tree(TREE_OUTBOX_RAW)?,
+            replies: db.open_tree(TREE_REPLIES)?,
+            meta: db.open_tree(TREE_META)?,
+            db,
+        };
+        match store.meta.get(META_SCHEMA)? {
+            None => {
+                store
+                    .meta
+                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
+                store.db.flush()?;
+            }
+            Some(v) => {
+                let found = v
+                    .as_ref()
+                    .try_into()
+                    .map(u32::from_be_bytes)
+                    .unwrap_or(u32::MAX);
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema { path, found });
+                }
+            }
+        }
+        Ok(store)
+    }
+}
+
+impl Store for SledStore {
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        match self.tickets.get(u64_key(id.0))? {
+            None => Ok(None),
+            Some(v) => {
+                let r: TicketRecord = decode(&v).map_err(corrupt(TREE_TICKETS))?;
+                Ok(Some(Ticket::try_from(r).map_err(corrupt(TREE_TICKETS))?))
+            }
+        }
+    }
+
+    fn ticket_by_message_id(&self, ids: &[String]) -> Result<Option<TicketId>, StoreError> {
+        for id in ids {
+            if let Some(v) = self.by_message_id.get(id.as_bytes())? {
+                if let Some(n) = key_u64(&v) {
+                    return Ok(Some(TicketId(n)));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
+        Ok(TicketId(
+            self.meta
+                .get(META_NEXT_TICKET)?
+                .and_then(|v| key_u64(&v))
+                .unwrap_or(1),
+        ))
+    }
+
+    fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.tickets.iter() {
+            let (_, v) = kv?;
+            let r: TicketRecord = decode(&v).map_err(corrupt(TREE_TICKETS))?;
+            out.push(Ticket::try_from(r).map_err(corrupt(TREE_TICKETS))?);
+        }
+        Ok(out)
+    }
+
+    fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError> {
+        for k in keys {
+            if let Some(v) = self.mails.get(k.as_bytes())? {
+                return Ok(Some(decode(&v).map_err(corrupt(TREE_MAILS))?));
+            }
+        }
+        Ok(None)
+    }
+
+    fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError> {
+        self.mail_seen(&[format!("mid:{message_id}")])
+    }
+
+    fn commit(&self, c: Commit) -> Result<(), StoreError> {
+        let ticket = c.ticket.as_ref().map(|t| (t.id, encode(&TicketRecord::from(t))));
+        let mail = c.mail.as_ref().map(encode);
+        let outbox: Vec<(u64, Vec<u8>, &Vec<u8>)> = c
+            .outbox
+            .iter()
+            .map(|(e, raw)| (e.id, encode(e), raw))
+            .collect();
+        let result = (
+            &self.tickets,
+            &self.by_message_id,
+            &self.mails,
+            &self.outbox,
+            &self.outbox_raw,
+            &self.replies,
+            &self.meta,
+        )
+            .transaction(|(tickets, by_mid, mails, ob, ob_raw, replies, meta)| {
+                if let Some((id, bytes)) = &ticket {
+                    tickets.insert(&u64_key(id.0), bytes.as_slice())?;
+                    let next = meta
+                        .get(META_NEXT_TICKET)?
+                        .and_then(|v| key_u64(&v))
+                        .unwrap_or(1);
+                    if id.0 >= next {
+                        meta.insert(META_NEXT_TICKET, &u64_key(id.0 + 1))?;
+                    }
+                    if let Some(t) = &c.ticket {
+                        for mid in &t.thread {
+                            by_mid.insert(mid.as_bytes(), &u64_key(id.0))?;
+                        }
+                    }
+                }
+                if let Some(m) = &mail {
+                    for k in &c.mail_keys {
+                        mails.insert(k.as_bytes(), m.as_slice())?;
+                    }
+                }
+                for (id, meta_bytes, raw) in &outbox {
+                    ob.insert(&u64_key(*id), meta_bytes.as_slice())?;
+                    ob_raw.insert(&u64_key(*id), raw.as_slice())?;
+                }
+                for (addr, at) in &c.replies {
+                    replies.insert(reply_key(addr, *at), &[])?;
+                }
+                Ok::<_, ConflictableTransactionError<()>>(())
+            });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Err(TransactionError::Abort(())) => unreachable!("the transaction never aborts"),
+        }
+        Ok(())
+    }
+
+    fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
+        let from = reply_key(addr, since);
+        let mut end = addr.as_bytes().to_vec();
+        end.push(1);
+        Ok(self.replies.range(from..end).count() as u32)
+    }
+
+    fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.outbox.iter() {
+            let (_, v) = kv?;
+            out.push(decode(&v).map_err(corrupt(TREE_OUTBOX))?);
+        }
+        Ok(out)
+    }
+
+    fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        Ok(self
+            .outbox()?
+            .into_iter()
+            .filter(|e| e.status == OutboxStatus::Pending)
+            .collect())
+    }
+
+    fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        match self.outbox.get(u64_key(id))? {
+            Some(v) => Ok(Some(decode(&v).map_err(corrupt(TREE_OUTBOX))?)),
+            None => Ok(None),
+        }
+    }
+
+    fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.outbox_raw.get(u64_key(id))?.map(|v| v.to_vec()))
+    }
+
+    fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        self.outbox.insert(u64_key(entry.id), encode(entry))?;
+        Ok(())
+    }
+
+    fn new_outbox_id(&self) -> Result<u64, StoreError> {
+        Ok(self.db.generate_id()?)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,233 @@
+//! Stored records and key encoding: the compatibility boundary of the store.
+//!
+//! Core types never derive `Serialize`; these record types do, and convert by hand. Every
+//! value starts with one version byte. Numeric keys are big-endian so ranges sort.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::{AttachmentInfo, Event, EventKind, Lang, State, Ticket, TicketId};
+
+/// The layout version this build writes; an unknown (newer) one refuses to start.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The version byte in front of every record.
+pub const RECORD_V1: u8 = 1;
+
+pub const TREE_TICKETS: &str = "tickets";
+pub const TREE_BY_MESSAGE_ID: &str = "by_message_id";
+pub const TREE_MAILS: &str = "mails";
+pub const TREE_OUTBOX: &str = "outbox";
+pub const TREE_OUTBOX_RAW: &str = "outbox_raw";
+pub const TREE_REPLIES: &str = "replies";
+pub const TREE_META: &str = "meta";
+
+pub const META_SCHEMA: &[u8] = b"schema_version";
+pub const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
+
+pub fn u64_key(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+pub fn key_u64(k: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(k.try_into().ok()?))
+}
+
+/// `address \0 big-endian seconds`: one row per automatic answer sent to an address.
+pub fn reply_key(addr: &str, at: i64) -> Vec<u8> {
+    let mut k = addr.as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(&(at.max(0) as u64).to_be_bytes());
+    k
+}
+
+pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = vec![RECORD_V1];
+    // Serialising plain records to JSON cannot fail (no maps with non-string keys).
+    serde_json::to_writer(&mut out, v).expect("records serialise to JSON");
+    out
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {
+    match bytes.split_first() {
+        Some((&RECORD_V1, rest)) => serde_json::from_slice(rest).map_err(|e| e.to_string()),
+        Some((v, _)) => Err(format!("unknown record version {v}")),
+        None => Err("empty record".into()),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TicketRecord {
+    pub id: u64,
+    pub summary: String,
+    pub state: String,
+    pub reporter: String,
+    pub participants: Vec<String>,
+    pub language: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub state_since: i64,
+    pub reminded: bool,
+    pub automated: bool,
+    pub refers_to: Option<u64>,
+    pub thread: Vec<String>,
+    pub events: Vec<EventRecord>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub at: i64,
+    pub kind: String,
+    pub from: String,
+    pub text: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub message_id: Option<String>,
+    pub attachments: Vec<AttachmentRecord>,
+    pub decision: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+impl From<&Ticket> for TicketRecord {
+    fn from(t: &Ticket) -> TicketRecord {
+        TicketRecord {
+            id: t.id.0,
+            summary: t.summary.clone(),
+            state: t.state.as_str().into(),
+            reporter: t.reporter.clone(),
+            participants: t.participants.clone(),
+            language: t.language.as_str().into(),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            state_since: t.state_since,
+            reminded: t.reminded,
+            automated: t.automated,
+            refers_to: t.refers_to.map(|r| r.0),
+            thread: t.thread.clone(),
+            events: t
+                .events
+                .iter()
+                .map(|e| EventRecord {
+                    at: e.at,
+                    kind: e.kind.as_str().into(),
+                    from: e.from.clone(),
+                    text: e.text.clone(),
+                    from_state: e.from_state.map(|s| s.as_str().into()),
+                    to_state: e.to_state.map(|s| s.as_str().into()),
+                    message_id: e.message_id.clone(),
+                    attachments: e
+                        .attachments
+                        .iter()
+                        .map(|a| AttachmentRecord {
+                            name: a.name.clone(),
+                            content_type: a.content_type.clone(),
+                            size: a.size,
+                            sha256: a.sha256.clone(),
+                        })
+                        .collect(),
+                    decision: e.decision.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn state(s: &str) -> Result<State, String> {
+    State::parse(s).ok_or_else(|| format!("unknown state '{s}'"))
+}
+
+impl TryFrom<TicketRecord> for Ticket {
+    type Error = String;
+    fn try_from(r: TicketRecord) -> Result<Ticket, String> {
+        let mut events = Vec::with_capacity(r.events.len());
+        for e in r.events {
+            events.push(Event {
+                at: e.at,
+                kind: EventKind::parse(&e.kind).ok_or_else(|| format!("unknown event kind '{}'", e.kind))?,
+                from: e.from,
+                text: e.text,
+                from_state: e.from_state.as_deref().map(state).transpose()?,
+                to_state: e.to_state.as_deref().map(state).transpose()?,
+                message_id: e.message_id,
+                attachments: e
+                    .attachments
+                    .into_iter()
+                    .map(|a| AttachmentInfo {
+                        name: a.name,
+                        content_type: a.content_type,
+                        size: a.size,
+                        sha256: a.sha256,
+                    })
+                    .collect(),
+                decision: e.decision,
+            });
+        }
+        Ok(Ticket {
+            id: TicketId(r.id),
+            summary: r.summary,
+            state: state(&r.state)?,
+            reporter: r.reporter,
+            participants: r.participants,
+            language: Lang::from_tag(&r.language).unwrap_or(Lang::En),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            state_since: r.state_since,
+            reminded: r.reminded,
+            automated: r.automated,
+            refers_to: r.refers_to.map(TicketId),
+            thread: r.thread,
+            events,
+        })
+    }
+}
+
+/// What became of one incoming mail (the dedupe record and its decision log).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MailRecord {
+    pub message_id: Option<String>,
+    pub at: i64,
+    pub ticket: Option<u64>,
+    /// `ticket`, `ignored`, `quarantined`, `duplicate`.
+    pub outcome: String,
+    pub decision: Vec<String>,
+}
+
+/// One outgoing mail. Its raw bytes live in `outbox_raw` under the same id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub id: u64,
+    pub message_id: String,
+    pub ticket: Option<u64>,
+    pub kind: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub created_at: i64,
+    pub attempts: u32,
+    pub next_attempt_at: i64,
+    pub status: OutboxStatus,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Pending,
+    Sent,
+    Dead,
+}
+
+impl OutboxStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Dead => "dead",
+        }
+    }
+}

@@ -64,7 +64,11 @@ pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
 
 /// Runs until `shutdown` completes; then finishes the mail in hand, flushes and returns.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
-    let gateway = Arc::new(open_gateway(config)?);
+    run_with(Arc::new(open_gateway(config)?), shutdown).await
+}
+
+/// [`run`] on an open gateway (tests keep a handle on its store while it runs).
+pub async fn run_with(gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
     let smtp = Smtp::new(&gateway.config.smtp)?;
     let health = Arc::new(Health::default());
     let cancel = CancellationToken::new();

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use async_imap::imap_proto::{MailboxDatum, Response, Status};
 use async_imap::types::{Capability, UnsolicitedResponse};
 use futures::{StreamExt, TryStreamExt};
-use tokio::io::{AsyncRead, AsyncWrite, BufWriter, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 use tokio_rustls::client::TlsStream;
@@ -317,7 +317,7 @@ impl Session {
             source,
         })?;
 
-        let client = match (cfg.tls, tls_config) {
+        let mut client = match (cfg.tls, tls_config) {
             (Tls::Implicit, Some(config)) => {
                 let tls = handshake(tcp, host, config, &addr).await?;
                 let mut client = async_imap::Client::new(Conn::new(Transport::Tls(Box::new(tls))));
@@ -368,10 +368,26 @@ impl Session {
                 unreachable!("a tls config is built for every tls mode above")
             }
         };
+        // async-imap traces every command it sends: hand it a placeholder, and let the
+        // transport put the password in on the way out.
+        let password = cfg.password.expose();
+        if password.contains(['\r', '\n', '\0']) {
+            return Err(ImapError::LoginRefused {
+                username: cfg.username.clone(),
+                detail: "the password contains a line break or NUL, which LOGIN cannot carry"
+                    .into(),
+            });
+        }
+        let mut placeholder = String::from("tg-password-placeholder");
+        while cfg.username.contains(&placeholder) {
+            placeholder.push('x');
+        }
+        client.get_mut().substitute(&placeholder, password);
         let (mut inner, caps) = client
-            .login_with_capabilities(&cfg.username, cfg.password.expose())
+            .login_with_capabilities(&cfg.username, &placeholder)
             .await
             .map_err(|(e, _client)| login_error(e, &cfg.username))?;
+        inner.get_mut().secret = None;
         let ext = match caps {
             Some(caps) => extensions(&caps),
             None => extensions(
@@ -706,6 +722,11 @@ impl Session {
         handle.init().await.map_err(|e| op_error("IDLE", e))?;
         // The server may answer at leisure while idling; keepalives are optional.
         handle.as_mut().set_timeout(None);
+        debug!(
+            mailbox = selected.as_deref().unwrap_or(""),
+            timeout_ms = timeout.as_millis() as u64,
+            "imap idling"
+        );
         let deadline = tokio::time::Instant::now() + timeout;
         let event = loop {
             tokio::select! {
@@ -1084,30 +1105,48 @@ impl AsyncWrite for Transport {
     }
 }
 
-/// The stream async-imap talks over. Writes are buffered until async-imap flushes, so a
-/// command (tag, text, CRLF: three writes) leaves as one TLS record and one segment. A read
-/// or write that makes no progress for `timeout` fails with `TimedOut`, so a dead peer is
-/// noticed without TCP keepalive.
+/// The stream async-imap talks over.
+///
+/// - Writes are buffered until async-imap flushes, so a command (tag, text, CRLF: three
+///   writes) leaves as one TLS record and one segment.
+/// - A read or write that makes no progress for `timeout` fails with `TimedOut`, so a dead
+///   peer is noticed without TCP keepalive.
+/// - The password never passes through async-imap, which logs every command at trace level:
+///   LOGIN is given a placeholder, swapped for the real password here, on the way out.
 struct Conn {
-    io: BufWriter<Transport>,
+    io: Transport,
+    /// Bytes written by async-imap and not yet sent; `sent` of them are on the wire.
+    out: Vec<u8>,
+    sent: usize,
+    secret: Option<Substitution>,
     timeout: Option<Duration>,
     /// Armed while an operation is pending, disarmed by any progress.
     timer: Option<Pin<Box<Sleep>>>,
 }
 
+/// A quoted placeholder to replace, once, by the quoted secret.
+struct Substitution {
+    placeholder: Vec<u8>,
+    secret: Vec<u8>,
+}
+
 impl fmt::Debug for Conn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Conn")
-            .field("io", self.io.get_ref())
+            .field("io", &self.io)
+            .field("unsent", &(self.out.len() - self.sent))
             .field("timeout", &self.timeout)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl Conn {
     fn new(transport: Transport) -> Conn {
         Conn {
-            io: BufWriter::new(transport),
+            io: transport,
+            out: Vec::new(),
+            sent: 0,
+            secret: None,
             timeout: Some(IO_TIMEOUT),
             timer: None,
         }
@@ -1118,40 +1157,80 @@ impl Conn {
         self.timer = None;
     }
 
-    /// The TCP stream, if this is a plain connection (for STARTTLS). Unflushed writes and
-    /// anything async-imap had buffered are discarded.
+    /// The next flush that contains `"placeholder"` (as an IMAP quoted string) sends
+    /// `"secret"` in its place instead.
+    fn substitute(&mut self, placeholder: &str, secret: &str) {
+        self.secret = Some(Substitution {
+            placeholder: quote(placeholder).into_bytes(),
+            secret: quote(secret).into_bytes(),
+        });
+    }
+
+    /// The TCP stream, if this is a plain connection (for STARTTLS). Anything async-imap had
+    /// read ahead is discarded with it.
     fn into_plain(self) -> Option<TcpStream> {
-        match self.io.into_inner() {
+        match self.io {
             Transport::Plain(tcp) => Some(tcp),
             Transport::Tls(_) => None,
         }
     }
 
-    fn progress<T>(&mut self, r: Poll<io::Result<T>>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        match r {
-            Poll::Ready(r) => {
-                self.timer = None;
-                Poll::Ready(r)
+    fn swap_secret(&mut self) {
+        let Some(sub) = self.secret.take() else {
+            return;
+        };
+        let unsent = &self.out[self.sent..];
+        match unsent
+            .windows(sub.placeholder.len())
+            .position(|w| w == sub.placeholder.as_slice())
+        {
+            Some(at) => {
+                let at = self.sent + at;
+                self.out
+                    .splice(at..at + sub.placeholder.len(), sub.secret.iter().copied());
             }
-            Poll::Pending => {
-                let Some(limit) = self.timeout else {
-                    return Poll::Pending;
-                };
-                let timer = self
-                    .timer
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
-                match timer.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        self.timer = None;
-                        Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!("the imap server was silent for {}s", limit.as_secs()),
-                        )))
-                    }
-                    Poll::Pending => Poll::Pending,
+            None => self.secret = Some(sub),
+        }
+    }
+
+    /// Arms or checks the silence timer while the transport is not ready.
+    fn pending<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let Some(limit) = self.timeout else {
+            return Poll::Pending;
+        };
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.timer = None;
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("the imap server was silent for {}s", limit.as_secs()),
+                )))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.swap_secret();
+        while self.sent < self.out.len() {
+            match Pin::new(&mut self.io).poll_write(cx, &self.out[self.sent..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
                 }
+                Poll::Ready(Ok(n)) => {
+                    self.sent += n;
+                    self.timer = None;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return self.pending(cx),
             }
         }
+        self.out.clear();
+        self.sent = 0;
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -1162,38 +1241,81 @@ impl AsyncRead for Conn {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_read(cx, buf);
-        this.progress(r, cx)
+        match Pin::new(&mut this.io).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.timer = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.pending(cx),
+        }
     }
 }
 
 impl AsyncWrite for Conn {
     fn poll_write(
         self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
+        _cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_write(cx, buf);
-        this.progress(r, cx)
+        // A fresh command: whatever silence came before is not this command's.
+        this.timer = None;
+        this.out.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_flush(cx);
-        this.progress(r, cx)
+        std::task::ready!(this.poll_send(cx))?;
+        match Pin::new(&mut this.io).poll_flush(cx) {
+            Poll::Ready(r) => {
+                this.timer = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.pending(cx),
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let r = Pin::new(&mut this.io).poll_shutdown(cx);
-        this.progress(r, cx)
+        std::task::ready!(this.poll_send(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The password reaches the wire, escaped as a quoted string, where async-imap wrote
+    /// the placeholder; nothing else changes and a second flush is left alone.
+    #[tokio::test]
+    async fn transport_swaps_the_placeholder_for_the_password() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let mut conn = Conn::new(Transport::Plain(client));
+        conn.substitute("tg-password-placeholder", r#"pa"ss\word"#);
+        conn.write_all(b"A1 ").await.unwrap();
+        conn.write_all(b"LOGIN \"u\" \"tg-password-placeholder\"")
+            .await
+            .unwrap();
+        conn.write_all(b"\r\n").await.unwrap();
+        conn.flush().await.unwrap();
+        conn.write_all(b"A2 NOOP \"tg-password-placeholder\"\r\n")
+            .await
+            .unwrap();
+        conn.flush().await.unwrap();
+        drop(conn);
+        let mut got = String::new();
+        server.read_to_string(&mut got).await.unwrap();
+        assert_eq!(
+            got,
+            "A1 LOGIN \"u\" \"pa\\\"ss\\\\word\"\r\nA2 NOOP \"tg-password-placeholder\"\r\n"
+        );
+    }
 
     #[test]
     fn uid_sets_compress_runs() {

@@ -1,0 +1,532 @@
+//! Live-test support: the project's local mail system (`scripts/mailsys/up`), one daemon per
+//! test with its own addresses and store, and mail sent and read the way clients do.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lettre::address::Envelope;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
+use ticket_gateway::config::{Config, ImapConfig, Secret, Tls};
+use ticket_gateway::core::{Ticket, TicketId};
+use ticket_gateway::imap::Session;
+use ticket_gateway::pipeline::Gateway;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Where the local mail system listens (the same variables as scripts/mailsys/lib.sh).
+pub struct MailSys {
+    pub dir: PathBuf,
+    pub imaps_port: u16,
+    pub smtp_port: u16,
+    pub submission_port: u16,
+}
+
+fn env_port(name: &str, default: u16) -> u16 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+impl MailSys {
+    pub fn get() -> MailSys {
+        let dir = PathBuf::from(std::env::var("TG_MAIL_DIR").unwrap_or_else(|_| "/tmp/tg-mail".into()));
+        let m = MailSys {
+            imaps_port: env_port("TG_MAIL_IMAPS_PORT", 12993),
+            smtp_port: env_port("TG_MAIL_SMTP_PORT", 12025),
+            submission_port: env_port("TG_MAIL_SUBMISSION_PORT", 12587),
+            dir,
+        };
+        assert!(
+            m.ca().is_file() && std::net::TcpStream::connect(("127.0.0.1", m.imaps_port)).is_ok(),
+            "the local mail system is not running (no {} or nothing on port {}): run `scripts/mailsys/up` (or `scripts/test`, which does it)",
+            m.ca().display(),
+            m.imaps_port
+        );
+        m
+    }
+
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join("tls/ca.crt")
+    }
+
+    pub fn imap_config(&self, user: &str) -> ImapConfig {
+        ImapConfig {
+            host: "127.0.0.1".into(),
+            port: self.imaps_port,
+            tls: Tls::Implicit,
+            ca_file: Some(self.ca()),
+            username: user.into(),
+            password: Secret::new("secret"),
+            mailbox: "INBOX".into(),
+            processed_mailbox: Some("Processed".into()),
+            quarantine_mailbox: "Quarantine".into(),
+            idle: true,
+            poll_interval: Duration::from_secs(30),
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Unique addresses for one test, so that tests run in parallel.
+#[derive(Clone, Debug)]
+pub struct Names {
+    pub support: String,
+    pub staff: String,
+    pub team: String,
+    pub alice: String,
+    pub bob: String,
+    pub mallory: String,
+}
+
+impl Names {
+    pub fn new(test: &str) -> Names {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let t = format!("{test}-{}-{n}", std::process::id()).replace('_', "-");
+        Names {
+            support: format!("support-{t}@gateway.test"),
+            staff: format!("staff-{t}@gateway.test"),
+            team: format!("team-{t}@gateway.test"),
+            alice: format!("alice-{t}@customer.test"),
+            bob: format!("bob-{t}@customer.test"),
+            mallory: format!("mallory-{t}@evil.test"),
+        }
+    }
+}
+
+/// A daemon under test.
+pub struct Harness {
+    pub names: Names,
+    pub mail: MailSys,
+    pub gw: Option<Arc<Gateway>>,
+    pub dir: tempfile::TempDir,
+    pub config_path: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Harness {
+    /// Writes a config for these names (plus `extra` TOML lines appended to sections by the
+    /// caller through `tweak`) and starts the daemon.
+    pub async fn start(test: &str) -> Harness {
+        Harness::start_with(test, |s| s).await
+    }
+
+    pub async fn start_with(test: &str, tweak: impl FnOnce(String) -> String) -> Harness {
+        let mail = MailSys::get();
+        let names = Names::new(test);
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("password"), "secret\n").unwrap();
+        let templates = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let toml = format!(
+            r#"
+[gateway]
+address = "{support}"
+name = "Test Support"
+tag_prefix = "SUP"
+default_language = "en"
+store = "{store}"
+templates = "{templates}"
+max_replies_per_hour = 50
+closed_reply = "comment"
+
+[imap]
+host = "127.0.0.1"
+port = {imaps}
+tls = "implicit"
+ca_file = "{ca}"
+username = "{support}"
+password_file = "password"
+poll_interval = "2s"
+
+[smtp]
+host = "127.0.0.1"
+port = {submission}
+tls = "starttls"
+ca_file = "{ca}"
+username = "{support}"
+password_file = "password"
+
+[staff]
+addresses = ["{staff}"]
+notify = ["{team}"]
+
+[admin]
+listen = "127.0.0.1:0"
+"#,
+            support = names.support,
+            staff = names.staff,
+            team = names.team,
+            store = dir.path().join("store").display(),
+            templates = templates.display(),
+            imaps = mail.imaps_port,
+            submission = mail.submission_port,
+            ca = mail.ca().display(),
+        );
+        let toml = tweak(toml);
+        let config_path = dir.path().join("gateway.toml");
+        std::fs::write(&config_path, toml).unwrap();
+        let mut h = Harness {
+            names,
+            mail,
+            gw: None,
+            dir,
+            config_path,
+            stop: None,
+            task: None,
+        };
+        h.launch();
+        h
+    }
+
+    pub fn config(&self) -> Config {
+        Config::load(&self.config_path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn launch(&mut self) {
+        let gw = Arc::new(ticket_gateway::daemon::open_gateway(self.config()).expect("gateway opens"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let g = gw.clone();
+        self.task = Some(tokio::spawn(async move {
+            ticket_gateway::daemon::run_with(g, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("daemon runs");
+        }));
+        self.gw = Some(gw);
+        self.stop = Some(tx);
+    }
+
+    /// Stops the daemon as SIGTERM would, and closes the store.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            tokio::time::timeout(Duration::from_secs(15), t)
+                .await
+                .expect("daemon stops within 15 s")
+                .expect("daemon task");
+        }
+        let gw = self.gw.take().expect("running");
+        // The daemon's tasks are joined: this is the last handle, and dropping it closes sled.
+        assert_eq!(Arc::strong_count(&gw), 1, "a task still holds the gateway");
+        drop(gw);
+    }
+
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.launch();
+    }
+
+    pub fn gw(&self) -> &Gateway {
+        self.gw.as_ref().expect("running")
+    }
+
+    pub fn ticket(&self, id: u64) -> Option<Ticket> {
+        self.gw().store.ticket(TicketId(id)).expect("store reads")
+    }
+
+    pub fn tickets(&self) -> Vec<Ticket> {
+        self.gw().store.tickets().expect("store reads")
+    }
+
+    /// Waits until ticket `id` satisfies `pred`.
+    pub async fn wait_ticket(&self, id: u64, what: &str, pred: impl Fn(&Ticket) -> bool) -> Ticket {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(t) = self.ticket(id) {
+                if pred(&t) {
+                    return t;
+                }
+                if Instant::now() > deadline {
+                    panic!("ticket {id}: timed out waiting for {what}; ticket is {t:#?}");
+                }
+            } else if Instant::now() > deadline {
+                panic!("ticket {id}: timed out waiting for {what}; no such ticket");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the support INBOX is empty (every mail processed and moved).
+    pub async fn wait_inbox_empty(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let n = count(&self.mail, &self.names.support, "INBOX").await;
+            if n == 0 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "support INBOX still has {n} mails");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+
+/// Sends raw bytes through the local Postfix (port 12025, as an MTA would receive them).
+pub async fn send_raw(from: &str, to: &[&str], raw: &[u8]) {
+    let m = MailSys::get();
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+        .port(m.smtp_port)
+        .build();
+    let envelope = Envelope::new(
+        Some(from.parse().unwrap()),
+        to.iter().map(|a| a.parse().unwrap()).collect(),
+    )
+    .unwrap();
+    transport
+        .send_raw(&envelope, raw)
+        .await
+        .unwrap_or_else(|e| panic!("postfix refused the mail: {e}"));
+}
+
+/// A plain-text mail as a mail client writes it.
+pub struct Draft {
+    pub from: String,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    pub headers: Vec<(String, String)>,
+    pub message_id: String,
+}
+
+impl Draft {
+    pub fn new(from: &str, to: &str, subject: &str, body: &str) -> Draft {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        Draft {
+            from: from.into(),
+            to: vec![to.into()],
+            cc: vec![],
+            subject: subject.into(),
+            body: body.into(),
+            headers: vec![],
+            message_id: format!("test.{}.{n}.{}@client.test", std::process::id(), nanos()),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Draft {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    pub fn cc(mut self, addr: &str) -> Draft {
+        self.cc.push(addr.into());
+        self
+    }
+
+    /// A reply to a received mail: `Re:` subject, threading headers, the original quoted.
+    pub fn reply_to(from: &str, to: &str, original: &Received, body: &str) -> Draft {
+        let quoted: String = original
+            .text
+            .lines()
+            .map(|l| format!("> {l}\n"))
+            .collect();
+        let mut refs = original.references.clone();
+        refs.push(original.message_id.clone());
+        let body = format!(
+            "{body}\n\nOn Mon, 23 Nov 2026 at 10:00, Support <{}> wrote:\n{quoted}",
+            original.from
+        );
+        let mut d = Draft::new(from, to, &format!("Re: {}", original.subject), &body);
+        d.headers.push(("In-Reply-To".into(), format!("<{}>", original.message_id)));
+        d.headers.push((
+            "References".into(),
+            refs.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" "),
+        ));
+        d
+    }
+
+    pub fn raw(&self) -> Vec<u8> {
+        let mut s = String::new();
+        s.push_str(&format!("From: {}\r\n", self.from));
+        s.push_str(&format!("To: {}\r\n", self.to.join(", ")));
+        if !self.cc.is_empty() {
+            s.push_str(&format!("Cc: {}\r\n", self.cc.join(", ")));
+        }
+        s.push_str(&format!("Subject: {}\r\n", encode_word(&self.subject)));
+        s.push_str("Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n");
+        s.push_str(&format!("Message-ID: <{}>\r\n", self.message_id));
+        for (k, v) in &self.headers {
+            s.push_str(&format!("{k}: {v}\r\n"));
+        }
+        s.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
+        s.push_str(&self.body.replace('\n', "\r\n"));
+        s.push_str("\r\n");
+        s.into_bytes()
+    }
+
+    pub async fn send(&self) -> String {
+        let mut rcpt: Vec<&str> = self.to.iter().map(String::as_str).collect();
+        rcpt.extend(self.cc.iter().map(String::as_str));
+        send_raw(&self.from, &rcpt, &self.raw()).await;
+        self.message_id.clone()
+    }
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// RFC 2047 B-encoding for a non-ASCII subject.
+fn encode_word(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
+    use std::fmt::Write;
+    let mut b64 = String::new();
+    // Small base64 encoder: tests only.
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for chunk in s.as_bytes().chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                b64.push('=');
+            }
+        }
+    }
+    let mut out = String::new();
+    let _ = write!(out, "=?UTF-8?B?{b64}?=");
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// A mail read back from a mailbox.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub uid: u32,
+    pub raw: Vec<u8>,
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub message_id: String,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub text: String,
+    pub html: Option<String>,
+    pub attachments: Vec<String>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> Option<String> {
+        let msg = MessageParser::default().parse(&self.raw)?;
+        msg.header_raw(name).map(|v| v.trim().to_string())
+    }
+}
+
+fn ids(v: &HeaderValue) -> Vec<String> {
+    match v {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => vec![],
+    }
+}
+
+fn parse_received(uid: u32, raw: Vec<u8>) -> Received {
+    let msg = MessageParser::default().parse(&raw).expect("a mail");
+    let from = msg
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let to = msg
+        .to()
+        .map(|a| a.iter().filter_map(|a| a.address()).map(|s| s.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let r = Received {
+        uid,
+        from,
+        to,
+        subject: msg.subject().unwrap_or("").to_string(),
+        message_id: msg.message_id().unwrap_or("").to_string(),
+        in_reply_to: ids(msg.in_reply_to()),
+        references: ids(msg.references()),
+        text: msg.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+        html: msg.body_html(0).filter(|_| msg.html_body_count() > 0 && msg.text_body_count() > 0).map(|t| t.to_string()),
+        attachments: msg
+            .attachments()
+            .map(|a| a.attachment_name().unwrap_or("").to_string())
+            .collect(),
+        raw: Vec::new(),
+    };
+    Received { raw, ..r }
+}
+
+/// Every mail in `user`'s `folder`.
+pub async fn fetch_all(m: &MailSys, user: &str, folder: &str) -> Vec<Received> {
+    let mut s = Session::connect(&m.imap_config(user)).await.expect("imap login");
+    if s.select(folder).await.is_err() {
+        let _ = s.logout().await;
+        return vec![];
+    }
+    let uids = s.uids().await.expect("uid search");
+    let mails = if uids.is_empty() {
+        vec![]
+    } else {
+        s.fetch(&uids).await.expect("fetch")
+    };
+    let _ = s.logout().await;
+    mails.into_iter().map(|(uid, raw)| parse_received(uid, raw)).collect()
+}
+
+pub async fn count(m: &MailSys, user: &str, folder: &str) -> usize {
+    let mut s = Session::connect(&m.imap_config(user)).await.expect("imap login");
+    let n = match s.select(folder).await {
+        Ok(st) => st.exists as usize,
+        Err(_) => 0,
+    };
+    let _ = s.logout().await;
+    n
+}
+
+/// Waits up to 30 s until `user`'s INBOX holds a mail matching `pred`, and returns it.
+pub async fn wait_mail(user: &str, what: &str, pred: impl Fn(&Received) -> bool) -> Received {
+    let m = MailSys::get();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = fetch_all(&m, user, "INBOX").await;
+        if let Some(r) = all.iter().find(|r| pred(r)) {
+            return r.clone();
+        }
+        if Instant::now() > deadline {
+            let subjects: Vec<&str> = all.iter().map(|r| r.subject.as_str()).collect();
+            panic!("{user}: timed out waiting for {what}; INBOX has {subjects:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// All mails in `user`'s INBOX matching `pred`.
+pub async fn mails(user: &str, pred: impl Fn(&Received) -> bool) -> Vec<Received> {
+    fetch_all(&MailSys::get(), user, "INBOX")
+        .await
+        .into_iter()
+        .filter(|r| pred(r))
+        .collect()
+}

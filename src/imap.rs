@@ -294,11 +294,6 @@ impl Session {
         let started = Instant::now();
         let host = cfg.host.trim_start_matches('[').trim_end_matches(']');
         let addr = format!("{}:{}", cfg.host, cfg.port);
-        let tls_config = match cfg.tls {
-            Tls::None => None,
-            Tls::Implicit | Tls::StartTls => Some(tls::client_config(cfg.ca_file.as_deref())?),
-        };
-
         let tcp = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, cfg.port)))
             .await
         {
@@ -317,14 +312,16 @@ impl Session {
             source,
         })?;
 
-        let mut client = match (cfg.tls, tls_config) {
-            (Tls::Implicit, Some(config)) => {
+        let mut client = match cfg.tls {
+            Tls::Implicit => {
+                let config = tls::client_config(cfg.ca_file.as_deref())?;
                 let tls = handshake(tcp, host, config, &addr).await?;
                 let mut client = async_imap::Client::new(Conn::new(Transport::Tls(Box::new(tls))));
                 greeting(&mut client, &addr).await?;
                 client
             }
-            (Tls::StartTls, Some(config)) => {
+            Tls::StartTls => {
+                let config = tls::client_config(cfg.ca_file.as_deref())?;
                 let mut client = async_imap::Client::new(Conn::new(Transport::Plain(tcp)));
                 let caps = greeting(&mut client, &addr).await?;
                 if let Some(caps) = caps {
@@ -359,13 +356,10 @@ impl Session {
                 let tls = handshake(tcp, host, config, &addr).await?;
                 async_imap::Client::new(Conn::new(Transport::Tls(Box::new(tls))))
             }
-            (Tls::None, _) => {
+            Tls::None => {
                 let mut client = async_imap::Client::new(Conn::new(Transport::Plain(tcp)));
                 greeting(&mut client, &addr).await?;
                 client
-            }
-            (Tls::Implicit | Tls::StartTls, None) => {
-                unreachable!("a tls config is built for every tls mode above")
             }
         };
         // async-imap traces every command it sends: hand it a placeholder, and let the
@@ -403,7 +397,7 @@ impl Session {
             tls = ?cfg.tls,
             username = %cfg.username,
             idle = ext.idle,
-            r#move = ext.r#move,
+            has_move = ext.r#move,
             uidplus = ext.uidplus,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "imap logged in"
@@ -624,15 +618,14 @@ impl Session {
                     );
                 }
             }
-            // The EXPUNGE notices of a big batch overflow async-imap's notice queue; empty it
-            // so a new-mail notice that follows is not lost.
+            // Empty the notice queue between sets, so it overflows as seldom as possible.
             self.drain_unsolicited();
         }
         debug!(
             mailbox = self.mailbox(),
             target = mailbox,
             count = uids.len(),
-            r#move = self.ext.r#move,
+            via_move = self.ext.r#move,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "imap move"
         );
@@ -722,6 +715,7 @@ impl Session {
         handle.init().await.map_err(|e| op_error("IDLE", e))?;
         // The server may answer at leisure while idling; keepalives are optional.
         handle.as_mut().set_timeout(None);
+        // tests/it/imap.rs waits for this event to act while the session idles.
         debug!(
             mailbox = selected.as_deref().unwrap_or(""),
             timeout_ms = timeout.as_millis() as u64,
@@ -848,13 +842,19 @@ impl Session {
         Ok(found)
     }
 
-    /// Empties async-imap's queue of untagged notices (it holds 100 and drops the rest),
-    /// remembering whether any announced new mail.
+    /// Empties async-imap's queue of untagged notices, remembering whether any announced new
+    /// mail. The queue holds 100 and async-imap drops the rest (a big MOVE alone sends one
+    /// EXPUNGE per mail), so a full queue counts as news too: an EXISTS may have been lost.
     fn drain_unsolicited(&mut self) {
-        while let Ok(notice) = self.inner.unsolicited_responses.try_recv() {
+        let queue = &self.inner.unsolicited_responses;
+        let overflowed = queue.is_full();
+        while let Ok(notice) = queue.try_recv() {
             if let UnsolicitedResponse::Exists(_) = notice {
                 self.new_data = true;
             }
+        }
+        if overflowed {
+            self.new_data = true;
         }
     }
 
@@ -1315,6 +1315,27 @@ mod tests {
             got,
             "A1 LOGIN \"u\" \"pa\\\"ss\\\\word\"\r\nA2 NOOP \"tg-password-placeholder\"\r\n"
         );
+    }
+
+    /// The daemon spawns the ingest loop: the session and every future it returns must be
+    /// Send. (Compiles or not; nothing to run.)
+    #[test]
+    fn session_and_its_futures_are_send() {
+        fn is_send<T: Send>(_: &T) {}
+        fn commands(s: &mut Session) {
+            is_send(&s.select("INBOX"));
+            is_send(&s.uids());
+            is_send(&s.sizes(&[]));
+            is_send(&s.fetch(&[]));
+            is_send(&s.move_to(&[], "X"));
+            is_send(&s.mark_seen(&[]));
+            is_send(&s.ensure_mailbox("X"));
+        }
+        fn owned(s: Session, cfg: &ImapConfig, cancel: &CancellationToken) {
+            is_send(&Session::connect(cfg));
+            is_send(&s.idle_wait(Duration::ZERO, cancel));
+        }
+        let _ = (commands, owned);
     }
 
     #[test]

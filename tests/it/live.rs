@@ -62,7 +62,8 @@ async fn a_whole_conversation_follows_the_workflow() {
     assert_eq!(feedback.from_state, Some(State::WaitingForFeedback));
     assert_eq!(feedback.to_state, Some(State::Open));
     let update = wait_mail(&n.team, "customer feedback email", |r| r.text.contains("LaserJet 4000")).await;
-    assert!(!update.text.contains("> "), "{}", update.text);
+    assert!(!update.text.lines().any(|l| l.starts_with('>')), "{}", update.text);
+    assert!(!update.text.contains("Which model is it"), "no quoted question: {}", update.text);
 
     // Staff resolve; the customer is told; "still broken" reopens.
     Draft::reply_to(&n.staff, &n.support, &update, "#resolve\nPlease update the driver to 6.2.")

@@ -77,7 +77,10 @@ pub fn automated_rule(mail: &InboundMail) -> Option<String> {
     if a.x_autoreply {
         return Some("X-Autoreply/X-Autorespond present".into());
     }
-    if a.return_path.as_deref().is_some_and(|r| r.trim().trim_matches(['<', '>']).is_empty()) {
+    if a.return_path
+        .as_deref()
+        .is_some_and(|r| r.trim().trim_matches(['<', '>']).is_empty())
+    {
         return Some("null Return-Path".into());
     }
     if let Some(from) = &mail.from {
@@ -124,7 +127,7 @@ pub fn check_staff(mail: &InboundMail, policy: &Policy) -> StaffCheck {
         let Some(results) = parse_authentication_results(header) else {
             continue;
         };
-        if !policy.authserv_ids.iter().any(|id| *id == results.authserv_id) {
+        if !policy.authserv_ids.contains(&results.authserv_id) {
             ignored += 1;
             continue;
         }
@@ -138,7 +141,10 @@ pub fn check_staff(mail: &InboundMail, policy: &Policy) -> StaffCheck {
                     .is_some_and(|d| d.eq_ignore_ascii_case(&domain)),
                 _ => r
                     .prop("header.d")
-                    .or_else(|| r.prop("header.i").map(|i| i.rsplit('@').next().unwrap_or(i)))
+                    .or_else(|| {
+                        r.prop("header.i")
+                            .map(|i| i.rsplit('@').next().unwrap_or(i))
+                    })
                     .is_some_and(|d| aligned(&domain, d)),
             };
             if aligned {
@@ -268,24 +274,54 @@ mod tests {
         m.auto.auto_submitted = Some("auto-replied (vacation)".into());
         assert!(automated_rule(&m).is_some());
         for signals in [
-            AutoSignals { precedence: Some("bulk".into()), ..Default::default() },
-            AutoSignals { precedence: Some("List".into()), ..Default::default() },
-            AutoSignals { list_id: true, ..Default::default() },
-            AutoSignals { x_autoreply: true, ..Default::default() },
-            AutoSignals { return_path: Some("<>".into()), ..Default::default() },
-            AutoSignals { loop_headers: vec!["X-OTRS-Loop".into()], ..Default::default() },
+            AutoSignals {
+                precedence: Some("bulk".into()),
+                ..Default::default()
+            },
+            AutoSignals {
+                precedence: Some("List".into()),
+                ..Default::default()
+            },
+            AutoSignals {
+                list_id: true,
+                ..Default::default()
+            },
+            AutoSignals {
+                x_autoreply: true,
+                ..Default::default()
+            },
+            AutoSignals {
+                return_path: Some("<>".into()),
+                ..Default::default()
+            },
+            AutoSignals {
+                loop_headers: vec!["X-OTRS-Loop".into()],
+                ..Default::default()
+            },
         ] {
-            let m = InboundMail { auto: signals.clone(), ..mail() };
+            let m = InboundMail {
+                auto: signals.clone(),
+                ..mail()
+            };
             assert!(automated_rule(&m).is_some(), "{signals:?}");
         }
         let m = InboundMail {
-            auto: AutoSignals { precedence: Some("first-class".into()), ..Default::default() },
+            auto: AutoSignals {
+                precedence: Some("first-class".into()),
+                ..Default::default()
+            },
             ..mail()
         };
         assert_eq!(automated_rule(&m), None);
-        let m = InboundMail { from: Some(Address::new("MAILER-DAEMON@x.test")), ..mail() };
+        let m = InboundMail {
+            from: Some(Address::new("MAILER-DAEMON@x.test")),
+            ..mail()
+        };
         assert!(automated_rule(&m).is_some());
-        let m = InboundMail { from: Some(Address::new("postmaster@x.test")), ..mail() };
+        let m = InboundMail {
+            from: Some(Address::new("postmaster@x.test")),
+            ..mail()
+        };
         assert!(automated_rule(&m).is_some());
     }
 
@@ -310,31 +346,64 @@ mod tests {
     #[test]
     fn staff_authentication() {
         let none = staff_policy(StaffAuth::None);
-        assert!(matches!(check_staff(&from_staff(&[]), &none), StaffCheck::Staff(_)));
-        let m = InboundMail { from: Some(Address::new("bob@staff.example.com")), ..Default::default() };
+        assert!(matches!(
+            check_staff(&from_staff(&[]), &none),
+            StaffCheck::Staff(_)
+        ));
+        let m = InboundMail {
+            from: Some(Address::new("bob@staff.example.com")),
+            ..Default::default()
+        };
         assert!(matches!(check_staff(&m, &none), StaffCheck::Staff(_)));
         assert_eq!(check_staff(&mail(), &none), StaffCheck::NotStaff);
 
         let dmarc = staff_policy(StaffAuth::Dmarc);
-        assert!(matches!(check_staff(&from_staff(&[]), &dmarc), StaffCheck::Failed(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[]), &dmarc),
+            StaffCheck::Failed(_)
+        ));
         let pass = "mx.example.com; dkim=pass header.d=example.com; dmarc=pass (p=reject) header.from=example.com";
-        assert!(matches!(check_staff(&from_staff(&[pass]), &dmarc), StaffCheck::Staff(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[pass]), &dmarc),
+            StaffCheck::Staff(_)
+        ));
         let other = "evil.test; dmarc=pass header.from=example.com";
-        assert!(matches!(check_staff(&from_staff(&[other]), &dmarc), StaffCheck::Failed(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[other]), &dmarc),
+            StaffCheck::Failed(_)
+        ));
         let wrong_domain = "mx.example.com; dmarc=pass header.from=evil.test";
-        assert!(matches!(check_staff(&from_staff(&[wrong_domain]), &dmarc), StaffCheck::Failed(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[wrong_domain]), &dmarc),
+            StaffCheck::Failed(_)
+        ));
         let fail = "mx.example.com; dmarc=fail header.from=example.com";
-        assert!(matches!(check_staff(&from_staff(&[fail]), &dmarc), StaffCheck::Failed(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[fail]), &dmarc),
+            StaffCheck::Failed(_)
+        ));
         let comment = "mx.example.com (v=1); dmarc=pass (policy) header.from=example.com";
-        assert!(matches!(check_staff(&from_staff(&[comment]), &dmarc), StaffCheck::Staff(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[comment]), &dmarc),
+            StaffCheck::Staff(_)
+        ));
 
         let dkim = staff_policy(StaffAuth::Dkim);
         let signed = "mx.example.com; dkim=pass header.d=example.com header.s=sel";
-        assert!(matches!(check_staff(&from_staff(&[signed]), &dkim), StaffCheck::Staff(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[signed]), &dkim),
+            StaffCheck::Staff(_)
+        ));
         let unaligned = "mx.example.com; dkim=pass header.d=other.test";
-        assert!(matches!(check_staff(&from_staff(&[unaligned]), &dkim), StaffCheck::Failed(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[unaligned]), &dkim),
+            StaffCheck::Failed(_)
+        ));
         // A dmarc-only pass does not satisfy dkim mode.
         let dmarc_only = "mx.example.com; dmarc=pass header.from=example.com";
-        assert!(matches!(check_staff(&from_staff(&[dmarc_only]), &dkim), StaffCheck::Failed(_)));
+        assert!(matches!(
+            check_staff(&from_staff(&[dmarc_only]), &dkim),
+            StaffCheck::Failed(_)
+        ));
     }
 }

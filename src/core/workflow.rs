@@ -107,7 +107,11 @@ pub const STAFF_TRANSITIONS: &[(Keyword, State, &[State])] = &[
     ),
     (Keyword::Resolve, State::Resolved, ALL_BUT_CLOSED),
     (Keyword::Close, State::Closed, ALL_BUT_CLOSED),
-    (Keyword::Reopen, State::Reopened, &[State::Resolved, State::Closed]),
+    (
+        Keyword::Reopen,
+        State::Reopened,
+        &[State::Resolved, State::Closed],
+    ),
 ];
 
 /// A staff keyword applied in `from`: the new state, or the keywords allowed in `from`.
@@ -199,7 +203,9 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
         };
     }
     match found {
-        Some((t, MatchedBy::Tag)) => why.push(format!("matched {} by tag in subject", policy.tag(t.id))),
+        Some((t, MatchedBy::Tag)) => {
+            why.push(format!("matched {} by tag in subject", policy.tag(t.id)))
+        }
         Some((t, MatchedBy::Reference)) => why.push(format!(
             "matched {} by In-Reply-To/References",
             policy.tag(t.id)
@@ -212,11 +218,22 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     }
     let automated = classify::automated_rule(mail);
     if let Some(rule) = &automated {
-        why.push(format!("automated mail ({rule}): never answered, never changes a state"));
+        why.push(format!(
+            "automated mail ({rule}): never answered, never changes a state"
+        ));
         if let Some((t, _)) = found {
             let mut t = t.clone();
             why.push(format!("recorded on {}", policy.tag(t.id)));
-            push_event(&mut t, mail, ctx.now, EventKind::Automated, sender, mail.reply_text.clone(), None, &why);
+            push_event(
+                &mut t,
+                mail,
+                ctx.now,
+                EventKind::Automated,
+                sender,
+                mail.reply_text.clone(),
+                None,
+                &why,
+            );
             return Outcome {
                 effects: vec![Effect::Save(t)],
                 decision: why,
@@ -244,7 +261,11 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     let mut out = match found {
         Some((t, _)) if role_is_staff && automated.is_none() => staff_reply(t, mail, ctx, why),
         Some((t, _)) if t.is_customer(sender) => {
-            let role = if t.reporter == sender { "reporter" } else { "participant" };
+            let role = if t.reporter == sender {
+                "reporter"
+            } else {
+                "participant"
+            };
             why.push(format!("sender {sender} is the {role}"));
             customer_reply_outcome(t, mail, ctx, why)
         }
@@ -353,27 +374,62 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
     let customers = t.customers();
     let Some(&keyword) = keywords.first() else {
         why.push("no keyword: public comment relayed to the customer".into());
-        push_event(&mut t, mail, ctx.now, EventKind::StaffComment, sender, cmds.text.clone(), None, &why);
+        push_event(
+            &mut t,
+            mail,
+            ctx.now,
+            EventKind::StaffComment,
+            sender,
+            cmds.text.clone(),
+            None,
+            &why,
+        );
         let snap = TicketSnapshot::of(&t);
         effects.push(Effect::Save(t));
         effects.push(Effect::Notify(Notice {
             text: cmds.text,
             attachments: mail.attachments.clone(),
-            ..notice(NoticeKind::StaffUpdate, customers, snap.language, snap, sender, mail)
+            ..notice(
+                NoticeKind::StaffUpdate,
+                customers,
+                snap.language,
+                snap,
+                sender,
+                mail,
+            )
         }));
-        return Outcome { effects, decision: why };
+        return Outcome {
+            effects,
+            decision: why,
+        };
     };
     if keywords.len() > 1 {
         why.push(format!(
             "keywords {} found: only the first, {}, applies",
-            keywords.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" "),
+            keywords
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
             keyword.as_str()
         ));
     }
     if keyword == Keyword::Note {
         why.push("keyword #note: internal note, not sent to the customer".into());
-        push_event(&mut t, mail, ctx.now, EventKind::Note, sender, cmds.text, None, &why);
-        return Outcome { effects: vec![Effect::Save(t)], decision: why };
+        push_event(
+            &mut t,
+            mail,
+            ctx.now,
+            EventKind::Note,
+            sender,
+            cmds.text,
+            None,
+            &why,
+        );
+        return Outcome {
+            effects: vec![Effect::Save(t)],
+            decision: why,
+        };
     }
     let from_state = t.state;
     match staff_transition(keyword, from_state) {
@@ -384,7 +440,16 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
                 from_state.as_str(),
                 to.as_str()
             ));
-            push_event(&mut t, mail, ctx.now, EventKind::StaffComment, sender, cmds.text.clone(), Some((from_state, to)), &why);
+            push_event(
+                &mut t,
+                mail,
+                ctx.now,
+                EventKind::StaffComment,
+                sender,
+                cmds.text.clone(),
+                Some((from_state, to)),
+                &why,
+            );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t));
             effects.push(Effect::Notify(Notice {
@@ -392,7 +457,14 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
                 from_state: Some(from_state),
                 to_state: Some(to),
                 attachments: mail.attachments.clone(),
-                ..notice(NoticeKind::StaffUpdate, customers, snap.language, snap, sender, mail)
+                ..notice(
+                    NoticeKind::StaffUpdate,
+                    customers,
+                    snap.language,
+                    snap,
+                    sender,
+                    mail,
+                )
             }));
         }
         Err(allowed) => {
@@ -403,17 +475,36 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
                 from_state.as_str(),
                 allowed.join(" ")
             ));
-            push_event(&mut t, mail, ctx.now, EventKind::Refused, sender, cmds.text, None, &why);
+            push_event(
+                &mut t,
+                mail,
+                ctx.now,
+                EventKind::Refused,
+                sender,
+                cmds.text,
+                None,
+                &why,
+            );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t));
             effects.push(Effect::Notify(Notice {
                 keyword: Some(keyword.as_str().to_string()),
                 allowed,
-                ..notice(NoticeKind::Refused, vec![sender.to_string()], policy.default_language, snap, sender, mail)
+                ..notice(
+                    NoticeKind::Refused,
+                    vec![sender.to_string()],
+                    policy.default_language,
+                    snap,
+                    sender,
+                    mail,
+                )
             }));
         }
     }
-    Outcome { effects, decision: why }
+    Outcome {
+        effects,
+        decision: why,
+    }
 }
 
 /// The customer's text: customer keywords (`#close`, `#partial`) removed; staff keywords are
@@ -449,7 +540,12 @@ fn customer_commands(mail: &InboundMail) -> (Option<Keyword>, String) {
     (keyword, text)
 }
 
-fn customer_reply_outcome(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<String>) -> Outcome {
+fn customer_reply_outcome(
+    t: &Ticket,
+    mail: &InboundMail,
+    ctx: &Context,
+    mut why: Vec<String>,
+) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
     let (keyword, text) = customer_commands(mail);
@@ -468,7 +564,16 @@ fn customer_reply_outcome(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why
                 Some(_) => why.push(format!("{} -> {}", from_state.as_str(), to.as_str())),
                 None => why.push(format!("comment, state stays {}", from_state.as_str())),
             }
-            push_event(&mut t, mail, ctx.now, EventKind::Comment, sender, text.clone(), change, &why);
+            push_event(
+                &mut t,
+                mail,
+                ctx.now,
+                EventKind::Comment,
+                sender,
+                text.clone(),
+                change,
+                &why,
+            );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t));
             effects.push(Effect::Notify(Notice {
@@ -476,28 +581,67 @@ fn customer_reply_outcome(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why
                 from_state: change.map(|c| c.0),
                 to_state: change.map(|c| c.1),
                 attachments: mail.attachments.clone(),
-                ..notice(NoticeKind::CustomerUpdate, policy.staff_notify.clone(), policy.default_language, snap, sender, mail)
+                ..notice(
+                    NoticeKind::CustomerUpdate,
+                    policy.staff_notify.clone(),
+                    policy.default_language,
+                    snap,
+                    sender,
+                    mail,
+                )
             }));
         }
         CustomerAction::NoChange => {
             why.push("ticket is closed: recorded, no change".into());
-            push_event(&mut t, mail, ctx.now, EventKind::Comment, sender, text, None, &why);
+            push_event(
+                &mut t,
+                mail,
+                ctx.now,
+                EventKind::Comment,
+                sender,
+                text,
+                None,
+                &why,
+            );
             effects.push(Effect::Save(t));
         }
         CustomerAction::ClosedReply => match policy.closed_reply {
             ClosedReply::Comment => {
                 why.push("ticket is closed: comment recorded, customer told a new question needs a new mail".into());
-                push_event(&mut t, mail, ctx.now, EventKind::Comment, sender, text.clone(), None, &why);
+                push_event(
+                    &mut t,
+                    mail,
+                    ctx.now,
+                    EventKind::Comment,
+                    sender,
+                    text.clone(),
+                    None,
+                    &why,
+                );
                 let snap = TicketSnapshot::of(&t);
                 effects.push(Effect::Save(t));
                 effects.push(Effect::Notify(Notice {
                     answers_customer: true,
-                    ..notice(NoticeKind::ClosedReply, vec![sender.to_string()], snap.language, snap.clone(), sender, mail)
+                    ..notice(
+                        NoticeKind::ClosedReply,
+                        vec![sender.to_string()],
+                        snap.language,
+                        snap.clone(),
+                        sender,
+                        mail,
+                    )
                 }));
                 effects.push(Effect::Notify(Notice {
                     text,
                     attachments: mail.attachments.clone(),
-                    ..notice(NoticeKind::CustomerUpdate, policy.staff_notify.clone(), policy.default_language, snap, sender, mail)
+                    ..notice(
+                        NoticeKind::CustomerUpdate,
+                        policy.staff_notify.clone(),
+                        policy.default_language,
+                        snap,
+                        sender,
+                        mail,
+                    )
                 }));
             }
             ClosedReply::NewTicket => {
@@ -509,10 +653,18 @@ fn customer_reply_outcome(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why
             }
         },
     }
-    Outcome { effects, decision: why }
+    Outcome {
+        effects,
+        decision: why,
+    }
 }
 
-fn delivery_report(found: Option<&Ticket>, mail: &InboundMail, ctx: &Context, mut why: Vec<String>) -> Outcome {
+fn delivery_report(
+    found: Option<&Ticket>,
+    mail: &InboundMail,
+    ctx: &Context,
+    mut why: Vec<String>,
+) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
     let report = mail.delivery_report.clone().unwrap_or_default();
@@ -520,11 +672,24 @@ fn delivery_report(found: Option<&Ticket>, mail: &InboundMail, ctx: &Context, mu
         .recipients
         .iter()
         .filter(|r| r.action.eq_ignore_ascii_case("failed"))
-        .map(|r| format!("{} ({}{})", r.address, r.status, r.diagnostic.as_deref().map(|d| format!(": {d}")).unwrap_or_default()))
+        .map(|r| {
+            format!(
+                "{} ({}{})",
+                r.address,
+                r.status,
+                r.diagnostic
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            )
+        })
         .collect();
     let Some(t) = found else {
         why.push("delivery-status report that matches no gateway mail: nothing changed".into());
-        return Outcome { effects: vec![], decision: why };
+        return Outcome {
+            effects: vec![],
+            decision: why,
+        };
     };
     if failed.is_empty() {
         why.push("delivery-status report without a failed recipient: recorded".into());
@@ -537,17 +702,36 @@ fn delivery_report(found: Option<&Ticket>, mail: &InboundMail, ctx: &Context, mu
     } else {
         format!("delivery failed: {}", failed.join(", "))
     };
-    push_event(&mut t, mail, ctx.now, EventKind::DeliveryFailure, sender, text.clone(), None, &why);
+    push_event(
+        &mut t,
+        mail,
+        ctx.now,
+        EventKind::DeliveryFailure,
+        sender,
+        text.clone(),
+        None,
+        &why,
+    );
     let snap = TicketSnapshot::of(&t);
     let mut effects = vec![Effect::Save(t)];
     if !failed.is_empty() {
         effects.push(Effect::Notify(Notice {
             reason: text,
             in_reply_to: None,
-            ..notice(NoticeKind::DeliveryFailure, policy.staff_notify.clone(), policy.default_language, snap, sender, mail)
+            ..notice(
+                NoticeKind::DeliveryFailure,
+                policy.staff_notify.clone(),
+                policy.default_language,
+                snap,
+                sender,
+                mail,
+            )
         }));
     }
-    Outcome { effects, decision: why }
+    Outcome {
+        effects,
+        decision: why,
+    }
 }
 
 /// The language of a new ticket: `Content-Language`, else the default.
@@ -569,9 +753,20 @@ fn new_ticket(
     mut why: Vec<String>,
 ) -> Outcome {
     let policy = ctx.policy;
-    let from = mail.from.as_ref().map(|f| f.addr.clone()).unwrap_or_default();
-    let summary = classify::remove_tags(&text::strip_subject_prefixes(&mail.subject).to_string(), &policy.tag_prefix);
-    let summary = if summary.trim().is_empty() { "(no subject)".to_string() } else { summary };
+    let from = mail
+        .from
+        .as_ref()
+        .map(|f| f.addr.clone())
+        .unwrap_or_default();
+    let summary = classify::remove_tags(
+        text::strip_subject_prefixes(&mail.subject),
+        &policy.tag_prefix,
+    );
+    let summary = if summary.trim().is_empty() {
+        "(no subject)".to_string()
+    } else {
+        summary
+    };
     let mut participants = Vec::new();
     for a in mail.to.iter().chain(mail.cc.iter()) {
         let addr = &a.addr;
@@ -586,9 +781,15 @@ fn new_ticket(
         }
     }
     let (language, lang_why) = language_of(mail, policy);
-    why.push(format!("new ticket {} for reporter {from}", policy.tag(ctx.new_id)));
+    why.push(format!(
+        "new ticket {} for reporter {from}",
+        policy.tag(ctx.new_id)
+    ));
     if !participants.is_empty() {
-        why.push(format!("participants from To/Cc: {}", participants.join(", ")));
+        why.push(format!(
+            "participants from To/Cc: {}",
+            participants.join(", ")
+        ));
     }
     why.push(lang_why);
     let mut description = mail.body.trim().to_string();
@@ -617,21 +818,47 @@ fn new_ticket(
     if automated {
         why.push("ticket marked automated: no acknowledgement".into());
     }
-    push_event(&mut t, mail, ctx.now, EventKind::Created, &from, description, None, &why);
+    push_event(
+        &mut t,
+        mail,
+        ctx.now,
+        EventKind::Created,
+        &from,
+        description,
+        None,
+        &why,
+    );
     let snap = TicketSnapshot::of(&t);
     let mut effects = vec![Effect::Save(t.clone())];
     if !automated {
         effects.push(Effect::Notify(Notice {
             answers_customer: true,
-            ..notice(NoticeKind::Acknowledgement, t.customers(), language, snap.clone(), &from, mail)
+            ..notice(
+                NoticeKind::Acknowledgement,
+                t.customers(),
+                language,
+                snap.clone(),
+                &from,
+                mail,
+            )
         }));
     }
     effects.push(Effect::Notify(Notice {
         text: snap.description.clone(),
         attachments: mail.attachments.clone(),
-        ..notice(NoticeKind::NewTicket, policy.staff_notify.clone(), policy.default_language, snap, &from, mail)
+        ..notice(
+            NoticeKind::NewTicket,
+            policy.staff_notify.clone(),
+            policy.default_language,
+            snap,
+            &from,
+            mail,
+        )
     }));
-    Outcome { effects, decision: why }
+    Outcome {
+        effects,
+        decision: why,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -659,10 +886,14 @@ pub fn due(t: &Ticket, policy: &Policy, now: i64) -> Option<TimerAction> {
         State::WaitingForFeedback if now >= t.state_since + policy.waiting_autoclose => {
             Some(TimerAction::AutoClose)
         }
-        State::WaitingForFeedback if !t.reminded && now >= t.state_since + policy.waiting_reminder => {
+        State::WaitingForFeedback
+            if !t.reminded && now >= t.state_since + policy.waiting_reminder =>
+        {
             Some(TimerAction::Remind)
         }
-        State::Resolved if now >= t.state_since + policy.resolved_autoclose => Some(TimerAction::AutoClose),
+        State::Resolved if now >= t.state_since + policy.resolved_autoclose => {
+            Some(TimerAction::AutoClose)
+        }
         _ => None,
     }
 }
@@ -683,10 +914,26 @@ pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -
                 from_state.as_str()
             )];
             t.reminded = true;
-            push_event(&mut t, &mail, now, EventKind::Reminder, &gateway, String::new(), None, &why);
+            push_event(
+                &mut t,
+                &mail,
+                now,
+                EventKind::Reminder,
+                &gateway,
+                String::new(),
+                None,
+                &why,
+            );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t.clone()));
-            effects.push(Effect::Notify(notice(NoticeKind::Reminder, t.customers(), t.language, snap, &gateway, &mail)));
+            effects.push(Effect::Notify(notice(
+                NoticeKind::Reminder,
+                t.customers(),
+                t.language,
+                snap,
+                &gateway,
+                &mail,
+            )));
         }
         TimerAction::AutoClose => {
             let after = if from_state == State::Resolved {
@@ -698,17 +945,39 @@ pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -
                 "timer: no customer reply {after}s after {}: closed automatically",
                 from_state.as_str()
             )];
-            push_event(&mut t, &mail, now, EventKind::AutoClose, &gateway, String::new(), Some((from_state, State::Closed)), &why);
+            push_event(
+                &mut t,
+                &mail,
+                now,
+                EventKind::AutoClose,
+                &gateway,
+                String::new(),
+                Some((from_state, State::Closed)),
+                &why,
+            );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t.clone()));
             let n = |to: Vec<String>, lang| Notice {
                 from_state: Some(from_state),
                 to_state: Some(State::Closed),
-                ..notice(NoticeKind::AutoClosed, to, lang, snap.clone(), &gateway, &mail)
+                ..notice(
+                    NoticeKind::AutoClosed,
+                    to,
+                    lang,
+                    snap.clone(),
+                    &gateway,
+                    &mail,
+                )
             };
             effects.push(Effect::Notify(n(t.customers(), t.language)));
-            effects.push(Effect::Notify(n(policy.staff_notify.clone(), policy.default_language)));
+            effects.push(Effect::Notify(n(
+                policy.staff_notify.clone(),
+                policy.default_language,
+            )));
         }
     }
-    Outcome { effects, decision: why }
+    Outcome {
+        effects,
+        decision: why,
+    }
 }

@@ -1,4 +1,8 @@
 //! The commands of SPEC §5.1. anyhow lives here and in `main.rs` only.
+//!
+//! `tickets`, `show`, `outbox` and `ingest` open the store; while the daemon runs it holds the
+//! store, and they go through its admin endpoint instead (`crate::admin`), printing the same
+//! from the same JSON views.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -6,19 +10,29 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use crate::admin;
 use crate::config::Config;
 use crate::core::{State, Ticket, TicketId};
 use crate::daemon;
 use crate::pipeline::now_secs;
-use crate::store::{OutboxEntry, OutboxStatus, SledStore, Store};
+use crate::store::{OutboxEntry, OutboxStatus, SledStore, Store, StoreError};
 
 #[derive(Parser, Debug)]
-#[command(name = "ticket-gateway", version, about = "A support desk over plain email")]
+#[command(
+    name = "ticket-gateway",
+    version,
+    about = "A support desk over plain email"
+)]
 pub struct Cli {
     /// Configuration file.
-    #[arg(long, global = true, env = "TICKET_GATEWAY_CONFIG", default_value = "/etc/ticket-gateway/gateway.toml")]
+    #[arg(
+        long,
+        global = true,
+        env = "TICKET_GATEWAY_CONFIG",
+        default_value = "/etc/ticket-gateway/gateway.toml"
+    )]
     pub config: PathBuf,
     /// Log format.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
@@ -70,17 +84,21 @@ pub fn load_config(path: &Path) -> Result<Config> {
 }
 
 pub async fn execute(cli: Cli) -> Result<()> {
+    if let Command::Check = cli.command {
+        // `check` reports a bad config as its first failed check, with every problem.
+        return check(&cli.config).await;
+    }
     let config = load_config(&cli.config)?;
     match cli.command {
         Command::Run => {
             daemon::run(config, shutdown_signal()).await?;
             Ok(())
         }
-        Command::Check => check(config).await,
+        Command::Check => check(&cli.config).await,
         Command::Ingest { file } => ingest(config, file).await,
-        Command::Tickets { state, json } => tickets(&open_store(&config)?, &config, state, json),
-        Command::Show { id, json } => show(&open_store(&config)?, &config, &id, json),
-        Command::Outbox { json, all } => outbox(&open_store(&config)?, json, all),
+        Command::Tickets { state, json } => tickets(&config, state, json).await,
+        Command::Show { id, json } => show(&config, &id, json).await,
+        Command::Outbox { json, all } => outbox(&config, json, all).await,
     }
 }
 
@@ -99,59 +117,224 @@ async fn shutdown_signal() {
     }
 }
 
-fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
-    Ok(Arc::new(SledStore::open(&config.gateway.store)?))
+/// Where the query commands read: the store itself, or the running daemon that holds it.
+enum Source {
+    Store(Arc<dyn Store>),
+    Daemon(admin::Client),
 }
 
-async fn check(config: Config) -> Result<()> {
-    let mut failed = 0;
-    println!("ok    config {}", "parsed and validated");
-    match crate::templates::Templates::load(&config.gateway.templates, &config.gateway.name, &config.gateway.tag_prefix) {
-        Ok(_) => println!("ok    templates {}", config.gateway.templates.display()),
+/// Opens the store; when the daemon holds it (sled allows one process), finds the daemon
+/// through `<store>/admin.json` instead. A daemon that is starting or stopping (the store
+/// locked, the file not yet or no longer there) gets a few seconds.
+async fn source(config: &Config) -> Result<Source> {
+    let store = &config.gateway.store;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let locked = match SledStore::open(store) {
+            Ok(s) => return Ok(Source::Store(Arc::new(s))),
+            Err(e @ StoreError::Locked { .. }) => e,
+            Err(e) => return Err(e.into()),
+        };
+        let why = match admin::Client::discover(store) {
+            Ok(c) => return Ok(Source::Daemon(c)),
+            Err(e) => e,
+        };
+        if std::time::Instant::now() > deadline {
+            bail!("{locked}, and {why}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// One line per check, `ok` or `FAIL`; non-zero exit if any failed.
+async fn check(path: &Path) -> Result<()> {
+    let mut failed = 0usize;
+    let mut fail = |line: String| {
+        println!("FAIL  {line}");
+        failed += 1;
+    };
+    let config = match Config::load(path) {
+        Ok(c) => {
+            println!("ok    config {}: parsed and validated", path.display());
+            c
+        }
+        Err(e) => {
+            let location = toml_location(path);
+            for p in &e.problems {
+                let key = if p.key.is_empty() {
+                    location.clone().unwrap_or_default()
+                } else {
+                    format!("{}: ", p.key)
+                };
+                fail(format!("config {}: {key}{}", path.display(), p.reason));
+            }
+            println!("SKIP  templates, store, imap, smtp: not checked until the config is valid");
+            bail!("{failed} check(s) failed");
+        }
+    };
+    let g = &config.gateway;
+    match crate::templates::Templates::load(&g.templates, &g.name, &g.tag_prefix) {
+        Ok(_) => println!(
+            "ok    templates {}: every notice rendered with sample data",
+            g.templates.display()
+        ),
         Err(errs) => {
             for e in errs {
-                println!("FAIL  {e}");
+                fail(e.to_string());
             }
-            failed += 1;
         }
     }
-    match crate::imap::Session::connect(&config.imap).await {
-        Ok(mut s) => match s.select(&config.imap.mailbox).await {
+    match check_store(&config).await {
+        Ok(line) => println!("ok    store {}: {line}", g.store.display()),
+        Err(line) => fail(format!("store {}: {line}", g.store.display())),
+    }
+    let imap = &config.imap;
+    let at = format!("imap {}:{}", imap.host, imap.port);
+    match crate::imap::Session::connect(imap).await {
+        Ok(mut s) => match s.select(&imap.mailbox).await {
             Ok(st) => {
-                println!("ok    imap {}:{} login, mailbox {} ({} mails)", config.imap.host, config.imap.port, config.imap.mailbox, st.exists);
+                println!(
+                    "ok    {at}: logged in as {}, mailbox {} ({} mails)",
+                    imap.username, imap.mailbox, st.exists
+                );
                 let _ = s.logout().await;
             }
-            Err(e) => {
-                println!("FAIL  imap mailbox {}: {e}", config.imap.mailbox);
-                failed += 1;
-            }
+            Err(e) => fail(format!("{at}: mailbox {}: {}", imap.mailbox, chain(&e))),
         },
-        Err(e) => {
-            println!("FAIL  imap {}:{}: {e}", config.imap.host, config.imap.port);
-            failed += 1;
-        }
+        Err(e) => fail(format!("{at}: {}", describe_imap(&e, &imap.username))),
     }
-    match crate::smtp::Smtp::new(&config.smtp) {
+    let smtp = &config.smtp;
+    let at = format!("smtp {}:{}", smtp.host, smtp.port);
+    match crate::smtp::Smtp::new(smtp) {
         Ok(s) => match s.test_connection().await {
-            Ok(true) => println!("ok    smtp {}:{}", config.smtp.host, config.smtp.port),
-            Ok(false) => {
-                println!("FAIL  smtp {}:{}: no answer", config.smtp.host, config.smtp.port);
-                failed += 1;
+            Ok(true) if smtp.username.is_empty() => {
+                println!("ok    {at}: connected (no AUTH: smtp.username is empty)")
             }
-            Err(e) => {
-                println!("FAIL  smtp {}:{}: {e}", config.smtp.host, config.smtp.port);
-                failed += 1;
-            }
+            Ok(true) => println!("ok    {at}: logged in as {}", smtp.username),
+            Ok(false) => fail(format!("{at}: the server does not answer NOOP")),
+            Err(e) => fail(format!("{at}: {}", describe_smtp(&e, &smtp.username))),
         },
-        Err(e) => {
-            println!("FAIL  {e}");
-            failed += 1;
-        }
+        Err(e) => fail(format!("{at}: {}", chain(&e))),
     }
     if failed > 0 {
         bail!("{failed} check(s) failed");
     }
     Ok(())
+}
+
+/// "line 12, in [imap]: " for a TOML error that names no key (an unknown key, a syntax error).
+fn toml_location(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let e = toml::from_str::<crate::config::RawConfig>(&text).err()?;
+    let at = e.span()?.start;
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'));
+    Some(match table {
+        Some(t) => format!("line {line}, in {t}: "),
+        None => format!("line {line}: "),
+    })
+}
+
+async fn check_store(config: &Config) -> std::result::Result<String, String> {
+    let dir = &config.gateway.store;
+    if !dir.exists() {
+        return match dir.parent() {
+            Some(p) if p.is_dir() => Ok("does not exist yet; created at the first start".into()),
+            _ => Err("neither it nor its parent directory exists".into()),
+        };
+    }
+    match SledStore::open(dir) {
+        Ok(s) => s
+            .next_ticket_id()
+            .map(|id| format!("opens, {} tickets so far", id.0.saturating_sub(1)))
+            .map_err(|e| chain(&e)),
+        Err(StoreError::Locked { .. }) => match admin::Client::discover(dir) {
+            Ok(c) => Ok(format!(
+                "in use by the running daemon (pid {}, admin endpoint {})",
+                c.pid(),
+                c.addr()
+            )),
+            Err(e) => Err(format!("in use by another process, and {e}")),
+        },
+        Err(e) => Err(chain(&e)),
+    }
+}
+
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    crate::telemetry::chain(e)
+}
+
+/// The rustls error somewhere in an error's chain (io::Error hides its inner error from
+/// `source()`, so look inside those too).
+fn rustls_error<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a tokio_rustls::rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(r) = err.downcast_ref::<tokio_rustls::rustls::Error>() {
+            return Some(r);
+        }
+        if let Some(r) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<tokio_rustls::rustls::Error>())
+        {
+            return Some(r);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// A certificate problem in plain words, with what to do about it.
+fn certificate_hint(e: &(dyn std::error::Error + 'static), section: &str) -> Option<String> {
+    use tokio_rustls::rustls::{CertificateError, Error as E};
+    let what = match rustls_error(e)? {
+        E::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
+            "untrusted certificate: it is not signed by a CA this host trusts; set \
+             {section}.ca_file to the PEM file of the CA that signed it"
+        ),
+        E::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => format!(
+            "certificate does not match the host name; set {section}.host to a name the \
+             certificate is for"
+        ),
+        E::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        ) => "the server's certificate has expired".to_string(),
+        E::InvalidCertificate(other) => format!("the server's certificate is refused ({other:?})"),
+        _ => return None,
+    };
+    Some(format!("{what} ({})", chain(e)))
+}
+
+fn describe_imap(e: &crate::imap::ImapError, username: &str) -> String {
+    use crate::imap::ImapError as E;
+    match e {
+        E::LoginRefused { detail, .. } => {
+            format!("login refused for {username}: wrong user name or password? (server said: {detail})")
+        }
+        _ => certificate_hint(e, "imap").unwrap_or_else(|| chain(e)),
+    }
+}
+
+fn describe_smtp(e: &crate::smtp::SmtpError, username: &str) -> String {
+    if let crate::smtp::SmtpError::Send { source } = e {
+        let code = source.status().map(|c| c.to_string()).unwrap_or_default();
+        if matches!(code.as_str(), "535" | "534" | "530") {
+            return format!(
+                "login refused for {username}: wrong user name or password? (server said: {})",
+                chain(source)
+            );
+        }
+    }
+    certificate_hint(e, "smtp").unwrap_or_else(|| chain(e))
 }
 
 async fn ingest(config: Config, file: Option<PathBuf>) -> Result<()> {
@@ -161,11 +344,36 @@ async fn ingest(config: Config, file: Option<PathBuf>) -> Result<()> {
             raw = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
         }
         None => {
-            std::io::stdin().read_to_end(&mut raw).context("cannot read stdin")?;
+            std::io::stdin()
+                .read_to_end(&mut raw)
+                .context("cannot read stdin")?;
         }
     }
-    let gw = Arc::new(daemon::open_gateway(config)?);
-    let p = gw.process(&raw, None, now_secs())?;
+    let gw = match daemon::open_gateway(config.clone()) {
+        Ok(gw) => Arc::new(gw),
+        Err(daemon::DaemonError::Store(StoreError::Locked { .. })) => {
+            // The daemon runs: it processes the mail, and its outbox sends what it queues.
+            let Source::Daemon(client) = source(&config).await? else {
+                // It stopped in between: do it here.
+                return ingest_local(config, raw).await;
+            };
+            let reply = client.ingest(raw).await?;
+            for line in &reply.decision {
+                println!("{line}");
+            }
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ingest_with(gw, raw).await
+}
+
+async fn ingest_local(config: Config, raw: Vec<u8>) -> Result<()> {
+    ingest_with(Arc::new(daemon::open_gateway(config)?), raw).await
+}
+
+async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<()> {
+    let p = gw.process_safely(&raw, None, now_secs())?;
     gw.store.flush()?;
     for line in &p.record.decision {
         println!("{line}");
@@ -192,36 +400,39 @@ fn parse_id(id: &str, prefix: &str) -> Result<TicketId> {
 }
 
 fn rfc3339(secs: i64) -> String {
-    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64)).to_string()
+    humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64),
+    )
+    .to_string()
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketView {
     pub id: u64,
     pub tag: String,
     pub subject: String,
-    pub state: &'static str,
+    pub state: String,
     pub reporter: String,
     pub participants: Vec<String>,
-    pub language: &'static str,
+    pub language: String,
     pub created_at: String,
     pub updated_at: String,
     pub automated: bool,
     pub refers_to: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventView>>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {
     pub at: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub from: String,
     pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_state: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to_state: Option<&'static str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_state: Option<String>,
     pub message_id: Option<String>,
     pub attachments: Vec<String>,
     pub decision: Vec<String>,
@@ -232,10 +443,10 @@ pub fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
         id: t.id.0,
         tag: t.id.tag(prefix),
         subject: t.summary.clone(),
-        state: t.state.as_str(),
+        state: t.state.as_str().into(),
         reporter: t.reporter.clone(),
         participants: t.participants.clone(),
-        language: t.language.as_str(),
+        language: t.language.as_str().into(),
         created_at: rfc3339(t.created_at),
         updated_at: rfc3339(t.updated_at),
         automated: t.automated,
@@ -245,11 +456,11 @@ pub fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
                 .iter()
                 .map(|e| EventView {
                     at: rfc3339(e.at),
-                    kind: e.kind.as_str(),
+                    kind: e.kind.as_str().into(),
                     from: e.from.clone(),
                     text: e.text.clone(),
-                    from_state: e.from_state.map(State::as_str),
-                    to_state: e.to_state.map(State::as_str),
+                    from_state: e.from_state.map(|s| s.as_str().into()),
+                    to_state: e.to_state.map(|s| s.as_str().into()),
                     message_id: e.message_id.clone(),
                     attachments: e.attachments.iter().map(|a| a.name.clone()).collect(),
                     decision: e.decision.clone(),
@@ -259,9 +470,67 @@ pub fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
     }
 }
 
-fn tickets(store: &Arc<dyn Store>, config: &Config, state: Option<String>, json: bool) -> Result<()> {
-    let filter = match state {
-        Some(s) => Some(State::parse(&s).ok_or_else(|| {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxView {
+    pub id: u64,
+    pub status: String,
+    pub kind: String,
+    pub ticket: Option<u64>,
+    pub message_id: String,
+    pub to: Vec<String>,
+    pub attempts: u32,
+    pub created_at: String,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+}
+
+/// The tickets (in `state` only, if given), as `tickets --json` prints them.
+pub fn list_tickets(
+    store: &dyn Store,
+    prefix: &str,
+    state: Option<State>,
+) -> Result<Vec<TicketView>, StoreError> {
+    Ok(store
+        .tickets()?
+        .iter()
+        .filter(|t| state.is_none_or(|f| t.state == f))
+        .map(|t| ticket_view(t, prefix, false))
+        .collect())
+}
+
+/// One ticket with its events, as `show --json` prints it.
+pub fn show_ticket(
+    store: &dyn Store,
+    prefix: &str,
+    id: TicketId,
+) -> Result<Option<TicketView>, StoreError> {
+    Ok(store.ticket(id)?.map(|t| ticket_view(&t, prefix, true)))
+}
+
+/// Pending and dead outgoing mail (and sent mail with `all`), as `outbox --json` prints it.
+pub fn list_outbox(store: &dyn Store, all: bool) -> Result<Vec<OutboxView>, StoreError> {
+    Ok(store
+        .outbox()?
+        .into_iter()
+        .filter(|e| all || e.status != OutboxStatus::Sent)
+        .map(|e: OutboxEntry| OutboxView {
+            id: e.id,
+            status: e.status.as_str().into(),
+            ticket: e.ticket,
+            created_at: rfc3339(e.created_at),
+            next_attempt_at: rfc3339(e.next_attempt_at),
+            attempts: e.attempts,
+            kind: e.kind,
+            message_id: e.message_id,
+            to: e.to,
+            last_error: e.last_error,
+        })
+        .collect())
+}
+
+async fn tickets(config: &Config, state: Option<String>, json: bool) -> Result<()> {
+    let filter = match &state {
+        Some(s) => Some(State::parse(s).ok_or_else(|| {
             anyhow::anyhow!(
                 "unknown state '{s}' (one of: {})",
                 State::ALL.map(State::as_str).join(", ")
@@ -269,36 +538,44 @@ fn tickets(store: &Arc<dyn Store>, config: &Config, state: Option<String>, json:
         })?),
         None => None,
     };
-    let list: Vec<Ticket> = store
-        .tickets()?
-        .into_iter()
-        .filter(|t| filter.is_none_or(|f| t.state == f))
-        .collect();
     let prefix = &config.gateway.tag_prefix;
+    let views = match source(config).await? {
+        Source::Store(store) => list_tickets(&*store, prefix, filter)?,
+        Source::Daemon(c) => {
+            let path = match filter {
+                Some(f) => format!("/api/tickets?state={}", f.as_str()),
+                None => "/api/tickets".into(),
+            };
+            c.get(&path).await?
+        }
+    };
     if json {
-        let views: Vec<TicketView> = list.iter().map(|t| ticket_view(t, prefix, false)).collect();
         println!("{}", serde_json::to_string_pretty(&views)?);
     } else {
-        for t in &list {
+        for t in &views {
             println!(
                 "{:<10} {:<21} {:<30} {}",
-                t.id.tag(prefix),
-                t.state.as_str(),
-                t.reporter,
-                t.summary
+                t.tag, t.state, t.reporter, t.subject
             );
         }
     }
     Ok(())
 }
 
-fn show(store: &Arc<dyn Store>, config: &Config, id: &str, json: bool) -> Result<()> {
+async fn show(config: &Config, id: &str, json: bool) -> Result<()> {
     let prefix = &config.gateway.tag_prefix;
     let id = parse_id(id, prefix)?;
-    let Some(t) = store.ticket(id)? else {
+    let found = match source(config).await? {
+        Source::Store(store) => show_ticket(&*store, prefix, id)?,
+        Source::Daemon(c) => match c.get(&format!("/api/tickets/{}", id.0)).await {
+            Ok(v) => Some(v),
+            Err(admin::ClientError::Refused { status: 404, .. }) => None,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let Some(v) = found else {
         bail!("no ticket {}", id.tag(prefix));
     };
-    let v = ticket_view(&t, prefix, true);
     if json {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -317,7 +594,7 @@ fn show(store: &Arc<dyn Store>, config: &Config, id: &str, json: bool) -> Result
     }
     for e in v.events.unwrap_or_default() {
         println!();
-        let change = match (e.from_state, e.to_state) {
+        let change = match (&e.from_state, &e.to_state) {
             (Some(a), Some(b)) => format!(" {a} -> {b}"),
             _ => String::new(),
         };
@@ -335,41 +612,14 @@ fn show(store: &Arc<dyn Store>, config: &Config, id: &str, json: bool) -> Result
     Ok(())
 }
 
-#[derive(Serialize)]
-struct OutboxView<'a> {
-    id: u64,
-    status: &'static str,
-    kind: &'a str,
-    ticket: Option<u64>,
-    message_id: &'a str,
-    to: &'a [String],
-    attempts: u32,
-    created_at: String,
-    next_attempt_at: String,
-    last_error: Option<&'a str>,
-}
-
-fn outbox(store: &Arc<dyn Store>, json: bool, all: bool) -> Result<()> {
-    let entries: Vec<OutboxEntry> = store
-        .outbox()?
-        .into_iter()
-        .filter(|e| all || e.status != OutboxStatus::Sent)
-        .collect();
-    let views: Vec<OutboxView> = entries
-        .iter()
-        .map(|e| OutboxView {
-            id: e.id,
-            status: e.status.as_str(),
-            kind: &e.kind,
-            ticket: e.ticket,
-            message_id: &e.message_id,
-            to: &e.to,
-            attempts: e.attempts,
-            created_at: rfc3339(e.created_at),
-            next_attempt_at: rfc3339(e.next_attempt_at),
-            last_error: e.last_error.as_deref(),
-        })
-        .collect();
+async fn outbox(config: &Config, json: bool, all: bool) -> Result<()> {
+    let views = match source(config).await? {
+        Source::Store(store) => list_outbox(&*store, all)?,
+        Source::Daemon(c) => {
+            c.get(if all { "/api/outbox?all=1" } else { "/api/outbox" })
+                .await?
+        }
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&views)?);
     } else {
@@ -381,7 +631,7 @@ fn outbox(store: &Arc<dyn Store>, json: bool, all: bool) -> Result<()> {
                 v.kind,
                 v.to.join(","),
                 v.attempts,
-                v.last_error.unwrap_or("")
+                v.last_error.as_deref().unwrap_or("")
             );
         }
     }

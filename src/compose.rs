@@ -4,7 +4,7 @@
 //! The gateway never sends to a `Reply-To`: recipients are the notice's own addresses.
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
 use crate::core::Notice;
@@ -24,6 +24,15 @@ pub struct Composed {
     pub to: Vec<String>,
 }
 
+/// A file the mail carries (SPEC §3.7). Its content comes from the attachment store, read by
+/// the caller: compose does no I/O.
+pub struct File<'a> {
+    /// Sanitised by `mime` when the file came in; kept as the file name.
+    pub name: &'a str,
+    pub content_type: &'a str,
+    pub content: &'a [u8],
+}
+
 pub struct Sender<'a> {
     pub name: &'a str,
     pub address: &'a str,
@@ -41,12 +50,15 @@ fn raw_header(name: &'static str, value: String) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value)
 }
 
+/// Builds the mail: text/plain (with an HTML alternative where the template has one), and,
+/// when `files` is not empty, those files as attachments of a multipart/mixed.
 pub fn compose(
     n: &Notice,
     rendered: &Rendered,
     from: &Sender,
     message_id: &str,
     date: std::time::SystemTime,
+    files: &[File],
 ) -> Result<Composed, ComposeError> {
     let from_box = Mailbox::new(
         Some(from.name.to_string()),
@@ -54,7 +66,16 @@ pub fn compose(
             .parse()
             .map_err(|_| ComposeError::Address(from.address.to_string()))?,
     );
-    let subject = format!("[{}] {}", n.ticket.id.tag(from.tag_prefix), n.ticket.summary);
+    // Every mail about a ticket carries its tag; a quarantine notice names no ticket (id 0).
+    let subject = if n.ticket.id.0 == 0 {
+        format!("Undeliverable to support: {}", n.ticket.summary)
+    } else {
+        format!(
+            "[{}] {}",
+            n.ticket.id.tag(from.tag_prefix),
+            n.ticket.summary
+        )
+    };
     let mut b = Message::builder()
         .from(from_box)
         .subject(subject)
@@ -109,19 +130,142 @@ pub fn compose(
             "X-Ticket-Gateway",
             format!("{}; {}", n.ticket.id.tag(from.tag_prefix), n.kind.as_str()),
         ));
-    let message = match &rendered.html {
-        None => b.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(rendered.text.clone()),
-        )?,
-        Some(html) => b.multipart(MultiPart::alternative_plain_html(
+    let text = || {
+        SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(rendered.text.clone())
+    };
+    let message = match (&rendered.html, files.is_empty()) {
+        (None, true) => b.singlepart(text())?,
+        (Some(html), true) => b.multipart(MultiPart::alternative_plain_html(
             rendered.text.clone(),
             html.clone(),
         ))?,
+        (html, false) => {
+            let mut mixed = match html {
+                None => MultiPart::mixed().singlepart(text()),
+                Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                    rendered.text.clone(),
+                    html.clone(),
+                )),
+            };
+            for f in files {
+                let content_type = ContentType::parse(f.content_type).unwrap_or_else(|_| {
+                    ContentType::parse("application/octet-stream").expect("a valid content type")
+                });
+                mixed = mixed.singlepart(
+                    Attachment::new(f.name.to_string()).body(f.content.to_vec(), content_type),
+                );
+            }
+            b.multipart(mixed)?
+        }
     };
     Ok(Composed {
         raw: message.formatted(),
         to,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{Lang, NoticeKind};
+    use mail_parser::{MessageParser, MimeHeaders};
+
+    fn sender() -> Sender<'static> {
+        Sender {
+            name: "Example Support",
+            address: "support@example.com",
+            tag_prefix: "SUP",
+        }
+    }
+
+    fn build(kind: NoticeKind, html: Option<&str>, files: &[File]) -> Vec<u8> {
+        let n = crate::templates::sample_notice(kind, Lang::En);
+        let rendered = Rendered {
+            text: "Hello, here is the driver.\n".into(),
+            html: html.map(str::to_string),
+        };
+        compose(
+            &n,
+            &rendered,
+            &sender(),
+            "tg.1@example.com",
+            std::time::SystemTime::UNIX_EPOCH,
+            files,
+        )
+        .expect("composes")
+        .raw
+    }
+
+    #[test]
+    fn files_travel_as_real_attachments_with_their_names_and_bytes() {
+        let png: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+        let raw = build(
+            NoticeKind::StaffUpdate,
+            None,
+            &[
+                File {
+                    name: "écran 1.png",
+                    content_type: "image/png",
+                    content: &png,
+                },
+                File {
+                    name: "notes.txt",
+                    content_type: "not a content type",
+                    content: b"line 1\nline 2\n",
+                },
+            ],
+        );
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.contains("multipart/mixed"), "{text}");
+        let m = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.body_text(0).unwrap().trim(), "Hello, here is the driver.");
+        let files: Vec<_> = m.attachments().collect();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].attachment_name(), Some("écran 1.png"));
+        assert_eq!(files[0].contents(), &png[..]);
+        let ct = files[0].content_type().unwrap();
+        assert_eq!((ct.ctype(), ct.subtype()), ("image", Some("png")));
+        assert_eq!(files[1].attachment_name(), Some("notes.txt"));
+        assert_eq!(files[1].contents(), b"line 1\nline 2\n");
+        let ct = files[1].content_type().unwrap();
+        assert_eq!(
+            (ct.ctype(), ct.subtype()),
+            ("application", Some("octet-stream"))
+        );
+        // The headers of SPEC §3.5 are all still there.
+        assert!(text.contains("Auto-Submitted: auto-replied"));
+        assert!(text.contains("Content-Language: en"));
+        assert!(text.contains("Subject: [SUP-42] "));
+    }
+
+    #[test]
+    fn html_alternative_and_files_together() {
+        let raw = build(
+            NoticeKind::Acknowledgement,
+            Some("<p>Hello</p>"),
+            &[File {
+                name: "a.pdf",
+                content_type: "application/pdf",
+                content: b"%PDF-1.4",
+            }],
+        );
+        let m = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.text_body_count(), 1);
+        assert_eq!(m.html_body_count(), 1);
+        assert!(m.body_html(0).unwrap().contains("<p>Hello</p>"));
+        assert_eq!(m.attachments().count(), 1);
+        assert!(String::from_utf8_lossy(&raw).contains("multipart/alternative"));
+    }
+
+    #[test]
+    fn without_files_the_mail_is_a_single_text_part() {
+        let raw = build(NoticeKind::Reminder, None, &[]);
+        let text = String::from_utf8_lossy(&raw);
+        assert!(!text.contains("multipart"), "{text}");
+        assert!(text.contains("Auto-Submitted: auto-generated"));
+        let m = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.attachments().count(), 0);
+    }
 }

@@ -38,6 +38,8 @@ pub struct GatewayConfig {
     pub max_replies_per_hour: u32,
     pub forward_attachments_max: u64,
     pub closed_reply: ClosedReply,
+    /// How long a hard-bounced address gets no mail.
+    pub hard_bounce_pause: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +149,7 @@ pub struct RawGateway {
     pub max_replies_per_hour: Option<i64>,
     pub forward_attachments_max: Option<String>,
     pub closed_reply: Option<String>,
+    pub hard_bounce_pause: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -281,10 +284,7 @@ impl Config {
 fn toml_problem(e: &toml::de::Error) -> Problem {
     // toml's message names the unknown field and its neighbours; keep it to one line.
     let msg = e.message().replace('\n', " ");
-    let key = e
-        .span()
-        .map(|_| String::new())
-        .unwrap_or_default();
+    let key = e.span().map(|_| String::new()).unwrap_or_default();
     Problem {
         key,
         reason: msg.trim().to_string(),
@@ -331,7 +331,10 @@ impl Validator {
                 Duration::from_secs(1)
             }
             Err(e) => {
-                self.problem(key, format!("'{s}' is not a duration like \"30s\" or \"3d\" ({e})"));
+                self.problem(
+                    key,
+                    format!("'{s}' is not a duration like \"30s\" or \"3d\" ({e})"),
+                );
                 Duration::from_secs(1)
             }
         }
@@ -369,7 +372,10 @@ impl Validator {
             "starttls" => Tls::StartTls,
             "none" => Tls::None,
             other => {
-                self.problem(key, format!("expected implicit, starttls or none, got '{other}'"));
+                self.problem(
+                    key,
+                    format!("expected implicit, starttls or none, got '{other}'"),
+                );
                 Tls::Implicit
             }
         }
@@ -391,14 +397,23 @@ impl Validator {
         }
         let p = self.path(s.trim());
         if !p.is_file() {
-            self.problem(key, format!("{} does not exist or is not a file", p.display()));
+            self.problem(
+                key,
+                format!("{} does not exist or is not a file", p.display()),
+            );
         }
         Some(p)
     }
 
     /// `password_file` (systemd credentials: a relative name is looked up in
     /// `$CREDENTIALS_DIRECTORY` first) or `password_env`.
-    fn password(&mut self, section: &str, file: Option<String>, env: Option<String>, needed: bool) -> Secret {
+    fn password(
+        &mut self,
+        section: &str,
+        file: Option<String>,
+        env: Option<String>,
+        needed: bool,
+    ) -> Secret {
         let file = file.filter(|s| !s.trim().is_empty());
         let env = env.filter(|s| !s.trim().is_empty());
         match (file, env) {
@@ -414,7 +429,10 @@ impl Validator {
                 let mut candidates = Vec::new();
                 if let Ok(dir) = std::env::var("CREDENTIALS_DIRECTORY") {
                     if !Path::new(f).is_absolute() || !Path::new(f).exists() {
-                        let name = Path::new(f).file_name().map(PathBuf::from).unwrap_or_default();
+                        let name = Path::new(f)
+                            .file_name()
+                            .map(PathBuf::from)
+                            .unwrap_or_default();
                         candidates.push(Path::new(&dir).join(name));
                     }
                 }
@@ -426,7 +444,13 @@ impl Validator {
                 }
                 self.problem(
                     &format!("{section}.password_file"),
-                    format!("cannot read {}", candidates.last().map(|p| p.display().to_string()).unwrap_or_default()),
+                    format!(
+                        "cannot read {}",
+                        candidates
+                            .last()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default()
+                    ),
                 );
                 Secret::new("")
             }
@@ -482,7 +506,10 @@ impl Validator {
             "en" => Lang::En,
             "fr" => Lang::Fr,
             other => {
-                self.problem("gateway.default_language", format!("expected en or fr, got '{other}'"));
+                self.problem(
+                    "gateway.default_language",
+                    format!("expected en or fr, got '{other}'"),
+                );
                 Lang::En
             }
         };
@@ -503,12 +530,18 @@ impl Validator {
             None => 5,
             Some(n) if (0..=u32::MAX as i64).contains(&n) => n as u32,
             Some(n) => {
-                self.problem("gateway.max_replies_per_hour", format!("expected a count >= 0, got {n}"));
+                self.problem(
+                    "gateway.max_replies_per_hour",
+                    format!("expected a count >= 0, got {n}"),
+                );
                 5
             }
         };
-        let forward_attachments_max =
-            self.size("gateway.forward_attachments_max", g.forward_attachments_max, "10MiB");
+        let forward_attachments_max = self.size(
+            "gateway.forward_attachments_max",
+            g.forward_attachments_max,
+            "10MiB",
+        );
         let closed_reply = match g.closed_reply.as_deref().unwrap_or("comment") {
             "comment" => ClosedReply::Comment,
             "new_ticket" => ClosedReply::NewTicket,
@@ -531,6 +564,11 @@ impl Validator {
             max_replies_per_hour,
             forward_attachments_max,
             closed_reply,
+            hard_bounce_pause: self.duration(
+                "gateway.hard_bounce_pause",
+                g.hard_bounce_pause,
+                "1d",
+            ),
         };
 
         let i = raw.imap;
@@ -579,7 +617,12 @@ impl Validator {
             ),
             tls: smtp_tls,
             ca_file: self.ca_file("smtp.ca_file", s.ca_file),
-            password: self.password("smtp", s.password_file, s.password_env, !username.is_empty()),
+            password: self.password(
+                "smtp",
+                s.password_file,
+                s.password_env,
+                !username.is_empty(),
+            ),
             username,
             give_up_after: self.duration("smtp.give_up_after", s.give_up_after, "3d"),
         };
@@ -593,7 +636,10 @@ impl Validator {
             .map(|(n, d)| {
                 let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
                 if !is_domain(&d) {
-                    self.problem(&format!("staff.domains[{n}]"), format!("'{d}' is not a domain"));
+                    self.problem(
+                        &format!("staff.domains[{n}]"),
+                        format!("'{d}' is not a domain"),
+                    );
                 }
                 d
             })
@@ -634,8 +680,16 @@ impl Validator {
         let t = raw.timers;
         let timers = TimersConfig {
             waiting_reminder: self.duration("timers.waiting_reminder", t.waiting_reminder, "3d"),
-            waiting_autoclose: self.duration("timers.waiting_autoclose", t.waiting_autoclose, "14d"),
-            resolved_autoclose: self.duration("timers.resolved_autoclose", t.resolved_autoclose, "7d"),
+            waiting_autoclose: self.duration(
+                "timers.waiting_autoclose",
+                t.waiting_autoclose,
+                "14d",
+            ),
+            resolved_autoclose: self.duration(
+                "timers.resolved_autoclose",
+                t.resolved_autoclose,
+                "7d",
+            ),
         };
         if timers.waiting_autoclose <= timers.waiting_reminder {
             self.problem(
@@ -681,7 +735,9 @@ fn is_address(a: &str) -> bool {
     match a.rsplit_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
-                && !local.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+                && !local
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '<' || c == '>')
                 && is_domain(domain)
         }
         None => false,
@@ -717,6 +773,7 @@ impl Config {
             waiting_reminder: self.timers.waiting_reminder.as_secs() as i64,
             waiting_autoclose: self.timers.waiting_autoclose.as_secs() as i64,
             resolved_autoclose: self.timers.resolved_autoclose.as_secs() as i64,
+            forward_attachments_max: self.gateway.forward_attachments_max,
         }
     }
 }

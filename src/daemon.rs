@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +20,7 @@ use crate::imap::{IdleEvent, Session};
 use crate::pipeline::{now_secs, Disposition, Gateway, PipelineError};
 use crate::smtp::Smtp;
 use crate::store::{OutboxStatus, SledStore, Store, StoreError};
+use crate::telemetry::{MailOutcome, BATCH_BEAT, BEAT_MARGIN};
 use crate::templates::{TemplateError, Templates};
 
 /// Mails fetched and committed per round trip.
@@ -36,14 +36,12 @@ pub enum DaemonError {
     Templates(Vec<TemplateError>),
     #[error(transparent)]
     Smtp(#[from] crate::smtp::SmtpError),
+    #[error(transparent)]
+    Admin(#[from] crate::admin::AdminError),
 }
 
-/// What the admin endpoint and logs report.
-#[derive(Default)]
-pub struct Health {
-    pub imap_up: AtomicBool,
-    pub smtp_up: AtomicBool,
-}
+/// What the admin endpoint and logs report (it lives with the metrics, on the gateway).
+pub use crate::telemetry::Health;
 
 /// Opens the store and templates: what every command needs.
 pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
@@ -59,6 +57,8 @@ pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
         config,
         store,
         templates,
+        telemetry: Default::default(),
+        serial: Default::default(),
     })
 }
 
@@ -68,28 +68,65 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
 }
 
 /// [`run`] on an open gateway (tests keep a handle on its store while it runs).
-pub async fn run_with(gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+pub async fn run_with(
+    gateway: Arc<Gateway>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
     let smtp = Smtp::new(&gateway.config.smtp)?;
-    let health = Arc::new(Health::default());
+    let health = gateway.telemetry.health.clone();
+    let admin = crate::admin::Endpoint::bind(&gateway).await?;
+    let admin_addr = admin.addr();
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel::<Vec<u64>>();
 
-    tracker.spawn(ingest_task(gateway.clone(), health.clone(), outbox_tx.clone(), cancel.clone()));
-    tracker.spawn(outbox_task(gateway.clone(), smtp, health.clone(), outbox_rx, cancel.clone()));
-    tracker.spawn(timer_task(gateway.clone(), outbox_tx, cancel.clone()));
+    tracker.spawn(ingest_task(
+        gateway.clone(),
+        health.clone(),
+        outbox_tx.clone(),
+        cancel.clone(),
+    ));
+    tracker.spawn(outbox_task(
+        gateway.clone(),
+        smtp.clone(),
+        health.clone(),
+        outbox_rx,
+        cancel.clone(),
+    ));
+    tracker.spawn(timer_task(
+        gateway.clone(),
+        outbox_tx.clone(),
+        cancel.clone(),
+    ));
+    tracker.spawn(admin.serve(
+        gateway.clone(),
+        smtp,
+        outbox_tx,
+        cancel.clone(),
+        tracker.clone(),
+    ));
+    tracker.spawn(crate::telemetry::watchdog(
+        gateway.telemetry.clone(),
+        cancel.clone(),
+    ));
     tracker.close();
     info!(
         address = %gateway.config.gateway.address,
         imap = %format!("{}:{}", gateway.config.imap.host, gateway.config.imap.port),
         smtp = %format!("{}:{}", gateway.config.smtp.host, gateway.config.smtp.port),
+        admin = %admin_addr,
         "ticket-gateway running"
     );
+    crate::telemetry::notify_ready(&format!("serving; admin endpoint on {admin_addr}"));
 
     shutdown.await;
+    crate::telemetry::notify_stopping();
     info!("shutting down: finishing the mail in hand");
     cancel.cancel();
-    if tokio::time::timeout(Duration::from_secs(9), tracker.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(9), tracker.wait())
+        .await
+        .is_err()
+    {
         warn!("tasks did not stop within 9 s");
     }
     gateway.store.flush()?;
@@ -137,9 +174,13 @@ async fn ingest_task(
     let mut backoff = Backoff::new();
     let mut was_up: Option<bool> = None;
     while !cancel.is_cancelled() {
+        gw.telemetry.ingest.beat(BEAT_MARGIN);
+        health.imap_connecting();
         let result = async {
-            let session = Session::connect(&gw.config.imap).await.map_err(IngestError::Imap)?;
-            health.imap_up.store(true, Ordering::Relaxed);
+            let session = Session::connect(&gw.config.imap)
+                .await
+                .map_err(IngestError::Imap)?;
+            health.imap_connected();
             if was_up != Some(true) {
                 info!(host = %gw.config.imap.host, "imap connected");
                 was_up = Some(true);
@@ -151,7 +192,7 @@ async fn ingest_task(
         match result {
             Ok(()) => break,
             Err(e) => {
-                health.imap_up.store(false, Ordering::Relaxed);
+                health.imap_failed(&e);
                 if was_up != Some(false) {
                     error!(error = %e, "imap unavailable; retrying with back-off");
                     was_up = Some(false);
@@ -191,6 +232,7 @@ async fn ingest_session(
     let validity = state.uid_validity;
     let idle_timeout = imap.poll_interval.min(Duration::from_secs(25 * 60));
     loop {
+        gw.telemetry.ingest.beat(idle_timeout + BEAT_MARGIN);
         if cancel.is_cancelled() {
             let _ = session.logout().await;
             return Ok(());
@@ -227,6 +269,7 @@ async fn process_batch(
     outbox: &mpsc::UnboundedSender<Vec<u64>>,
     cancel: &CancellationToken,
 ) -> Result<(), IngestError> {
+    gw.telemetry.ingest.beat(BATCH_BEAT);
     let max = gw.config.gateway.max_message_size;
     let sizes = session.sizes(uids).await?;
     let mut small = Vec::new();
@@ -249,8 +292,15 @@ async fn process_batch(
     let results = tokio::task::spawn_blocking(move || {
         let mut done: Vec<(u32, Disposition, Vec<u64>)> = Vec::new();
         let now = now_secs();
+        let count = |p: &crate::pipeline::Processed, started: std::time::Instant| {
+            g.telemetry.ingest.beat(BEAT_MARGIN);
+            let outcome = MailOutcome::from_record(&p.record.outcome, p.duplicate);
+            g.telemetry.metrics.mail(outcome, started.elapsed());
+        };
         for (uid, size) in oversize {
+            let started = std::time::Instant::now();
             let p = g.process_oversize(format!("uid:{validity}:{uid}"), size, now)?;
+            count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
         for (uid, raw) in fetched {
@@ -258,7 +308,9 @@ async fn process_batch(
             if cancel2.is_cancelled() {
                 break;
             }
-            let p = g.process(&raw, Some(format!("uid:{validity}:{uid}")), now_secs())?;
+            let started = std::time::Instant::now();
+            let p = g.process_safely(&raw, Some(format!("uid:{validity}:{uid}")), now_secs())?;
+            count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
         g.store.flush()?;
@@ -289,7 +341,9 @@ async fn process_batch(
         }
     }
     if !quarantined.is_empty() {
-        session.move_to(&quarantined, &imap.quarantine_mailbox).await?;
+        session
+            .move_to(&quarantined, &imap.quarantine_mailbox)
+            .await?;
     }
     info!(
         processed = processed.len(),
@@ -318,6 +372,7 @@ async fn outbox_task(
     }
     let mut was_up: Option<bool> = None;
     loop {
+        gw.telemetry.outbox.beat(BEAT_MARGIN);
         let now = now_secs();
         let due: Vec<u64> = queue
             .iter()
@@ -328,7 +383,7 @@ async fn outbox_task(
             queue.retain(|(at, _)| *at > now);
             let results = futures::future::join_all(
                 due.chunks(due.len().div_ceil(SEND_CONCURRENCY).max(1))
-                    .map(|ids| send_some(&gw, &smtp, ids.to_vec())),
+                    .map(|ids| send_some(&gw, &smtp, ids.to_vec(), &cancel)),
             )
             .await;
             let mut any_ok = false;
@@ -344,13 +399,15 @@ async fn outbox_task(
                 error!(error = %e, "outbox flush failed");
             }
             if any_down && !any_ok {
-                health.smtp_up.store(false, Ordering::Relaxed);
+                health.smtp_failed(
+                    "sending fails with temporary errors and is retried (see `ticket-gateway outbox`)",
+                );
                 if was_up != Some(false) {
                     error!("smtp unavailable; outgoing mail waits and is retried");
                     was_up = Some(false);
                 }
             } else if any_ok {
-                health.smtp_up.store(true, Ordering::Relaxed);
+                health.smtp_ok();
                 if was_up != Some(true) {
                     info!("smtp delivering");
                     was_up = Some(true);
@@ -362,6 +419,7 @@ async fn outbox_task(
             .first()
             .map(|(at, _)| Duration::from_secs((at - now).max(0) as u64))
             .unwrap_or(Duration::from_secs(3600));
+        gw.telemetry.outbox.beat(wait + BEAT_MARGIN);
         tokio::select! {
             _ = cancel.cancelled() => break,
             msg = rx.recv() => match msg {
@@ -382,17 +440,27 @@ async fn outbox_task(
 
 /// Sends these entries once, now (`ingest` in pipe mode); failures stay pending.
 pub async fn send_now(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) {
-    let _ = send_some(gw, smtp, ids).await;
+    let _ = send_some(gw, smtp, ids, &CancellationToken::new()).await;
 }
 
 /// Sends some entries one after the other over one pooled connection. Returns the entries to
 /// retry, whether any was sent, and whether the server looked down.
-async fn send_some(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) -> (Vec<(i64, u64)>, bool, bool) {
+async fn send_some(
+    gw: &Gateway,
+    smtp: &Smtp,
+    ids: Vec<u64>,
+    cancel: &CancellationToken,
+) -> (Vec<(i64, u64)>, bool, bool) {
     let mut retry = Vec::new();
     let mut any_ok = false;
     let mut down = false;
     let give_up = gw.config.smtp.give_up_after.as_secs() as i64;
     for id in ids {
+        // On shutdown the send in flight finishes; the rest stays pending for next time.
+        if cancel.is_cancelled() {
+            retry.push((0, id));
+            continue;
+        }
         let (entry, raw) = match (gw.store.outbox_entry(id), gw.store.outbox_raw(id)) {
             (Ok(Some(e)), Ok(Some(raw))) => (e, raw),
             _ => {
@@ -403,6 +471,7 @@ async fn send_some(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) -> (Vec<(i64, u64)>
         if entry.status != OutboxStatus::Pending {
             continue;
         }
+        gw.telemetry.outbox.beat(BEAT_MARGIN);
         let mut entry = entry;
         entry.attempts += 1;
         let now = now_secs();
@@ -416,7 +485,8 @@ async fn send_some(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) -> (Vec<(i64, u64)>
             }
             Err(e) if e.is_transient() && now - entry.created_at < give_up => {
                 down = true;
-                let delay = (5i64 << entry.attempts.min(8)).min(600);
+                // 2 s, 4 s, 8 s … capped at 5 minutes.
+                let delay = (2i64 << (entry.attempts.saturating_sub(1)).min(8)).min(300);
                 entry.next_attempt_at = now + delay;
                 entry.last_error = Some(e.to_string());
                 debug!(id, error = %e, delay, "send failed; will retry");
@@ -435,9 +505,16 @@ async fn send_some(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) -> (Vec<(i64, u64)>
     (retry, any_ok, down)
 }
 
-async fn timer_task(gw: Arc<Gateway>, outbox: mpsc::UnboundedSender<Vec<u64>>, cancel: CancellationToken) {
+async fn timer_task(
+    gw: Arc<Gateway>,
+    outbox: mpsc::UnboundedSender<Vec<u64>>,
+    cancel: CancellationToken,
+) {
     let p = &gw.policy;
-    let shortest = p.waiting_reminder.min(p.waiting_autoclose).min(p.resolved_autoclose);
+    let shortest = p
+        .waiting_reminder
+        .min(p.waiting_autoclose)
+        .min(p.resolved_autoclose);
     let tick = Duration::from_secs((shortest / 4).clamp(1, 60) as u64);
     loop {
         if sleep_or_cancel(tick, &cancel).await {

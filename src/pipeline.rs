@@ -14,7 +14,7 @@ use tracing::{debug, info, warn};
 use crate::compose::{self, Sender};
 use crate::config::Config;
 use crate::core::workflow::{self, Context, MatchedBy};
-use crate::core::{classify, Effect, InboundMail, Notice, Outcome, Policy, Ticket};
+use crate::core::{classify, AttachmentInfo, Effect, InboundMail, Notice, Outcome, Policy, Ticket};
 use crate::mime;
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
@@ -35,6 +35,8 @@ pub struct Processed {
     pub record: MailRecord,
     /// Outbox ids committed for it.
     pub outbox: Vec<u64>,
+    /// It had been processed before (same UID, Message-ID or content): nothing was done now.
+    pub duplicate: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +66,12 @@ pub struct Gateway {
     pub policy: Policy,
     pub store: Arc<dyn Store>,
     pub templates: Templates,
+    /// Metrics, health and loop heartbeats, read by the admin endpoint.
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
+    /// Held while one mail or one timer round is decided and committed: the ingest loop, the
+    /// timers and the admin endpoint's `ingest` run on different threads, and picking the
+    /// next ticket id or updating a ticket is read-then-commit.
+    pub serial: std::sync::Mutex<()>,
 }
 
 pub fn now_secs() -> i64 {
@@ -87,7 +95,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 impl Gateway {
     /// Processes one raw mail. `uid_key` is `uid:<validity>:<uid>` when it came from IMAP.
-    pub fn process(&self, raw: &[u8], uid_key: Option<String>, now: i64) -> Result<Processed, PipelineError> {
+    pub fn process(
+        &self,
+        raw: &[u8],
+        uid_key: Option<String>,
+        now: i64,
+    ) -> Result<Processed, PipelineError> {
+        let _serial = self.serialize();
         let mut keys: Vec<String> = uid_key.into_iter().collect();
         if raw.len() as u64 > self.config.gateway.max_message_size {
             let reason = format!(
@@ -96,16 +110,23 @@ impl Gateway {
                 self.config.gateway.max_message_size
             );
             keys.push(format!("sha:{}", sha256_hex(raw)));
-            return self.quarantine(keys, None, reason, now);
+            return self.quarantine(keys, sender_hint(raw), reason, now);
         }
         let parsed = match mime::parse(raw) {
             Ok(p) => p,
             Err(e) => {
                 keys.push(format!("sha:{}", sha256_hex(raw)));
-                return self.quarantine(keys, None, format!("unparseable mail: {e}"), now);
+                return self.quarantine(
+                    keys,
+                    sender_hint(raw),
+                    format!("unparseable mail: {e}"),
+                    now,
+                );
             }
         };
-        let mail = parsed.mail;
+        let mut mail = parsed.mail;
+        // SPEC §3.7 limits: what is over them stays in the raw mail only.
+        let limits = workflow::limit_attachments(&mut mail, self.config.gateway.max_message_size);
         match &mail.message_id {
             Some(id) => keys.push(format!("mid:{id}")),
             None => keys.push(format!("sha:{}", sha256_hex(raw))),
@@ -120,11 +141,14 @@ impl Gateway {
                 disposition,
                 record: prev,
                 outbox: vec![],
+                duplicate: true,
             });
         }
         // Attachments to disk first (content-addressed, idempotent), then the commit.
         for a in &parsed.attachments {
-            self.save_attachment(&a.info.sha256, &a.content)?;
+            if mail.attachments.iter().any(|k| k.sha256 == a.info.sha256) {
+                self.save_attachment(&a.info.sha256, &a.content)?;
+            }
         }
         let found = self.find_ticket(&mail)?;
         let ctx = Context {
@@ -132,17 +156,25 @@ impl Gateway {
             now,
             new_id: self.store.next_ticket_id()?,
         };
-        let outcome = workflow::decide(found.as_ref().map(|(t, by)| (t, *by)), &mail, &ctx);
+        let mut outcome = workflow::decide(found.as_ref().map(|(t, by)| (t, *by)), &mail, &ctx);
+        outcome.decision.extend(limits);
         self.execute(outcome, keys, Some(&mail), now)
     }
 
     /// A mail too big to fetch: quarantined by its UID alone.
-    pub fn process_oversize(&self, uid_key: String, size: u64, now: i64) -> Result<Processed, PipelineError> {
+    pub fn process_oversize(
+        &self,
+        uid_key: String,
+        size: u64,
+        now: i64,
+    ) -> Result<Processed, PipelineError> {
+        let _serial = self.serialize();
         if let Some(prev) = self.store.mail_seen(std::slice::from_ref(&uid_key))? {
             return Ok(Processed {
                 disposition: Disposition::Quarantine(prev.decision.join("; ")),
                 record: prev,
                 outbox: vec![],
+                duplicate: true,
             });
         }
         let reason = format!(
@@ -169,13 +201,53 @@ impl Gateway {
         Ok(None)
     }
 
+    /// Where an attachment's content is kept: `<store>/attachments/<2 hex>/<sha256>`.
+    fn attachment_path(&self, sha: &str) -> PathBuf {
+        self.config
+            .gateway
+            .store
+            .join("attachments")
+            .join(&sha[..2.min(sha.len())])
+            .join(sha)
+    }
+
+    /// The content of the files a notice forwards (SPEC §3.7), read from the attachment store.
+    /// A file that cannot be read is left out of the mail (it stays listed) and logged: one
+    /// lost file must not hold back the mail that names it.
+    fn forwarded_files<'n>(&self, n: &'n Notice) -> Vec<(&'n AttachmentInfo, Vec<u8>)> {
+        let mut out = Vec::new();
+        for a in &n.forward {
+            // The hash names a file under the store: never let it name anything else.
+            if a.sha256.len() != 64 || !a.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                warn!(name = %a.name, "attachment with a malformed hash: not forwarded");
+                continue;
+            }
+            let path = self.attachment_path(&a.sha256);
+            match std::fs::read(&path) {
+                Ok(content) => out.push((a, content)),
+                Err(e) => {
+                    warn!(name = %a.name, path = %path.display(), error = %e, "attachment not forwarded")
+                }
+            }
+        }
+        out
+    }
+
     fn save_attachment(&self, sha: &str, content: &[u8]) -> Result<(), PipelineError> {
-        let dir = self.config.gateway.store.join("attachments").join(&sha[..2.min(sha.len())]);
+        let dir = self
+            .config
+            .gateway
+            .store
+            .join("attachments")
+            .join(&sha[..2.min(sha.len())]);
         let path = dir.join(sha);
         if path.exists() {
             return Ok(());
         }
-        let err = |source| PipelineError::Attachment { path: path.clone(), source };
+        let err = |source| PipelineError::Attachment {
+            path: path.clone(),
+            source,
+        };
         std::fs::create_dir_all(&dir).map_err(err)?;
         let tmp = dir.join(format!("{sha}.tmp"));
         std::fs::write(&tmp, content).map_err(err)?;
@@ -183,29 +255,112 @@ impl Gateway {
         Ok(())
     }
 
-    fn quarantine(&self, keys: Vec<String>, mail: Option<&InboundMail>, reason: String, now: i64) -> Result<Processed, PipelineError> {
+    /// Quarantines a mail; its sender (as far as the headers tell) gets a short notice
+    /// unless the mail is automated.
+    fn quarantine(
+        &self,
+        keys: Vec<String>,
+        hint: Option<InboundMail>,
+        reason: String,
+        now: i64,
+    ) -> Result<Processed, PipelineError> {
         warn!(%reason, "mail quarantined");
-        let outcome = Outcome {
-            effects: vec![Effect::Quarantine(reason.clone())],
-            decision: vec![format!("quarantined: {reason}")],
-        };
-        self.execute(outcome, keys, mail, now)
+        let mut effects = vec![Effect::Quarantine(reason.clone())];
+        let mut decision = vec![format!("quarantined: {reason}")];
+        if let Some(mail) = &hint {
+            match (&mail.from, classify::automated_rule(mail)) {
+                (Some(from), None) if from.addr != self.policy.gateway_address => {
+                    decision.push(format!("notice sent to {}", from.addr));
+                    effects.push(Effect::Notify(quarantine_notice(
+                        mail,
+                        &from.addr,
+                        &reason,
+                        &self.policy,
+                    )));
+                }
+                (_, Some(rule)) => decision.push(format!("no notice: automated mail ({rule})")),
+                _ => decision.push("no notice: no usable sender".into()),
+            }
+        }
+        let outcome = Outcome { effects, decision };
+        self.execute(outcome, keys, hint.as_ref(), now)
+    }
+
+    /// [`Gateway::process`], but a panic while handling one mail quarantines that mail
+    /// instead of taking the daemon down.
+    pub fn process_safely(
+        &self,
+        raw: &[u8],
+        uid_key: Option<String>,
+        now: i64,
+    ) -> Result<Processed, PipelineError> {
+        let key = uid_key.clone();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.process(raw, uid_key, now)
+        })) {
+            Ok(r) => r,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %what, "internal error while processing a mail: quarantined");
+                let mut keys: Vec<String> = key.into_iter().collect();
+                keys.push(format!("sha:{}", sha256_hex(raw)));
+                self.quarantine(
+                    keys,
+                    sender_hint(raw),
+                    format!("internal error while processing: {what}"),
+                    now,
+                )
+            }
+        }
     }
 
     /// Renders the notices, applies the rate limit, and commits everything at once.
-    pub fn execute(&self, outcome: Outcome, keys: Vec<String>, mail: Option<&InboundMail>, now: i64) -> Result<Processed, PipelineError> {
+    pub fn execute(
+        &self,
+        outcome: Outcome,
+        keys: Vec<String>,
+        mail: Option<&InboundMail>,
+        now: i64,
+    ) -> Result<Processed, PipelineError> {
         let mut decision = outcome.decision.clone();
         let mut ticket = outcome.saved().cloned();
         let mut outbox = Vec::new();
         let mut replies = Vec::new();
         let since = now - 3600;
+        let pause = self.config.gateway.hard_bounce_pause.as_secs() as i64;
+        let bounces: Vec<(String, i64)> = outcome
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::HardBounce(addr) => Some((addr.clone(), now + pause)),
+                _ => None,
+            })
+            .collect();
         for n in outcome.notices() {
             let mut n = n.clone();
+            let mut kept = Vec::new();
+            for addr in &n.to {
+                match self.store.bounced_until(addr)? {
+                    Some(until) if until > now => decision.push(format!(
+                        "no {} to {addr}: it hard-bounced; paused until {}",
+                        n.kind.as_str(),
+                        humantime::format_rfc3339_seconds(
+                            UNIX_EPOCH + std::time::Duration::from_secs(until as u64)
+                        )
+                    )),
+                    _ => kept.push(addr.clone()),
+                }
+            }
+            n.to = kept;
             if n.answers_customer {
                 let mut kept = Vec::new();
                 for addr in &n.to {
                     let sent = self.store.replies_since(addr, since)?
-                        + replies.iter().filter(|(a, _)| a == addr).count() as u32;
+                        + replies.iter().filter(|(a, _, _)| a == addr).count() as u32;
                     if sent >= self.config.gateway.max_replies_per_hour {
                         decision.push(format!(
                             "no {} to {addr}: {sent} automatic answers in the last hour (gateway.max_replies_per_hour = {})",
@@ -225,7 +380,7 @@ impl Gateway {
                 Ok((entry, raw)) => {
                     if n.answers_customer {
                         for a in &n.to {
-                            replies.push((a.clone(), now));
+                            replies.push((a.clone(), now, entry.id));
                         }
                     }
                     if let Some(t) = ticket.as_mut() {
@@ -273,6 +428,7 @@ impl Gateway {
             ticket,
             outbox,
             replies,
+            bounces,
         })?;
         Ok(Processed {
             disposition: match quarantine {
@@ -281,14 +437,19 @@ impl Gateway {
             },
             record,
             outbox: outbox_ids,
+            duplicate: false,
         })
     }
 
     /// Renders and composes one notice into an outbox entry with its bytes.
     fn enqueue(&self, n: &Notice, now: i64) -> Result<(OutboxEntry, Vec<u8>), String> {
         let g = &self.config.gateway;
-        let rendered = self.templates.render(n, &g.address).map_err(|e| format!("{e:#}"))?;
+        let rendered = self
+            .templates
+            .render(n, &g.address)
+            .map_err(|e| format!("{e:#}"))?;
         let message_id = compose::message_id(random16(), &g.address);
+        let files = self.forwarded_files(n);
         let composed = compose::compose(
             n,
             &rendered,
@@ -299,6 +460,14 @@ impl Gateway {
             },
             &message_id,
             SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(now.max(0) as u64),
+            &files
+                .iter()
+                .map(|(a, content)| compose::File {
+                    name: &a.name,
+                    content_type: &a.content_type,
+                    content,
+                })
+                .collect::<Vec<_>>(),
         )
         .map_err(|e| e.to_string())?;
         let id = self.store.new_outbox_id().map_err(|e| e.to_string())?;
@@ -321,8 +490,15 @@ impl Gateway {
         ))
     }
 
+    /// The [`Gateway::serial`] lock (a panic while it was held left nothing half-committed:
+    /// the store commits whole transactions).
+    fn serialize(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.serial.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Runs every timer due at `now`; returns the outbox ids committed.
     pub fn run_timers(&self, now: i64) -> Result<Vec<u64>, PipelineError> {
+        let _serial = self.serialize();
         let mut ids = Vec::new();
         for t in self.store.tickets()? {
             if let Some(action) = workflow::due(&t, &self.policy, now) {
@@ -332,5 +508,108 @@ impl Gateway {
             }
         }
         Ok(ids)
+    }
+}
+
+/// The sender and automated-mail headers of a mail that could not be parsed, read leniently
+/// from its header block: enough to decide whether it may get a notice.
+fn sender_hint(raw: &[u8]) -> Option<InboundMail> {
+    let head = &raw[..raw.len().min(256 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in text.split('\n') {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = headers.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let get = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let from = get("from").and_then(|v| {
+        let addr = match (v.rfind('<'), v.rfind('>')) {
+            (Some(a), Some(b)) if a < b => v[a + 1..b].to_string(),
+            _ => v.split_whitespace().find(|w| w.contains('@'))?.to_string(),
+        };
+        let addr = addr
+            .trim()
+            .trim_matches(['"', '\'', ','])
+            .to_ascii_lowercase();
+        (addr.contains('@') && !addr.contains(char::is_whitespace) && addr.len() < 255)
+            .then(|| crate::core::Address::new(&addr))
+    });
+    let loop_headers = [
+        "x-loop",
+        "x-rt-loop-prevention",
+        "x-otrs-loop",
+        "x-jira-fingerprint",
+    ]
+    .iter()
+    .filter(|h| get(h).is_some())
+    .map(|h| h.to_string())
+    .collect();
+    Some(InboundMail {
+        from,
+        message_id: get("message-id").map(|m| m.trim_matches(['<', '>', ' ']).to_string()),
+        subject: get("subject").unwrap_or_default(),
+        auto: crate::core::AutoSignals {
+            auto_submitted: get("auto-submitted"),
+            precedence: get("precedence"),
+            list_id: get("list-id").is_some(),
+            x_autoreply: get("x-autoreply").is_some() || get("x-autorespond").is_some(),
+            return_path: get("return-path"),
+            loop_headers,
+            auto_response_suppress: false,
+        },
+        ..Default::default()
+    })
+}
+
+/// The short notice to the sender of a quarantined mail (it names no ticket).
+fn quarantine_notice(mail: &InboundMail, to: &str, reason: &str, policy: &Policy) -> Notice {
+    let lang = mail
+        .content_language
+        .as_deref()
+        .and_then(crate::core::Lang::from_tag)
+        .unwrap_or(policy.default_language);
+    Notice {
+        kind: crate::core::NoticeKind::Quarantined,
+        to: vec![to.to_string()],
+        lang,
+        ticket: crate::core::TicketSnapshot {
+            id: crate::core::TicketId(0),
+            summary: if mail.subject.trim().is_empty() {
+                "(no subject)".into()
+            } else {
+                mail.subject.chars().take(200).collect()
+            },
+            state: crate::core::State::Open,
+            reporter: to.to_string(),
+            language: lang,
+            description: String::new(),
+            thread: mail.message_id.iter().cloned().collect(),
+        },
+        author: policy.gateway_address.clone(),
+        text: String::new(),
+        from_state: None,
+        to_state: None,
+        keyword: None,
+        allowed: vec![],
+        reason: reason.to_string(),
+        in_reply_to: mail.message_id.clone(),
+        attachments: vec![],
+        forward: vec![],
+        answers_customer: true,
     }
 }

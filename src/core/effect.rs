@@ -136,8 +136,12 @@ pub struct Notice {
     pub reason: String,
     /// The incoming Message-ID this answers (`In-Reply-To`).
     pub in_reply_to: Option<String>,
-    /// Attachments to list (and forward, by the adapter, within its limits).
+    /// Attachments to list.
     pub attachments: Vec<AttachmentInfo>,
+    /// Those of `attachments` the mail carries as files (within
+    /// `gateway.forward_attachments_max`); the adapter reads their content from the
+    /// attachment store. The rest are listed only, with a line saying so.
+    pub forward: Vec<AttachmentInfo>,
     /// Triggered by a customer's own mail: counts towards `max_replies_per_hour`.
     pub answers_customer: bool,
 }
@@ -151,6 +155,8 @@ pub enum Effect {
     Notify(Notice),
     /// Move the mail to the quarantine mailbox, for this reason.
     Quarantine(String),
+    /// This address hard-bounced a gateway mail: send it nothing for a while.
+    HardBounce(String),
 }
 
 /// The result of deciding on one mail or timer tick.

@@ -13,8 +13,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
 use crate::core::{Ticket, TicketId};
-pub use schema::{MailRecord, OutboxEntry, OutboxStatus};
 use schema::*;
+pub use schema::{MailRecord, OutboxEntry, OutboxStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -52,8 +52,11 @@ pub struct Commit {
     pub ticket: Option<Ticket>,
     /// Outgoing mail with its raw bytes.
     pub outbox: Vec<(OutboxEntry, Vec<u8>)>,
-    /// Addresses that got an automatic answer now (rate limit), with the time.
-    pub replies: Vec<(String, i64)>,
+    /// Addresses that got an automatic answer now (rate limit), with the time and the
+    /// outbox id of the answer.
+    pub replies: Vec<(String, i64, u64)>,
+    /// Hard-bounced addresses, with the time until which they get no mail.
+    pub bounces: Vec<(String, i64)>,
 }
 
 /// The store interface: a second backend implements this, and nothing else changes.
@@ -68,11 +71,15 @@ pub trait Store: Send + Sync {
     fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError>;
     /// The decision records of processed mail by Message-ID.
     fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError>;
+    /// Every processed mail's record (one per dedupe key).
+    fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError>;
     /// Commits atomically. Durable once [`Store::flush`] returns: the caller flushes before
     /// it moves the mail on the server or sends what the commit queued (SPEC §4).
     fn commit(&self, commit: Commit) -> Result<(), StoreError>;
     /// Automatic answers sent to `addr` at or after `since`.
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError>;
+    /// Until when `addr` gets no mail because it hard-bounced, if it did.
+    fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError>;
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError>;
@@ -95,6 +102,7 @@ pub struct SledStore {
     outbox: sled::Tree,
     outbox_raw: sled::Tree,
     replies: sled::Tree,
+    bounces: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -128,6 +136,7 @@ impl SledStore {
             outbox: db.open_tree(TREE_OUTBOX)?,
             outbox_raw: db.open_tree(TREE_OUTBOX_RAW)?,
             replies: db.open_tree(TREE_REPLIES)?,
+            bounces: db.open_tree(TREE_BOUNCES)?,
             meta: db.open_tree(TREE_META)?,
             db,
         };
@@ -207,8 +216,23 @@ impl Store for SledStore {
         self.mail_seen(&[format!("mid:{message_id}")])
     }
 
+    fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.mails.iter() {
+            let (k, v) = kv?;
+            out.push((
+                String::from_utf8_lossy(&k).into_owned(),
+                decode(&v).map_err(corrupt(TREE_MAILS))?,
+            ));
+        }
+        Ok(out)
+    }
+
     fn commit(&self, c: Commit) -> Result<(), StoreError> {
-        let ticket = c.ticket.as_ref().map(|t| (t.id, encode(&TicketRecord::from(t))));
+        let ticket = c
+            .ticket
+            .as_ref()
+            .map(|t| (t.id, encode(&TicketRecord::from(t))));
         let mail = c.mail.as_ref().map(encode);
         let outbox: Vec<(u64, Vec<u8>, &Vec<u8>)> = c
             .outbox
@@ -222,38 +246,44 @@ impl Store for SledStore {
             &self.outbox,
             &self.outbox_raw,
             &self.replies,
+            &self.bounces,
             &self.meta,
         )
-            .transaction(|(tickets, by_mid, mails, ob, ob_raw, replies, meta)| {
-                if let Some((id, bytes)) = &ticket {
-                    tickets.insert(&u64_key(id.0), bytes.as_slice())?;
-                    let next = meta
-                        .get(META_NEXT_TICKET)?
-                        .and_then(|v| key_u64(&v))
-                        .unwrap_or(1);
-                    if id.0 >= next {
-                        meta.insert(META_NEXT_TICKET, &u64_key(id.0 + 1))?;
-                    }
-                    if let Some(t) = &c.ticket {
-                        for mid in &t.thread {
-                            by_mid.insert(mid.as_bytes(), &u64_key(id.0))?;
+            .transaction(
+                |(tickets, by_mid, mails, ob, ob_raw, replies, bounces, meta)| {
+                    if let Some((id, bytes)) = &ticket {
+                        tickets.insert(&u64_key(id.0), bytes.as_slice())?;
+                        let next = meta
+                            .get(META_NEXT_TICKET)?
+                            .and_then(|v| key_u64(&v))
+                            .unwrap_or(1);
+                        if id.0 >= next {
+                            meta.insert(META_NEXT_TICKET, &u64_key(id.0 + 1))?;
+                        }
+                        if let Some(t) = &c.ticket {
+                            for mid in &t.thread {
+                                by_mid.insert(mid.as_bytes(), &u64_key(id.0))?;
+                            }
                         }
                     }
-                }
-                if let Some(m) = &mail {
-                    for k in &c.mail_keys {
-                        mails.insert(k.as_bytes(), m.as_slice())?;
+                    if let Some(m) = &mail {
+                        for k in &c.mail_keys {
+                            mails.insert(k.as_bytes(), m.as_slice())?;
+                        }
                     }
-                }
-                for (id, meta_bytes, raw) in &outbox {
-                    ob.insert(&u64_key(*id), meta_bytes.as_slice())?;
-                    ob_raw.insert(&u64_key(*id), raw.as_slice())?;
-                }
-                for (addr, at) in &c.replies {
-                    replies.insert(reply_key(addr, *at), &[])?;
-                }
-                Ok::<_, ConflictableTransactionError<()>>(())
-            });
+                    for (id, meta_bytes, raw) in &outbox {
+                        ob.insert(&u64_key(*id), meta_bytes.as_slice())?;
+                        ob_raw.insert(&u64_key(*id), raw.as_slice())?;
+                    }
+                    for (addr, at, id) in &c.replies {
+                        replies.insert(reply_key(addr, *at, *id), &[])?;
+                    }
+                    for (addr, until) in &c.bounces {
+                        bounces.insert(addr.as_bytes(), &u64_key(until.max(&0).unsigned_abs()))?;
+                    }
+                    Ok::<_, ConflictableTransactionError<()>>(())
+                },
+            );
         match result {
             Ok(()) => {}
             Err(TransactionError::Storage(e)) => return Err(e.into()),
@@ -263,10 +293,18 @@ impl Store for SledStore {
     }
 
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
-        let from = reply_key(addr, since);
+        let from = reply_key(addr, since, 0);
         let mut end = addr.as_bytes().to_vec();
         end.push(1);
         Ok(self.replies.range(from..end).count() as u32)
+    }
+
+    fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .bounces
+            .get(addr.as_bytes())?
+            .and_then(|v| key_u64(&v))
+            .map(|n| n as i64))
     }
 
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {

@@ -18,6 +18,7 @@ pub const TREE_MAILS: &str = "mails";
 pub const TREE_OUTBOX: &str = "outbox";
 pub const TREE_OUTBOX_RAW: &str = "outbox_raw";
 pub const TREE_REPLIES: &str = "replies";
+pub const TREE_BOUNCES: &str = "bounces";
 pub const TREE_META: &str = "meta";
 
 pub const META_SCHEMA: &[u8] = b"schema_version";
@@ -31,11 +32,13 @@ pub fn key_u64(k: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(k.try_into().ok()?))
 }
 
-/// `address \0 big-endian seconds`: one row per automatic answer sent to an address.
-pub fn reply_key(addr: &str, at: i64) -> Vec<u8> {
+/// `address \0 big-endian seconds big-endian id`: one row per automatic answer sent to an
+/// address (the id keeps two answers in the same second apart).
+pub fn reply_key(addr: &str, at: i64, id: u64) -> Vec<u8> {
     let mut k = addr.as_bytes().to_vec();
     k.push(0);
     k.extend_from_slice(&(at.max(0) as u64).to_be_bytes());
+    k.extend_from_slice(&id.to_be_bytes());
     k
 }
 
@@ -148,7 +151,8 @@ impl TryFrom<TicketRecord> for Ticket {
         for e in r.events {
             events.push(Event {
                 at: e.at,
-                kind: EventKind::parse(&e.kind).ok_or_else(|| format!("unknown event kind '{}'", e.kind))?,
+                kind: EventKind::parse(&e.kind)
+                    .ok_or_else(|| format!("unknown event kind '{}'", e.kind))?,
                 from: e.from,
                 text: e.text,
                 from_state: e.from_state.as_deref().map(state).transpose()?,

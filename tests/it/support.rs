@@ -23,6 +23,7 @@ pub struct MailSys {
     pub imaps_port: u16,
     pub smtp_port: u16,
     pub submission_port: u16,
+    pub plain_port: u16,
 }
 
 fn env_port(name: &str, default: u16) -> u16 {
@@ -34,11 +35,13 @@ fn env_port(name: &str, default: u16) -> u16 {
 
 impl MailSys {
     pub fn get() -> MailSys {
-        let dir = PathBuf::from(std::env::var("TG_MAIL_DIR").unwrap_or_else(|_| "/tmp/tg-mail".into()));
+        let dir =
+            PathBuf::from(std::env::var("TG_MAIL_DIR").unwrap_or_else(|_| "/tmp/tg-mail".into()));
         let m = MailSys {
             imaps_port: env_port("TG_MAIL_IMAPS_PORT", 12993),
             smtp_port: env_port("TG_MAIL_SMTP_PORT", 12025),
             submission_port: env_port("TG_MAIL_SUBMISSION_PORT", 12587),
+            plain_port: env_port("TG_MAIL_IMAP_PLAIN_PORT", 12144),
             dir,
         };
         assert!(
@@ -118,7 +121,24 @@ impl Harness {
     }
 
     pub async fn start_with(test: &str, tweak: impl FnOnce(String) -> String) -> Harness {
-        let mail = MailSys::get();
+        let mut h = Harness::prepare(MailSys::get(), test, tweak);
+        h.launch();
+        h
+    }
+
+    /// Writes the config on `mail` (a private instance, say) and starts the daemon.
+    pub async fn start_on(
+        mail: MailSys,
+        test: &str,
+        tweak: impl FnOnce(String) -> String,
+    ) -> Harness {
+        let mut h = Harness::prepare(mail, test, tweak);
+        h.launch();
+        h
+    }
+
+    /// Writes the config but starts nothing (for tests that run the real binary).
+    pub fn prepare(mail: MailSys, test: &str, tweak: impl FnOnce(String) -> String) -> Harness {
         let names = Names::new(test);
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("password"), "secret\n").unwrap();
@@ -171,7 +191,7 @@ listen = "127.0.0.1:0"
         let toml = tweak(toml);
         let config_path = dir.path().join("gateway.toml");
         std::fs::write(&config_path, toml).unwrap();
-        let mut h = Harness {
+        Harness {
             names,
             mail,
             gw: None,
@@ -179,17 +199,16 @@ listen = "127.0.0.1:0"
             config_path,
             stop: None,
             task: None,
-        };
-        h.launch();
-        h
+        }
     }
 
     pub fn config(&self) -> Config {
         Config::load(&self.config_path).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn launch(&mut self) {
-        let gw = Arc::new(ticket_gateway::daemon::open_gateway(self.config()).expect("gateway opens"));
+    pub fn launch(&mut self) {
+        let gw =
+            Arc::new(ticket_gateway::daemon::open_gateway(self.config()).expect("gateway opens"));
         let (tx, rx) = oneshot::channel::<()>();
         let g = gw.clone();
         self.task = Some(tokio::spawn(async move {
@@ -263,7 +282,10 @@ listen = "127.0.0.1:0"
             if n == 0 {
                 return;
             }
-            assert!(Instant::now() < deadline, "support INBOX still has {n} mails");
+            assert!(
+                Instant::now() < deadline,
+                "support INBOX still has {n} mails"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -282,7 +304,11 @@ impl Drop for Harness {
 
 /// Sends raw bytes through the local Postfix (port 12025, as an MTA would receive them).
 pub async fn send_raw(from: &str, to: &[&str], raw: &[u8]) {
-    let m = MailSys::get();
+    send_raw_on(&MailSys::get(), from, to, raw).await
+}
+
+/// Sends raw bytes through the Postfix of `m`.
+pub async fn send_raw_on(m: &MailSys, from: &str, to: &[&str], raw: &[u8]) {
     let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(m.smtp_port)
         .build();
@@ -334,11 +360,7 @@ impl Draft {
 
     /// A reply to a received mail: `Re:` subject, threading headers, the original quoted.
     pub fn reply_to(from: &str, to: &str, original: &Received, body: &str) -> Draft {
-        let quoted: String = original
-            .text
-            .lines()
-            .map(|l| format!("> {l}\n"))
-            .collect();
+        let quoted: String = original.text.lines().map(|l| format!("> {l}\n")).collect();
         let mut refs = original.references.clone();
         refs.push(original.message_id.clone());
         let body = format!(
@@ -346,10 +368,14 @@ impl Draft {
             original.from
         );
         let mut d = Draft::new(from, to, &format!("Re: {}", original.subject), &body);
-        d.headers.push(("In-Reply-To".into(), format!("<{}>", original.message_id)));
+        d.headers
+            .push(("In-Reply-To".into(), format!("<{}>", original.message_id)));
         d.headers.push((
             "References".into(),
-            refs.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(" "),
+            refs.iter()
+                .map(|r| format!("<{r}>"))
+                .collect::<Vec<_>>()
+                .join(" "),
         ));
         d
     }
@@ -398,7 +424,11 @@ fn encode_word(s: &str) -> String {
     // Small base64 encoder: tests only.
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for chunk in s.as_bytes().chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
             if i <= chunk.len() {
@@ -457,7 +487,12 @@ fn parse_received(uid: u32, raw: Vec<u8>) -> Received {
         .to_ascii_lowercase();
     let to = msg
         .to()
-        .map(|a| a.iter().filter_map(|a| a.address()).map(|s| s.to_ascii_lowercase()).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|a| a.address())
+                .map(|s| s.to_ascii_lowercase())
+                .collect()
+        })
         .unwrap_or_default();
     let r = Received {
         uid,
@@ -468,7 +503,10 @@ fn parse_received(uid: u32, raw: Vec<u8>) -> Received {
         in_reply_to: ids(msg.in_reply_to()),
         references: ids(msg.references()),
         text: msg.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
-        html: msg.body_html(0).filter(|_| msg.html_body_count() > 0 && msg.text_body_count() > 0).map(|t| t.to_string()),
+        html: msg
+            .body_html(0)
+            .filter(|_| msg.html_body_count() > 0 && msg.text_body_count() > 0)
+            .map(|t| t.to_string()),
         attachments: msg
             .attachments()
             .map(|a| a.attachment_name().unwrap_or("").to_string())
@@ -480,7 +518,9 @@ fn parse_received(uid: u32, raw: Vec<u8>) -> Received {
 
 /// Every mail in `user`'s `folder`.
 pub async fn fetch_all(m: &MailSys, user: &str, folder: &str) -> Vec<Received> {
-    let mut s = Session::connect(&m.imap_config(user)).await.expect("imap login");
+    let mut s = Session::connect(&m.imap_config(user))
+        .await
+        .expect("imap login");
     if s.select(folder).await.is_err() {
         let _ = s.logout().await;
         return vec![];
@@ -492,11 +532,16 @@ pub async fn fetch_all(m: &MailSys, user: &str, folder: &str) -> Vec<Received> {
         s.fetch(&uids).await.expect("fetch")
     };
     let _ = s.logout().await;
-    mails.into_iter().map(|(uid, raw)| parse_received(uid, raw)).collect()
+    mails
+        .into_iter()
+        .map(|(uid, raw)| parse_received(uid, raw))
+        .collect()
 }
 
 pub async fn count(m: &MailSys, user: &str, folder: &str) -> usize {
-    let mut s = Session::connect(&m.imap_config(user)).await.expect("imap login");
+    let mut s = Session::connect(&m.imap_config(user))
+        .await
+        .expect("imap login");
     let n = match s.select(folder).await {
         Ok(st) => st.exists as usize,
         Err(_) => 0,
@@ -507,10 +552,18 @@ pub async fn count(m: &MailSys, user: &str, folder: &str) -> usize {
 
 /// Waits up to 30 s until `user`'s INBOX holds a mail matching `pred`, and returns it.
 pub async fn wait_mail(user: &str, what: &str, pred: impl Fn(&Received) -> bool) -> Received {
-    let m = MailSys::get();
+    wait_mail_on(&MailSys::get(), user, what, pred).await
+}
+
+pub async fn wait_mail_on(
+    m: &MailSys,
+    user: &str,
+    what: &str,
+    pred: impl Fn(&Received) -> bool,
+) -> Received {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let all = fetch_all(&m, user, "INBOX").await;
+        let all = fetch_all(m, user, "INBOX").await;
         if let Some(r) = all.iter().find(|r| pred(r)) {
             return r.clone();
         }
@@ -529,4 +582,266 @@ pub async fn mails(user: &str, pred: impl Fn(&Received) -> bool) -> Vec<Received
         .into_iter()
         .filter(|r| pred(r))
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Putting mail straight into a mailbox, and private mail systems
+
+/// An independent IMAP client (async-imap on the plain debugging port).
+pub async fn raw_imap(m: &MailSys, user: &str) -> async_imap::Session<tokio::net::TcpStream> {
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", m.plain_port))
+        .await
+        .expect("plain IMAP port; run scripts/mailsys/up");
+    let mut client = async_imap::Client::new(tcp);
+    client.read_response().await.expect("greeting");
+    client
+        .login(user, "secret")
+        .await
+        .map_err(|(e, _)| e)
+        .expect("login")
+}
+
+/// APPENDs each mail to `user`'s `folder` with `flags` (e.g. `(\\Seen)` or ""), in order.
+pub async fn append(m: &MailSys, user: &str, folder: &str, mails: &[Vec<u8>], flags: &str) {
+    let mut s = raw_imap(m, user).await;
+    for raw in mails {
+        let flags = (!flags.is_empty()).then_some(flags);
+        s.append(folder, flags, None, raw)
+            .await
+            .unwrap_or_else(|e| panic!("APPEND to {user}/{folder}: {e}"));
+    }
+    let _ = s.logout().await;
+}
+
+/// A mail system of a test's own (its own state dir and ports), for tests that stop
+/// Postfix or Dovecot. `down --purge` when dropped.
+pub struct PrivateMailSys {
+    pub dir: PathBuf,
+    pub base: u16,
+}
+
+impl PrivateMailSys {
+    pub fn start(name: &str, base: u16) -> PrivateMailSys {
+        let p = PrivateMailSys {
+            dir: PathBuf::from(format!("/tmp/tg-{name}")),
+            base,
+        };
+        p.script("up", &[]);
+        p
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("TG_MAIL_DIR".into(), self.dir.display().to_string()),
+            ("TG_MAIL_IMAPS_PORT".into(), (self.base + 993).to_string()),
+            ("TG_MAIL_IMAP_PORT".into(), (self.base + 143).to_string()),
+            (
+                "TG_MAIL_IMAP_PLAIN_PORT".into(),
+                (self.base + 144).to_string(),
+            ),
+            ("TG_MAIL_SMTP_PORT".into(), (self.base + 25).to_string()),
+            (
+                "TG_MAIL_SUBMISSION_PORT".into(),
+                (self.base + 587).to_string(),
+            ),
+        ]
+    }
+
+    pub fn script(&self, name: &str, args: &[&str]) {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("scripts/mailsys")
+            .join(name);
+        let out = std::process::Command::new(&path)
+            .args(args)
+            .envs(self.env())
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            out.status.success(),
+            "{} {args:?} failed:\n{}{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn mailsys(&self) -> MailSys {
+        MailSys {
+            dir: self.dir.clone(),
+            imaps_port: self.base + 993,
+            smtp_port: self.base + 25,
+            submission_port: self.base + 587,
+            plain_port: self.base + 144,
+        }
+    }
+
+    /// Stops Postfix and waits until its master has exited (`postfix stop` returns before).
+    pub fn stop_postfix(&self) {
+        let conf = format!("{}/postfix/etc", self.dir.display());
+        let pid_file = self.dir.join("postfix/spool/pid/master.pid");
+        let pid = std::fs::read_to_string(&pid_file)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        run("postfix", &["-c", &conf, "stop"]);
+        for _ in 0..200 {
+            let running = !pid.is_empty() && std::path::Path::new(&format!("/proc/{pid}")).exists();
+            let listening = std::net::TcpStream::connect(("127.0.0.1", self.base + 25)).is_ok();
+            if !running && !listening {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("postfix did not stop");
+    }
+
+    pub fn stop_dovecot(&self) {
+        run(
+            "doveadm",
+            &[
+                "-c",
+                &format!("{}/dovecot/dovecot.conf", self.dir.display()),
+                "stop",
+            ],
+        );
+        // Wait until the IMAPS port is closed.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.base + 993)).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("dovecot did not stop");
+    }
+}
+
+impl Drop for PrivateMailSys {
+    fn drop(&mut self) {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/mailsys/down");
+        let _ = std::process::Command::new(path)
+            .arg("--purge")
+            .envs(self.env())
+            .output();
+    }
+}
+
+fn run(cmd: &str, args: &[&str]) {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail with parts, as clients build it: HTML bodies and attached files.
+
+/// A file to attach: name, content type, content.
+pub type FilePart<'a> = (&'a str, &'a str, &'a [u8]);
+
+/// Base64 with 76-character lines (RFC 2045).
+pub fn base64_lines(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut line = String::new();
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            line.push(if i <= chunk.len() {
+                T[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+        if line.len() >= 76 {
+            out.push_str(&line);
+            out.push_str("\r\n");
+            line.clear();
+        }
+    }
+    out.push_str(&line);
+    out.push_str("\r\n");
+    out
+}
+
+impl Draft {
+    /// This draft as a MIME mail: its body as text/plain (none when the body is empty),
+    /// `html` as text/html (alone, or with the text as multipart/alternative), and `files`
+    /// attached (multipart/mixed, base64), the way mail clients build it.
+    pub fn mime(&self, html: Option<&str>, files: &[FilePart]) -> Vec<u8> {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let text_part = |body: &str| {
+            format!(
+                "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
+                body.replace('\n', "\r\n")
+            )
+        };
+        let html_part = |body: &str| {
+            format!(
+                "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
+                body.replace('\n', "\r\n")
+            )
+        };
+        let body = match (self.body.is_empty(), html) {
+            (false, None) => text_part(&self.body),
+            (true, Some(h)) => html_part(h),
+            (false, Some(h)) => {
+                let b = format!("alt-{n}-{}", nanos());
+                format!(
+                    "Content-Type: multipart/alternative; boundary=\"{b}\"\r\n\r\n--{b}\r\n{}--{b}\r\n{}--{b}--\r\n",
+                    text_part(&self.body),
+                    html_part(h)
+                )
+            }
+            (true, None) => text_part(""),
+        };
+        let body = if files.is_empty() {
+            body
+        } else {
+            let b = format!("mixed-{n}-{}", nanos());
+            let mut s =
+                format!("Content-Type: multipart/mixed; boundary=\"{b}\"\r\n\r\n--{b}\r\n{body}");
+            for (name, content_type, content) in files {
+                s.push_str(&format!(
+                    "--{b}\r\nContent-Type: {content_type}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
+                    base64_lines(content)
+                ));
+            }
+            s.push_str(&format!("--{b}--\r\n"));
+            s
+        };
+        let mut s = String::new();
+        s.push_str(&format!("From: {}\r\n", self.from));
+        s.push_str(&format!("To: {}\r\n", self.to.join(", ")));
+        if !self.cc.is_empty() {
+            s.push_str(&format!("Cc: {}\r\n", self.cc.join(", ")));
+        }
+        s.push_str(&format!("Subject: {}\r\n", encode_word(&self.subject)));
+        s.push_str("Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n");
+        s.push_str(&format!("Message-ID: <{}>\r\n", self.message_id));
+        for (k, v) in &self.headers {
+            s.push_str(&format!("{k}: {v}\r\n"));
+        }
+        s.push_str("MIME-Version: 1.0\r\n");
+        s.push_str(&body);
+        s.into_bytes()
+    }
+
+    /// Sends [`Draft::mime`] through Postfix; returns the Message-ID.
+    pub async fn send_mime(&self, html: Option<&str>, files: &[FilePart<'_>]) -> String {
+        let mut rcpt: Vec<&str> = self.to.iter().map(String::as_str).collect();
+        rcpt.extend(self.cc.iter().map(String::as_str));
+        send_raw(&self.from, &rcpt, &self.mime(html, files)).await;
+        self.message_id.clone()
+    }
 }

@@ -1,0 +1,268 @@
+//! The reliability contract of SPEC §4 with the real binary: `kill -9` at random moments,
+//! SIGTERM, restarts. The random seed is printed; `TG_CHAOS_SEED=<seed>` replays a run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ticket_gateway::core::TicketId;
+use ticket_gateway::store::{OutboxStatus, SledStore, Store};
+
+use crate::support::*;
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn seed() -> u64 {
+    match std::env::var("TG_CHAOS_SEED") {
+        Ok(s) => s.parse().expect("TG_CHAOS_SEED is a number"),
+        Err(_) => {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        }
+    }
+}
+
+fn spawn(h: &Harness, log: &str) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(h.dir.path().join(log))
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
+        .args(["--config", h.config_path.to_str().unwrap(), "run"])
+        .env("TICKET_GATEWAY_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("the binary starts")
+}
+
+fn sigterm(child: &Child) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -TERM");
+}
+
+/// Waits for the child to exit, at most `limit`; returns its status.
+async fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not exit within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn chaos_config(h: String) -> String {
+    h.replace(
+        "max_replies_per_hour = 50",
+        "max_replies_per_hour = 1000000",
+    )
+    .replace("poll_interval = \"2s\"", "poll_interval = \"1s\"")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_nine_at_random_moments_and_every_mail_has_exactly_one_effect() {
+    let seed = seed();
+    println!("chaos seed: {seed} (replay with TG_CHAOS_SEED={seed})");
+    let mut rng = Rng(seed);
+    let h = Harness::prepare(MailSys::get(), "chaos", chaos_config);
+    let n = h.names.clone();
+    let local = n.alice.split('@').next().unwrap().to_string();
+    let customers: Vec<String> = (0..10)
+        .map(|k| format!("c{k}-{local}@customer.test"))
+        .collect();
+
+    // 1,000 mails: new tickets and replies to earlier ones, mixed.
+    const MAILS: usize = 1000;
+    let mut reporters: Vec<String> = Vec::new(); // index j-1 = reporter of SUP-j
+    let mut replies: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut raws = Vec::new();
+    for i in 0..MAILS {
+        let reply = !reporters.is_empty() && rng.below(10) < 4;
+        let raw = if reply {
+            let j = rng.below(reporters.len() as u64) + 1;
+            *replies.entry(j).or_default() += 1;
+            let from = &reporters[j as usize - 1];
+            format!(
+                "From: {from}\r\nTo: {s}\r\nSubject: Re: [SUP-{j}] Chaos question\r\nMessage-ID: <chaos.{seed}.{i}@c.test>\r\n\r\nReply {i}\r\n",
+                s = n.support
+            )
+        } else {
+            let from = customers[rng.below(customers.len() as u64) as usize].clone();
+            reporters.push(from.clone());
+            format!(
+                "From: {from}\r\nTo: {s}\r\nSubject: Chaos question {i}\r\nMessage-ID: <chaos.{seed}.{i}@c.test>\r\n\r\nQuestion {i}\r\n",
+                s = n.support
+            )
+        };
+        raws.push(raw.into_bytes());
+    }
+    let tickets = reporters.len();
+    let comments: usize = replies.values().sum();
+    append(&h.mail, &n.support, "INBOX", &raws, "").await;
+
+    // At least ten SIGKILLs at random moments, each followed by a restart.
+    let mut kills = 0;
+    for round in 0..12 {
+        let mut child = spawn(&h, "daemon.log");
+        let wait = 150 + rng.below(if round < 6 { 900 } else { 2500 });
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        kills += 1;
+    }
+    assert!(kills >= 10);
+
+    // The last run finishes the work.
+    let mut child = spawn(&h, "daemon.log");
+    let deadline = Instant::now() + Duration::from_secs(240);
+    loop {
+        let left = count(&h.mail, &n.support, "INBOX").await;
+        let staff = count(&h.mail, &n.team, "INBOX").await;
+        let mut acked = BTreeSet::new();
+        if left == 0 && staff >= tickets + comments {
+            for c in &customers {
+                for r in fetch_all(&h.mail, c, "INBOX").await {
+                    acked.insert(r.subject.clone());
+                }
+            }
+            if acked.len() >= tickets {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "seed {seed}: {left} mails left in INBOX, {staff}/{} staff mails, {}/{tickets} acknowledged; log: {}",
+            tickets + comments,
+            acked.len(),
+            h.dir.path().join("daemon.log").display()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(10)).await;
+    assert!(status.success(), "exit status after SIGTERM: {status:?}");
+
+    // Exactly one effect per mail.
+    let store = SledStore::open(&h.dir.path().join("store")).unwrap();
+    let all = store.tickets().unwrap();
+    assert_eq!(all.len(), tickets, "seed {seed}: tickets");
+    for (j, reporter) in reporters.iter().enumerate() {
+        let j = j as u64 + 1;
+        let t = store.ticket(TicketId(j)).unwrap().unwrap();
+        assert_eq!(&t.reporter, reporter, "seed {seed}: SUP-{j} reporter");
+        let expected = 1 + replies.get(&j).copied().unwrap_or(0);
+        assert_eq!(t.events.len(), expected, "seed {seed}: SUP-{j} events");
+        let ids: BTreeSet<_> = t.events.iter().map(|e| e.message_id.clone()).collect();
+        assert_eq!(
+            ids.len(),
+            t.events.len(),
+            "seed {seed}: SUP-{j}: an event recorded twice"
+        );
+    }
+    assert_eq!(count(&h.mail, &n.support, "Processed").await, MAILS);
+    // Every acknowledgement was delivered at least once, and a duplicate after a crash
+    // carries the same Message-ID.
+    let mut ack_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in &customers {
+        for r in fetch_all(&h.mail, c, "INBOX").await {
+            ack_ids
+                .entry(r.subject.clone())
+                .or_default()
+                .insert(r.message_id.clone());
+        }
+    }
+    assert_eq!(ack_ids.len(), tickets, "seed {seed}");
+    for (subject, ids) in &ack_ids {
+        assert_eq!(
+            ids.len(),
+            1,
+            "seed {seed}: {subject} sent with {} Message-IDs",
+            ids.len()
+        );
+    }
+    let outbox = store.outbox().unwrap();
+    assert!(
+        outbox.iter().all(|e| e.status == OutboxStatus::Sent),
+        "seed {seed}: unsent mail left"
+    );
+    assert_eq!(
+        outbox.len(),
+        2 * tickets + comments,
+        "seed {seed}: one entry per notification"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
+    let h = Harness::prepare(MailSys::get(), "sigterm", chaos_config);
+    let n = h.names.clone();
+    let pid = std::process::id();
+    let raws: Vec<Vec<u8>> = (0..300)
+        .map(|i| {
+            format!(
+                "From: {a}\r\nTo: {s}\r\nSubject: Term {i}\r\nMessage-ID: <term.{pid}.{i}.{}@c.test>\r\n\r\nBody {i}\r\n",
+                nanos(),
+                a = n.alice,
+                s = n.support
+            )
+            .into_bytes()
+        })
+        .collect();
+    append(&h.mail, &n.support, "INBOX", &raws, "").await;
+    let mut child = spawn(&h, "daemon.log");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let t0 = Instant::now();
+    sigterm(&child);
+    let status = wait_exit(&mut child, Duration::from_secs(10)).await;
+    assert!(status.success(), "{status:?}");
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    // A restart finishes the rest: nothing lost, nothing twice.
+    let mut child = spawn(&h, "daemon.log");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count(&h.mail, &n.support, "INBOX").await > 0 {
+        assert!(Instant::now() < deadline, "mail left in INBOX");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    sigterm(&child);
+    assert!(wait_exit(&mut child, Duration::from_secs(10))
+        .await
+        .success());
+    let store = SledStore::open(&h.dir.path().join("store")).unwrap();
+    let all = store.tickets().unwrap();
+    assert_eq!(all.len(), 300);
+    let subjects: BTreeSet<_> = all.iter().map(|t| t.summary.clone()).collect();
+    assert_eq!(subjects.len(), 300);
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}

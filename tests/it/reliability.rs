@@ -1,0 +1,450 @@
+//! SPEC §3.6, §3.8 and §4 against the real Dovecot and Postfix: nothing lost, nothing done
+//! twice, no loops. Each test breaks something real.
+
+use std::time::{Duration, Instant};
+
+use ticket_gateway::core::{EventKind, State};
+use ticket_gateway::store::Store;
+
+use crate::support::*;
+
+fn has_tag(r: &Received, tag: &str) -> bool {
+    r.subject.contains(&format!("[{tag}]"))
+}
+
+fn plain(from: &str, to: &str, subject: &str, id: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+Message-ID: <{id}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_mail_is_quarantined_with_its_reason_and_good_mail_goes_on() {
+    let h = Harness::start_with("badinput", |t| {
+        t.replace(
+            "max_replies_per_hour = 50",
+            "max_replies_per_hour = 50\nmax_message_size = \"2MiB\"",
+        )
+    })
+    .await;
+    let n = h.names.clone();
+    let pid = std::process::id();
+    let oversize = {
+        let mut m = plain(
+            &n.alice,
+            &n.support,
+            "huge",
+            &format!("big.{pid}@c.test"),
+            "",
+        );
+        m.extend(std::iter::repeat_n(b'x', 3 * 1024 * 1024).collect::<Vec<u8>>());
+        m.extend_from_slice(b"\r\n");
+        m
+    };
+    let truncated = format!(
+        "From: {a}\r\nTo: {s}\r\nSubject: truncated\r\nMessage-ID: <trunc.{pid}@c.test>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"XYZ\"\r\n\r\n--XYZ\r\nContent-Type: text/plain\r\n\r\nhalf a mail\r\n--XYZ\r\n\
+Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n",
+        a = n.alice,
+        s = n.support
+    )
+    .into_bytes();
+    let broken_b64 = format!(
+        "From: {a}\r\nTo: {s}\r\nSubject: broken base64\r\nMessage-ID: <b64.{pid}@c.test>\r\nMIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!! not base64 at all ****\r\n%%%%\r\n",
+        a = n.alice,
+        s = n.support
+    )
+    .into_bytes();
+    let nul = {
+        let mut m = format!("From: {}\r\nTo: {}\r\nSubject: nul", n.alice, n.support).into_bytes();
+        m.extend_from_slice(b"\0\0 bytes\r\nMessage-ID: <nul.");
+        m.extend_from_slice(format!("{pid}@c.test>\r\n\r\nbody\r\n").as_bytes());
+        m
+    };
+    let long_header = {
+        let mut m = format!("From: {}\r\nTo: {}\r\nSubject: long header\r\nMessage-ID: <long.{pid}@c.test>\r\nX-Long: ", n.alice, n.support)
+            .into_bytes();
+        m.extend(std::iter::repeat_n(b'a', 1024 * 1024));
+        m.extend_from_slice(b"\r\n\r\nbody\r\n");
+        m
+    };
+    let no_from = format!(
+        "To: {s}\r\nSubject: nobody\r\nMessage-ID: <nofrom.{pid}@c.test>\r\n\r\nwho am I\r\n",
+        s = n.support
+    )
+    .into_bytes();
+    let good = plain(
+        &n.bob,
+        &n.support,
+        "A real question",
+        &format!("good.{pid}@c.test"),
+        "Hello?",
+    );
+    append(
+        &h.mail,
+        &n.support,
+        "INBOX",
+        &[oversize, truncated, broken_b64, long_header, no_from, good],
+        "",
+    )
+    .await;
+    // Dovecot turns NUL bytes into 0x80 on APPEND (and Postfix refuses them), so raw NULs
+    // only reach the gateway in pipe mode (`ingest`): the same pipeline, handed the bytes.
+    let p = h.gw().process_safely(&nul, None, 0).unwrap();
+    match &p.disposition {
+        ticket_gateway::pipeline::Disposition::Quarantine(reason) => {
+            assert!(reason.to_lowercase().contains("nul"), "{reason}")
+        }
+        other => panic!("NUL bytes in the headers: {other:?}"),
+    }
+
+    let t = h.wait_ticket(1, "the good mail's ticket", |_| true).await;
+    assert_eq!(t.summary, "A real question");
+    h.wait_inbox_empty().await;
+    assert_eq!(count(&h.mail, &n.support, "Quarantine").await, 5);
+    assert_eq!(count(&h.mail, &n.support, "Processed").await, 1);
+    assert_eq!(h.tickets().len(), 1, "no ticket from bad mail");
+    let records = h.gw().store.mails().unwrap();
+    let quarantined: Vec<String> = records
+        .iter()
+        .filter(|(k, r)| k.starts_with("uid:") && r.outcome == "quarantined")
+        .map(|(_, r)| r.decision.join(" "))
+        .collect();
+    assert_eq!(quarantined.len(), 5, "{quarantined:#?}");
+    let all = quarantined.join("\n");
+    for reason in ["max_message_size", "no usable sender"] {
+        assert!(all.contains(reason), "reason '{reason}' in {all}");
+    }
+    assert!(
+        quarantined.iter().all(|r| r.contains("quarantined: ")),
+        "{all}"
+    );
+    // The senders of non-automated bad mail get a short notice; the good mail its ack.
+    let notice = wait_mail(&n.alice, "quarantine notice", |r| {
+        r.subject.contains("broken base64")
+    })
+    .await;
+    assert!(
+        notice.subject.starts_with("Undeliverable to support"),
+        "{}",
+        notice.subject
+    );
+    assert!(notice.text.contains("Reason:"), "{}", notice.text);
+    wait_mail(&n.bob, "ack of the good mail", |r| has_tag(r, "SUP-1")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_another_client_marked_seen_is_still_processed() {
+    let h = Harness::start("seen").await;
+    let n = h.names.clone();
+    let pid = std::process::id();
+    append(
+        &h.mail,
+        &n.support,
+        "INBOX",
+        &[plain(
+            &n.alice,
+            &n.support,
+            "Read by someone else",
+            &format!("seen.{pid}@c.test"),
+            "Hi",
+        )],
+        "(\\Seen)",
+    )
+    .await;
+    let t = h
+        .wait_ticket(1, "ticket from a \\Seen mail", |_| true)
+        .await;
+    assert_eq!(t.summary, "Read by someone else");
+    wait_mail(&n.alice, "ack", |r| has_tag(r, "SUP-1")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_vacation_autoresponder_gets_recorded_but_never_answered() {
+    let h = Harness::start("vacation").await;
+    let n = h.names.clone();
+    let vacation =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/mailsys/vacation");
+    let out = std::process::Command::new(&vacation)
+        .args([
+            n.alice.as_str(),
+            "on",
+            "--seconds",
+            "0",
+            "--body",
+            "Back on Monday.",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Alice, whose vacation responder is on, opens a ticket; staff ask a question.
+    Draft::new(&n.alice, &n.support, "Printer jam", "Paper stuck.")
+        .send()
+        .await;
+    let new = wait_mail(&n.team, "new-ticket mail", |r| has_tag(r, "SUP-1")).await;
+    Draft::reply_to(&n.staff, &n.support, &new, "#waiting\nWhich tray?")
+        .send()
+        .await;
+    h.wait_ticket(1, "waiting", |t| t.state == State::WaitingForFeedback)
+        .await;
+    wait_mail(&n.alice, "the question", |r| r.text.contains("Which tray")).await;
+    // Pigeonhole saw the gateway's mails and, per RFC 3834, did not answer them.
+    let log = std::fs::read_to_string(h.mail.dir.join("log/dovecot.log")).unwrap();
+    assert!(
+        log.contains(&format!(
+            "discarding vacation response to auto-submitted message from <{}>",
+            n.support
+        )),
+        "the acknowledgement carries Auto-Submitted"
+    );
+    // A person writes to Alice from the shared support mailbox with an ordinary client: her
+    // vacation responder answers that one, and the answer comes back to the support INBOX.
+    Draft::new(
+        &n.support,
+        &n.alice,
+        "Re: [SUP-1] Printer jam",
+        "Did you try tray 2?",
+    )
+    .send()
+    .await;
+    let t = h
+        .wait_ticket(1, "the vacation reply recorded", |t| t.events.len() == 3)
+        .await;
+    let ev = &t.events[2];
+    assert_eq!(ev.kind, EventKind::Automated, "{ev:?}");
+    assert!(
+        ev.decision.iter().any(|d| d.contains("Auto-Submitted")),
+        "{:?}",
+        ev.decision
+    );
+    assert_eq!(
+        t.state,
+        State::WaitingForFeedback,
+        "an out-of-office is not feedback"
+    );
+    h.wait_inbox_empty().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Alice got exactly one acknowledgement and the question, and nothing answered her
+    // vacation reply; staff were not bothered with it either.
+    let from_gateway = mails(&n.alice, |r| {
+        r.from == n.support && r.header("Auto-Submitted").is_some()
+    })
+    .await;
+    assert_eq!(
+        from_gateway.len(),
+        2,
+        "{:?}",
+        from_gateway.iter().map(|r| &r.text).collect::<Vec<_>>()
+    );
+    assert_eq!(mails(&n.team, |r| has_tag(r, "SUP-1")).await.len(), 1);
+    // Exactly one vacation reply reached the gateway.
+    let processed = fetch_all(&h.mail, &n.support, "Processed").await;
+    let vacation_replies: Vec<_> = processed
+        .iter()
+        .filter(|r| {
+            r.header("Auto-Submitted")
+                .is_some_and(|v| v.starts_with("auto-replied"))
+        })
+        .collect();
+    assert_eq!(vacation_replies.len(), 1);
+    assert_eq!(h.tickets().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bounce_is_matched_to_its_mail_and_pauses_the_address() {
+    let h = Harness::start("bounce").await;
+    let n = h.names.clone();
+    let customer = format!(
+        "bounce-me+{}@customer.test",
+        n.alice.split('@').next().unwrap()
+    );
+    Draft::new(&customer, &n.support, "Help", "My mailbox is gone soon.")
+        .send()
+        .await;
+    // The acknowledgement bounces; Postfix's DSN comes back to support.
+    let t = h
+        .wait_ticket(1, "delivery failure recorded", |t| {
+            t.events
+                .iter()
+                .any(|e| e.kind == EventKind::DeliveryFailure)
+        })
+        .await;
+    let ev = t
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::DeliveryFailure)
+        .unwrap();
+    assert!(ev.text.contains(&customer), "{}", ev.text);
+    assert!(ev.text.contains("5.1.1"), "{}", ev.text);
+    assert_eq!(t.state, State::Open);
+    let told = wait_mail(&n.team, "staff told of the bounce", |r| {
+        has_tag(r, "SUP-1") && r.text.contains("could not be delivered")
+    })
+    .await;
+    assert!(told.text.contains(&customer), "{}", told.text);
+    assert_eq!(h.tickets().len(), 1, "the DSN opened no ticket");
+
+    // A hard-bounced address gets no more mail for a while.
+    Draft::new(&customer, &n.support, "Again", "Second try.")
+        .send()
+        .await;
+    let t2 = h.wait_ticket(2, "second ticket", |_| true).await;
+    h.wait_inbox_empty().await;
+    assert!(
+        t2.events[0]
+            .decision
+            .iter()
+            .any(|d| d.contains("hard-bounced")),
+        "{:?}",
+        t2.events[0].decision
+    );
+    let outbox = h.gw().store.outbox().unwrap();
+    assert!(
+        !outbox
+            .iter()
+            .any(|e| e.ticket == Some(2) && e.to.contains(&customer)),
+        "no acknowledgement queued to the bounced address"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automated_mail_and_own_mail_and_the_rate_limit() {
+    let h = Harness::start_with("loops", |t| {
+        t.replace("max_replies_per_hour = 50", "max_replies_per_hour = 3")
+    })
+    .await;
+    let n = h.names.clone();
+    // A monitoring alert: a ticket marked automated, staff told, no acknowledgement.
+    Draft::new(&n.bob, &n.support, "ALERT disk full", "/ is 99% full")
+        .header("Auto-Submitted", "auto-generated")
+        .send()
+        .await;
+    let t = h.wait_ticket(1, "alert ticket", |_| true).await;
+    assert!(t.automated);
+    wait_mail(&n.team, "staff told of the alert", |r| has_tag(r, "SUP-1")).await;
+    // The gateway's own mail coming back changes nothing.
+    Draft::new(
+        &n.support,
+        &n.support,
+        "Re: [SUP-1] ALERT disk full",
+        "#close",
+    )
+    .send()
+    .await;
+    // Five new tickets from one customer within the hour: only three are acknowledged.
+    for i in 0..5 {
+        Draft::new(&n.alice, &n.support, &format!("Question {i}"), "?")
+            .send()
+            .await;
+    }
+    h.wait_ticket(6, "six tickets", |_| true).await;
+    h.wait_inbox_empty().await;
+    assert_eq!(
+        h.ticket(1).unwrap().state,
+        State::Open,
+        "own mail did not close it"
+    );
+    assert_eq!(h.ticket(1).unwrap().events.len(), 1);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        mails(&n.bob, |_| true).await.is_empty(),
+        "no acknowledgement of automated mail"
+    );
+    let acks = mails(&n.alice, |r| r.from == n.support).await;
+    assert_eq!(
+        acks.len(),
+        3,
+        "{:?}",
+        acks.iter().map(|r| &r.subject).collect::<Vec<_>>()
+    );
+    let limited = h.ticket(6).unwrap();
+    assert!(
+        limited.events[0]
+            .decision
+            .iter()
+            .any(|d| d.contains("max_replies_per_hour")),
+        "{:?}",
+        limited.events[0].decision
+    );
+    // Staff still hear of every ticket.
+    let staff = mails(&n.team, |r| r.from == n.support).await;
+    assert_eq!(staff.len(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postfix_and_dovecot_outages_lose_nothing() {
+    let private = PrivateMailSys::start("rel-out", 14000);
+    let m = private.mailsys();
+    let mut h = Harness::start_on(private.mailsys(), "outage", |t| t).await;
+    let n = h.names.clone();
+    let pid = std::process::id();
+
+    // Postfix down: tickets are made, notifications wait in the outbox.
+    private.stop_postfix();
+    let mails_in: Vec<Vec<u8>> = (0..3)
+        .map(|i| {
+            plain(
+                &n.alice,
+                &n.support,
+                &format!("Outage {i}"),
+                &format!("out{i}.{pid}@c.test"),
+                "?",
+            )
+        })
+        .collect();
+    append(&m, &n.support, "INBOX", &mails_in, "").await;
+    h.wait_ticket(3, "three tickets while Postfix is down", |_| true)
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ob = h.gw().store.outbox().unwrap();
+        if ob.len() == 6 && ob.iter().all(|e| e.attempts >= 1 && e.last_error.is_some()) {
+            assert!(ob
+                .iter()
+                .all(|e| e.status == ticket_gateway::store::OutboxStatus::Pending));
+            break;
+        }
+        assert!(Instant::now() < deadline, "outbox: {ob:#?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Postfix back: every notification arrives, each once per Message-ID.
+    private.script("up", &[]);
+    for tag in ["SUP-1", "SUP-2", "SUP-3"] {
+        wait_mail_on(&m, &n.alice, &format!("ack {tag}"), |r| has_tag(r, tag)).await;
+        wait_mail_on(&m, &n.team, &format!("staff {tag}"), |r| has_tag(r, tag)).await;
+    }
+
+    // Dovecot down and up again: the daemon reconnects and carries on.
+    private.stop_dovecot();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    private.script("up", &[]);
+    append(
+        &m,
+        &n.support,
+        "INBOX",
+        &[plain(
+            &n.bob,
+            &n.support,
+            "After the outage",
+            &format!("after.{pid}@c.test"),
+            "!",
+        )],
+        "",
+    )
+    .await;
+    let t = h
+        .wait_ticket(4, "ticket after Dovecot came back", |_| true)
+        .await;
+    assert_eq!(t.summary, "After the outage");
+    wait_mail_on(&m, &n.bob, "ack after the outage", |r| has_tag(r, "SUP-4")).await;
+    h.stop().await;
+    drop(private);
+}

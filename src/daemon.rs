@@ -80,35 +80,35 @@ pub async fn run_with(
     let tracker = TaskTracker::new();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel::<Vec<u64>>();
 
-    tracker.spawn(ingest_task(
+    tracker.spawn(stopped("ingest", ingest_task(
         gateway.clone(),
         health.clone(),
         outbox_tx.clone(),
         cancel.clone(),
-    ));
-    tracker.spawn(outbox_task(
+    )));
+    tracker.spawn(stopped("outbox", outbox_task(
         gateway.clone(),
         smtp.clone(),
         health.clone(),
         outbox_rx,
         cancel.clone(),
-    ));
-    tracker.spawn(timer_task(
+    )));
+    tracker.spawn(stopped("timers", timer_task(
         gateway.clone(),
         outbox_tx.clone(),
         cancel.clone(),
-    ));
-    tracker.spawn(admin.serve(
+    )));
+    tracker.spawn(stopped("admin", admin.serve(
         gateway.clone(),
         smtp,
         outbox_tx,
         cancel.clone(),
         tracker.clone(),
-    ));
-    tracker.spawn(crate::telemetry::watchdog(
+    )));
+    tracker.spawn(stopped("watchdog", crate::telemetry::watchdog(
         gateway.telemetry.clone(),
         cancel.clone(),
-    ));
+    )));
     tracker.close();
     info!(
         address = %gateway.config.gateway.address,
@@ -132,6 +132,12 @@ pub async fn run_with(
     gateway.store.flush()?;
     info!("stopped");
     Ok(())
+}
+
+/// Runs a task and says when it has stopped (shutdown diagnostics).
+async fn stopped(name: &'static str, task: impl Future<Output = ()>) {
+    task.await;
+    debug!(task = name, "task stopped");
 }
 
 /// Sleeps `d` unless cancelled first; true when cancelled.
@@ -372,6 +378,9 @@ async fn outbox_task(
     }
     let mut was_up: Option<bool> = None;
     loop {
+        if cancel.is_cancelled() {
+            break;
+        }
         gw.telemetry.outbox.beat(BEAT_MARGIN);
         let now = now_secs();
         let due: Vec<u64> = queue

@@ -184,7 +184,7 @@ pub struct Commands {
 /// counts.
 pub fn extract_keywords(subject: &str, reply_text: &str) -> Commands {
     let mut keywords = Vec::new();
-    let mut add = |kw: Keyword, keywords: &mut Vec<Keyword>| {
+    let add = |kw: Keyword, keywords: &mut Vec<Keyword>| {
         if !keywords.contains(&kw) {
             keywords.push(kw);
         }
@@ -238,9 +238,9 @@ pub fn extract_keywords(subject: &str, reply_text: &str) -> Commands {
 
 /// Keywords on a line that holds nothing else (whitespace and trailing punctuation allowed).
 fn keyword_line(line: &str) -> Option<Vec<Keyword>> {
-    let t = line
-        .trim()
-        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '.' | '!' | ',' | ';' | ':' | '?'));
+    let t = line.trim().trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '.' | '!' | ',' | ';' | ':' | '?')
+    });
     if t.is_empty() {
         return None;
     }
@@ -248,7 +248,7 @@ fn keyword_line(line: &str) -> Option<Vec<Keyword>> {
     for token in t.split_whitespace() {
         let word = token
             .strip_prefix('#')?
-            .trim_end_matches(|c: char| matches!(c, '.' | '!' | ',' | ';' | ':' | '?'));
+            .trim_end_matches(['.', '!', ',', ';', ':', '?']);
         if word.is_empty() || !word.chars().all(is_keyword_char) {
             return None;
         }
@@ -308,22 +308,61 @@ const ATTRIBUTION_ENDINGS: &[&str] = &[
     "kirjoitti:",
 ];
 
+/// Verbs of an attribution line, folded.
+const ATTRIBUTION_VERBS: &[&str] = &[
+    " wrote",
+    " a ecrit",
+    " schrieb",
+    " escribio",
+    " ha scritto",
+    " schreef",
+    " skrev",
+    " napisal",
+    " kirjoitti",
+];
+
 /// First words of an attribution line, folded.
-const ATTRIBUTION_STARTS: &[&str] = &["on ", "le ", "am ", "el ", "il ", "op ", "den ", "em ", "w dniu "];
+const ATTRIBUTION_STARTS: &[&str] = &[
+    "on ", "le ", "am ", "el ", "il ", "op ", "den ", "em ", "w dniu ",
+];
 
 /// Names that open an Outlook-style header block ("From:", "De :").
 const FROM_FIELDS: &[&str] = &["from", "de", "von", "van", "da", "fra", "fran", "od"];
 
 /// The other fields of such a block ("Sent:", "Envoyé :", "À :", "Objet :" ...).
 const HEADER_FIELDS: &[&str] = &[
-    "sent", "date", "to", "cc", "bcc", "subject", "reply-to", "envoye", "a", "objet", "cci",
-    "repondre a", "gesendet", "an", "betreff", "datum", "verzonden", "aan", "onderwerp",
-    "inviato", "oggetto", "enviado", "para", "asunto", "data", "importance",
+    "sent",
+    "date",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "reply-to",
+    "envoye",
+    "a",
+    "objet",
+    "cci",
+    "repondre a",
+    "gesendet",
+    "an",
+    "betreff",
+    "datum",
+    "verzonden",
+    "aan",
+    "onderwerp",
+    "inviato",
+    "oggetto",
+    "enviado",
+    "para",
+    "asunto",
+    "data",
+    "importance",
 ];
 
 /// The words between the dashes of "-----Original Message-----" and friends, folded.
 const ORIGINAL_MESSAGE: &[&str] = &[
     "original message",
+    "mail original",
     "message d'origine",
     "message original",
     "ursprungliche nachricht",
@@ -483,7 +522,9 @@ fn is_underscore_separator(lines: &[&str], i: usize) -> bool {
 
 /// A line after which everything is the previous message, unprefixed (Outlook style).
 fn is_quote_separator(lines: &[&str], i: usize) -> bool {
-    is_original_message_line(lines[i]) || is_underscore_separator(lines, i) || is_header_block(lines, i)
+    is_original_message_line(lines[i])
+        || is_underscore_separator(lines, i)
+        || is_header_block(lines, i)
 }
 
 fn ends_attribution(n: &str) -> bool {
@@ -494,31 +535,47 @@ fn starts_attribution(n: &str) -> bool {
     ATTRIBUTION_STARTS.iter().any(|s| n.starts_with(s))
 }
 
-/// The number of lines (1 or 2) of an attribution line at `i`: "On … wrote:", "Le … a écrit :",
-/// also when the client wrapped it over two lines. A lone "… wrote:" line counts when it looks like
-/// an attribution (it names an address or a date, or quoted lines follow), so that "here is what
-/// the customer wrote:" followed by pasted text is kept.
+/// Whether a (normalised) line reads as an attribution. Two shapes:
+/// - it ends with "wrote:" / "a écrit :" and looks like one (starts with "On"/"Le", names an
+///   address or a date, or quoted lines follow), so that "here is what the customer wrote:"
+///   followed by pasted text is kept;
+/// - it ends with ":" after an address, with "wrote"/"schrieb"/... somewhere before ("Am …
+///   schrieb Bob <b@x>:", Notes' "Bob <b@x> wrote on 03/06/2024 09:15:").
+fn is_attribution(n: &str, quoted_follows: bool) -> bool {
+    if n.len() > 400 {
+        return false;
+    }
+    if ends_attribution(n) {
+        return starts_attribution(n)
+            || n.contains('@')
+            || n.chars().any(|c| c.is_ascii_digit())
+            || quoted_follows;
+    }
+    n.ends_with(':')
+        && ATTRIBUTION_VERBS.iter().any(|v| n.contains(v))
+        && (n.contains('@') || (starts_attribution(n) && quoted_follows))
+}
+
+/// The number of lines (1 or 2) of an attribution at `i`: "On … wrote:", "Le … a écrit :", also
+/// when the client wrapped it over two lines.
 fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
     let line = lines[i];
     if is_quoted(line) || is_blank(line) {
         return None;
     }
     let n = normalize_line(line);
-    if n.len() > 400 {
-        return None;
+    let quoted_after =
+        |from: usize| next_non_blank(lines, from).is_some_and(|j| is_quoted(lines[j]));
+    if is_attribution(&n, quoted_after(i + 1)) {
+        return Some(1);
     }
-    if ends_attribution(&n) {
-        let looks_like = starts_attribution(&n)
-            || n.contains('@')
-            || n.chars().any(|c| c.is_ascii_digit())
-            || next_non_blank(lines, i + 1).is_some_and(|j| is_quoted(lines[j]));
-        return looks_like.then_some(1);
-    }
-    if starts_attribution(&n) {
+    if starts_attribution(&n) || n.contains(" wrote") {
         if let Some(next) = lines.get(i + 1) {
             if !is_quoted(next) && !is_blank(next) {
                 let joined = format!("{n} {}", normalize_line(next));
-                if joined.len() <= 400 && ends_attribution(&joined) {
+                if is_attribution(&joined, quoted_after(i + 2))
+                    && (starts_attribution(&joined) || joined.contains('@'))
+                {
                     return Some(2);
                 }
             }
@@ -540,17 +597,19 @@ fn unquote_once(line: &str) -> &str {
 }
 
 /// The forward marker line and what follows it. Apple Mail quotes the forwarded message with `>`:
-/// one level is removed when every line after the marker is quoted.
+/// when the first line after the marker is quoted, one level of quoting is removed.
 fn forward_section(lines: &[&str]) -> Vec<String> {
     let Some((marker, rest)) = lines.split_first() else {
         return Vec::new();
     };
-    let mut non_blank = rest.iter().filter(|l| !is_blank(l)).peekable();
-    let all_quoted = non_blank.peek().is_some() && non_blank.all(|l| is_quoted(l));
+    let quoted = rest
+        .iter()
+        .find(|l| !is_blank(l))
+        .is_some_and(|l| is_quoted(l));
     let mut out = Vec::with_capacity(lines.len());
     out.push(marker.trim().to_string());
     for line in rest {
-        out.push(if all_quoted { unquote_once(line) } else { line }.to_string());
+        out.push(if quoted { unquote_once(line) } else { line }.to_string());
     }
     out
 }
@@ -578,9 +637,14 @@ fn tidy<S: AsRef<str>>(lines: &[S]) -> String {
     out
 }
 
+/// `\n` line ends only; byte-order marks (iOS puts one at the start of quoted text) removed.
 fn normalize_newlines(s: &str) -> Cow<'_, str> {
-    if s.contains('\r') {
-        Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    if s.contains(['\r', '\u{feff}']) {
+        Cow::Owned(
+            s.replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .replace('\u{feff}', ""),
+        )
     } else {
         Cow::Borrowed(s)
     }
@@ -681,7 +745,10 @@ pub fn quoted_part(body: &str) -> String {
         rest = &rest[len.min(rest.len())..];
     } else if let Some(first) = rest.first() {
         let t = first.trim();
-        if is_original_message_line(first) || is_forward_marker(first) || (!t.is_empty() && t.chars().all(|c| c == '_')) {
+        if is_original_message_line(first)
+            || is_forward_marker(first)
+            || (!t.is_empty() && t.chars().all(|c| c == '_'))
+        {
             rest = &rest[1..];
         }
     }
@@ -755,7 +822,11 @@ fn tokenize(html: &str) -> Vec<Token<'_>> {
             } if RAW_TEXT_ELEMENTS.contains(&name.as_str()) => Some(format!("</{name}")),
             _ => None,
         };
-        toks.push(Token { tok, start: pos, end });
+        toks.push(Token {
+            tok,
+            start: pos,
+            end,
+        });
         pos = end;
         if let Some(close) = raw_text {
             let close_at = find_ascii_ci(bytes, pos, close.as_bytes()).unwrap_or(len);
@@ -781,7 +852,11 @@ fn tokenize(html: &str) -> Vec<Token<'_>> {
 }
 
 fn find_byte(bytes: &[u8], from: usize, b: u8) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&x| x == b).map(|p| from + p)
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&x| x == b)
+        .map(|p| from + p)
 }
 
 fn find_ascii_ci(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -799,10 +874,15 @@ fn find_ascii_ci(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 
 fn read_name(bytes: &[u8], mut p: usize) -> (String, usize) {
     let start = p;
-    while p < bytes.len() && (bytes[p].is_ascii_alphanumeric() || matches!(bytes[p], b'-' | b':' | b'_' | b'.')) {
+    while p < bytes.len()
+        && (bytes[p].is_ascii_alphanumeric() || matches!(bytes[p], b'-' | b':' | b'_' | b'.'))
+    {
         p += 1;
     }
-    (String::from_utf8_lossy(&bytes[start..p]).to_ascii_lowercase(), p)
+    (
+        String::from_utf8_lossy(&bytes[start..p]).to_ascii_lowercase(),
+        p,
+    )
 }
 
 /// Markup at `pos` (a `<`): the token and the byte after it, or `None` when this `<` is text.
@@ -915,15 +995,15 @@ fn parse_start_tag(html: &str, pos: usize) -> (Tok<'_>, usize) {
 /// Named character references: the Latin-1 set and the typographic ones mail uses.
 const LATIN1_ENTITIES: [&str; 96] = [
     "nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy", "ordf",
-    "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro", "para",
-    "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest", "Agrave",
-    "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute", "Ecirc",
-    "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute", "Ocirc",
-    "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute", "THORN",
-    "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil", "egrave",
-    "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde", "ograve",
-    "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc", "uuml",
-    "yacute", "thorn", "yuml",
+    "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro",
+    "para", "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest",
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
+    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
+    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
+    "uuml", "yacute", "thorn", "yuml",
 ];
 
 const OTHER_ENTITIES: &[(&str, char)] = &[
@@ -986,7 +1066,10 @@ fn named_entity(name: &str) -> Option<char> {
     if let Some(i) = LATIN1_ENTITIES.iter().position(|&n| n == name) {
         return char::from_u32(0xA0 + i as u32);
     }
-    OTHER_ENTITIES.iter().find(|(n, _)| *n == name).map(|&(_, c)| c)
+    OTHER_ENTITIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, c)| c)
 }
 
 /// `&…;` at the start of `s` (after the `&`): the character and the bytes used.
@@ -1009,7 +1092,11 @@ fn parse_entity(s: &str) -> Option<(char, usize)> {
         let used = skip + n + usize::from(digits[n..].starts_with(';'));
         return Some((c, used));
     }
-    let n = s.chars().take_while(char::is_ascii_alphanumeric).count().min(10);
+    let n = s
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .count()
+        .min(10);
     let name = &s[..n];
     let c = named_entity(name)?;
     if s[n..].starts_with(';') {
@@ -1047,9 +1134,33 @@ fn decode_entities(s: &str) -> Cow<'_, str> {
 
 /// Block-level elements: each starts and ends a line.
 const BLOCK_ELEMENTS: &[&str] = &[
-    "address", "article", "aside", "center", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "header", "hr", "main", "nav", "section",
-    "summary", "table", "caption", "tr", "tbody", "thead", "tfoot",
+    "address",
+    "article",
+    "aside",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "header",
+    "hr",
+    "main",
+    "nav",
+    "section",
+    "summary",
+    "table",
+    "caption",
+    "tr",
+    "tbody",
+    "thead",
+    "tfoot",
 ];
 
 /// Paragraph-like elements: a blank line before and after.
@@ -1149,18 +1260,26 @@ impl Renderer {
 }
 
 fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    attrs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn has_class(attrs: &[(String, String)], class: &str) -> bool {
-    attr(attrs, "class").is_some_and(|v| v.split_whitespace().any(|c| c.eq_ignore_ascii_case(class)))
+    attr(attrs, "class")
+        .is_some_and(|v| v.split_whitespace().any(|c| c.eq_ignore_ascii_case(class)))
 }
 
 /// Outlook's `<p class=MsoNormal>` is one line, not a paragraph with margins.
 fn is_line_paragraph(attrs: &[(String, String)]) -> bool {
     attr(attrs, "class").is_some_and(|v| v.to_ascii_lowercase().contains("mso"))
         || attr(attrs, "style").is_some_and(|s| {
-            let s: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+            let s: String = s
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
             s.contains("margin:0") || s.contains("margin-top:0")
         })
 }
@@ -1227,11 +1346,7 @@ pub fn html_to_text(html: &str) -> String {
                             r.pre_depth += 1;
                         }
                     }
-                    "td" | "th" => {
-                        if r.line_has_content {
-                            r.pending_space = true;
-                        }
-                    }
+                    "td" | "th" if r.line_has_content => r.pending_space = true,
                     n if PARAGRAPH_ELEMENTS.contains(&n) => r.paragraph(),
                     n if BLOCK_ELEMENTS.contains(&n) => r.block(),
                     _ => {}
@@ -1305,7 +1420,11 @@ fn is_cut_point(name: &str, attrs: &[(String, String)]) -> bool {
     }
     name == "div"
         && attr(attrs, "style").is_some_and(|style| {
-            let s: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+            let s: String = style
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
             s.contains("border-top:solid")
                 && (s.contains("#e1e1e1") || s.contains("#b5c4df") || s.contains("padding:3.0pt0"))
         })
@@ -1339,13 +1458,34 @@ fn first_line_unquoted(text: &str) -> Option<&str> {
         .find(|l| !l.is_empty())
 }
 
+/// How much HTML around a quote block [`is_forward_block`] looks at: the marker is right there.
+const FORWARD_WINDOW: usize = 2 * 1024;
+
+/// How many quote blocks of one mail are checked for a forward (the rest are quotes): real mail
+/// has a handful, and the bound keeps hostile HTML with thousands of blocks cheap.
+const MAX_FORWARD_CHECKS: usize = 64;
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// A quote block that carries a forward: its first line, or the line just before it, is a
 /// forward marker ("---------- Forwarded message ---------", Apple's "Begin forwarded message:").
 fn is_forward_block(html: &str, start: usize, end: usize) -> bool {
-    if first_line_unquoted(&html_to_text(&html[start..end])).is_some_and(is_forward_marker) {
+    let inner_end = floor_char_boundary(html, end.min(start.saturating_add(FORWARD_WINDOW)));
+    if first_line_unquoted(&html_to_text(&html[start..inner_end])).is_some_and(is_forward_marker) {
         return true;
     }
-    html_to_text(&html[..start])
+    // Start the window before the block at a tag, so it is not read from the middle of one.
+    let mut from = floor_char_boundary(html, start.saturating_sub(FORWARD_WINDOW));
+    if from > 0 {
+        from = html[from..start].find('<').map_or(start, |p| from + p);
+    }
+    html_to_text(&html[from..start])
         .lines()
         .rev()
         .find(|l| !l.trim().is_empty())
@@ -1358,6 +1498,10 @@ fn remove_quote_blocks(html: &str) -> String {
     let toks = tokenize(html);
     let mut limit = html.len();
     let mut removed: Vec<(usize, usize)> = Vec::new();
+    let mut checks = 0;
+    // End of the last block kept as a forward: a quote block right after it (Apple Mail splits
+    // a forward into a headers block and a body block) continues the forward.
+    let mut forward_end: Option<usize> = None;
     let mut i = 0;
     while i < toks.len() {
         if let Tok::Start { name, attrs, .. } = &toks[i].tok {
@@ -1368,7 +1512,15 @@ fn remove_quote_blocks(html: &str) -> String {
             if is_quote_block(name, attrs) {
                 let close = matching_end(&toks, i, name);
                 let (start, end) = (toks[i].start, toks[close].end.max(toks[i].end));
-                if !is_forward_block(html, start, end) {
+                let continues_forward = forward_end.is_some_and(|fe| {
+                    fe <= start && start - fe <= 512 && html_to_text(&html[fe..start]).is_empty()
+                });
+                checks += 1;
+                if continues_forward
+                    || (checks <= MAX_FORWARD_CHECKS && is_forward_block(html, start, end))
+                {
+                    forward_end = Some(end);
+                } else {
                     removed.push((start, end));
                     i = close + 1;
                     continue;
@@ -1494,9 +1646,16 @@ mod tests {
     #[test]
     fn keywords_ignore_case_and_accents() {
         for word in ["#Résolu", "#RESOLU", "#RéSoLu", "#Resolve", "#RESOLVE"] {
-            assert_eq!(extract_keywords("", word).keywords, vec![Keyword::Resolve], "{word}");
+            assert_eq!(
+                extract_keywords("", word).keywords,
+                vec![Keyword::Resolve],
+                "{word}"
+            );
         }
-        assert_eq!(extract_keywords("", "#Pris-En-Compte").keywords, vec![Keyword::Ack]);
+        assert_eq!(
+            extract_keywords("", "#Pris-En-Compte").keywords,
+            vec![Keyword::Ack]
+        );
     }
 
     #[test]
@@ -1504,14 +1663,26 @@ mod tests {
         let c = extract_keywords("", "   #close.  \nThanks!");
         assert_eq!(c.keywords, vec![Keyword::Close]);
         assert_eq!(c.text, "Thanks!");
-        assert_eq!(extract_keywords("", "#resolve !").keywords, vec![Keyword::Resolve]);
+        assert_eq!(
+            extract_keywords("", "#resolve !").keywords,
+            vec![Keyword::Resolve]
+        );
     }
 
     #[test]
     fn keywords_in_subject_anywhere_as_whole_words() {
-        assert_eq!(extract_keywords("Re: [SUP-4] done #resolve", "").keywords, vec![Keyword::Resolve]);
-        assert_eq!(extract_keywords("[#close] Re: [SUP-4]", "").keywords, vec![Keyword::Close]);
-        assert_eq!(extract_keywords("#Résolu: printer", "").keywords, vec![Keyword::Resolve]);
+        assert_eq!(
+            extract_keywords("Re: [SUP-4] done #resolve", "").keywords,
+            vec![Keyword::Resolve]
+        );
+        assert_eq!(
+            extract_keywords("[#close] Re: [SUP-4]", "").keywords,
+            vec![Keyword::Close]
+        );
+        assert_eq!(
+            extract_keywords("#Résolu: printer", "").keywords,
+            vec![Keyword::Resolve]
+        );
         assert!(extract_keywords("issue#close", "").keywords.is_empty());
         assert!(extract_keywords("#closed deal", "").keywords.is_empty());
         assert!(extract_keywords("C# compiler", "").keywords.is_empty());
@@ -1587,7 +1758,8 @@ mod tests {
 
     #[test]
     fn drops_french_attribution() {
-        let body = "Ça marche.\n\nLe lun. 3 juin 2024 à 10:00, Bob <b@x.com> a écrit :\n> Essayez\n";
+        let body =
+            "Ça marche.\n\nLe lun. 3 juin 2024 à 10:00, Bob <b@x.com> a écrit :\n> Essayez\n";
         assert_eq!(strip_quotes(body), "Ça marche.");
         let body = "Ça marche.\n\nLe lun. 3 juin 2024 à 10:00, Bob <b@x.com> a\u{a0}écrit\u{a0}:\n> Essayez\n";
         assert_eq!(strip_quotes(body), "Ça marche.");
@@ -1697,13 +1869,19 @@ mod tests {
             "Begin forwarded message:\n\nFrom: Alice <a@x.com>\nSubject: Printer\n\nIt is broken."
         );
         let body = "Début du message réexpédié :\n\n> De: Alice <a@x.com>\n> \n> En panne.";
-        assert_eq!(strip_quotes(body), "Début du message réexpédié :\n\nDe: Alice <a@x.com>\n\nEn panne.");
+        assert_eq!(
+            strip_quotes(body),
+            "Début du message réexpédié :\n\nDe: Alice <a@x.com>\n\nEn panne."
+        );
     }
 
     #[test]
     fn forward_with_a_note_keeps_both() {
         let body = "FYI\n\n-------- Message transféré --------\nSujet : Imprimante\n\nEn panne.";
-        assert_eq!(strip_quotes(body), "FYI\n\n-------- Message transféré --------\nSujet : Imprimante\n\nEn panne.");
+        assert_eq!(
+            strip_quotes(body),
+            "FYI\n\n-------- Message transféré --------\nSujet : Imprimante\n\nEn panne."
+        );
     }
 
     #[test]
@@ -1739,23 +1917,35 @@ mod tests {
             <div>Hello&nbsp;<b>world</b></div><div><br></div><p>Para &amp; more</p>\
             <ul><li>one</li><li>two <a href=\"http://x\">link</a></li></ul>\
             <script>var x = '<div>';</script>end<br>line</body></html>";
-        assert_eq!(html_to_text(html), "Hello world\n\nPara & more\n\n- one\n- two link\nend\nline");
+        assert_eq!(
+            html_to_text(html),
+            "Hello world\n\nPara & more\n\n- one\n- two link\nend\nline"
+        );
     }
 
     #[test]
     fn html_entities_are_decoded() {
-        assert_eq!(html_to_text("&lt;a&gt; &eacute;t&eacute; &#233; &#xE9; &euro; &#146; &bogus; &amp"), "<a> été é é € ’ &bogus; &");
+        assert_eq!(
+            html_to_text("&lt;a&gt; &eacute;t&eacute; &#233; &#xE9; &euro; &#146; &bogus; &amp"),
+            "<a> été é é € ’ &bogus; &"
+        );
     }
 
     #[test]
     fn html_whitespace_is_normalised() {
-        assert_eq!(html_to_text("<p>  a\n   b  </p>\n\n<p>\n c </p>"), "a b\n\nc");
+        assert_eq!(
+            html_to_text("<p>  a\n   b  </p>\n\n<p>\n c </p>"),
+            "a b\n\nc"
+        );
         assert_eq!(html_to_text("<pre>x  y\n  z</pre>"), "x  y\n  z");
     }
 
     #[test]
     fn html_blockquote_lines_are_quoted() {
-        assert_eq!(html_to_text("new<blockquote>old<br>older</blockquote>"), "new\n> old\n> older");
+        assert_eq!(
+            html_to_text("new<blockquote>old<br>older</blockquote>"),
+            "new\n> old\n> older"
+        );
     }
 
     #[test]
@@ -1766,7 +1956,18 @@ mod tests {
 
     #[test]
     fn html_broken_markup_does_not_panic() {
-        for html in ["<", "<div", "<div class=\"x", "</", "<!--", "a < b > c", "<é>", "&#xFFFFFFFF;", "<a href='x>y", "<<<>>>"] {
+        for html in [
+            "<",
+            "<div",
+            "<div class=\"x",
+            "</",
+            "<!--",
+            "a < b > c",
+            "<é>",
+            "&#xFFFFFFFF;",
+            "<a href='x>y",
+            "<<<>>>",
+        ] {
             let _ = html_to_text(html);
             let _ = html_reply_text(html);
         }
@@ -1802,11 +2003,40 @@ mod tests {
     }
 
     #[test]
+    fn hostile_html_stays_linear() {
+        // Thousands of quote blocks and a deep nest: must finish quickly (a quadratic scan would
+        // take minutes here in a debug build).
+        let many = "<p>x</p><blockquote type=\"cite\">q</blockquote>".repeat(20_000);
+        assert_eq!(
+            html_reply_text(&many).lines().filter(|l| *l == "x").count(),
+            20_000
+        );
+        let deep = format!(
+            "{}text{}",
+            "<div class=\"gmail_quote\">".repeat(5_000),
+            "</div>".repeat(5_000)
+        );
+        assert_eq!(html_reply_text(&deep), "text");
+        let lines = "a\n\n\n".repeat(50_000);
+        assert_eq!(strip_quotes(&lines).lines().count(), 99_999);
+    }
+
+    #[test]
     fn html_reply_keeps_gmail_forward() {
         let html = "<div dir=\"ltr\"><br><br><div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">---------- Forwarded message ---------<br>From: <strong>Alice</strong> &lt;a@x.com&gt;<br>Subject: Printer<br></div><br><br><div dir=\"ltr\">It is broken.</div></div></div>";
         assert_eq!(
             html_reply_text(html),
             "---------- Forwarded message ---------\nFrom: Alice <a@x.com>\nSubject: Printer\n\nIt is broken."
+        );
+    }
+
+    #[test]
+    fn html_reply_keeps_a_forward_split_over_two_blocks() {
+        let html = "<div>Begin forwarded message:</div><blockquote type=\"cite\"><b>From:</b> Alice</blockquote>\
+            <br><blockquote type=\"cite\">It is broken.</blockquote><div>Thanks</div><blockquote type=\"cite\">old</blockquote>";
+        assert_eq!(
+            html_reply_text(html),
+            "Begin forwarded message:\nFrom: Alice\n\nIt is broken.\nThanks"
         );
     }
 

@@ -45,7 +45,7 @@ fn spawn(h: &Harness, log: &str) -> Child {
         .unwrap();
     Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
         .args(["--config", h.config_path.to_str().unwrap(), "run"])
-        .env("TICKET_GATEWAY_LOG", "info")
+        .env("TICKET_GATEWAY_LOG", "info,ticket_gateway::daemon=debug")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)
@@ -63,16 +63,21 @@ fn sigterm(child: &Child) {
 }
 
 /// Waits for the child to exit, at most `limit`; returns its status.
-async fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+async fn wait_exit(h: &Harness, child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + limit;
     loop {
         if let Some(st) = child.try_wait().unwrap() {
             return st;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the daemon did not exit within {limit:?}"
-        );
+        if Instant::now() > deadline {
+            let log = std::fs::read_to_string(h.dir.path().join("daemon.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(30).collect();
+            let _ = child.kill();
+            panic!(
+                "the daemon did not exit within {limit:?}; log tail:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -165,7 +170,7 @@ async fn kill_nine_at_random_moments_and_every_mail_has_exactly_one_effect() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     sigterm(&child);
-    let status = wait_exit(&mut child, Duration::from_secs(10)).await;
+    let status = wait_exit(&h, &mut child, Duration::from_secs(10)).await;
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
 
     // Exactly one effect per mail.
@@ -239,7 +244,7 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     let t0 = Instant::now();
     sigterm(&child);
-    let status = wait_exit(&mut child, Duration::from_secs(10)).await;
+    let status = wait_exit(&h, &mut child, Duration::from_secs(10)).await;
     assert!(status.success(), "{status:?}");
     assert!(t0.elapsed() < Duration::from_secs(10));
     // A restart finishes the rest: nothing lost, nothing twice.
@@ -250,7 +255,7 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     sigterm(&child);
-    assert!(wait_exit(&mut child, Duration::from_secs(10))
+    assert!(wait_exit(&h, &mut child, Duration::from_secs(10))
         .await
         .success());
     let store = SledStore::open(&h.dir.path().join("store")).unwrap();

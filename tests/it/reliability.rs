@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use ticket_gateway::core::{EventKind, State};
-use ticket_gateway::store::Store;
+
 
 use crate::support::*;
 

@@ -221,6 +221,8 @@ enum IngestError {
     Pipeline(#[from] PipelineError),
     #[error("processing task failed: {0}")]
     Join(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 async fn ingest_session(
@@ -237,16 +239,31 @@ async fn ingest_session(
     let state = session.select(&imap.mailbox).await?;
     let validity = state.uid_validity;
     let idle_timeout = imap.poll_interval.min(Duration::from_secs(25 * 60));
+    // Mail left in place (`processed_mailbox = ""`) stays in the mailbox: a watermark keeps
+    // it from being fetched again. Moved mail needs none: what is in the mailbox is new.
+    let leave_in_place = imap.processed_mailbox.is_none();
+    let mut floor = if leave_in_place {
+        gw.store.watermark(&imap.mailbox, validity)?
+    } else {
+        0
+    };
     loop {
         gw.telemetry.ingest.beat(idle_timeout + BEAT_MARGIN);
         if cancel.is_cancelled() {
             let _ = session.logout().await;
             return Ok(());
         }
-        let uids = session.uids().await?;
+        let mut uids = session.uids().await?;
+        uids.retain(|u| *u > floor);
         if !uids.is_empty() {
             for chunk in uids.chunks(BATCH) {
-                process_batch(gw, &mut session, validity, chunk, outbox, cancel).await?;
+                let done = process_batch(gw, &mut session, validity, chunk, outbox, cancel).await?;
+                if leave_in_place {
+                    if let Some(uid) = done {
+                        floor = uid;
+                        gw.store.set_watermark(&imap.mailbox, validity, uid)?;
+                    }
+                }
                 if cancel.is_cancelled() {
                     break;
                 }
@@ -274,7 +291,7 @@ async fn process_batch(
     uids: &[u32],
     outbox: &mpsc::UnboundedSender<Vec<u64>>,
     cancel: &CancellationToken,
-) -> Result<(), IngestError> {
+) -> Result<Option<u32>, IngestError> {
     gw.telemetry.ingest.beat(BATCH_BEAT);
     let max = gw.config.gateway.max_message_size;
     let sizes = session.sizes(uids).await?;
@@ -328,6 +345,9 @@ async fn process_batch(
     let mut processed = Vec::new();
     let mut quarantined = Vec::new();
     let mut ids = Vec::new();
+    // The highest UID up to which every mail of the batch was handled.
+    let handled: std::collections::BTreeSet<u32> = results.iter().map(|(uid, _, _)| *uid).collect();
+    let done = uids.iter().take_while(|u| handled.contains(u)).last().copied();
     for (uid, disposition, out) in results {
         match disposition {
             Disposition::Processed => processed.push(uid),
@@ -356,7 +376,7 @@ async fn process_batch(
         quarantined = quarantined.len(),
         "batch done"
     );
-    Ok(())
+    Ok(done)
 }
 
 async fn outbox_task(

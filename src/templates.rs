@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::core::{Lang, Notice, NoticeKind, State};
+use crate::core::{AttachmentInfo, Lang, Notice, NoticeKind, State};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -55,6 +55,8 @@ struct Data<'a> {
     allowed: &'a [String],
     reason: &'a str,
     attachments: Vec<AttachmentData<'a>>,
+    /// How many of `attachments` are listed only (not attached to this mail).
+    not_forwarded: usize,
 }
 
 #[derive(Serialize)]
@@ -79,6 +81,49 @@ struct AttachmentData<'a> {
     name: &'a str,
     content_type: &'a str,
     size: u64,
+    /// `12 KB`, `3.4 MB`: what a person reads.
+    size_text: String,
+    /// Attached to this mail as a file (else listed only: over
+    /// `gateway.forward_attachments_max`).
+    forwarded: bool,
+}
+
+/// `980 bytes`, `12 KB`, `3.4 MB` (powers of 1024, as mail clients show sizes); in French
+/// `980 octets`, `12 Ko`, `3,4 Mo`.
+fn size_text(size: u64, lang: Lang) -> String {
+    const KB: f64 = 1024.0;
+    let s = size as f64;
+    let (bytes, units) = match lang {
+        Lang::En => ("bytes", ["KB", "MB", "GB"]),
+        Lang::Fr => ("octets", ["Ko", "Mo", "Go"]),
+    };
+    let text = if size < 1024 {
+        format!("{size} {bytes}")
+    } else if s < KB * KB {
+        format!("{:.0} {}", s / KB, units[0])
+    } else if s < KB * KB * KB {
+        format!("{:.1} {}", s / KB / KB, units[1])
+    } else {
+        format!("{:.1} {}", s / KB / KB / KB, units[2])
+    };
+    match lang {
+        Lang::En => text,
+        Lang::Fr => text.replace('.', ","),
+    }
+}
+
+/// Which of `all` are in `forward` (a sub-list in the same order, duplicates allowed).
+fn forwarded_flags(all: &[AttachmentInfo], forward: &[AttachmentInfo]) -> Vec<bool> {
+    let mut left: Vec<&AttachmentInfo> = forward.iter().collect();
+    all.iter()
+        .map(|a| match left.iter().position(|f| *f == a) {
+            Some(i) => {
+                left.remove(i);
+                true
+            }
+            None => false,
+        })
+        .collect()
 }
 
 /// A rendered notice: body text and optional HTML.
@@ -90,7 +135,11 @@ pub struct Rendered {
 
 impl Templates {
     /// Loads every template under `dir` and renders each once with sample data.
-    pub fn load(dir: &Path, gateway_name: &str, tag_prefix: &str) -> Result<Templates, Vec<TemplateError>> {
+    pub fn load(
+        dir: &Path,
+        gateway_name: &str,
+        tag_prefix: &str,
+    ) -> Result<Templates, Vec<TemplateError>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
@@ -106,7 +155,9 @@ impl Templates {
         for lang in [Lang::En, Lang::Fr] {
             for kind in NoticeKind::ALL {
                 for ext in ["txt", "html"] {
-                    let path = dir.join(lang.as_str()).join(format!("{}.{ext}", kind.as_str()));
+                    let path = dir
+                        .join(lang.as_str())
+                        .join(format!("{}.{ext}", kind.as_str()));
                     let name = format!("{}/{}.{ext}", lang.as_str(), kind.as_str());
                     match std::fs::read_to_string(&path) {
                         Ok(src) => match env.add_template_owned(name.clone(), src) {
@@ -137,7 +188,9 @@ impl Templates {
                     let sample = sample_notice(kind, lang);
                     for ext in ["txt", "html"] {
                         if let Some(name) = templates.names.get(&(lang, kind, ext)) {
-                            if let Err(source) = templates.render_one(name, &sample, "support@example.com") {
+                            if let Err(source) =
+                                templates.render_one(name, &sample, "support@example.com")
+                            {
                                 errors.push(TemplateError::Invalid {
                                     path: dir.join(name),
                                     source,
@@ -161,8 +214,14 @@ impl Templates {
             .or_else(|| self.names.get(&(Lang::En, kind, ext)))
     }
 
-    fn render_one(&self, name: &str, n: &Notice, gateway_address: &str) -> Result<String, minijinja::Error> {
+    fn render_one(
+        &self,
+        name: &str,
+        n: &Notice,
+        gateway_address: &str,
+    ) -> Result<String, minijinja::Error> {
         let label = |s: Option<State>| s.map(|s| s.label(n.lang));
+        let flags = forwarded_flags(&n.attachments, &n.forward);
         let data = Data {
             gateway: GatewayData {
                 name: &self.gateway_name,
@@ -189,12 +248,16 @@ impl Templates {
             attachments: n
                 .attachments
                 .iter()
-                .map(|a| AttachmentData {
+                .zip(&flags)
+                .map(|(a, &forwarded)| AttachmentData {
                     name: &a.name,
                     content_type: &a.content_type,
                     size: a.size,
+                    size_text: size_text(a.size, n.lang),
+                    forwarded,
                 })
                 .collect(),
+            not_forwarded: flags.iter().filter(|f| !**f).count(),
         };
         self.env.get_template(name)?.render(&data)
     }
@@ -215,7 +278,7 @@ impl Templates {
 
 /// Sample data for the start-up check and `check`.
 pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
-    use crate::core::{AttachmentInfo, TicketId, TicketSnapshot};
+    use crate::core::{TicketId, TicketSnapshot};
     Notice {
         kind,
         to: vec!["customer@example.com".into()],
@@ -237,12 +300,161 @@ pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
         allowed: vec!["#resolve".into(), "#close".into()],
         reason: "sample reason".into(),
         in_reply_to: Some("orig@example.com".into()),
-        attachments: vec![AttachmentInfo {
+        attachments: vec![
+            AttachmentInfo {
+                name: "screenshot.png".into(),
+                content_type: "image/png".into(),
+                size: 12345,
+                sha256: "00".into(),
+            },
+            AttachmentInfo {
+                name: "{{ video }}.mp4".into(),
+                content_type: "video/mp4".into(),
+                size: 40 << 20,
+                sha256: "01".into(),
+            },
+        ],
+        forward: vec![AttachmentInfo {
             name: "screenshot.png".into(),
             content_type: "image/png".into(),
             size: 12345,
             sha256: "00".into(),
         }],
         answers_customer: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load() -> Templates {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        Templates::load(&dir, "Example Support", "SUP").unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    }
+
+    fn render(t: &Templates, n: &Notice) -> Rendered {
+        t.render(n, "support@example.com")
+            .unwrap_or_else(|e| panic!("{} {}: {e:#}", n.lang.as_str(), n.kind.as_str()))
+    }
+
+    /// Every template, read as its reader reads it: the tag, the state label in the notice's
+    /// language, the words that matter, customer text shown literally.
+    #[test]
+    fn every_template_shows_the_tag_the_state_and_the_text() {
+        let t = load();
+        let shows_text = [
+            NoticeKind::NewTicket,
+            NoticeKind::CustomerUpdate,
+            NoticeKind::StaffUpdate,
+            NoticeKind::Reminder,
+            NoticeKind::StaffWarning,
+        ];
+        let lists_files = [
+            NoticeKind::NewTicket,
+            NoticeKind::CustomerUpdate,
+            NoticeKind::StaffUpdate,
+        ];
+        for lang in [Lang::En, Lang::Fr] {
+            for kind in NoticeKind::ALL {
+                let n = sample_notice(kind, lang);
+                let r = render(&t, &n);
+                let what = format!("{} {}:\n{}", lang.as_str(), kind.as_str(), r.text);
+                if kind != NoticeKind::Quarantined {
+                    assert!(r.text.contains("[SUP-42]"), "tag in {what}");
+                }
+                // StaffUpdate names the new state; every other one the current state.
+                let label = match kind {
+                    NoticeKind::StaffUpdate => State::WaitingForFeedback.label(lang),
+                    NoticeKind::Quarantined => "",
+                    _ => n.ticket.state.label(lang),
+                };
+                assert!(r.text.contains(label), "state label in {what}");
+                assert!(
+                    r.text.contains("Printer is broken {{ not template code }}"),
+                    "summary, literally, in {what}"
+                );
+                if shows_text.contains(&kind) {
+                    assert!(
+                        r.text.contains("Which model is it? {{ 7*7 }}"),
+                        "text, literally, in {what}"
+                    );
+                }
+                if lists_files.contains(&kind) {
+                    assert!(r.text.contains("screenshot.png"), "{what}");
+                    assert!(r.text.contains("{{ video }}.mp4"), "{what}");
+                    let not_sent = match lang {
+                        Lang::En => ["not attached", "too large"],
+                        Lang::Fr => ["non jointe", "trop volumineux"],
+                    };
+                    assert!(
+                        not_sent.iter().any(|w| r.text.contains(w)),
+                        "the file not forwarded says so in {what}"
+                    );
+                }
+                if kind == NoticeKind::Refused {
+                    assert!(r.text.contains("#resolve #close"), "{what}");
+                }
+                if matches!(kind, NoticeKind::Quarantined | NoticeKind::DeliveryFailure) {
+                    assert!(r.text.contains("sample reason"), "{what}");
+                }
+                // The staff's own words never reach the customer as a keyword line.
+                if !kind.to_staff() {
+                    assert!(!r.text.contains("#ack"), "{what}");
+                }
+                if lang == Lang::Fr {
+                    for english in ["Hello", "Status:", "Ticket [", "reply to this email"] {
+                        assert!(!r.text.contains(english), "English in {what}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_french_template_falls_back_to_english_and_html_is_escaped() {
+        let t = load();
+        let mut n = sample_notice(NoticeKind::Acknowledgement, Lang::Fr);
+        n.ticket.summary = "<script>alert(1)</script>".into();
+        let r = render(&t, &n);
+        let html = r.html.expect("the acknowledgement has an HTML alternative");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(r.text.contains("<script>"), "plain text is not escaped");
+    }
+
+    #[test]
+    fn sizes_read_like_a_mail_client_shows_them() {
+        assert_eq!(size_text(980, Lang::En), "980 bytes");
+        assert_eq!(size_text(12_345, Lang::En), "12 KB");
+        assert_eq!(size_text(3_565_158, Lang::En), "3.4 MB");
+        assert_eq!(size_text(3_565_158, Lang::Fr), "3,4 Mo");
+        assert_eq!(size_text(12, Lang::Fr), "12 octets");
+    }
+
+    #[test]
+    fn forwarded_flags_follow_the_forward_list() {
+        let a = |name: &str, sha: &str| AttachmentInfo {
+            name: name.into(),
+            content_type: "image/png".into(),
+            size: 1,
+            sha256: sha.into(),
+        };
+        let all = [a("x.png", "1"), a("y.png", "2"), a("x.png", "1")];
+        assert_eq!(
+            forwarded_flags(&all, &[a("x.png", "1")]),
+            vec![true, false, false]
+        );
+        assert_eq!(
+            forwarded_flags(&all, &[a("y.png", "2"), a("x.png", "1")]),
+            vec![true, true, false]
+        );
     }
 }

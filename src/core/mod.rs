@@ -36,7 +36,12 @@ impl Lang {
 
     /// `fr`, `fr-CA`, `FR` -> French; `en*` -> English; others: none.
     pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = tag
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match primary.as_str() {
             "en" => Some(Lang::En),
             "fr" => Some(Lang::Fr),

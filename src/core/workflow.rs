@@ -4,7 +4,9 @@
 use super::classify::{self, StaffCheck};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
 use super::text;
-use super::{Event, EventKind, InboundMail, Keyword, Lang, State, Ticket, TicketId};
+use super::{
+    AttachmentInfo, Event, EventKind, InboundMail, Keyword, Lang, State, Ticket, TicketId,
+};
 
 /// What to do with a customer's reply to a closed ticket (`gateway.closed_reply`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,9 @@ pub struct Policy {
     pub waiting_reminder: i64,
     pub waiting_autoclose: i64,
     pub resolved_autoclose: i64,
+    /// Bytes of attachments one notice carries as files (`gateway.forward_attachments_max`);
+    /// the others are listed only.
+    pub forward_attachments_max: u64,
 }
 
 impl Policy {
@@ -67,6 +72,7 @@ impl Policy {
             waiting_reminder: 3 * 86400,
             waiting_autoclose: 14 * 86400,
             resolved_autoclose: 7 * 86400,
+            forward_attachments_max: 10 * 1024 * 1024,
         }
     }
 }
@@ -285,15 +291,101 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
             .map(TicketSnapshot::of)
             .or_else(|| found.map(|(t, _)| TicketSnapshot::of(t)));
         if let Some(ticket) = snapshot {
+            out.decision.push(format!(
+                "staff warned ({}): a staff address failed authentication",
+                policy.staff_notify.join(", ")
+            ));
+            // The template says what happened in the staff's language; `reason` is the
+            // technical detail, `text` what the mail said.
             out.effects.push(Effect::Notify(Notice {
-                reason: format!(
-                    "A mail from {sender} claimed a staff address but did not pass authentication: {how}. It was handled as a customer mail."
-                ),
-                ..notice(NoticeKind::StaffWarning, policy.staff_notify.clone(), policy.default_language, ticket, sender, mail)
+                reason: how,
+                text: mail.reply_text.trim().to_string(),
+                ..notice(
+                    NoticeKind::StaffWarning,
+                    policy.staff_notify.clone(),
+                    policy.default_language,
+                    ticket,
+                    sender,
+                    mail,
+                )
             }));
         }
     }
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attachments (SPEC §3.7)
+
+/// Most attachments kept from one mail; the rest are left in the raw mail (which is kept) and
+/// named in the decision log. Real mail has a handful; fifty is a mail bomb or a mistake.
+pub const MAX_ATTACHMENTS: usize = 50;
+
+/// Applies the attachment limits to a parsed mail: at most [`MAX_ATTACHMENTS`], each at most
+/// `max_size` bytes (`gateway.max_message_size`; a decoded part of a mail under that limit
+/// cannot be larger, so this bound only matters for mail handed in by other means).
+/// Returns the decision-log lines for what was dropped. The adapter stores only what is left.
+pub fn limit_attachments(mail: &mut InboundMail, max_size: u64) -> Vec<String> {
+    let mut why = Vec::new();
+    let (kept, too_big): (Vec<AttachmentInfo>, Vec<AttachmentInfo>) =
+        mail.attachments.drain(..).partition(|a| a.size <= max_size);
+    if !too_big.is_empty() {
+        why.push(format!(
+            "attachments not kept, each over {} bytes (gateway.max_message_size): {}",
+            max_size,
+            list_files(&too_big)
+        ));
+    }
+    mail.attachments = kept;
+    if mail.attachments.len() > MAX_ATTACHMENTS {
+        let extra = mail.attachments.split_off(MAX_ATTACHMENTS);
+        why.push(format!(
+            "only the first {MAX_ATTACHMENTS} attachments kept; {} more left in the raw mail: {}",
+            extra.len(),
+            list_files(&extra)
+        ));
+    }
+    why
+}
+
+/// The attachments a notice carries as files: in the mail's order, each one that still fits
+/// in `max` bytes with those before it. The second value is the decision-log line naming the
+/// ones that are listed but not forwarded.
+pub fn forwardable(
+    attachments: &[AttachmentInfo],
+    max: u64,
+) -> (Vec<AttachmentInfo>, Option<String>) {
+    let mut total = 0u64;
+    let mut forward = Vec::new();
+    let mut left = Vec::new();
+    for a in attachments {
+        if total.saturating_add(a.size) <= max {
+            total += a.size;
+            forward.push(a.clone());
+        } else {
+            left.push(a.clone());
+        }
+    }
+    let why = (!left.is_empty()).then(|| {
+        format!(
+            "attachments listed but not forwarded (over gateway.forward_attachments_max = {max} bytes): {}",
+            list_files(&left)
+        )
+    });
+    (forward, why)
+}
+
+fn files(mail: &InboundMail, policy: &Policy, why: &mut Vec<String>) -> Vec<AttachmentInfo> {
+    let (forward, note) = forwardable(&mail.attachments, policy.forward_attachments_max);
+    why.extend(note);
+    forward
+}
+
+fn list_files(v: &[AttachmentInfo]) -> String {
+    v.iter()
+        .map(|a| format!("{} ({} bytes)", a.name, a.size))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn notice(
@@ -318,6 +410,7 @@ fn notice(
         reason: String::new(),
         in_reply_to: mail.message_id.clone(),
         attachments: vec![],
+        forward: vec![],
         answers_customer: false,
     }
 }
@@ -374,6 +467,7 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
     let customers = t.customers();
     let Some(&keyword) = keywords.first() else {
         why.push("no keyword: public comment relayed to the customer".into());
+        let forward = files(mail, policy, &mut why);
         push_event(
             &mut t,
             mail,
@@ -389,6 +483,7 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
         effects.push(Effect::Notify(Notice {
             text: cmds.text,
             attachments: mail.attachments.clone(),
+            forward,
             ..notice(
                 NoticeKind::StaffUpdate,
                 customers,
@@ -440,6 +535,7 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
                 from_state.as_str(),
                 to.as_str()
             ));
+            let forward = files(mail, policy, &mut why);
             push_event(
                 &mut t,
                 mail,
@@ -457,6 +553,7 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
                 from_state: Some(from_state),
                 to_state: Some(to),
                 attachments: mail.attachments.clone(),
+                forward,
                 ..notice(
                     NoticeKind::StaffUpdate,
                     customers,
@@ -564,6 +661,7 @@ fn customer_reply_outcome(
                 Some(_) => why.push(format!("{} -> {}", from_state.as_str(), to.as_str())),
                 None => why.push(format!("comment, state stays {}", from_state.as_str())),
             }
+            let forward = files(mail, policy, &mut why);
             push_event(
                 &mut t,
                 mail,
@@ -581,6 +679,7 @@ fn customer_reply_outcome(
                 from_state: change.map(|c| c.0),
                 to_state: change.map(|c| c.1),
                 attachments: mail.attachments.clone(),
+                forward,
                 ..notice(
                     NoticeKind::CustomerUpdate,
                     policy.staff_notify.clone(),
@@ -608,6 +707,7 @@ fn customer_reply_outcome(
         CustomerAction::ClosedReply => match policy.closed_reply {
             ClosedReply::Comment => {
                 why.push("ticket is closed: comment recorded, customer told a new question needs a new mail".into());
+                let forward = files(mail, policy, &mut why);
                 push_event(
                     &mut t,
                     mail,
@@ -634,6 +734,7 @@ fn customer_reply_outcome(
                 effects.push(Effect::Notify(Notice {
                     text,
                     attachments: mail.attachments.clone(),
+                    forward,
                     ..notice(
                         NoticeKind::CustomerUpdate,
                         policy.staff_notify.clone(),
@@ -714,6 +815,15 @@ fn delivery_report(
     );
     let snap = TicketSnapshot::of(&t);
     let mut effects = vec![Effect::Save(t)];
+    for r in &report.recipients {
+        if r.action.eq_ignore_ascii_case("failed") && r.status.trim().starts_with('5') {
+            why.push(format!(
+                "{} hard-bounced ({}): no more mail to it for a while",
+                r.address, r.status
+            ));
+            effects.push(Effect::HardBounce(r.address.to_ascii_lowercase()));
+        }
+    }
     if !failed.is_empty() {
         effects.push(Effect::Notify(Notice {
             reason: text,
@@ -734,15 +844,80 @@ fn delivery_report(
     }
 }
 
-/// The language of a new ticket: `Content-Language`, else the default.
+/// Fewer letters than this and the text is not even looked at: "ok merci", "Thanks!" and
+/// one-line mails say too little, and a wrong guess would answer in the wrong language.
+pub const MIN_LETTERS_TO_DETECT: usize = 20;
+
+/// The detector's confidence (0 to 1: how far ahead of the runner-up its guess is, lowered for
+/// short texts) that a detection needs. whatlang's own "reliable" (0.8) rejects two-line
+/// English mails with a greeting; below 0.5 jargon-heavy English comes out as French.
+pub const MIN_CONFIDENCE: f64 = 0.5;
+
+/// The language of a new ticket (SPEC §3.5), and the decision-log line saying which rule
+/// decided: the mail's `Content-Language` if it names English or French; else the language
+/// detected from the subject and new text (quotes and signatures stripped), if the detector
+/// is sure enough ([`MIN_LETTERS_TO_DETECT`], [`MIN_CONFIDENCE`]) and it is English or
+/// French; else `gateway.default_language`. A `Content-Language` naming another language
+/// does not override the text: clients stamp their user interface's language.
 pub fn language_of(mail: &InboundMail, policy: &Policy) -> (Lang, String) {
     if let Some(l) = mail.content_language.as_deref().and_then(Lang::from_tag) {
         return (l, format!("language {} from Content-Language", l.as_str()));
     }
-    (
-        policy.default_language,
-        format!("language {} (default)", policy.default_language.as_str()),
-    )
+    let default = policy.default_language.as_str();
+    let text = if mail.reply_text.trim().is_empty() {
+        &mail.body
+    } else {
+        &mail.reply_text
+    };
+    let subject = text::strip_subject_prefixes(&mail.subject);
+    let sample = format!("{subject}\n{text}");
+    let letters = sample.chars().filter(|c| c.is_alphabetic()).count();
+    let header = match &mail.content_language {
+        Some(tag) => format!(" (Content-Language {tag} is not en or fr)"),
+        None => String::new(),
+    };
+    if letters < MIN_LETTERS_TO_DETECT {
+        return (
+            policy.default_language,
+            format!(
+                "language {default} (default){header}: text too short to detect ({letters} letters)"
+            ),
+        );
+    }
+    let Some(info) = whatlang::detect(&sample) else {
+        return (
+            policy.default_language,
+            format!("language {default} (default){header}: no language detected"),
+        );
+    };
+    let code = info.lang().code();
+    let found = match info.lang() {
+        whatlang::Lang::Eng => Some(Lang::En),
+        whatlang::Lang::Fra => Some(Lang::Fr),
+        _ => None,
+    };
+    let confidence = info.confidence();
+    match found {
+        _ if confidence < MIN_CONFIDENCE => (
+            policy.default_language,
+            format!(
+                "language {default} (default){header}: detection unsure ({code}, confidence {confidence:.2})"
+            ),
+        ),
+        Some(l) => (
+            l,
+            format!(
+                "language {} detected from the text{header} ({code}, confidence {confidence:.2})",
+                l.as_str()
+            ),
+        ),
+        None => (
+            policy.default_language,
+            format!(
+                "language {default} (default){header}: the text is in {code} (confidence {confidence:.2}), which has no templates"
+            ),
+        ),
+    }
 }
 
 fn new_ticket(
@@ -818,6 +993,7 @@ fn new_ticket(
     if automated {
         why.push("ticket marked automated: no acknowledgement".into());
     }
+    let forward = files(mail, policy, &mut why);
     push_event(
         &mut t,
         mail,
@@ -846,6 +1022,7 @@ fn new_ticket(
     effects.push(Effect::Notify(Notice {
         text: snap.description.clone(),
         attachments: mail.attachments.clone(),
+        forward,
         ..notice(
             NoticeKind::NewTicket,
             policy.staff_notify.clone(),
@@ -898,6 +1075,19 @@ pub fn due(t: &Ticket, policy: &Policy, now: i64) -> Option<TimerAction> {
     }
 }
 
+/// The staff question the ticket waits on: the text of the staff comment that put it in
+/// `waiting_for_feedback` (a reminder repeats it, so the customer need not search for it).
+fn waiting_question(t: &Ticket) -> String {
+    t.events
+        .iter()
+        .rev()
+        .find(|e| {
+            e.kind == EventKind::StaffComment && e.to_state == Some(State::WaitingForFeedback)
+        })
+        .map(|e| e.text.clone())
+        .unwrap_or_default()
+}
+
 /// Applies a due timer action.
 pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -> Outcome {
     let mut t = t.clone();
@@ -926,14 +1116,17 @@ pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -
             );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t.clone()));
-            effects.push(Effect::Notify(notice(
-                NoticeKind::Reminder,
-                t.customers(),
-                t.language,
-                snap,
-                &gateway,
-                &mail,
-            )));
+            effects.push(Effect::Notify(Notice {
+                text: waiting_question(&t),
+                ..notice(
+                    NoticeKind::Reminder,
+                    t.customers(),
+                    t.language,
+                    snap,
+                    &gateway,
+                    &mail,
+                )
+            }));
         }
         TimerAction::AutoClose => {
             let after = if from_state == State::Resolved {
@@ -979,5 +1172,606 @@ pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -
     Outcome {
         effects,
         decision: why,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Address;
+
+    const ALICE: &str = "alice@customer.test";
+    const STAFF: &str = "staff@gateway.test";
+
+    fn mail(from: &str, subject: &str, text: &str) -> InboundMail {
+        InboundMail {
+            message_id: Some(format!("{}@client.test", text.len())),
+            from: Some(Address::new(from)),
+            to: vec![Address::new("support@gateway.test")],
+            subject: subject.into(),
+            body: text.into(),
+            reply_text: text.into(),
+            ..Default::default()
+        }
+    }
+
+    fn ticket(state: State) -> Ticket {
+        Ticket {
+            id: TicketId(7),
+            summary: "Printer".into(),
+            state,
+            reporter: ALICE.into(),
+            participants: vec![],
+            language: Lang::En,
+            created_at: 0,
+            updated_at: 0,
+            state_since: 1000,
+            reminded: false,
+            automated: false,
+            refers_to: None,
+            thread: vec!["orig@customer.test".into()],
+            events: vec![],
+        }
+    }
+
+    fn run(found: Option<&Ticket>, m: &InboundMail, policy: &Policy) -> Outcome {
+        decide(
+            found.map(|t| (t, MatchedBy::Tag)),
+            m,
+            &Context {
+                policy,
+                now: 5000,
+                new_id: TicketId(8),
+            },
+        )
+    }
+
+    fn file(name: &str, size: u64) -> AttachmentInfo {
+        AttachmentInfo {
+            name: name.into(),
+            content_type: "application/octet-stream".into(),
+            size,
+            sha256: format!("{:0>64}", size),
+        }
+    }
+
+    // -- language (SPEC §3.5) --------------------------------------------------------------
+
+    fn lang(subject: &str, text: &str, header: Option<&str>, default: Lang) -> (Lang, String) {
+        let mut m = mail(ALICE, subject, text);
+        m.content_language = header.map(str::to_string);
+        let policy = Policy {
+            default_language: default,
+            ..Policy::for_tests()
+        };
+        language_of(&m, &policy)
+    }
+
+    #[test]
+    fn content_language_decides_first() {
+        let (l, why) = lang(
+            "Printer",
+            "The printer on the second floor prints blank pages since this morning.",
+            Some("fr-fr"),
+            Lang::En,
+        );
+        assert_eq!(l, Lang::Fr);
+        assert!(why.contains("Content-Language"), "{why}");
+    }
+
+    #[test]
+    fn french_and_english_are_detected_from_the_text() {
+        let (l, why) = lang(
+            "Mot de passe oublié",
+            "Bonjour,\nje n'arrive plus à me connecter à mon compte depuis hier soir.\nMerci",
+            None,
+            Lang::En,
+        );
+        assert_eq!(l, Lang::Fr, "{why}");
+        assert!(why.contains("detected"), "{why}");
+        let (l, why) = lang(
+            "Cannot log in",
+            "Hello,\nI cannot log in to my account since yesterday evening.\nThanks",
+            None,
+            Lang::Fr,
+        );
+        assert_eq!(l, Lang::En, "{why}");
+        assert!(why.contains("detected"), "{why}");
+    }
+
+    #[test]
+    fn a_content_language_we_have_no_templates_for_lets_the_text_decide() {
+        let (l, why) = lang(
+            "Imprimante",
+            "Bonjour,\nl'imprimante du deuxième étage ne répond plus depuis ce matin.",
+            Some("de"),
+            Lang::En,
+        );
+        assert_eq!(l, Lang::Fr, "{why}");
+        assert!(why.contains("Content-Language de"), "{why}");
+    }
+
+    #[test]
+    fn short_or_ambiguous_text_keeps_the_default() {
+        for (subject, text) in [
+            ("", "ok merci"),
+            ("Re: x", "Thanks!"),
+            ("Problème", "Voir pièce jointe."),
+            ("Bug", "https://example.com/page?id=3 erreur 500"),
+            ("Réunion demain", "OK pour 10h."),
+            (
+                "Login",
+                "Password reset link expired, token invalid, SSO redirect loop on Chrome.",
+            ),
+            ("", ""),
+        ] {
+            for default in [Lang::En, Lang::Fr] {
+                let (l, why) = lang(subject, text, None, default);
+                assert_eq!(l, default, "{text:?}: {why}");
+                assert!(why.contains("(default)"), "{why}");
+            }
+        }
+    }
+
+    #[test]
+    fn another_language_falls_back_to_the_default() {
+        let (l, why) = lang(
+            "Drucker",
+            "Der Drucker funktioniert nicht mehr seit heute morgen, bitte helfen Sie mir.",
+            None,
+            Lang::Fr,
+        );
+        assert_eq!(l, Lang::Fr);
+        assert!(why.contains("deu") && why.contains("no templates"), "{why}");
+    }
+
+    #[test]
+    fn quoted_text_does_not_decide_the_language() {
+        // A French customer forwarding an English thread: the new text is what counts.
+        let mut m = mail(
+            ALICE,
+            "TR: Invoice",
+            "Bonjour,\npouvez-vous m'expliquer cette facture que j'ai reçue la semaine dernière ?",
+        );
+        m.body = format!(
+            "{}\n\n> Dear customer, please find attached the invoice for last month and pay it soon.\n",
+            m.reply_text
+        );
+        let o = run(None, &m, &Policy::for_tests());
+        let t = o.saved().unwrap();
+        assert_eq!(t.language, Lang::Fr, "{:?}", o.decision);
+        assert!(o
+            .decision
+            .iter()
+            .any(|d| d.starts_with("language fr detected")));
+    }
+
+    // -- attachments (SPEC §3.7) -----------------------------------------------------------
+
+    #[test]
+    fn attachment_count_and_size_limits() {
+        let mut m = mail(ALICE, "Logs", "See attached.");
+        m.attachments = (0..60).map(|i| file(&format!("f{i}.log"), 10)).collect();
+        m.attachments.insert(3, file("huge.iso", 1000));
+        let why = limit_attachments(&mut m, 500);
+        assert_eq!(m.attachments.len(), MAX_ATTACHMENTS);
+        assert_eq!(m.attachments[0].name, "f0.log");
+        assert!(m.attachments.iter().all(|a| a.name != "huge.iso"));
+        assert_eq!(why.len(), 2, "{why:?}");
+        assert!(why[0].contains("huge.iso"), "{why:?}");
+        assert!(
+            why[1].contains("10 more") && why[1].contains("f59.log"),
+            "{why:?}"
+        );
+
+        let mut m = mail(ALICE, "Logs", "See attached.");
+        m.attachments = vec![file("a.png", 10)];
+        assert!(limit_attachments(&mut m, 500).is_empty());
+        assert_eq!(m.attachments.len(), 1);
+    }
+
+    #[test]
+    fn attachments_are_forwarded_up_to_the_limit_in_order() {
+        let files = [file("a.png", 400), file("big.mp4", 700), file("b.txt", 500)];
+        let (fwd, why) = forwardable(&files, 1000);
+        let names: Vec<&str> = fwd.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["a.png", "b.txt"]);
+        let why = why.expect("a line for the file left out");
+        assert!(
+            why.contains("big.mp4 (700 bytes)") && why.contains("1000"),
+            "{why}"
+        );
+        let (fwd, why) = forwardable(&files, 10_000);
+        assert_eq!(fwd.len(), 3);
+        assert_eq!(why, None);
+        let (fwd, _) = forwardable(&files, 0);
+        assert!(fwd.is_empty());
+    }
+
+    #[test]
+    fn staff_get_the_customers_files_and_the_customer_gets_the_staffs() {
+        let policy = Policy {
+            forward_attachments_max: 1000,
+            ..Policy::for_tests()
+        };
+        // New ticket: the staff notice lists both and forwards what fits.
+        let mut m = mail(ALICE, "Screen", "Broken screen, see the screenshot.");
+        m.attachments = vec![file("screenshot.png", 800), file("video.mp4", 5000)];
+        let o = run(None, &m, &policy);
+        let staff = o
+            .notices()
+            .find(|n| n.kind == NoticeKind::NewTicket)
+            .unwrap();
+        assert_eq!(staff.attachments.len(), 2);
+        assert_eq!(staff.forward, vec![file("screenshot.png", 800)]);
+        assert!(o.decision.iter().any(|d| d.contains("video.mp4")));
+        let ack = o
+            .notices()
+            .find(|n| n.kind == NoticeKind::Acknowledgement)
+            .unwrap();
+        assert!(
+            ack.forward.is_empty(),
+            "the customer's own files are not echoed"
+        );
+        assert_eq!(o.saved().unwrap().events[0].attachments.len(), 2);
+
+        // A customer comment: to staff, with the file.
+        let mut m = mail(ALICE, "Re: [SUP-7] Printer", "Here is the log.");
+        m.attachments = vec![file("printer.log", 100)];
+        let o = run(Some(&ticket(State::Open)), &m, &policy);
+        let n = o.notices().next().unwrap();
+        assert_eq!(n.kind, NoticeKind::CustomerUpdate);
+        assert_eq!(n.forward.len(), 1);
+
+        // A staff reply with a file: to the customer, with the file, with or without keyword.
+        for text in [
+            "Here is the patched driver.",
+            "#resolve\nInstall this driver.",
+        ] {
+            let mut m = mail(STAFF, "Re: [SUP-7] Printer", text);
+            m.attachments = vec![file("driver.zip", 900)];
+            let o = run(Some(&ticket(State::Open)), &m, &policy);
+            let n = o.notices().next().unwrap();
+            assert_eq!(n.kind, NoticeKind::StaffUpdate);
+            assert_eq!(n.to, vec![ALICE.to_string()]);
+            assert_eq!(n.forward, vec![file("driver.zip", 900)]);
+        }
+        // An internal note's file goes nowhere.
+        let mut m = mail(STAFF, "Re: [SUP-7] Printer", "#note\ninternal dump");
+        m.attachments = vec![file("dump.bin", 10)];
+        let o = run(Some(&ticket(State::Open)), &m, &policy);
+        assert_eq!(o.notices().count(), 0);
+    }
+
+    // -- identity and who may act (SPEC §3.4) ----------------------------------------------
+
+    fn dmarc_policy() -> Policy {
+        Policy {
+            staff_auth: StaffAuth::Dmarc,
+            authserv_ids: vec!["mx.gateway.test".into()],
+            ..Policy::for_tests()
+        }
+    }
+
+    #[test]
+    fn a_forged_staff_close_is_a_customer_mail_and_staff_are_warned() {
+        let policy = dmarc_policy();
+        let t = ticket(State::Open);
+        let m = mail(STAFF, "Re: [SUP-7] Printer", "#close\nDone.");
+        let o = run(Some(&t), &m, &policy);
+        let saved = o.saved().unwrap();
+        assert_eq!(saved.id, TicketId(8), "a ticket of its own");
+        assert_eq!(saved.refers_to, Some(TicketId(7)));
+        assert_eq!(saved.state, State::Open);
+        assert!(o
+            .decision
+            .iter()
+            .any(|d| d.contains("failed authentication") && d.contains("never as a command")));
+        let warning = o
+            .notices()
+            .find(|n| n.kind == NoticeKind::StaffWarning)
+            .expect("staff warned");
+        assert_eq!(warning.to, policy.staff_notify);
+        assert!(warning.reason.contains("dmarc"), "{}", warning.reason);
+        assert!(warning.text.contains("#close"), "{}", warning.text);
+        assert!(o.decision.iter().any(|d| d.starts_with("staff warned")));
+
+        // Another authserv-id vouching: ignored, the same outcome.
+        let mut m2 = m.clone();
+        m2.authentication_results = vec!["evil.test; dmarc=pass header.from=gateway.test".into()];
+        let o = run(Some(&t), &m2, &policy);
+        assert_eq!(o.saved().unwrap().id, TicketId(8));
+        assert!(o
+            .decision
+            .iter()
+            .any(|d| d.contains("other authserv-ids ignored")));
+
+        // The pinned authserv-id vouching: a staff command.
+        let mut m3 = m.clone();
+        m3.authentication_results = vec![
+            "mx.gateway.test; dkim=pass header.d=gateway.test; dmarc=pass header.from=gateway.test"
+                .into(),
+        ];
+        let o = run(Some(&t), &m3, &policy);
+        let saved = o.saved().unwrap();
+        assert_eq!((saved.id, saved.state), (TicketId(7), State::Closed));
+        assert!(o.notices().all(|n| n.kind != NoticeKind::StaffWarning));
+        assert!(o
+            .decision
+            .iter()
+            .any(|d| d.contains("is staff (dmarc=pass for gateway.test by mx.gateway.test)")));
+    }
+
+    #[test]
+    fn a_forged_staff_mail_from_a_participant_address_is_still_no_command() {
+        // Staff address that is also the ticket's reporter: customer actions only.
+        let policy = dmarc_policy();
+        let mut t = ticket(State::Open);
+        t.reporter = STAFF.into();
+        let o = run(
+            Some(&t),
+            &mail(STAFF, "Re: [SUP-7] x", "#resolve\nfixed"),
+            &policy,
+        );
+        let saved = o.saved().unwrap();
+        assert_eq!((saved.id, saved.state), (TicketId(7), State::Open));
+        assert!(saved.events.last().unwrap().text.contains("#resolve"));
+    }
+
+    #[test]
+    fn participants_come_from_to_and_cc_of_the_first_mail_only() {
+        let mut m = mail(ALICE, "Printer", "Broken again.");
+        m.to = vec![
+            Address::new("support@gateway.test"),
+            Address::new("Bob@Customer.test"),
+        ];
+        m.cc = vec![
+            Address::new(STAFF),
+            Address::new("team@gateway.test"),
+            Address::new(ALICE),
+            Address::new("carol@customer.test"),
+            Address::new("bob@customer.test"),
+        ];
+        let o = run(None, &m, &Policy::for_tests());
+        let t = o.saved().unwrap();
+        assert_eq!(t.reporter, ALICE);
+        assert_eq!(t.participants, ["bob@customer.test", "carol@customer.test"]);
+        let ack = o
+            .notices()
+            .find(|n| n.kind == NoticeKind::Acknowledgement)
+            .unwrap();
+        assert_eq!(ack.to, [ALICE, "bob@customer.test", "carol@customer.test"]);
+
+        // A later reply's Cc adds nobody.
+        let mut later = mail("bob@customer.test", "Re: [SUP-8] Printer", "Same here.");
+        later.cc = vec![Address::new("dave@customer.test")];
+        let o = run(Some(t), &later, &Policy::for_tests());
+        let t2 = o.saved().unwrap();
+        assert_eq!(t2.id, t.id, "bob is a participant, not a stranger");
+        assert_eq!(t2.participants, t.participants);
+    }
+
+    #[test]
+    fn a_strangers_mail_names_the_old_ticket_and_changes_nothing_on_it() {
+        let t = ticket(State::WaitingForFeedback);
+        let m = mail(
+            "mallory@evil.test",
+            "Re: [SUP-7] Printer",
+            "#close\nMe too!",
+        );
+        let o = run(Some(&t), &m, &Policy::for_tests());
+        let new = o.saved().unwrap();
+        assert_eq!(new.id, TicketId(8));
+        assert_eq!(new.reporter, "mallory@evil.test");
+        assert_eq!(new.refers_to, Some(TicketId(7)));
+        assert!(new.description().starts_with("Refers to [SUP-7]."));
+        assert_eq!(new.summary, "Printer");
+        // Only one ticket is saved, and it is not the old one.
+        assert_eq!(
+            o.effects
+                .iter()
+                .filter(|e| matches!(e, Effect::Save(_)))
+                .count(),
+            1
+        );
+        for n in o.notices() {
+            assert_eq!(n.ticket.id, TicketId(8));
+            assert!(!n.to.contains(&ALICE.to_string()), "{n:?}");
+        }
+        assert!(o.decision.iter().any(|d| d.contains("stranger")));
+    }
+
+    // -- timers (SPEC §2.3) ----------------------------------------------------------------
+
+    #[test]
+    fn reminder_then_autoclose_each_once_and_the_reminder_repeats_the_question() {
+        let policy = Policy {
+            waiting_reminder: 2,
+            waiting_autoclose: 5,
+            ..Policy::for_tests()
+        };
+        let mut t = ticket(State::Open);
+        let q = mail(STAFF, "Re: [SUP-7] Printer", "#waiting\nWhich model is it?");
+        let o = decide(
+            Some((&t, MatchedBy::Tag)),
+            &q,
+            &Context {
+                policy: &policy,
+                now: 1000,
+                new_id: TicketId(8),
+            },
+        );
+        t = o.saved().unwrap().clone();
+        assert_eq!((t.state, t.state_since), (State::WaitingForFeedback, 1000));
+        assert_eq!(next_due(&t, &policy), Some(1002));
+        assert_eq!(due(&t, &policy, 1001), None);
+        assert_eq!(due(&t, &policy, 1002), Some(TimerAction::Remind));
+
+        let o = apply_timer(&t, TimerAction::Remind, &policy, 1002);
+        t = o.saved().unwrap().clone();
+        assert!(t.reminded);
+        let n: Vec<_> = o.notices().collect();
+        assert_eq!(n.len(), 1);
+        assert_eq!(n[0].kind, NoticeKind::Reminder);
+        assert_eq!(n[0].to, vec![ALICE.to_string()]);
+        assert_eq!(n[0].text, "Which model is it?");
+        // Reminded: nothing more until the automatic close.
+        for now in [1002, 1003, 1004] {
+            assert_eq!(due(&t, &policy, now), None, "at {now}");
+        }
+        assert_eq!(next_due(&t, &policy), Some(1005));
+        assert_eq!(due(&t, &policy, 1005), Some(TimerAction::AutoClose));
+        let o = apply_timer(&t, TimerAction::AutoClose, &policy, 1005);
+        t = o.saved().unwrap().clone();
+        assert_eq!(t.state, State::Closed);
+        let kinds: Vec<_> = o.notices().map(|n| (n.kind, n.to.clone())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (NoticeKind::AutoClosed, vec![ALICE.to_string()]),
+                (NoticeKind::AutoClosed, policy.staff_notify.clone())
+            ]
+        );
+        assert_eq!(due(&t, &policy, 1_000_000), None, "closed: never again");
+        let kinds: Vec<EventKind> = t.events.iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EventKind::StaffComment,
+                EventKind::Reminder,
+                EventKind::AutoClose
+            ]
+        );
+    }
+
+    #[test]
+    fn a_late_tick_closes_without_reminding_and_feedback_resets_the_clock() {
+        let policy = Policy {
+            waiting_reminder: 2,
+            waiting_autoclose: 5,
+            ..Policy::for_tests()
+        };
+        let t = ticket(State::WaitingForFeedback);
+        // The daemon was down past both: straight to the close.
+        assert_eq!(due(&t, &policy, 1010), Some(TimerAction::AutoClose));
+        // Partial feedback keeps waiting but restarts nothing; plain feedback -> open.
+        let mut reminded = t.clone();
+        reminded.reminded = true;
+        let o = decide(
+            Some((&reminded, MatchedBy::Tag)),
+            &mail(ALICE, "Re: [SUP-7] Printer", "The model is X200."),
+            &Context {
+                policy: &policy,
+                now: 1003,
+                new_id: TicketId(8),
+            },
+        );
+        let t2 = o.saved().unwrap();
+        assert_eq!(t2.state, State::Open);
+        assert!(!t2.reminded);
+        assert_eq!(due(t2, &policy, 9999), None);
+        // Resolved closes after resolved_autoclose.
+        let r = ticket(State::Resolved);
+        assert_eq!(
+            due(&r, &policy, 1000 + policy.resolved_autoclose),
+            Some(TimerAction::AutoClose)
+        );
+        let o = apply_timer(
+            &r,
+            TimerAction::AutoClose,
+            &policy,
+            1000 + policy.resolved_autoclose,
+        );
+        assert!(o.decision[0].contains("after resolved"), "{:?}", o.decision);
+    }
+
+    // -- reply to a closed ticket (SPEC §2.2) ----------------------------------------------
+
+    #[test]
+    fn a_reply_to_a_closed_ticket_in_both_modes() {
+        let t = ticket(State::Closed);
+        let m = mail(
+            ALICE,
+            "Re: [SUP-7] Printer",
+            "One more question about toner.",
+        );
+        let o = run(Some(&t), &m, &Policy::for_tests());
+        let saved = o.saved().unwrap();
+        assert_eq!((saved.id, saved.state), (TicketId(7), State::Closed));
+        assert_eq!(
+            saved.events.last().unwrap().text,
+            "One more question about toner."
+        );
+        let kinds: Vec<_> = o.notices().map(|n| n.kind).collect();
+        assert_eq!(kinds, [NoticeKind::ClosedReply, NoticeKind::CustomerUpdate]);
+
+        let policy = Policy {
+            closed_reply: ClosedReply::NewTicket,
+            ..Policy::for_tests()
+        };
+        let o = run(Some(&t), &m, &policy);
+        let saved = o.saved().unwrap();
+        assert_eq!(
+            (saved.id, saved.refers_to),
+            (TicketId(8), Some(TicketId(7)))
+        );
+        assert!(o
+            .decision
+            .iter()
+            .any(|d| d.contains("closed_reply = new_ticket")));
+    }
+
+    // -- decision log (SPEC §3.9) ----------------------------------------------------------
+
+    #[test]
+    fn the_decision_log_says_match_role_auth_keywords_and_rules() {
+        let policy = dmarc_policy();
+        let t = ticket(State::Closed);
+        let mut m = mail(STAFF, "Re: [SUP-7] Printer", "#ack\nLooking.");
+        m.authentication_results =
+            vec!["mx.gateway.test; dmarc=pass header.from=gateway.test".into()];
+        let o = run(Some(&t), &m, &policy);
+        let log = o.decision.join("\n");
+        for part in [
+            "matched SUP-7 by tag",
+            "is staff (dmarc=pass",
+            "keyword #ack refused",
+            "allowed: #reopen",
+        ] {
+            assert!(log.contains(part), "{part:?} in {log}");
+        }
+        let o = decide(
+            Some((&ticket(State::WaitingForFeedback), MatchedBy::Reference)),
+            &InboundMail {
+                auto: crate::core::AutoSignals {
+                    auto_submitted: Some("auto-replied (vacation)".into()),
+                    ..Default::default()
+                },
+                ..mail(ALICE, "Out of office", "I am away.")
+            },
+            &Context {
+                policy: &policy,
+                now: 1,
+                new_id: TicketId(8),
+            },
+        );
+        let log = o.decision.join("\n");
+        assert!(log.contains("by In-Reply-To/References"), "{log}");
+        assert!(
+            log.contains("automated mail (Auto-Submitted: auto-replied"),
+            "{log}"
+        );
+        assert_eq!(o.saved().unwrap().events[0].decision, o.decision);
+        let log = run(
+            Some(&ticket(State::Open)),
+            &mail(ALICE, "Re: x", "#close\nThanks"),
+            &policy,
+        )
+        .decision
+        .join("\n");
+        assert!(
+            log.contains("is the reporter") && log.contains("customer keyword #close"),
+            "{log}"
+        );
     }
 }

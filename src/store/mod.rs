@@ -91,6 +91,10 @@ pub trait Store: Send + Sync {
     fn new_outbox_id(&self) -> Result<u64, StoreError>;
     /// Waits until everything committed is on disk.
     fn flush(&self) -> Result<(), StoreError>;
+    /// The highest UID handled in `mailbox` under `uid_validity` (for mail left in place:
+    /// `processed_mailbox = ""`); 0 when none, or when UIDVALIDITY changed.
+    fn watermark(&self, mailbox: &str, uid_validity: u32) -> Result<u32, StoreError>;
+    fn set_watermark(&self, mailbox: &str, uid_validity: u32, uid: u32) -> Result<(), StoreError>;
 }
 
 /// The sled backend.
@@ -346,6 +350,23 @@ impl Store for SledStore {
 
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush()?;
+        Ok(())
+    }
+
+    fn watermark(&self, mailbox: &str, uid_validity: u32) -> Result<u32, StoreError> {
+        let v = self.meta.get(format!("watermark:{mailbox}"))?;
+        Ok(match v.as_deref() {
+            Some(b) if b.len() == 8 && b[..4] == uid_validity.to_be_bytes() => {
+                u32::from_be_bytes([b[4], b[5], b[6], b[7]])
+            }
+            _ => 0,
+        })
+    }
+
+    fn set_watermark(&self, mailbox: &str, uid_validity: u32, uid: u32) -> Result<(), StoreError> {
+        let mut v = uid_validity.to_be_bytes().to_vec();
+        v.extend_from_slice(&uid.to_be_bytes());
+        self.meta.insert(format!("watermark:{mailbox}"), v)?;
         Ok(())
     }
 }

@@ -777,3 +777,128 @@ impl Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(dir: &Path) -> String {
+        std::fs::write(dir.join("pw"), "s3cret\n").unwrap();
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        r#"
+[gateway]
+address = "Support@Example.com"
+templates = "templates"
+store = "store"
+[imap]
+host = "imap.example.com"
+username = "support@example.com"
+password_file = "pw"
+[smtp]
+host = "smtp.example.com"
+username = "support@example.com"
+password_file = "pw"
+"#
+        .to_string()
+    }
+
+    fn parse(dir: &Path, text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, &dir.join("gateway.toml"))
+    }
+
+    #[test]
+    fn a_minimal_file_gets_the_documented_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = parse(dir.path(), &base(dir.path())).unwrap();
+        assert_eq!(c.gateway.address, "support@example.com");
+        assert_eq!(c.gateway.tag_prefix, "SUP");
+        assert_eq!(c.gateway.max_message_size, 25 * 1024 * 1024);
+        assert_eq!(c.gateway.max_replies_per_hour, 5);
+        assert_eq!(c.gateway.closed_reply, ClosedReply::Comment);
+        assert_eq!(c.imap.port, 993);
+        assert_eq!(c.imap.tls, Tls::Implicit);
+        assert_eq!(c.imap.processed_mailbox.as_deref(), Some("Processed"));
+        assert_eq!(c.imap.poll_interval, Duration::from_secs(30));
+        assert_eq!(c.smtp.port, 465);
+        assert_eq!(c.smtp.give_up_after, Duration::from_secs(3 * 86400));
+        assert_eq!(c.timers.waiting_reminder, Duration::from_secs(3 * 86400));
+        assert_eq!(c.timers.waiting_autoclose, Duration::from_secs(14 * 86400));
+        assert_eq!(c.timers.resolved_autoclose, Duration::from_secs(7 * 86400));
+        assert_eq!(c.admin.listen.to_string(), "127.0.0.1:9187");
+        assert_eq!(c.imap.password.expose(), "s3cret");
+        assert_eq!(format!("{:?}", c.imap.password), "[redacted]");
+        assert!(
+            c.gateway.store.is_absolute(),
+            "relative paths are anchored at the file"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = base(dir.path())
+            .replace("[imap]", "[imap]\nport = 0\npoll_interval = \"soon\"\ntls = \"maybe\"")
+            .replace("[smtp]", "[smtp]\ngive_up_after = \"3 fortnights\"")
+            .replace("[gateway]", "[gateway]\nmax_message_size = \"lots\"\ndefault_language = \"de\"\ntag_prefix = \"S U P\"");
+        let err = parse(dir.path(), &text).unwrap_err();
+        let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        for key in [
+            "imap.port",
+            "imap.poll_interval",
+            "imap.tls",
+            "smtp.give_up_after",
+            "gateway.max_message_size",
+            "gateway.default_language",
+            "gateway.tag_prefix",
+        ] {
+            assert!(keys.contains(&key), "{key} missing from {keys:?}");
+        }
+        let msg = err.to_string();
+        assert!(
+            msg.contains("gateway.toml: imap.port: expected 1-65535, got 0"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_passwords_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = base(dir.path()).replace("[imap]", "[imap]\npasword_file = \"pw\"");
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(err.contains("pasword_file"), "{err}");
+        let text = base(dir.path()).replacen(
+            "password_file = \"pw\"",
+            "password_env = \"TG_TEST_UNSET_VARIABLE\"",
+            1,
+        );
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "imap.password_env: environment variable TG_TEST_UNSET_VARIABLE is not set"
+            ),
+            "{err}"
+        );
+        let text =
+            base(dir.path()).replacen("password_file = \"pw\"", "password_file = \"nope\"", 1);
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(err.contains("imap.password_file: cannot read"), "{err}");
+        let text = base(dir.path()).replace("address = \"Support@Example.com\"\n", "");
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(err.contains("gateway.address: is required"), "{err}");
+    }
+
+    #[test]
+    fn staff_authentication_needs_pinned_authserv_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{}\n[staff]\nauthentication = \"dmarc\"\n",
+            base(dir.path())
+        );
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(err.contains("staff.authserv_ids"), "{err}");
+        let text = format!("{}\n[staff]\nauthentication = \"dmarc\"\nauthserv_ids = [\"MX.example.com\"]\ndomains = [\"@Example.com\"]\n", base(dir.path()));
+        let c = parse(dir.path(), &text).unwrap();
+        assert_eq!(c.staff.authserv_ids, vec!["mx.example.com".to_string()]);
+        assert!(c.policy().is_staff_address("bob@example.com"));
+    }
+}

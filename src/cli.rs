@@ -251,7 +251,10 @@ async fn check_store(config: &Config) -> std::result::Result<String, String> {
     match SledStore::open(dir) {
         Ok(s) => s
             .next_ticket_id()
-            .map(|id| format!("opens, {} tickets so far", id.0.saturating_sub(1)))
+            .map(|id| match id.0.saturating_sub(1) {
+                1 => "opens; 1 ticket".to_string(),
+                n => format!("opens; {n} tickets"),
+            })
             .map_err(|e| chain(&e)),
         Err(StoreError::Locked { .. }) => match admin::Client::discover(dir) {
             Ok(c) => Ok(format!(
@@ -616,8 +619,12 @@ async fn outbox(config: &Config, json: bool, all: bool) -> Result<()> {
     let views = match source(config).await? {
         Source::Store(store) => list_outbox(&*store, all)?,
         Source::Daemon(c) => {
-            c.get(if all { "/api/outbox?all=1" } else { "/api/outbox" })
-                .await?
+            c.get(if all {
+                "/api/outbox?all=1"
+            } else {
+                "/api/outbox"
+            })
+            .await?
         }
     };
     if json {

@@ -1,8 +1,9 @@
 #![forbid(unsafe_code)]
 //! ticket-gateway: a support desk over plain email.
 
-pub mod compose;
+pub mod admin;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod core;
 pub mod daemon;
@@ -11,5 +12,6 @@ pub mod mime;
 pub mod pipeline;
 pub mod smtp;
 pub mod store;
+pub mod telemetry;
 pub mod templates;
 pub mod tls;

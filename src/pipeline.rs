@@ -500,7 +500,7 @@ impl Gateway {
     pub fn run_timers(&self, now: i64) -> Result<Vec<u64>, PipelineError> {
         let _serial = self.serialize();
         let mut ids = Vec::new();
-        for t in self.store.tickets()? {
+        for t in self.store.timed_tickets()? {
             if let Some(action) = workflow::due(&t, &self.policy, now) {
                 let outcome = workflow::apply_timer(&t, action, &self.policy, now);
                 let p = self.execute(outcome, vec![], None, now)?;

@@ -45,8 +45,9 @@ impl Smtp {
                 let pem = std::fs::read(ca)
                     .map_err(|e| SmtpError::Setup(format!("smtp.ca_file {}: {e}", ca.display())))?;
                 for cert in split_pem(&pem) {
-                    let c = Certificate::from_pem(&cert)
-                        .map_err(|e| SmtpError::Setup(format!("smtp.ca_file {}: {e}", ca.display())))?;
+                    let c = Certificate::from_pem(&cert).map_err(|e| {
+                        SmtpError::Setup(format!("smtp.ca_file {}: {e}", ca.display()))
+                    })?;
                     b = b.add_root_certificate(c);
                 }
             }

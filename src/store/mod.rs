@@ -59,6 +59,14 @@ pub struct Commit {
     pub bounces: Vec<(String, i64)>,
 }
 
+/// Does a ticket in this state have timers (SPEC §2.3)? The store keeps an index of them.
+pub fn has_timers(state: crate::core::State) -> bool {
+    matches!(
+        state,
+        crate::core::State::WaitingForFeedback | crate::core::State::Resolved
+    )
+}
+
 /// The store interface: a second backend implements this, and nothing else changes.
 pub trait Store: Send + Sync {
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
@@ -67,6 +75,8 @@ pub trait Store: Send + Sync {
     /// The id the next new ticket gets.
     fn next_ticket_id(&self) -> Result<TicketId, StoreError>;
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError>;
+    /// The tickets in a state with timers ([`has_timers`]), without reading the others.
+    fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError>;
     /// The record of a mail already processed under any of these keys.
     fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError>;
     /// The decision records of processed mail by Message-ID.
@@ -107,6 +117,7 @@ pub struct SledStore {
     outbox_raw: sled::Tree,
     replies: sled::Tree,
     bounces: sled::Tree,
+    timed: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -141,6 +152,7 @@ impl SledStore {
             outbox_raw: db.open_tree(TREE_OUTBOX_RAW)?,
             replies: db.open_tree(TREE_REPLIES)?,
             bounces: db.open_tree(TREE_BOUNCES)?,
+            timed: db.open_tree(TREE_TIMED)?,
             meta: db.open_tree(TREE_META)?,
             db,
         };
@@ -161,6 +173,16 @@ impl SledStore {
                     return Err(StoreError::NewerSchema { path, found });
                 }
             }
+        }
+        if store.meta.get(META_TIMED_INDEX)?.is_none() {
+            // Stores written before the index existed: build it once.
+            for t in store.tickets()? {
+                if has_timers(t.state) {
+                    store.timed.insert(u64_key(t.id.0), &[])?;
+                }
+            }
+            store.meta.insert(META_TIMED_INDEX, &[1])?;
+            store.db.flush()?;
         }
         Ok(store)
     }
@@ -207,6 +229,19 @@ impl Store for SledStore {
         Ok(out)
     }
 
+    fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.timed.iter() {
+            let (k, _) = kv?;
+            if let Some(t) = key_u64(&k).map(TicketId) {
+                if let Some(t) = self.ticket(t)? {
+                    out.push(t);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError> {
         for k in keys {
             if let Some(v) = self.mails.get(k.as_bytes())? {
@@ -236,7 +271,7 @@ impl Store for SledStore {
         let ticket = c
             .ticket
             .as_ref()
-            .map(|t| (t.id, encode(&TicketRecord::from(t))));
+            .map(|t| (t.id, encode(&TicketRecord::from(t)), has_timers(t.state)));
         let mail = c.mail.as_ref().map(encode);
         let outbox: Vec<(u64, Vec<u8>, &Vec<u8>)> = c
             .outbox
@@ -251,12 +286,18 @@ impl Store for SledStore {
             &self.outbox_raw,
             &self.replies,
             &self.bounces,
+            &self.timed,
             &self.meta,
         )
             .transaction(
-                |(tickets, by_mid, mails, ob, ob_raw, replies, bounces, meta)| {
-                    if let Some((id, bytes)) = &ticket {
+                |(tickets, by_mid, mails, ob, ob_raw, replies, bounces, timed, meta)| {
+                    if let Some((id, bytes, with_timers)) = &ticket {
                         tickets.insert(&u64_key(id.0), bytes.as_slice())?;
+                        if *with_timers {
+                            timed.insert(&u64_key(id.0), &[])?;
+                        } else {
+                            timed.remove(&u64_key(id.0))?;
+                        }
                         let next = meta
                             .get(META_NEXT_TICKET)?
                             .and_then(|v| key_u64(&v))
@@ -368,5 +409,130 @@ impl Store for SledStore {
         v.extend_from_slice(&uid.to_be_bytes());
         self.meta.insert(format!("watermark:{mailbox}"), v)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{Lang, State};
+
+    fn ticket(id: u64, state: State, thread: &[&str]) -> Ticket {
+        Ticket {
+            id: TicketId(id),
+            summary: "s".into(),
+            state,
+            reporter: "a@x.test".into(),
+            participants: vec![],
+            language: Lang::Fr,
+            created_at: 1,
+            updated_at: 2,
+            state_since: 3,
+            reminded: false,
+            automated: false,
+            refers_to: None,
+            thread: thread.iter().map(|s| s.to_string()).collect(),
+            events: vec![],
+        }
+    }
+
+    fn record() -> MailRecord {
+        MailRecord {
+            message_id: Some("m@x".into()),
+            at: 5,
+            ticket: Some(1),
+            outcome: "ticket".into(),
+            decision: vec!["why".into()],
+        }
+    }
+
+    #[test]
+    fn a_commit_indexes_ids_dedupes_and_survives_a_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            assert_eq!(s.next_ticket_id().unwrap(), TicketId(1));
+            s.commit(Commit {
+                mail_keys: vec!["uid:7:1".into(), "mid:m@x".into()],
+                mail: Some(record()),
+                ticket: Some(ticket(1, State::WaitingForFeedback, &["m@x", "out@gw"])),
+                replies: vec![("a@x.test".into(), 100, 1), ("a@x.test".into(), 100, 2)],
+                bounces: vec![("b@x.test".into(), 500)],
+                ..Default::default()
+            })
+            .unwrap();
+            s.set_watermark("INBOX", 7, 42).unwrap();
+            s.flush().unwrap();
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        assert_eq!(s.next_ticket_id().unwrap(), TicketId(2));
+        assert_eq!(s.ticket(TicketId(1)).unwrap().unwrap().language, Lang::Fr);
+        assert_eq!(
+            s.ticket_by_message_id(&["zz".into(), "out@gw".into()])
+                .unwrap(),
+            Some(TicketId(1))
+        );
+        assert_eq!(s.mail_seen(&["mid:m@x".into()]).unwrap(), Some(record()));
+        assert_eq!(s.mail_seen(&["uid:8:1".into()]).unwrap(), None);
+        assert_eq!(
+            s.replies_since("a@x.test", 100).unwrap(),
+            2,
+            "two answers in the same second"
+        );
+        assert_eq!(s.replies_since("a@x.test", 101).unwrap(), 0);
+        assert_eq!(
+            s.replies_since("a@x.tes", 0).unwrap(),
+            0,
+            "prefix of another address"
+        );
+        assert_eq!(s.bounced_until("b@x.test").unwrap(), Some(500));
+        assert_eq!(s.watermark("INBOX", 7).unwrap(), 42);
+        assert_eq!(
+            s.watermark("INBOX", 8).unwrap(),
+            0,
+            "a new UIDVALIDITY starts over"
+        );
+        assert_eq!(s.timed_tickets().unwrap().len(), 1);
+        s.commit(Commit {
+            ticket: Some(ticket(1, State::Open, &["m@x"])),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(
+            s.timed_tickets().unwrap().is_empty(),
+            "open tickets have no timers"
+        );
+    }
+
+    #[test]
+    fn a_second_process_is_told_the_store_is_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = SledStore::open(dir.path()).unwrap();
+        let exe = std::env::current_exe().unwrap();
+        // sled's lock is per process: check it from a child running this same test binary.
+        let out = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "store::tests::child_opens_locked_store",
+                "--nocapture",
+            ])
+            .env("TG_STORE_LOCK_DIR", dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("LOCKED: store"), "{text}");
+        assert!(text.contains("in use by another process"), "{text}");
+    }
+
+    #[test]
+    fn child_opens_locked_store() {
+        // Only meaningful when started by the test above.
+        if let Ok(dir) = std::env::var("TG_STORE_LOCK_DIR") {
+            match SledStore::open(Path::new(&dir)) {
+                Err(e @ StoreError::Locked { .. }) => println!("LOCKED: {e}"),
+                Err(e) => println!("OTHER: {e}"),
+                Ok(_) => println!("OPENED"),
+            }
+        }
     }
 }

@@ -19,10 +19,13 @@ pub const TREE_OUTBOX: &str = "outbox";
 pub const TREE_OUTBOX_RAW: &str = "outbox_raw";
 pub const TREE_REPLIES: &str = "replies";
 pub const TREE_BOUNCES: &str = "bounces";
+/// Ids of the tickets in a state with timers (waiting for feedback, resolved).
+pub const TREE_TIMED: &str = "timed";
 pub const TREE_META: &str = "meta";
 
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
+pub const META_TIMED_INDEX: &[u8] = b"timed_index_built";
 
 pub fn u64_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()

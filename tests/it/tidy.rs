@@ -25,8 +25,18 @@ fn core_is_pure() {
     let files = rust_files(&root().join("src/core"));
     assert!(files.len() >= 8, "core files found: {files:?}");
     let forbidden = [
-        "tokio", "sled", "lettre", "async_imap", "std::fs", "std::net", "std::env", "SystemTime::now",
-        "Instant::now", "Utc::now", "getrandom", "rand::",
+        "tokio",
+        "sled",
+        "lettre",
+        "async_imap",
+        "std::fs",
+        "std::net",
+        "std::env",
+        "SystemTime::now",
+        "Instant::now",
+        "Utc::now",
+        "getrandom",
+        "rand::",
     ];
     let mut problems = Vec::new();
     for f in &files {
@@ -35,11 +45,19 @@ fn core_is_pure() {
             let code = line.split("//").next().unwrap_or("");
             for word in forbidden {
                 if code.contains(word) {
-                    problems.push(format!("{}:{}: `{word}` in core: {line}", f.display(), n + 1));
+                    problems.push(format!(
+                        "{}:{}: `{word}` in core: {line}",
+                        f.display(),
+                        n + 1
+                    ));
                 }
             }
             if code.contains("crate::") && !code.contains("crate::core") {
-                problems.push(format!("{}:{}: core imports outside core: {line}", f.display(), n + 1));
+                problems.push(format!(
+                    "{}:{}: core imports outside core: {line}",
+                    f.display(),
+                    n + 1
+                ));
             }
         }
     }
@@ -69,25 +87,93 @@ fn example_config_has_every_key() {
     let text = std::fs::read_to_string(root().join("config/gateway.toml")).unwrap();
     let value: toml::Value = toml::from_str(&text).unwrap();
     let spec: &[(&str, &[&str])] = &[
-        ("gateway", &["address", "name", "tag_prefix", "default_language", "store", "templates", "max_message_size", "max_replies_per_hour", "forward_attachments_max", "closed_reply"]),
-        ("imap", &["host", "port", "tls", "ca_file", "username", "password_file", "mailbox", "processed_mailbox", "quarantine_mailbox", "idle", "poll_interval"]),
-        ("smtp", &["host", "port", "tls", "ca_file", "username", "password_file", "give_up_after"]),
-        ("staff", &["addresses", "domains", "notify", "authentication", "authserv_ids"]),
-        ("timers", &["waiting_reminder", "waiting_autoclose", "resolved_autoclose"]),
+        (
+            "gateway",
+            &[
+                "address",
+                "name",
+                "tag_prefix",
+                "default_language",
+                "store",
+                "templates",
+                "max_message_size",
+                "max_replies_per_hour",
+                "forward_attachments_max",
+                "closed_reply",
+            ],
+        ),
+        (
+            "imap",
+            &[
+                "host",
+                "port",
+                "tls",
+                "ca_file",
+                "username",
+                "password_file",
+                "mailbox",
+                "processed_mailbox",
+                "quarantine_mailbox",
+                "idle",
+                "poll_interval",
+            ],
+        ),
+        (
+            "smtp",
+            &[
+                "host",
+                "port",
+                "tls",
+                "ca_file",
+                "username",
+                "password_file",
+                "give_up_after",
+            ],
+        ),
+        (
+            "staff",
+            &[
+                "addresses",
+                "domains",
+                "notify",
+                "authentication",
+                "authserv_ids",
+            ],
+        ),
+        (
+            "timers",
+            &[
+                "waiting_reminder",
+                "waiting_autoclose",
+                "resolved_autoclose",
+            ],
+        ),
         ("admin", &["listen"]),
     ];
     for (section, keys) in spec {
         for key in *keys {
-            assert!(value.get(section).and_then(|s| s.get(key)).is_some(), "config/gateway.toml lacks {section}.{key}");
+            assert!(
+                value.get(section).and_then(|s| s.get(key)).is_some(),
+                "config/gateway.toml lacks {section}.{key}"
+            );
         }
     }
     // With its paths and password swapped for real ones, it validates.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pw"), "x").unwrap();
     let text = text
-        .replace("/usr/share/ticket-gateway/templates", &root().join("templates").display().to_string())
-        .replace("/run/credentials/ticket-gateway.service/imap-password", "pw")
-        .replace("/run/credentials/ticket-gateway.service/smtp-password", "pw");
+        .replace(
+            "/usr/share/ticket-gateway/templates",
+            &root().join("templates").display().to_string(),
+        )
+        .replace(
+            "/run/credentials/ticket-gateway.service/imap-password",
+            "pw",
+        )
+        .replace(
+            "/run/credentials/ticket-gateway.service/smtp-password",
+            "pw",
+        );
     let path = dir.path().join("gateway.toml");
     std::fs::write(&path, &text).unwrap();
     ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
@@ -99,10 +185,21 @@ fn templates_load_in_both_languages() {
     use ticket_gateway::core::NoticeKind;
     for kind in NoticeKind::ALL {
         for lang in ["en", "fr"] {
-            let p = root().join("templates").join(lang).join(format!("{}.txt", kind.as_str()));
+            let p = root()
+                .join("templates")
+                .join(lang)
+                .join(format!("{}.txt", kind.as_str()));
             assert!(p.is_file(), "missing {}", p.display());
         }
     }
     ticket_gateway::templates::Templates::load(&root().join("templates"), "Support", "SUP")
-        .unwrap_or_else(|e| panic!("{}", e.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
 }

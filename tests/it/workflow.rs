@@ -3,8 +3,8 @@
 
 use ticket_gateway::core::workflow::{decide, Context, MatchedBy};
 use ticket_gateway::core::{
-    Address, ClosedReply, Effect, EventKind, InboundMail, NoticeKind, Outcome, Policy, State, Ticket,
-    TicketId,
+    Address, ClosedReply, Effect, EventKind, InboundMail, NoticeKind, Outcome, Policy, State,
+    Ticket, TicketId,
 };
 
 const STAFF: &str = "staff@gateway.test";
@@ -79,14 +79,20 @@ fn check_staff(keyword: &str, from: State, expect: Option<State>) {
             let n: Vec<_> = o.notices().collect();
             assert_eq!(n.len(), 1);
             assert_eq!(n[0].kind, NoticeKind::StaffUpdate);
-            assert_eq!(n[0].to, vec![ALICE.to_string(), "carol@customer.test".into()]);
+            assert_eq!(
+                n[0].to,
+                vec![ALICE.to_string(), "carol@customer.test".into()]
+            );
             assert_eq!(n[0].text, "Some words.");
             assert_eq!(n[0].to_state, Some(to));
         }
         None => {
             assert_eq!(t.state, from, "{keyword} from {from:?} must be refused");
             assert_eq!(last.kind, EventKind::Refused);
-            assert_eq!(kinds(&o), vec![(NoticeKind::Refused, vec![STAFF.to_string()])]);
+            assert_eq!(
+                kinds(&o),
+                vec![(NoticeKind::Refused, vec![STAFF.to_string()])]
+            );
             let n = o.notices().next().unwrap();
             assert_eq!(n.keyword.as_deref(), Some(keyword));
             assert!(n.allowed.contains(&"#note".to_string()));
@@ -96,16 +102,50 @@ fn check_staff(keyword: &str, from: State, expect: Option<State>) {
 }
 
 use State::*;
-const ALL: [State; 7] = [Open, Acknowledged, InProgress, WaitingForFeedback, Resolved, Closed, Reopened];
+const ALL: [State; 7] = [
+    Open,
+    Acknowledged,
+    InProgress,
+    WaitingForFeedback,
+    Resolved,
+    Closed,
+    Reopened,
+];
 
 #[test]
 fn staff_table_every_cell() {
     let table: &[(&str, State, &[State])] = &[
         ("#ack", Acknowledged, &[Open, Reopened, InProgress]),
         ("#progress", InProgress, &[Open, Reopened, Acknowledged]),
-        ("#waiting", WaitingForFeedback, &[Open, Reopened, Acknowledged, InProgress]),
-        ("#resolve", Resolved, &[Open, Acknowledged, InProgress, WaitingForFeedback, Resolved, Reopened]),
-        ("#close", Closed, &[Open, Acknowledged, InProgress, WaitingForFeedback, Resolved, Reopened]),
+        (
+            "#waiting",
+            WaitingForFeedback,
+            &[Open, Reopened, Acknowledged, InProgress],
+        ),
+        (
+            "#resolve",
+            Resolved,
+            &[
+                Open,
+                Acknowledged,
+                InProgress,
+                WaitingForFeedback,
+                Resolved,
+                Reopened,
+            ],
+        ),
+        (
+            "#close",
+            Closed,
+            &[
+                Open,
+                Acknowledged,
+                InProgress,
+                WaitingForFeedback,
+                Resolved,
+                Reopened,
+            ],
+        ),
         ("#reopen", Reopened, &[Resolved, Closed]),
     ];
     let mut cells = 0;
@@ -159,7 +199,15 @@ fn keyword_in_the_subject_counts() {
     let policy = Policy::for_tests();
     let t = ticket(Open);
     let m = mail(STAFF, "Re: [SUP-7] Printer #resolve", "Fixed by a reboot.");
-    let o = decide(Some((&t, MatchedBy::Tag)), &m, &Context { policy: &policy, now: 1, new_id: TicketId(8) });
+    let o = decide(
+        Some((&t, MatchedBy::Tag)),
+        &m,
+        &Context {
+            policy: &policy,
+            now: 1,
+            new_id: TicketId(8),
+        },
+    );
     assert_eq!(saved(&o).state, Resolved);
 }
 
@@ -170,7 +218,10 @@ fn check_customer(state: State, text: &str, expect_state: State, expect_staff_ma
     let t = saved(&o);
     assert_eq!(t.state, expect_state, "{state:?} + {text:?}");
     assert_eq!(t.events.last().unwrap().kind, EventKind::Comment);
-    let to_staff = o.notices().filter(|n| n.kind == NoticeKind::CustomerUpdate).count();
+    let to_staff = o
+        .notices()
+        .filter(|n| n.kind == NoticeKind::CustomerUpdate)
+        .count();
     assert_eq!(to_staff == 1, expect_staff_mail, "{state:?} + {text:?}");
     // Never an echo to the customer, except the closed-ticket notice.
     assert!(o.notices().all(|n| n.kind != NoticeKind::StaffUpdate));
@@ -180,8 +231,18 @@ fn check_customer(state: State, text: &str, expect_state: State, expect_staff_ma
 fn customer_table_every_cell() {
     // waiting_for_feedback
     check_customer(WaitingForFeedback, "Here is the log.", Open, true);
-    check_customer(WaitingForFeedback, "#close\nNo longer needed.", Closed, true);
-    check_customer(WaitingForFeedback, "#partial\nPart of it.", WaitingForFeedback, true);
+    check_customer(
+        WaitingForFeedback,
+        "#close\nNo longer needed.",
+        Closed,
+        true,
+    );
+    check_customer(
+        WaitingForFeedback,
+        "#partial\nPart of it.",
+        WaitingForFeedback,
+        true,
+    );
     // resolved
     check_customer(Resolved, "Still broken.", Reopened, true);
     check_customer(Resolved, "#close\nThanks!", Closed, true);
@@ -207,49 +268,98 @@ fn customer_reply_to_a_closed_ticket_in_both_modes() {
     assert_eq!(saved(&o).state, Closed);
     assert_eq!(saved(&o).id, TicketId(7));
     let k = kinds(&o);
-    assert!(k.contains(&(NoticeKind::ClosedReply, vec![ALICE.to_string()])), "{k:?}");
+    assert!(
+        k.contains(&(NoticeKind::ClosedReply, vec![ALICE.to_string()])),
+        "{k:?}"
+    );
 
-    let policy = Policy { closed_reply: ClosedReply::NewTicket, ..Policy::for_tests() };
+    let policy = Policy {
+        closed_reply: ClosedReply::NewTicket,
+        ..Policy::for_tests()
+    };
     let o = run(Closed, ALICE, "One more question.", &policy);
     let t = saved(&o);
     assert_eq!(t.id, TicketId(8));
     assert_eq!(t.refers_to, Some(TicketId(7)));
     assert!(t.description().contains("[SUP-7]"));
-    assert!(kinds(&o).iter().any(|(k, _)| *k == NoticeKind::Acknowledgement));
+    assert!(kinds(&o)
+        .iter()
+        .any(|(k, _)| *k == NoticeKind::Acknowledgement));
 }
 
 #[test]
 fn a_customer_never_uses_staff_keywords() {
-    let o = run(Open, ALICE, "#resolve\nplease resolve this", &Policy::for_tests());
+    let o = run(
+        Open,
+        ALICE,
+        "#resolve\nplease resolve this",
+        &Policy::for_tests(),
+    );
     let t = saved(&o);
     assert_eq!(t.state, Open);
-    assert!(t.events.last().unwrap().text.contains("#resolve"), "plain text for a customer");
+    assert!(
+        t.events.last().unwrap().text.contains("#resolve"),
+        "plain text for a customer"
+    );
 }
 
 #[test]
 fn a_stranger_with_a_valid_tag_opens_a_new_ticket() {
-    let o = run(Resolved, "mallory@evil.test", "#close\nclose it", &Policy::for_tests());
+    let o = run(
+        Resolved,
+        "mallory@evil.test",
+        "#close\nclose it",
+        &Policy::for_tests(),
+    );
     let t = saved(&o);
     assert_eq!(t.id, TicketId(8));
     assert_eq!(t.state, Open);
     assert_eq!(t.reporter, "mallory@evil.test");
     assert!(t.description().contains("[SUP-7]"));
-    assert_eq!(o.effects.iter().filter(|e| matches!(e, Effect::Save(_))).count(), 1, "the old ticket is not saved");
+    assert_eq!(
+        o.effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Save(_)))
+            .count(),
+        1,
+        "the old ticket is not saved"
+    );
 }
 
 #[test]
 fn a_new_mail_opens_a_ticket_with_participants_and_notices() {
     let policy = Policy::for_tests();
     let mut m = mail(ALICE, "Fwd: RE: Printer broken", "It prints blank pages.");
-    m.cc = vec![Address::new("carol@customer.test"), Address::new(STAFF), Address::new("support@gateway.test")];
-    let o = decide(None, &m, &Context { policy: &policy, now: 5, new_id: TicketId(1) });
+    m.cc = vec![
+        Address::new("carol@customer.test"),
+        Address::new(STAFF),
+        Address::new("support@gateway.test"),
+    ];
+    let o = decide(
+        None,
+        &m,
+        &Context {
+            policy: &policy,
+            now: 5,
+            new_id: TicketId(1),
+        },
+    );
     let t = saved(&o);
     assert_eq!(t.summary, "Printer broken");
     assert_eq!(t.participants, vec!["carol@customer.test".to_string()]);
     assert_eq!(t.thread, vec!["m1@client.test".to_string()]);
     let k = kinds(&o);
-    assert_eq!(k[0], (NoticeKind::Acknowledgement, vec![ALICE.to_string(), "carol@customer.test".into()]));
-    assert_eq!(k[1], (NoticeKind::NewTicket, vec!["team@gateway.test".to_string()]));
+    assert_eq!(
+        k[0],
+        (
+            NoticeKind::Acknowledgement,
+            vec![ALICE.to_string(), "carol@customer.test".into()]
+        )
+    );
+    assert_eq!(
+        k[1],
+        (NoticeKind::NewTicket, vec!["team@gateway.test".to_string()])
+    );
 }
 
 #[test]
@@ -263,6 +373,14 @@ fn no_sender_is_quarantined() {
     let policy = Policy::for_tests();
     let mut m = mail(ALICE, "x", "y");
     m.from = None;
-    let o = decide(None, &m, &Context { policy: &policy, now: 5, new_id: TicketId(1) });
+    let o = decide(
+        None,
+        &m,
+        &Context {
+            policy: &policy,
+            now: 5,
+            new_id: TicketId(1),
+        },
+    );
     assert!(o.quarantine().is_some());
 }

@@ -1,0 +1,662 @@
+//! What the daemon tells its operator about itself: the Prometheus metrics, the health of
+//! IMAP, SMTP and the store, the heartbeats of the ingest and outbox loops (for the systemd
+//! watchdog), the systemd notifications, and the tracing subscriber.
+//!
+//! This module records and reports; it never decides anything about mail. It talks to no
+//! server: the SMTP probe of `/healthz` lives in `admin`. The only I/O here is the
+//! `sd_notify` datagram and the log output.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::{Registry, Unit};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::core::State;
+use crate::store::{OutboxStatus, Store, StoreError};
+
+type Label = [(&'static str, &'static str); 1];
+
+/// Everything a running gateway reports; one per [`crate::pipeline::Gateway`].
+pub struct Telemetry {
+    pub metrics: Metrics,
+    pub health: Arc<Health>,
+    /// Beaten by the ingest loop (IMAP), read by the watchdog.
+    pub ingest: Heartbeat,
+    /// Beaten by the outbox loop (SMTP), read by the watchdog.
+    pub outbox: Heartbeat,
+    admin_addr: Mutex<Option<std::net::SocketAddr>>,
+}
+
+impl Default for Telemetry {
+    fn default() -> Telemetry {
+        let imap_reconnects = Counter::default();
+        let smtp_reconnects = Counter::default();
+        Telemetry {
+            metrics: Metrics::new(imap_reconnects.clone(), smtp_reconnects.clone()),
+            health: Arc::new(Health {
+                imap_reconnects,
+                smtp_reconnects,
+                ..Health::default()
+            }),
+            ingest: Heartbeat::new("ingest"),
+            outbox: Heartbeat::new("outbox"),
+            admin_addr: Mutex::new(None),
+        }
+    }
+}
+
+impl Telemetry {
+    /// The address the admin endpoint is bound to, once it is (port 0 in the config picks a
+    /// free port: this is the one it got).
+    pub fn admin_addr(&self) -> Option<std::net::SocketAddr> {
+        *lock(&self.admin_addr)
+    }
+
+    pub(crate) fn set_admin_addr(&self, addr: Option<std::net::SocketAddr>) {
+        *lock(&self.admin_addr) = addr;
+    }
+
+    /// The first loop that has not beaten within the time it promised, with how long ago.
+    pub fn stalled(&self) -> Option<(&'static str, Duration)> {
+        [&self.ingest, &self.outbox]
+            .into_iter()
+            .find_map(|h| h.overdue().map(|d| (h.name, d)))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding one of these small locks leaves valid data behind.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+/// The outcome of one incoming mail, as counted in `ticket_gateway_mails_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailOutcome {
+    /// It created or changed a ticket (or was recorded on one).
+    Ticket,
+    /// It changed nothing (the gateway's own mail, an unmatched bounce …).
+    Ignored,
+    /// It went to the quarantine mailbox.
+    Quarantined,
+    /// It had been processed before (same UID, Message-ID or content).
+    Duplicate,
+}
+
+impl MailOutcome {
+    pub const ALL: [MailOutcome; 4] = [
+        MailOutcome::Ticket,
+        MailOutcome::Ignored,
+        MailOutcome::Quarantined,
+        MailOutcome::Duplicate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailOutcome::Ticket => "ticket",
+            MailOutcome::Ignored => "ignored",
+            MailOutcome::Quarantined => "quarantined",
+            MailOutcome::Duplicate => "duplicate",
+        }
+    }
+
+    /// From a stored [`crate::store::MailRecord`] outcome ("ticket", "ignored", "quarantined").
+    pub fn from_record(outcome: &str, duplicate: bool) -> MailOutcome {
+        match (duplicate, outcome) {
+            (true, _) => MailOutcome::Duplicate,
+            (false, "quarantined") => MailOutcome::Quarantined,
+            (false, "ticket") => MailOutcome::Ticket,
+            (false, _) => MailOutcome::Ignored,
+        }
+    }
+}
+
+/// The Prometheus registry of one gateway (no global recorder: two gateways in one test
+/// process count separately).
+pub struct Metrics {
+    registry: Registry,
+    mails: Family<Label, Counter>,
+    processing: Histogram,
+    tickets: Family<Label, Gauge>,
+    outbox: Family<Label, Gauge>,
+    up: Family<Label, Gauge>,
+}
+
+/// What the store holds now, for the gauges; read at each scrape.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    pub tickets: Vec<(State, i64)>,
+    pub outbox_pending: i64,
+    pub outbox_dead: i64,
+}
+
+impl StoreCounts {
+    /// Counts tickets by state and outbox entries by status (a full scan: call it off the
+    /// async threads).
+    pub fn read(store: &dyn Store) -> Result<StoreCounts, StoreError> {
+        let mut tickets: Vec<(State, i64)> = State::ALL.iter().map(|s| (*s, 0)).collect();
+        for t in store.tickets()? {
+            if let Some(slot) = tickets.iter_mut().find(|(s, _)| *s == t.state) {
+                slot.1 += 1;
+            }
+        }
+        let mut counts = StoreCounts {
+            tickets,
+            ..StoreCounts::default()
+        };
+        for e in store.outbox()? {
+            match e.status {
+                OutboxStatus::Pending => counts.outbox_pending += 1,
+                OutboxStatus::Dead => counts.outbox_dead += 1,
+                OutboxStatus::Sent => {}
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Up (1) or down (0) per component, for `ticket_gateway_up`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Up {
+    pub imap: bool,
+    pub smtp: bool,
+    pub store: bool,
+}
+
+impl Metrics {
+    fn new(imap_reconnects: Counter, smtp_reconnects: Counter) -> Metrics {
+        let mut registry = Registry::with_prefix("ticket_gateway");
+        let mails = Family::<Label, Counter>::default();
+        for o in MailOutcome::ALL {
+            // Every series exists from the start, at zero: rates work from the first scrape.
+            let _ = mails.get_or_create(&[("outcome", o.as_str())]);
+        }
+        registry.register(
+            "mails",
+            "Incoming mails processed, by outcome (ticket, ignored, quarantined, duplicate)",
+            mails.clone(),
+        );
+        let processing = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
+        registry.register_with_unit(
+            "mail_processing",
+            "Time to parse, decide, render and commit one incoming mail",
+            Unit::Seconds,
+            processing.clone(),
+        );
+        let tickets = Family::<Label, Gauge>::default();
+        registry.register("tickets", "Tickets in the store, by state", tickets.clone());
+        let outbox = Family::<Label, Gauge>::default();
+        registry.register(
+            "outbox_mails",
+            "Outgoing mails not sent: pending (waiting or being retried) and dead (given up)",
+            outbox.clone(),
+        );
+        registry.register(
+            "imap_reconnects",
+            "IMAP connection attempts after the first one (the session was lost or refused)",
+            imap_reconnects,
+        );
+        registry.register(
+            "smtp_reconnects",
+            "SMTP connection attempts made while the SMTP server was known to be down",
+            smtp_reconnects,
+        );
+        let up = Family::<Label, Gauge>::default();
+        registry.register(
+            "up",
+            "1 when the component (imap, smtp, store) worked at its last check, else 0",
+            up.clone(),
+        );
+        Metrics {
+            registry,
+            mails,
+            processing,
+            tickets,
+            outbox,
+            up,
+        }
+    }
+
+    /// Counts one incoming mail and how long it took.
+    pub fn mail(&self, outcome: MailOutcome, elapsed: Duration) {
+        self.mails
+            .get_or_create(&[("outcome", outcome.as_str())])
+            .inc();
+        self.processing.observe(elapsed.as_secs_f64());
+    }
+
+    /// The count of mails with this outcome so far.
+    pub fn mails(&self, outcome: MailOutcome) -> u64 {
+        self.mails
+            .get_or_create(&[("outcome", outcome.as_str())])
+            .get()
+    }
+
+    /// The OpenMetrics text of every metric, with the gauges set from `counts` and `up`.
+    pub fn render(&self, counts: &StoreCounts, up: Up) -> String {
+        for (state, n) in &counts.tickets {
+            self.tickets
+                .get_or_create(&[("state", state.as_str())])
+                .set(*n);
+        }
+        self.outbox
+            .get_or_create(&[("status", "pending")])
+            .set(counts.outbox_pending);
+        self.outbox
+            .get_or_create(&[("status", "dead")])
+            .set(counts.outbox_dead);
+        for (c, v) in [("imap", up.imap), ("smtp", up.smtp), ("store", up.store)] {
+            self.up.get_or_create(&[("component", c)]).set(i64::from(v));
+        }
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            // Writing into a String cannot fail; keep the scrape valid anyway.
+            out.clear();
+            let _ = writeln!(out, "# EOF");
+        }
+        out
+    }
+}
+
+/// The content type of [`Metrics::render`]'s output.
+pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+// ---------------------------------------------------------------------------------------------
+// Health
+
+/// What `/healthz` and the logs report about the connections. The ingest loop owns the IMAP
+/// half; the outbox loop and the admin endpoint's SMTP probe share the SMTP half.
+#[derive(Default)]
+pub struct Health {
+    pub imap_up: AtomicBool,
+    pub smtp_up: AtomicBool,
+    imap_error: Mutex<Option<String>>,
+    imap_attempts: AtomicI64,
+    smtp: Mutex<SmtpSeen>,
+    imap_reconnects: Counter,
+    smtp_reconnects: Counter,
+}
+
+#[derive(Default)]
+struct SmtpSeen {
+    /// When SMTP was last seen working or failing; `None`: never tried.
+    at: Option<Instant>,
+    error: Option<String>,
+}
+
+impl Health {
+    /// The ingest loop is about to connect to IMAP.
+    pub fn imap_connecting(&self) {
+        if self.imap_attempts.fetch_add(1, Ordering::Relaxed) > 0 {
+            self.imap_reconnects.inc();
+        }
+    }
+
+    /// The ingest loop holds a logged-in session.
+    pub fn imap_connected(&self) {
+        self.imap_up.store(true, Ordering::Relaxed);
+        *lock(&self.imap_error) = None;
+    }
+
+    /// The ingest loop lost its session or could not open one.
+    pub fn imap_failed(&self, error: &dyn std::error::Error) {
+        self.imap_up.store(false, Ordering::Relaxed);
+        *lock(&self.imap_error) = Some(chain(error));
+    }
+
+    /// A mail was accepted by the SMTP server, or the probe got an answer.
+    pub fn smtp_ok(&self) {
+        let mut seen = lock(&self.smtp);
+        if seen.error.is_some() {
+            self.smtp_reconnects.inc();
+        }
+        seen.at = Some(Instant::now());
+        seen.error = None;
+        self.smtp_up.store(true, Ordering::Relaxed);
+    }
+
+    /// The SMTP server could not be reached or refused us for a reason worth a retry.
+    pub fn smtp_failed(&self, reason: impl Into<String>) {
+        let mut seen = lock(&self.smtp);
+        if seen.error.is_some() {
+            self.smtp_reconnects.inc();
+        }
+        seen.at = Some(Instant::now());
+        seen.error = Some(reason.into());
+        self.smtp_up.store(false, Ordering::Relaxed);
+    }
+
+    /// How long ago SMTP was last seen, working or not.
+    pub fn smtp_age(&self) -> Option<Duration> {
+        lock(&self.smtp).at.map(|at| at.elapsed())
+    }
+
+    /// `Ok(())` or why IMAP is down.
+    pub fn imap(&self) -> Result<(), String> {
+        if self.imap_up.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        Err(lock(&self.imap_error)
+            .clone()
+            .unwrap_or_else(|| "not connected yet".into()))
+    }
+
+    /// `Ok(())` or why SMTP is down.
+    pub fn smtp(&self) -> Result<(), String> {
+        let seen = lock(&self.smtp);
+        match (&seen.at, &seen.error) {
+            (None, _) => Err("not tried yet".into()),
+            (Some(_), Some(e)) => Err(e.clone()),
+            (Some(_), None) => Ok(()),
+        }
+    }
+}
+
+/// An error and its sources on one line, `a: b: c`, without repeats (many errors print
+/// their source in their own message too).
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in out.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heartbeats and the systemd watchdog
+
+/// A loop's promise to come back: it beats with the longest time its next step may take
+/// (a wait, a batch, a send), and is stalled once that time has passed without a beat.
+pub struct Heartbeat {
+    name: &'static str,
+    base: Instant,
+    /// Milliseconds after `base` by which the next beat is due.
+    due_ms: AtomicI64,
+}
+
+/// Grace before a loop's first beat (start-up, store recovery).
+const FIRST_BEAT: Duration = Duration::from_secs(120);
+/// Longest time one step of a loop may take besides its planned waits: a connect and login,
+/// one IMAP command, one mail processed, one mail sent (each bounded by I/O timeouts).
+pub const BEAT_MARGIN: Duration = Duration::from_secs(300);
+/// Longest time the ingest loop may take to fetch one batch before processing it.
+pub const BATCH_BEAT: Duration = Duration::from_secs(600);
+
+impl Heartbeat {
+    fn new(name: &'static str) -> Heartbeat {
+        Heartbeat {
+            name,
+            base: Instant::now(),
+            due_ms: AtomicI64::new(FIRST_BEAT.as_millis() as i64),
+        }
+    }
+
+    /// "I am alive, and I will beat again within `next`."
+    pub fn beat(&self, next: Duration) {
+        let due = self.base.elapsed() + next;
+        self.due_ms.store(
+            due.as_millis().min(i64::MAX as u128) as i64,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// How long past its promise the loop is, if it is.
+    pub fn overdue(&self) -> Option<Duration> {
+        let now = self.base.elapsed().as_millis() as i64;
+        let due = self.due_ms.load(Ordering::Relaxed);
+        (now > due).then(|| Duration::from_millis((now - due) as u64))
+    }
+}
+
+/// Pets the systemd watchdog (`WATCHDOG=1` at half of `WatchdogSec=`) while the ingest and
+/// outbox loops keep their promises; stops petting when one is stalled, so that systemd
+/// restarts the service. Does nothing but wait for `cancel` when no watchdog is set.
+pub async fn watchdog(telemetry: Arc<Telemetry>, cancel: CancellationToken) {
+    let mut usec = 0u64;
+    if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
+        cancel.cancelled().await;
+        return;
+    }
+    let period = Duration::from_micros(usec) / 2;
+    info!(
+        period_ms = period.as_millis() as u64,
+        "systemd watchdog enabled"
+    );
+    let mut stalled_logged = false;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(period) => {}
+        }
+        match telemetry.stalled() {
+            None => {
+                stalled_logged = false;
+                notify(&[sd_notify::NotifyState::Watchdog]);
+            }
+            Some((name, late)) => {
+                if !stalled_logged {
+                    error!(
+                        task = name,
+                        late_s = late.as_secs(),
+                        "the {name} loop is stalled: no longer petting the systemd watchdog"
+                    );
+                    stalled_logged = true;
+                }
+            }
+        }
+    }
+}
+
+fn notify(state: &[sd_notify::NotifyState]) {
+    // Not under systemd (no NOTIFY_SOCKET): a no-op. A failed send is worth a warning only.
+    if let Err(e) = sd_notify::notify(false, state) {
+        warn!(error = %e, "sd_notify failed");
+    }
+}
+
+/// `READY=1` with a status line: the daemon serves (systemd's `Type=notify`).
+pub fn notify_ready(status: &str) {
+    notify(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status(status),
+    ]);
+}
+
+/// `STOPPING=1`: shutdown has begun.
+pub fn notify_stopping() {
+    notify(&[
+        sd_notify::NotifyState::Stopping,
+        sd_notify::NotifyState::Status("stopping: finishing the mail in hand"),
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs
+
+/// The filter used when neither `TICKET_GATEWAY_LOG` nor `RUST_LOG` is set.
+pub const DEFAULT_LOG_FILTER: &str = "info";
+
+/// Installs the tracing subscriber on stderr: human-readable, or one JSON object per line.
+/// The level comes from `TICKET_GATEWAY_LOG`, else `RUST_LOG`, else `info`.
+///
+/// No secret reaches the log at any level: the IMAP adapter hands async-imap a placeholder
+/// instead of the password (async-imap traces every command), lettre is built without its
+/// `tracing` feature (which would log `AUTH` lines), and `Secret`'s `Debug` is `[redacted]`.
+/// `tests/it/operate.rs` runs the binary at `trace` and greps its output for the password.
+pub fn init_tracing(json: bool) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let (filter, bad) =
+        match std::env::var("TICKET_GATEWAY_LOG").or_else(|_| std::env::var("RUST_LOG")) {
+            Ok(spec) => match tracing_subscriber::EnvFilter::try_new(&spec) {
+                Ok(f) => (f, None),
+                Err(e) => (
+                    tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER),
+                    Some(format!(
+                        "log filter '{spec}' is not valid ({e}); using '{DEFAULT_LOG_FILTER}'"
+                    )),
+                ),
+            },
+            Err(_) => (tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER), None),
+        };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let result = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
+    };
+    result.map_err(|e| e.to_string())?;
+    if let Some(b) = bad {
+        warn!("{b}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_series_exists_from_the_start() {
+        let t = Telemetry::default();
+        let text = t.metrics.render(
+            &StoreCounts::default(),
+            Up {
+                imap: false,
+                smtp: true,
+                store: true,
+            },
+        );
+        for o in MailOutcome::ALL {
+            assert!(
+                text.contains(&format!(
+                    "ticket_gateway_mails_total{{outcome=\"{}\"}} 0",
+                    o.as_str()
+                )),
+                "{text}"
+            );
+        }
+        assert!(
+            text.contains("ticket_gateway_up{component=\"imap\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ticket_gateway_up{component=\"smtp\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ticket_gateway_imap_reconnects_total 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE ticket_gateway_mail_processing_seconds histogram"),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn a_mail_is_counted_with_its_time() {
+        let t = Telemetry::default();
+        t.metrics
+            .mail(MailOutcome::Duplicate, Duration::from_millis(3));
+        let text = t.metrics.render(
+            &StoreCounts {
+                tickets: vec![(State::Open, 2)],
+                outbox_pending: 1,
+                outbox_dead: 0,
+            },
+            Up {
+                imap: true,
+                smtp: true,
+                store: true,
+            },
+        );
+        assert!(
+            text.contains("ticket_gateway_mails_total{outcome=\"duplicate\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ticket_gateway_mail_processing_seconds_count 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ticket_gateway_tickets{state=\"open\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ticket_gateway_outbox_mails{status=\"pending\"} 1"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn reconnects_are_counted_after_the_first_attempt_and_while_down() {
+        let t = Telemetry::default();
+        let h = &t.health;
+        h.imap_connecting();
+        assert_eq!(h.imap(), Err("not connected yet".into()));
+        h.imap_connected();
+        h.imap_connecting();
+        assert_eq!(h.imap_reconnects.get(), 1);
+        assert_eq!(h.smtp(), Err("not tried yet".into()));
+        h.smtp_ok();
+        h.smtp_failed("connection refused");
+        assert_eq!(
+            h.smtp_reconnects.get(),
+            0,
+            "the first failure is no reconnect"
+        );
+        h.smtp_failed("connection refused");
+        h.smtp_ok();
+        assert_eq!(h.smtp_reconnects.get(), 2);
+        assert_eq!(h.smtp(), Ok(()));
+    }
+
+    #[test]
+    fn chains_read_as_one_line_without_repeats() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer: {0}")]
+        struct Outer(#[source] std::io::Error);
+        let e = Outer(std::io::Error::other(
+            "Connection error: Connection error: refused",
+        ));
+        assert_eq!(chain(&e), "outer: Connection error: refused");
+    }
+
+    #[test]
+    fn a_loop_that_misses_its_promise_is_stalled() {
+        let t = Telemetry::default();
+        assert_eq!(t.stalled(), None);
+        t.outbox.beat(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(t.stalled().map(|(n, _)| n), Some("outbox"));
+        t.outbox.beat(Duration::from_secs(60));
+        assert_eq!(t.stalled(), None);
+    }
+}

@@ -37,20 +37,45 @@ fn seed() -> u64 {
     }
 }
 
-fn spawn(h: &Harness, log: &str) -> Child {
+/// A daemon child process, killed if the test ends (or panics) while it runs.
+struct Daemon(Child);
+
+impl std::ops::Deref for Daemon {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.0.try_wait().ok().flatten().is_none() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+fn spawn(h: &Harness, log: &str) -> Daemon {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(h.dir.path().join(log))
         .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
+    Daemon(Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
         .args(["--config", h.config_path.to_str().unwrap(), "run"])
         .env("TICKET_GATEWAY_LOG", "info,ticket_gateway::daemon=debug")
         .stdin(Stdio::null())
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
-        .expect("the binary starts")
+        .expect("the binary starts"))
 }
 
 fn sigterm(child: &Child) {

@@ -1,7 +1,7 @@
 //! Configuration: the TOML file of SPEC §5.2, in two stages.
 //!
 //! [`RawConfig`] is plain serde with `deny_unknown_fields`, so a typo fails loudly.
-//! [`Config::from_raw`] validates every key and produces the types the rest of the crate
+//! [`Config::parse`] validates every key and produces the types the rest of the crate
 //! trusts. Every problem is collected with its key path, not just the first one.
 //! This module reads the config file and the password files; it does nothing else.
 

@@ -80,35 +80,43 @@ pub async fn run_with(
     let tracker = TaskTracker::new();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel::<Vec<u64>>();
 
-    tracker.spawn(stopped("ingest", ingest_task(
-        gateway.clone(),
-        health.clone(),
-        outbox_tx.clone(),
-        cancel.clone(),
-    )));
-    tracker.spawn(stopped("outbox", outbox_task(
-        gateway.clone(),
-        smtp.clone(),
-        health.clone(),
-        outbox_rx,
-        cancel.clone(),
-    )));
-    tracker.spawn(stopped("timers", timer_task(
-        gateway.clone(),
-        outbox_tx.clone(),
-        cancel.clone(),
-    )));
-    tracker.spawn(stopped("admin", admin.serve(
-        gateway.clone(),
-        smtp,
-        outbox_tx,
-        cancel.clone(),
-        tracker.clone(),
-    )));
-    tracker.spawn(stopped("watchdog", crate::telemetry::watchdog(
-        gateway.telemetry.clone(),
-        cancel.clone(),
-    )));
+    tracker.spawn(stopped(
+        "ingest",
+        ingest_task(
+            gateway.clone(),
+            health.clone(),
+            outbox_tx.clone(),
+            cancel.clone(),
+        ),
+    ));
+    tracker.spawn(stopped(
+        "outbox",
+        outbox_task(
+            gateway.clone(),
+            smtp.clone(),
+            health.clone(),
+            outbox_rx,
+            cancel.clone(),
+        ),
+    ));
+    tracker.spawn(stopped(
+        "timers",
+        timer_task(gateway.clone(), outbox_tx.clone(), cancel.clone()),
+    ));
+    tracker.spawn(stopped(
+        "admin",
+        admin.serve(
+            gateway.clone(),
+            smtp,
+            outbox_tx,
+            cancel.clone(),
+            tracker.clone(),
+        ),
+    ));
+    tracker.spawn(stopped(
+        "watchdog",
+        crate::telemetry::watchdog(gateway.telemetry.clone(), cancel.clone()),
+    ));
     tracker.close();
     info!(
         address = %gateway.config.gateway.address,
@@ -347,7 +355,11 @@ async fn process_batch(
     let mut ids = Vec::new();
     // The highest UID up to which every mail of the batch was handled.
     let handled: std::collections::BTreeSet<u32> = results.iter().map(|(uid, _, _)| *uid).collect();
-    let done = uids.iter().take_while(|u| handled.contains(u)).last().copied();
+    let done = uids
+        .iter()
+        .take_while(|u| handled.contains(u))
+        .last()
+        .copied();
     for (uid, disposition, out) in results {
         match disposition {
             Disposition::Processed => processed.push(uid),

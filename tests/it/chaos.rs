@@ -68,14 +68,16 @@ fn spawn(h: &Harness, log: &str) -> Daemon {
         .append(true)
         .open(h.dir.path().join(log))
         .unwrap();
-    Daemon(Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
-        .args(["--config", h.config_path.to_str().unwrap(), "run"])
-        .env("TICKET_GATEWAY_LOG", "info,ticket_gateway::daemon=debug")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("the binary starts"))
+    Daemon(
+        Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
+            .args(["--config", h.config_path.to_str().unwrap(), "run"])
+            .env("TICKET_GATEWAY_LOG", "info,ticket_gateway::daemon=debug")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("the binary starts"),
+    )
 }
 
 fn sigterm(child: &Child) {

@@ -1,13 +1,13 @@
 //! The one integration-test binary (ripgrep style): `cargo test --test it`.
 
-mod imap;
 mod chaos;
+mod charsets;
 mod conversations;
+mod imap;
 mod live;
 mod operate;
 mod reliability;
+mod replies;
 mod support;
 mod tidy;
 mod workflow;
-mod charsets;
-mod replies;

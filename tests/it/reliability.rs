@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use ticket_gateway::core::{EventKind, State};
 
-
 use crate::support::*;
 
 fn has_tag(r: &Received, tag: &str) -> bool {
@@ -452,17 +451,45 @@ async fn postfix_and_dovecot_outages_lose_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_uidvalidity_change_loses_nothing_and_duplicates_nothing() {
     let mut h = Harness::start_with("uidvalidity", |t| {
-        t.replace("poll_interval = \"2s\"", "poll_interval = \"1s\"\nmailbox = \"Support\"")
+        t.replace(
+            "poll_interval = \"2s\"",
+            "poll_interval = \"1s\"\nmailbox = \"Support\"",
+        )
     })
     .await;
     let n = h.names.clone();
     let pid = std::process::id();
     let mut raw = raw_imap(&h.mail, &n.support).await;
     raw.create("Support").await.unwrap();
-    let m1 = plain(&n.alice, &n.support, "First", &format!("uv1.{pid}@c.test"), "1");
-    let m2 = plain(&n.alice, &n.support, "Second", &format!("uv2.{pid}@c.test"), "2");
-    let m3 = plain(&n.alice, &n.support, "Third", &format!("uv3.{pid}@c.test"), "3");
-    append(&h.mail, &n.support, "Support", &[m1.clone(), m2.clone()], "").await;
+    let m1 = plain(
+        &n.alice,
+        &n.support,
+        "First",
+        &format!("uv1.{pid}@c.test"),
+        "1",
+    );
+    let m2 = plain(
+        &n.alice,
+        &n.support,
+        "Second",
+        &format!("uv2.{pid}@c.test"),
+        "2",
+    );
+    let m3 = plain(
+        &n.alice,
+        &n.support,
+        "Third",
+        &format!("uv3.{pid}@c.test"),
+        "3",
+    );
+    append(
+        &h.mail,
+        &n.support,
+        "Support",
+        &[m1.clone(), m2.clone()],
+        "",
+    )
+    .await;
     h.wait_ticket(2, "two tickets", |_| true).await;
     h.stop().await;
     // The mailbox is recreated: new UIDVALIDITY, UIDs from 1 again, and the same two mails
@@ -472,8 +499,15 @@ async fn a_uidvalidity_change_loses_nothing_and_duplicates_nothing() {
     raw.select("INBOX").await.unwrap();
     raw.delete("Support").await.unwrap();
     raw.create("Support").await.unwrap();
-    let after = raw.status("Support", "(UIDVALIDITY)").await.unwrap().uid_validity;
-    assert_ne!(before, after, "Dovecot gave the new mailbox a new UIDVALIDITY");
+    let after = raw
+        .status("Support", "(UIDVALIDITY)")
+        .await
+        .unwrap()
+        .uid_validity;
+    assert_ne!(
+        before, after,
+        "Dovecot gave the new mailbox a new UIDVALIDITY"
+    );
     let _ = raw.logout().await;
     append(&h.mail, &n.support, "Support", &[m1, m2, m3], "").await;
     h.launch();
@@ -485,24 +519,51 @@ async fn a_uidvalidity_change_loses_nothing_and_duplicates_nothing() {
     }
     let all = h.tickets();
     assert_eq!(all.len(), 3);
-    assert!(all.iter().all(|t| t.events.len() == 1), "nothing processed twice");
+    assert!(
+        all.iter().all(|t| t.events.len() == 1),
+        "nothing processed twice"
+    );
     h.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_left_in_place_is_processed_once_across_restarts() {
     let mut h = Harness::start_with("inplace", |t| {
-        t.replace("poll_interval = \"2s\"", "poll_interval = \"1s\"\nprocessed_mailbox = \"\"")
+        t.replace(
+            "poll_interval = \"2s\"",
+            "poll_interval = \"1s\"\nprocessed_mailbox = \"\"",
+        )
     })
     .await;
     let n = h.names.clone();
     let pid = std::process::id();
     let kept: Vec<Vec<u8>> = (0..2)
-        .map(|i| plain(&n.alice, &n.support, &format!("Kept {i}"), &format!("kept{i}.{pid}@c.test"), "x"))
+        .map(|i| {
+            plain(
+                &n.alice,
+                &n.support,
+                &format!("Kept {i}"),
+                &format!("kept{i}.{pid}@c.test"),
+                "x",
+            )
+        })
         .collect();
     append(&h.mail, &n.support, "INBOX", &kept, "").await;
     h.wait_ticket(2, "two tickets", |_| true).await;
-    append(&h.mail, &n.support, "INBOX", &[plain(&n.bob, &n.support, "Kept 2", &format!("kept2.{pid}@c.test"), "y")], "").await;
+    append(
+        &h.mail,
+        &n.support,
+        "INBOX",
+        &[plain(
+            &n.bob,
+            &n.support,
+            "Kept 2",
+            &format!("kept2.{pid}@c.test"),
+            "y",
+        )],
+        "",
+    )
+    .await;
     h.wait_ticket(3, "third ticket", |_| true).await;
     h.restart().await;
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -513,7 +574,11 @@ async fn mail_left_in_place_is_processed_once_across_restarts() {
     let inbox = fetch_all(&h.mail, &n.support, "INBOX").await;
     assert_eq!(inbox.len(), 3);
     let acks = mails(&n.alice, |r| r.from == n.support).await;
-    assert_eq!(acks.len(), 2, "one acknowledgement per ticket, none again after the restart");
+    assert_eq!(
+        acks.len(),
+        2,
+        "one acknowledgement per ticket, none again after the restart"
+    );
     h.stop().await;
 }
 
@@ -523,7 +588,18 @@ async fn a_permanent_refusal_kills_the_mail_at_once_and_others_still_go() {
     let n = h.names.clone();
     // A customer outside the test domains: Postfix refuses the acknowledgement with 554.
     let outsider = format!("{}@outside.example", n.alice.split('@').next().unwrap());
-    send_raw(&outsider, &[&n.support], &plain(&outsider, &n.support, "From afar", &format!("afar.{}@c.test", std::process::id()), "hi")).await;
+    send_raw(
+        &outsider,
+        &[&n.support],
+        &plain(
+            &outsider,
+            &n.support,
+            "From afar",
+            &format!("afar.{}@c.test", std::process::id()),
+            "hi",
+        ),
+    )
+    .await;
     h.wait_ticket(1, "ticket", |_| true).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -531,10 +607,15 @@ async fn a_permanent_refusal_kills_the_mail_at_once_and_others_still_go() {
         let ack = ob.iter().find(|e| e.kind == "acknowledgement");
         let staff = ob.iter().find(|e| e.kind == "new_ticket");
         if let (Some(ack), Some(staff)) = (ack, staff) {
-            if ack.status == ticket_gateway::store::OutboxStatus::Dead && staff.status == ticket_gateway::store::OutboxStatus::Sent {
+            if ack.status == ticket_gateway::store::OutboxStatus::Dead
+                && staff.status == ticket_gateway::store::OutboxStatus::Sent
+            {
                 assert_eq!(ack.attempts, 1, "5xx: dead at once, no retry");
                 let err = ack.last_error.clone().unwrap_or_default();
-                assert!(err.contains("554") || err.to_lowercase().contains("relay"), "{err}");
+                assert!(
+                    err.contains("554") || err.to_lowercase().contains("relay"),
+                    "{err}"
+                );
                 break;
             }
         }
@@ -546,17 +627,32 @@ async fn a_permanent_refusal_kills_the_mail_at_once_and_others_still_go() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_still_undelivered_after_give_up_after_is_dead_and_listed() {
     let mut h = Harness::start_with("giveup", |t| {
-        t.replace(&format!("port = {}\ntls = \"starttls\"", MailSys::get().submission_port), "port = 1\ntls = \"none\"\ngive_up_after = \"3s\"")
+        t.replace(
+            &format!(
+                "port = {}\ntls = \"starttls\"",
+                MailSys::get().submission_port
+            ),
+            "port = 1\ntls = \"none\"\ngive_up_after = \"3s\"",
+        )
     })
     .await;
     let n = h.names.clone();
-    Draft::new(&n.alice, &n.support, "Nobody hears", "?").send().await;
+    Draft::new(&n.alice, &n.support, "Nobody hears", "?")
+        .send()
+        .await;
     h.wait_ticket(1, "ticket", |_| true).await;
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
         let ob = h.gw().store.outbox().unwrap();
-        if ob.len() == 2 && ob.iter().all(|e| e.status == ticket_gateway::store::OutboxStatus::Dead) {
-            assert!(ob.iter().all(|e| e.attempts >= 2), "retried before giving up: {ob:#?}");
+        if ob.len() == 2
+            && ob
+                .iter()
+                .all(|e| e.status == ticket_gateway::store::OutboxStatus::Dead)
+        {
+            assert!(
+                ob.iter().all(|e| e.attempts >= 2),
+                "retried before giving up: {ob:#?}"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "outbox: {ob:#?}");
@@ -565,10 +661,19 @@ async fn mail_still_undelivered_after_give_up_after_is_dead_and_listed() {
     h.stop().await;
     // `outbox` lists dead mail.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
-        .args(["--config", h.config_path.to_str().unwrap(), "outbox", "--json"])
+        .args([
+            "--config",
+            h.config_path.to_str().unwrap(),
+            "outbox",
+            "--json",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = v.as_array().expect("a JSON list");
     assert_eq!(list.len(), 2);

@@ -188,8 +188,12 @@ fn corpus_attachments_are_listed() {
     let forwarded = &mail.attachments[0];
     assert_eq!(forwarded.info.name, "Order 5521 missing from export.eml");
     assert_eq!(forwarded.info.content_type, "message/rfc822");
-    assert!(forwarded.content.starts_with(b"From: Dan Roux <dan.roux@example.net>\r\n"));
-    assert!(forwarded.content.ends_with(b"order 5521 is not in yesterday's export.\r\n"));
+    assert!(forwarded
+        .content
+        .starts_with(b"From: Dan Roux <dan.roux@example.net>\r\n"));
+    assert!(forwarded
+        .content
+        .ends_with(b"order 5521 is not in yesterday's export.\r\n"));
     let mail = parse(&read_case("outlook_en_original_message")).expect("parses");
     assert_eq!(mail.mail.attachments[0].name, "parameters.png");
     assert_eq!(mail.mail.attachments[0].content_type, "image/png");

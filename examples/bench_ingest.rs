@@ -1,0 +1,87 @@
+//! Bench helper (profiling, docs/benchmarks.md): the daemon's per-batch work without IMAP.
+//! Reads raw mails (one file each, sorted by name) from a directory and runs them through
+//! [`Gateway::process_safely`] in batches of 500 with one store flush per batch, as the
+//! ingest loop does between its `UID FETCH` and its `UID MOVE`.
+//!
+//! ```text
+//! cargo run --release --example bench_ingest -- CONFIG DIR [BATCH]
+//! ```
+//!
+//! Prints one JSON line with the mails, the seconds spent processing and flushing, and the
+//! outbox entries queued. Run it under `perf record` or `valgrind --tool=callgrind` to see
+//! where the ingest time goes. Not part of the product.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use ticket_gateway::pipeline::now_secs;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (config, dir, batch) = match args.as_slice() {
+        [c, d] => (c, d, 500),
+        [c, d, b] => match b.parse() {
+            Ok(b) => (c, d, b),
+            Err(_) => {
+                eprintln!("bench_ingest: BATCH must be a number");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("usage: bench_ingest CONFIG DIR [BATCH]");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&PathBuf::from(config), &PathBuf::from(dir), batch) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bench_ingest: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<String, String> {
+    let config = ticket_gateway::config::Config::load(config).map_err(|e| e.to_string())?;
+    let gw = ticket_gateway::daemon::open_gateway(config).map_err(|e| e.to_string())?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mails: Vec<Vec<u8>> = files
+        .iter()
+        .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())))
+        .collect::<Result<_, _>>()?;
+    let (mut process, mut flush) = (Duration::ZERO, Duration::ZERO);
+    let mut queued = 0usize;
+    let started = Instant::now();
+    for (b, chunk) in mails.chunks(batch.max(1)).enumerate() {
+        let t = Instant::now();
+        for (i, raw) in chunk.iter().enumerate() {
+            let uid = b * batch + i + 1;
+            let p = gw
+                .process_safely(raw, Some(format!("uid:1:{uid}")), now_secs())
+                .map_err(|e| e.to_string())?;
+            queued += p.outbox.len();
+        }
+        let t2 = Instant::now();
+        gw.store.flush().map_err(|e| e.to_string())?;
+        process += t2 - t;
+        flush += t2.elapsed();
+    }
+    let total = started.elapsed();
+    Ok(format!(
+        "{{\"mails\":{},\"seconds\":{:.3},\"process_s\":{:.3},\"flush_s\":{:.3},\"outbox\":{queued},\"per_mail_us\":{:.0}}}",
+        mails.len(),
+        total.as_secs_f64(),
+        process.as_secs_f64(),
+        flush.as_secs_f64(),
+        total.as_secs_f64() * 1e6 / mails.len().max(1) as f64,
+    ))
+}

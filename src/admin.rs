@@ -35,7 +35,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-use crate::cli::{list_outbox, list_tickets, show_ticket, OutboxView, TicketView};
+use crate::cli::{
+    list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketView,
+};
 use crate::core::{State, TicketId};
 use crate::pipeline::{now_secs, Gateway};
 use crate::smtp::Smtp;
@@ -305,6 +307,9 @@ impl Api {
                     (&Method::GET, p) if p.starts_with("/api/tickets/") => {
                         self.ticket(&p["/api/tickets/".len()..]).await
                     }
+                    (&Method::GET, p) if p.starts_with("/api/mails/") => {
+                        self.mail(&p["/api/mails/".len()..]).await
+                    }
                     (&Method::GET, "/api/outbox") => {
                         self.outbox(matches!(query(q, "all"), Some("1" | "true" | "")))
                             .await
@@ -475,6 +480,27 @@ impl Api {
                 StatusCode::NOT_FOUND,
                 format!("no ticket {}", TicketId(n).tag(prefix)),
             ),
+            Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, telemetry::chain(&e)),
+            Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        }
+    }
+
+    async fn mail(&self, hex_id: &str) -> Reply {
+        let Some(mid) = unhex(hex_id) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the Message-ID must be hex-encoded",
+            );
+        };
+        let gw = self.gw.clone();
+        let id = mid.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            show_mail(&*gw.store, &gw.config.gateway.tag_prefix, &id)
+        })
+        .await;
+        match r {
+            Ok(Ok(Some(view))) => json(StatusCode::OK, &view),
+            Ok(Ok(None)) => error(StatusCode::NOT_FOUND, format!("no processed mail <{mid}>")),
             Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, telemetry::chain(&e)),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }

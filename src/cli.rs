@@ -64,7 +64,8 @@ pub enum Command {
     },
     /// One ticket with its history and decisions.
     Show {
-        /// `42` or `SUP-42`.
+        /// `42` or `SUP-42`; or the Message-ID of any mail the gateway processed (quarantined
+        /// mail included) to see what it decided and why.
         id: String,
         #[arg(long)]
         json: bool,
@@ -565,7 +566,91 @@ async fn tickets(config: &Config, state: Option<String>, json: bool) -> Result<(
     Ok(())
 }
 
+/// What the gateway decided about one mail, as `show <Message-ID> --json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailView {
+    pub message_id: String,
+    pub at: String,
+    /// `ticket`, `ignored` or `quarantined`.
+    pub outcome: String,
+    pub ticket: Option<String>,
+    pub decision: Vec<String>,
+}
+
+/// The decision record of a mail by its Message-ID (angle brackets optional).
+pub fn show_mail(
+    store: &dyn Store,
+    prefix: &str,
+    message_id: &str,
+) -> Result<Option<MailView>, StoreError> {
+    let mid = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
+    Ok(store.mail_record(mid)?.map(|r| MailView {
+        message_id: mid.to_string(),
+        at: rfc3339(r.at),
+        outcome: r.outcome,
+        ticket: r.ticket.map(|n| TicketId(n).tag(prefix)),
+        decision: r.decision,
+    }))
+}
+
+/// A Message-ID as one URL path segment (hex: Message-IDs may hold `/`, `%`, `?` …).
+pub fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unhex(s: &str) -> Option<String> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+async fn show_message(config: &Config, mid: &str, json: bool) -> Result<()> {
+    let prefix = &config.gateway.tag_prefix;
+    let found = match source(config).await? {
+        Source::Store(store) => show_mail(&*store, prefix, mid)?,
+        Source::Daemon(c) => {
+            let clean = mid.trim().trim_start_matches('<').trim_end_matches('>');
+            match c.get(&format!("/api/mails/{}", hex(clean))).await {
+                Ok(v) => Some(v),
+                Err(admin::ClientError::Refused { status: 404, .. }) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let Some(v) = found else {
+        bail!(
+            "no processed mail with Message-ID <{}>",
+            mid.trim().trim_matches(['<', '>'])
+        );
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!("<{}>", v.message_id);
+    println!("processed:    {}", v.at);
+    println!("outcome:      {}", v.outcome);
+    if let Some(t) = &v.ticket {
+        println!("ticket:       {t}");
+    }
+    for d in &v.decision {
+        println!("  why: {d}");
+    }
+    Ok(())
+}
+
 async fn show(config: &Config, id: &str, json: bool) -> Result<()> {
+    if id.contains('@') {
+        return show_message(config, id, json).await;
+    }
     let prefix = &config.gateway.tag_prefix;
     let id = parse_id(id, prefix)?;
     let found = match source(config).await? {

@@ -265,6 +265,14 @@ impl Gateway {
         now: i64,
     ) -> Result<Processed, PipelineError> {
         warn!(%reason, "mail quarantined");
+        // Findable by its Message-ID too (`show <Message-ID>`), when the headers tell it.
+        let mut keys = keys;
+        if let Some(id) = hint.as_ref().and_then(|m| m.message_id.as_ref()) {
+            let key = format!("mid:{id}");
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
         let mut effects = vec![Effect::Quarantine(reason.clone())];
         let mut decision = vec![format!("quarantined: {reason}")];
         if let Some(mail) = &hint {

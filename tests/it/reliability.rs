@@ -133,6 +133,39 @@ Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n
     );
     assert!(notice.text.contains("Reason:"), "{}", notice.text);
     wait_mail(&n.bob, "ack of the good mail", |r| has_tag(r, "SUP-1")).await;
+    // `show <Message-ID>` says what became of a quarantined mail and why, daemon running …
+    let config = h.config_path.clone();
+    let show = |mid: String| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ticket-gateway"))
+            .args(["--config", config.to_str().unwrap(), "show", &mid])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let running = show(format!("<b64.{pid}@c.test>"));
+    assert!(running.contains("outcome:      quarantined"), "{running}");
+    assert!(
+        running.contains("why: quarantined: unparseable mail"),
+        "{running}"
+    );
+    assert!(
+        running.contains(&format!("why: notice sent to {}", n.alice)),
+        "{running}"
+    );
+    // … and stopped, with the same answer.
+    let mut h = h;
+    h.stop().await;
+    assert_eq!(
+        show(format!("b64.{pid}@c.test"))
+            .replace('<', "")
+            .replace('>', ""),
+        running.replace('<', "").replace('>', "")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -332,7 +332,7 @@ impl Api {
             let _one = self.probe.lock().await;
             // Another request may have probed while this one waited.
             if health.smtp_age().is_none_or(|a| a > SMTP_PROBE_AFTER) {
-                match tokio::time::timeout(SMTP_PROBE_TIMEOUT, self.smtp.test_connection()).await {
+                match tokio::time::timeout(SMTP_PROBE_TIMEOUT, self.smtp.probe()).await {
                     Ok(Ok(true)) => health.smtp_ok(),
                     Ok(Ok(false)) => health.smtp_failed("the server did not answer NOOP"),
                     Ok(Err(e)) => health.smtp_failed(telemetry::chain(&e)),

@@ -26,7 +26,7 @@ use crate::templates::{TemplateError, Templates};
 /// Mails fetched and committed per round trip.
 const BATCH: usize = 500;
 /// Outgoing mails sent at once.
-const SEND_CONCURRENCY: usize = 8;
+const SEND_CONCURRENCY: usize = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {

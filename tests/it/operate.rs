@@ -170,8 +170,21 @@ async fn health_and_metrics_follow_the_mail_and_a_stopped_postfix() {
     // Dovecot stops: IMAP is reported down and reconnection attempts are counted.
     let before = metric(&scrape(addr).await, "ticket_gateway_imap_reconnects_total");
     private.stop_dovecot();
-    let body = wait_health(addr, 503, "imap down").await;
-    assert!(body.contains("imap: down: "), "{body}");
+    // (Postfix's submission port authenticates through Dovecot, so SMTP may be reported
+    // down too: wait for the IMAP line itself.)
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let body = loop {
+        let body = wait_health(addr, 503, "imap down").await;
+        if body.contains("imap: down: ") {
+            break body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "imap never reported down: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(body.starts_with("degraded"), "{body}");
     wait_metrics(addr, "imap reconnect attempts", |t| {
         metric(t, "ticket_gateway_imap_reconnects_total") > before
             && metric(t, "ticket_gateway_up{component=\"imap\"}") == 0.0

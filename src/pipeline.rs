@@ -427,9 +427,14 @@ impl Gateway {
             decision: decision.clone(),
         };
         let outbox_ids = outbox.iter().map(|(e, _)| e.id).collect();
-        for line in &decision {
-            info!(message_id = ?record.message_id, ticket = ?record.ticket, "{line}");
-        }
+        // One line per mail: the decision, in order (`show` has it line by line).
+        info!(
+            message_id = record.message_id.as_deref().unwrap_or(""),
+            ticket = record.ticket.map(|n| crate::core::TicketId(n).tag(&self.policy.tag_prefix)).unwrap_or_default(),
+            outcome = %record.outcome,
+            "{}",
+            decision.join("; ")
+        );
         self.store.commit(Commit {
             mail_keys: keys,
             mail: Some(record.clone()),

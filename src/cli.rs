@@ -85,6 +85,8 @@ pub fn load_config(path: &Path) -> Result<Config> {
 }
 
 pub async fn execute(cli: Cli) -> Result<()> {
+    // First of all, so that no SIGTERM can find the daemon without its handler.
+    let shutdown = matches!(cli.command, Command::Run).then(shutdown_signal);
     if let Command::Check = cli.command {
         // `check` reports a bad config as its first failed check, with every problem.
         return check(&cli.config).await;
@@ -92,7 +94,8 @@ pub async fn execute(cli: Cli) -> Result<()> {
     let config = load_config(&cli.config)?;
     match cli.command {
         Command::Run => {
-            daemon::run(config, shutdown_signal()).await?;
+            let shutdown = shutdown.expect("installed above for `run`");
+            daemon::run(config, shutdown).await?;
             Ok(())
         }
         Command::Check => check(&cli.config).await,
@@ -103,18 +106,34 @@ pub async fn execute(cli: Cli) -> Result<()> {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGTERM or SIGINT. The handlers are installed when this is called, not when the future is
+/// first polled: a SIGTERM during start-up (systemd stopping a starting unit) must still mean
+/// "stop cleanly, exit 0", never the default action of dying on the signal.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let term = signal(SignalKind::terminate()).ok();
+    let int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let term = async {
+            match term {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let int = async {
+            match int {
+                Some(mut s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = term => {},
+            _ = int => {},
         }
-    };
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = tokio::signal::ctrl_c() => {},
     }
 }
 

@@ -25,6 +25,8 @@ use crate::templates::{TemplateError, Templates};
 
 /// Mails fetched and committed per round trip.
 const BATCH: usize = 500;
+/// At most this many bytes of mail are fetched and held at once.
+const FETCH_BYTES: u64 = 8 * 1024 * 1024;
 /// Outgoing mails sent at once.
 const SEND_CONCURRENCY: usize = 10;
 
@@ -292,35 +294,19 @@ async fn ingest_session(
     }
 }
 
-async fn process_batch(
+/// Processes fetched mails (and quarantines over-size ones) on a blocking thread: sled and
+/// the parser are blocking work. Stops between mails on shutdown; what is left stays in the
+/// mailbox for next time. Not flushed: the caller flushes once per batch.
+async fn process_fetched(
     gw: &Arc<Gateway>,
-    session: &mut Session,
     validity: u32,
-    uids: &[u32],
-    outbox: &mpsc::UnboundedSender<Vec<u64>>,
+    oversize: Vec<(u32, u64)>,
+    fetched: Vec<(u32, Vec<u8>)>,
     cancel: &CancellationToken,
-) -> Result<Option<u32>, IngestError> {
-    gw.telemetry.ingest.beat(BATCH_BEAT);
-    let max = gw.config.gateway.max_message_size;
-    let sizes = session.sizes(uids).await?;
-    let mut small = Vec::new();
-    let mut oversize = Vec::new();
-    for (uid, size) in sizes {
-        if size > max {
-            oversize.push((uid, size));
-        } else {
-            small.push(uid);
-        }
-    }
-    let fetched = if small.is_empty() {
-        Vec::new()
-    } else {
-        session.fetch(&small).await?
-    };
+) -> Result<Vec<(u32, Disposition, Vec<u64>)>, IngestError> {
     let g = gw.clone();
-    let cancel2 = cancel.clone();
-    // sled and the parser are blocking work: off the async threads.
-    let results = tokio::task::spawn_blocking(move || {
+    let cancel = cancel.clone();
+    let done = tokio::task::spawn_blocking(move || {
         let mut done: Vec<(u32, Disposition, Vec<u64>)> = Vec::new();
         let now = now_secs();
         let count = |p: &crate::pipeline::Processed, started: std::time::Instant| {
@@ -335,8 +321,7 @@ async fn process_batch(
             done.push((uid, p.disposition, p.outbox));
         }
         for (uid, raw) in fetched {
-            // Stop between mails on shutdown: the rest stays in the mailbox for next time.
-            if cancel2.is_cancelled() {
+            if cancel.is_cancelled() {
                 break;
             }
             let started = std::time::Instant::now();
@@ -344,11 +329,57 @@ async fn process_batch(
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
-        g.store.flush()?;
         Ok::<_, PipelineError>(done)
     })
     .await
     .map_err(|e| IngestError::Join(e.to_string()))??;
+    Ok(done)
+}
+
+async fn process_batch(
+    gw: &Arc<Gateway>,
+    session: &mut Session,
+    validity: u32,
+    uids: &[u32],
+    outbox: &mpsc::UnboundedSender<Vec<u64>>,
+    cancel: &CancellationToken,
+) -> Result<Option<u32>, IngestError> {
+    gw.telemetry.ingest.beat(BATCH_BEAT);
+    let max = gw.config.gateway.max_message_size;
+    let sizes = session.sizes(uids).await?;
+    let mut oversize = Vec::new();
+    // Fetched in groups of bounded size: a batch with 10 MiB attachments in it must not hold
+    // them all in memory at once (SPEC §6: peak RSS under 100 MiB).
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    let mut group_bytes = 0u64;
+    for (uid, size) in sizes {
+        if size > max {
+            oversize.push((uid, size));
+            continue;
+        }
+        match groups.last_mut() {
+            Some(g) if !g.is_empty() && group_bytes + size <= FETCH_BYTES => {
+                g.push(uid);
+                group_bytes += size;
+            }
+            _ => {
+                groups.push(vec![uid]);
+                group_bytes = size;
+            }
+        }
+    }
+    let mut results = process_fetched(gw, validity, oversize, Vec::new(), cancel).await?;
+    for group in groups {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let fetched = session.fetch(&group).await?;
+        results.extend(process_fetched(gw, validity, Vec::new(), fetched, cancel).await?);
+    }
+    let g = gw.clone();
+    tokio::task::spawn_blocking(move || g.store.flush())
+        .await
+        .map_err(|e| IngestError::Join(e.to_string()))??;
 
     let mut processed = Vec::new();
     let mut quarantined = Vec::new();

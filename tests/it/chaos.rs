@@ -255,7 +255,7 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
     let h = Harness::prepare(MailSys::get(), "sigterm", chaos_config);
     let n = h.names.clone();
     let pid = std::process::id();
-    let raws: Vec<Vec<u8>> = (0..300)
+    let raws: Vec<Vec<u8>> = (0..800)
         .map(|i| {
             format!(
                 "From: {a}\r\nTo: {s}\r\nSubject: Term {i}\r\nMessage-ID: <term.{pid}.{i}.{}@c.test>\r\n\r\nBody {i}\r\n",
@@ -268,7 +268,7 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
         .collect();
     append(&h.mail, &n.support, "INBOX", &raws, "").await;
     let mut child = spawn(&h, "daemon.log");
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let t0 = Instant::now();
     sigterm(&child);
     let status = wait_exit(&h, &mut child, Duration::from_secs(10)).await;
@@ -282,14 +282,19 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     sigterm(&child);
-    assert!(wait_exit(&h, &mut child, Duration::from_secs(10))
-        .await
-        .success());
+    let status = wait_exit(&h, &mut child, Duration::from_secs(10)).await;
+    let log = std::fs::read_to_string(h.dir.path().join("daemon.log")).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(15).collect();
+    assert!(
+        status.success(),
+        "{status:?}; log tail:\n{}",
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    );
     let store = SledStore::open(&h.dir.path().join("store")).unwrap();
     let all = store.tickets().unwrap();
-    assert_eq!(all.len(), 300);
+    assert_eq!(all.len(), 800);
     let subjects: BTreeSet<_> = all.iter().map(|t| t.summary.clone()).collect();
-    assert_eq!(subjects.len(), 300);
+    assert_eq!(subjects.len(), 800);
 }
 
 fn nanos() -> u128 {

@@ -25,6 +25,8 @@ use crate::templates::{TemplateError, Templates};
 
 /// Mails fetched and committed per round trip.
 const BATCH: usize = 500;
+/// The longest the outbox waits for an ingest backlog before it sends a round anyway.
+const MAX_OUTBOX_PAUSE: Duration = Duration::from_secs(60);
 /// At most this many bytes of mail are fetched and held at once.
 const FETCH_BYTES: u64 = 8 * 1024 * 1024;
 /// Outgoing mails sent at once.
@@ -266,8 +268,20 @@ async fn ingest_session(
         let mut uids = session.uids().await?;
         uids.retain(|u| *u > floor);
         if !uids.is_empty() {
-            for chunk in uids.chunks(BATCH) {
-                let done = process_batch(gw, &mut session, validity, chunk, outbox, cancel).await?;
+            let health = &gw.telemetry.health;
+            for (n, chunk) in uids.chunks(BATCH).enumerate() {
+                // More than this batch waiting: let the outbox pause (see outbox_task).
+                let more = uids.len() > (n + 1) * BATCH;
+                health
+                    .backlog
+                    .store(more, std::sync::atomic::Ordering::Relaxed);
+                let done = process_batch(gw, &mut session, validity, chunk, outbox, cancel).await;
+                if done.is_err() {
+                    health
+                        .backlog
+                        .store(false, std::sync::atomic::Ordering::Relaxed);
+                }
+                let done = done?;
                 if leave_in_place {
                     if let Some(uid) = done {
                         floor = uid;
@@ -278,6 +292,9 @@ async fn ingest_session(
                     break;
                 }
             }
+            health
+                .backlog
+                .store(false, std::sync::atomic::Ordering::Relaxed);
             continue;
         }
         if imap.idle && session.supports_idle() {
@@ -440,11 +457,42 @@ async fn outbox_task(
         Err(e) => error!(error = %e, "cannot read the outbox"),
     }
     let mut was_up: Option<bool> = None;
+    let mut paused_since: Option<std::time::Instant> = None;
     loop {
         if cancel.is_cancelled() {
             break;
         }
         gw.telemetry.outbox.beat(BEAT_MARGIN);
+        // While ingest works through a backlog, sending waits (at most MAX_OUTBOX_PAUSE at a
+        // time): on a small machine the two compete for the same cores, and a committed mail's
+        // answers are safe in the outbox. Single mails never set the backlog flag.
+        if gw
+            .telemetry
+            .health
+            .backlog
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && paused_since
+                .get_or_insert_with(std::time::Instant::now)
+                .elapsed()
+                < MAX_OUTBOX_PAUSE
+        {
+            gw.telemetry
+                .outbox
+                .beat(Duration::from_millis(250) + BEAT_MARGIN);
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                msg = rx.recv() => {
+                    if let Some(ids) = msg {
+                        for id in ids {
+                            queue.insert((0, id));
+                        }
+                    }
+                }
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            continue;
+        }
+        paused_since = None;
         let now = now_secs();
         let due: Vec<u64> = queue
             .iter()

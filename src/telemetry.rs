@@ -280,6 +280,9 @@ pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.
 pub struct Health {
     pub imap_up: AtomicBool,
     pub smtp_up: AtomicBool,
+    /// The ingest loop is working through a backlog (more than one batch waiting): the outbox
+    /// gives it the CPU for a while (the mail is committed; its answers wait in the outbox).
+    pub backlog: AtomicBool,
     imap_error: Mutex<Option<String>>,
     imap_attempts: AtomicI64,
     smtp: Mutex<SmtpSeen>,

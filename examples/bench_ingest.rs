@@ -54,14 +54,15 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    let mails: Vec<Vec<u8>> = files
-        .iter()
-        .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())))
-        .collect::<Result<_, _>>()?;
     let (mut process, mut flush) = (Duration::ZERO, Duration::ZERO);
     let mut queued = 0usize;
     let started = Instant::now();
-    for (b, chunk) in mails.chunks(batch.max(1)).enumerate() {
+    for (b, names) in files.chunks(batch.max(1)).enumerate() {
+        // One batch in memory at a time, as the daemon holds one fetched batch.
+        let chunk: Vec<Vec<u8>> = names
+            .iter()
+            .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())))
+            .collect::<Result<_, _>>()?;
         let t = Instant::now();
         for (i, raw) in chunk.iter().enumerate() {
             let uid = b * batch + i + 1;
@@ -78,10 +79,10 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
     let total = started.elapsed();
     Ok(format!(
         "{{\"mails\":{},\"seconds\":{:.3},\"process_s\":{:.3},\"flush_s\":{:.3},\"outbox\":{queued},\"per_mail_us\":{:.0}}}",
-        mails.len(),
+        files.len(),
         total.as_secs_f64(),
         process.as_secs_f64(),
         flush.as_secs_f64(),
-        total.as_secs_f64() * 1e6 / mails.len().max(1) as f64,
+        total.as_secs_f64() * 1e6 / files.len().max(1) as f64,
     ))
 }

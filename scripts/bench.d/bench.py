@@ -135,7 +135,8 @@ class Imap:
 
 
 # ------------------------------------------------------------------------------------ daemon
-def write_config(work, name, user, staff, *, address=None, max_size="25MiB", idle=True):
+def write_config(work, name, user, staff, *, address=None, max_size="25MiB", idle=True,
+                 smtp_port=None):
     d = os.path.join(work, name)
     os.makedirs(d, exist_ok=True)
     store = os.path.join(d, "store")
@@ -167,7 +168,7 @@ poll_interval = "5s"
 
 [smtp]
 host = "{HOST}"
-port = {SMTP_PORT}
+port = {smtp_port or SMTP_PORT}
 # The no-AUTH port without TLS: the same path as smtp-source, the outbound reference.
 tls = "none"
 username = ""
@@ -332,18 +333,53 @@ def reference_fetch_move(user, n):
         im.close()
 
 
-def backlog(a, mails, counts, run, name, staff):
+def quiesce(what, timeout=180):
+    """Waits until Postfix's queue of this instance is empty (mail a previous benchmark queued
+    is still being delivered otherwise, on the same cores), then records the machine's load."""
+    conf = os.path.join(MAIL_DIR, "postfix", "etc")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = subprocess.run(["postqueue", "-c", conf, "-p"], capture_output=True,
+                             text=True).stdout
+        if "Mail queue is empty" in out or not out.strip():
+            break
+        time.sleep(0.5)
+    else:
+        log(f"{what}: Postfix queue still not empty after {timeout} s")
+    time.sleep(1)
+    load = os.getloadavg()[0]
+    log(f"{what}: load average {load:.2f}")
+    return round(load, 2)
+
+
+class Blackhole:
+    """A port that accepts TCP connections and never answers: an SMTP server that hangs.
+    The outbox's sends wait on it without using CPU, so the backlog runs alone."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+
+    def close(self):
+        self.sock.close()
+
+
+def backlog(a, mails, counts, run, name, staff, smtp_port=None):
     n = len(mails)
     user, ref_user = f"{name}-{run}@gateway.test", f"{name}-ref-{run}@gateway.test"
     log(f"{name}: loading {n} mails ({sum(map(len, mails)) / 1e6:.1f} MB) into {user} and {ref_user}")
     mailgen.load_maildir(DOVECOT_CONF, user, mails)
     mailgen.load_maildir(DOVECOT_CONF, ref_user, mails)
     check_uid_order(user, run, n)
+    load = quiesce(name)
     log(f"{name}: reference (bulk UID FETCH + UID MOVE)")
     ref = reference_fetch_move(ref_user, n)
     # The generated mail is addressed to support@gateway.test: that is the gateway's address
     # (its From, and what it leaves out of the participants); the IMAP login differs per run.
-    config, _ = write_config(a.work, name, user, staff, address="support@gateway.test")
+    config, _ = write_config(a.work, name, user, staff, address="support@gateway.test",
+                             smtp_port=smtp_port)
     log(f"{name}: daemon")
     d = Daemon(a.bin, config)
     try:
@@ -378,7 +414,7 @@ def backlog(a, mails, counts, run, name, staff):
         "startup_s": (d.running or d.started) - d.started,
         "peak_rss_kib": rss, "processed": processed, "quarantined": quarantined,
         "tickets": len(tickets), "acknowledgements": acks, "outbox": len(outbox),
-        "log_lines": d.lines, "cpu_s": cpu, "reference": ref,
+        "log_lines": d.lines, "cpu_s": cpu, "load_before": load, "reference": ref,
     }
 
 
@@ -412,6 +448,7 @@ def latency(a, run, count, staff):
                 pass
         return out
 
+    load = quiesce("latency")
     d = Daemon(a.bin, config)
     smtp = smtplib.SMTP(HOST, SMTP_PORT, timeout=30)
     samples = []
@@ -463,7 +500,7 @@ def latency(a, run, count, staff):
 
     return {"count": len(samples), "p50_s": statistics.median(samples), "p90_s": pct(90),
             "p99_s": pct(99), "max_s": samples[-1], "min_s": samples[0],
-            "mean_s": statistics.fmean(samples)}
+            "mean_s": statistics.fmean(samples), "load_before": load}
 
 
 # --------------------------------------------------------------------------------- outbound
@@ -548,6 +585,7 @@ def outbound(a, run, count, staff):
     # The reference first: Postfix's own load generator, 10 sessions, same count and size.
     cmd = ["smtp-source", "-d", "-s", "10", "-m", str(count), "-l", str(size), "-f", ref_from,
            "-t", ref_to, f"{HOST}:{SMTP_PORT}"]
+    load = quiesce("outbound")
     log(f"outbound: reference: {' '.join(cmd)}")
     watch = Delivery(ref_from, ref_to)
     t0 = time.monotonic()
@@ -562,6 +600,7 @@ def outbound(a, run, count, staff):
     if src.wait() != 0:
         raise RuntimeError(f"smtp-source failed ({src.returncode})")
     exited()
+    load2 = quiesce("outbound daemon")
     log("outbound: daemon")
     watch = Delivery(user, to)
     d = Daemon(a.bin, config)
@@ -575,7 +614,7 @@ def outbound(a, run, count, staff):
     return {"count": count, "size": size, "min_size": filled["min_size"],
             "max_size": filled["max_size"],
             "accepted_s": acc - d.started, "delivered_s": box - d.started,
-            "startup_s": (d.running or d.started) - d.started,
+            "startup_s": (d.running or d.started) - d.started, "load_before": [load, load2],
             "reference": {"command": " ".join(cmd).replace(run, "RUN"),
                           "accepted_s": ref_acc - t0, "delivered_s": ref_box - t0,
                           "smtp_source_exit_s": (src_exit[0] or ref_box) - t0}}
@@ -596,6 +635,12 @@ def table(res):
                      f"FETCH+MOVE {fmt_s(r)} (fetch {fmt_s(b['reference']['fetch_s'])}, "
                      f"move {fmt_s(b['reference']['move_s'])})",
                      f"{b['seconds'] / r:.1f}x", "<= 3x", b["seconds"] / r <= 3))
+    if "backlog_alone" in res:
+        b = res["backlog_alone"]
+        r = b["reference"]["seconds"]
+        rows.append(("backlog, outbox held", f"{b['mails']} mails: {fmt_s(b['seconds'])} "
+                     f"({b['mails'] / b['seconds']:.0f}/s)",
+                     f"FETCH+MOVE {fmt_s(r)}", f"{b['seconds'] / r:.1f}x", "(diagnostic)", None))
     if "latency" in res:
         x = res["latency"]
         rows.append(("latency", f"p50 {fmt_s(x['p50_s'])}, p99 {fmt_s(x['p99_s'])} "
@@ -616,7 +661,8 @@ def table(res):
         mib = (m["peak_rss_kib"] or 0) / 1024
         rows.append(("memory", f"peak RSS {mib:.1f} MiB ({m['mails']} mails, "
                      f"{m['mix']['big']} x {m['big_mib']:g} MiB; {fmt_s(m['seconds'])})",
-                     f"backlog run: {((res.get('backlog') or {}).get('peak_rss_kib') or 0) / 1024:.1f} MiB",
+                     (f"backlog run: {res['backlog']['peak_rss_kib'] / 1024:.1f} MiB"
+                      if (res.get("backlog") or {}).get("peak_rss_kib") else "-"),
                      "-", "< 100 MiB", mib < 100))
     if "criterion" in res:
         for name, v in res["criterion"].items():
@@ -640,7 +686,7 @@ def main():
     ap.add_argument("--outbox-bin", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--only", default="backlog,latency,outbound,memory")
+    ap.add_argument("--only", default="backlog,backlog-alone,latency,outbound,memory")
     ap.add_argument("--mails", type=int, default=None)
     ap.add_argument("--latency-mails", type=int, default=None)
     ap.add_argument("--outbound-mails", type=int, default=None)
@@ -660,13 +706,19 @@ def main():
     staff = f"staff-{run}@gateway.test"
     os.makedirs(a.work, exist_ok=True)
     res = {"run": run, "cores": os.cpu_count(), "smoke": a.smoke}
-    if only & {"backlog", "memory"}:
+    if only & {"backlog", "backlog-alone", "memory"}:
         log(f"generating {n} mails")
         t = time.monotonic()
         mails, counts = mailgen.generate(n, run, "support@gateway.test", staff)
         log(f"generated in {time.monotonic() - t:.1f} s: {counts}")
     if "backlog" in only:
         res["backlog"] = backlog(a, mails, counts, run, "backlog", staff)
+    if "backlog-alone" in only:
+        hole = Blackhole()
+        try:
+            res["backlog_alone"] = backlog(a, mails, counts, run, "alone", staff, hole.port)
+        finally:
+            hole.close()
     if "latency" in only:
         log(f"latency: {lat_n} mails one by one")
         res["latency"] = latency(a, run, lat_n, staff)
@@ -695,6 +747,9 @@ def main():
             json.dump(res, f, indent=1)
     print()
     print(f"ticket-gateway benchmarks ({'smoke' if a.smoke else 'full'} run, {os.cpu_count()} cores)")
+    if a.smoke:
+        print("smoke run: debug build and a few dozen mails; it proves the command works, "
+              "the figures mean nothing")
     print(table(res))
 
 

@@ -458,6 +458,7 @@ async fn outbox_task(
     }
     let mut was_up: Option<bool> = None;
     let mut paused_since: Option<std::time::Instant> = None;
+    let mut closed = false;
     loop {
         if cancel.is_cancelled() {
             break;
@@ -481,13 +482,14 @@ async fn outbox_task(
                 .beat(Duration::from_millis(250) + BEAT_MARGIN);
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                msg = rx.recv() => {
-                    if let Some(ids) = msg {
+                msg = rx.recv(), if !closed => match msg {
+                    Some(ids) => {
                         for id in ids {
                             queue.insert((0, id));
                         }
                     }
-                }
+                    None => closed = true,
+                },
                 _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             }
             continue;
@@ -542,14 +544,19 @@ async fn outbox_task(
         gw.telemetry.outbox.beat(wait + BEAT_MARGIN);
         tokio::select! {
             _ = cancel.cancelled() => break,
-            msg = rx.recv() => match msg {
+            // A closed channel (every sender gone) must not make this select return at once
+            // forever: remember it and wait on the timer alone.
+            msg = rx.recv(), if !closed => match msg {
                 Some(ids) => {
                     for id in ids {
                         queue.insert((0, id));
                     }
                 }
                 None => {
-                    if queue.is_empty() { break; }
+                    if queue.is_empty() {
+                        break;
+                    }
+                    closed = true;
                 }
             },
             _ = tokio::time::sleep(wait) => {}

@@ -380,7 +380,8 @@ impl Draft {
         d
     }
 
-    pub fn raw(&self) -> Vec<u8> {
+    /// The header block as a client writes it (without MIME headers).
+    fn head(&self) -> String {
         let mut s = String::new();
         s.push_str(&format!("From: {}\r\n", self.from));
         s.push_str(&format!("To: {}\r\n", self.to.join(", ")));
@@ -393,6 +394,11 @@ impl Draft {
         for (k, v) in &self.headers {
             s.push_str(&format!("{k}: {v}\r\n"));
         }
+        s
+    }
+
+    pub fn raw(&self) -> Vec<u8> {
+        let mut s = self.head();
         s.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
         s.push_str(&self.body.replace('\n', "\r\n"));
         s.push_str("\r\n");
@@ -820,18 +826,7 @@ impl Draft {
             s.push_str(&format!("--{b}--\r\n"));
             s
         };
-        let mut s = String::new();
-        s.push_str(&format!("From: {}\r\n", self.from));
-        s.push_str(&format!("To: {}\r\n", self.to.join(", ")));
-        if !self.cc.is_empty() {
-            s.push_str(&format!("Cc: {}\r\n", self.cc.join(", ")));
-        }
-        s.push_str(&format!("Subject: {}\r\n", encode_word(&self.subject)));
-        s.push_str("Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n");
-        s.push_str(&format!("Message-ID: <{}>\r\n", self.message_id));
-        for (k, v) in &self.headers {
-            s.push_str(&format!("{k}: {v}\r\n"));
-        }
+        let mut s = self.head();
         s.push_str("MIME-Version: 1.0\r\n");
         s.push_str(&body);
         s.into_bytes()

@@ -107,12 +107,15 @@ impl Smtp {
             Tls::StartTls => {
                 let mut b = TlsParameters::builder(cfg.host.clone());
                 if let Some(ca) = &cfg.ca_file {
-                    let pem = std::fs::read(ca).map_err(|e| {
-                        SmtpError::Setup(format!("smtp.ca_file {}: {e}", ca.display()))
-                    })?;
-                    for cert in split_pem(&pem) {
-                        let c = Certificate::from_pem(&cert).map_err(|e| {
-                            SmtpError::Setup(format!("smtp.ca_file {}: {e}", ca.display()))
+                    // The same reading of the CA file as the IMAP side and implicit TLS.
+                    let certs = crate::tls::read_ca_file(ca)
+                        .map_err(|e| SmtpError::Setup(format!("smtp.ca_file: {e}")))?;
+                    for (n, der) in certs {
+                        let c = Certificate::from_der(der.to_vec()).map_err(|e| {
+                            SmtpError::Setup(format!(
+                                "smtp.ca_file {}: certificate {n}: {e}",
+                                ca.display()
+                            ))
                         })?;
                         b = b.add_root_certificate(c);
                     }
@@ -329,23 +332,4 @@ impl AsyncTokioStream for TlsSocket {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.0.get_ref().0.peer_addr()
     }
-}
-
-/// Each `-----BEGIN CERTIFICATE-----` block of a PEM file, as its own PEM.
-fn split_pem(pem: &[u8]) -> Vec<Vec<u8>> {
-    let text = String::from_utf8_lossy(pem);
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for line in text.lines() {
-        if line.starts_with("-----BEGIN CERTIFICATE") {
-            cur.clear();
-        }
-        cur.push_str(line);
-        cur.push('\n');
-        if line.starts_with("-----END CERTIFICATE") {
-            out.push(cur.as_bytes().to_vec());
-            cur.clear();
-        }
-    }
-    out
 }

@@ -69,7 +69,7 @@ pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>
 }
 
 /// Every certificate in the PEM file, numbered from 1; other PEM sections (keys) are skipped.
-fn read_ca_file(path: &Path) -> Result<Vec<(usize, CertificateDer<'static>)>, TlsError> {
+pub(crate) fn read_ca_file(path: &Path) -> Result<Vec<(usize, CertificateDer<'static>)>, TlsError> {
     let pem = std::fs::read(path).map_err(|source| TlsError::ReadCaFile {
         path: path.to_path_buf(),
         source,

@@ -768,11 +768,14 @@ fn delivery_report(
 ) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
-    let report = mail.delivery_report.clone().unwrap_or_default();
-    let failed: Vec<String> = report
-        .recipients
+    let failed_recipients: Vec<_> = mail
+        .delivery_report
         .iter()
+        .flat_map(|r| &r.recipients)
         .filter(|r| r.action.eq_ignore_ascii_case("failed"))
+        .collect();
+    let failed: Vec<String> = failed_recipients
+        .iter()
         .map(|r| {
             format!(
                 "{} ({}{})",
@@ -815,8 +818,8 @@ fn delivery_report(
     );
     let snap = TicketSnapshot::of(&t);
     let mut effects = vec![Effect::Save(t)];
-    for r in &report.recipients {
-        if r.action.eq_ignore_ascii_case("failed") && r.status.trim().starts_with('5') {
+    for r in &failed_recipients {
+        if r.status.trim().starts_with('5') {
             why.push(format!(
                 "{} hard-bounced ({}): no more mail to it for a while",
                 r.address, r.status

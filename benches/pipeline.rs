@@ -56,6 +56,7 @@ fn handle(raw: &[u8], policy: &Policy) -> usize {
         policy,
         now: 1_700_000_000,
         new_id: TicketId(42),
+        language: None,
     };
     let outcome = decide(None, &mail, &ctx);
     outcome.effects.len()

@@ -1,7 +1,8 @@
 //! Bench helper (profiling, docs/benchmarks.md): the daemon's per-batch work without IMAP.
 //! Reads raw mails (one file each, sorted by name) from a directory and runs them through
-//! [`Gateway::process_safely`] in batches of 500 with one store flush per batch, as the
-//! ingest loop does between its `UID FETCH` and its `UID MOVE`.
+//! `daemon::process_in_order` (parse on other cores, decide and commit in order) in batches
+//! of 500 with one store flush per batch, as the ingest loop does between its `UID FETCH`
+//! and its `UID MOVE`.
 //!
 //! ```text
 //! cargo run --release --example bench_ingest -- CONFIG DIR [BATCH]
@@ -14,8 +15,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
-
-use ticket_gateway::pipeline::now_secs;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,20 +56,23 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
     let (mut process, mut flush) = (Duration::ZERO, Duration::ZERO);
     let mut queued = 0usize;
     let started = Instant::now();
+    let cancel = tokio_util::sync::CancellationToken::new();
     for (b, names) in files.chunks(batch.max(1)).enumerate() {
         // One batch in memory at a time, as the daemon holds one fetched batch.
-        let chunk: Vec<Vec<u8>> = names
+        let chunk: Vec<(u32, Vec<u8>)> = names
             .iter()
-            .map(|p| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display())))
+            .enumerate()
+            .map(|(i, p)| {
+                let uid = (b * batch + i + 1) as u32;
+                std::fs::read(p)
+                    .map(|raw| (uid, raw))
+                    .map_err(|e| format!("{}: {e}", p.display()))
+            })
             .collect::<Result<_, _>>()?;
         let t = Instant::now();
-        for (i, raw) in chunk.iter().enumerate() {
-            let uid = b * batch + i + 1;
-            let p = gw
-                .process_safely(raw, Some(format!("uid:1:{uid}")), now_secs())
-                .map_err(|e| e.to_string())?;
-            queued += p.outbox.len();
-        }
+        let done = ticket_gateway::daemon::process_in_order(&gw, 1, &chunk, &cancel, |_, _| {})
+            .map_err(|e| e.to_string())?;
+        queued += done.iter().map(|(_, p)| p.outbox.len()).sum::<usize>();
         let t2 = Instant::now();
         gw.store.flush().map_err(|e| e.to_string())?;
         process += t2 - t;

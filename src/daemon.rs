@@ -17,7 +17,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::imap::{IdleEvent, Session};
-use crate::pipeline::{now_secs, Disposition, Gateway, PipelineError};
+use crate::pipeline::{now_secs, Disposition, Gateway, PipelineError, Processed};
 use crate::smtp::Smtp;
 use crate::store::{OutboxStatus, SledStore, Store, StoreError};
 use crate::telemetry::{MailOutcome, BATCH_BEAT, BEAT_MARGIN};
@@ -268,33 +268,14 @@ async fn ingest_session(
         let mut uids = session.uids().await?;
         uids.retain(|u| *u > floor);
         if !uids.is_empty() {
-            let health = &gw.telemetry.health;
-            for (n, chunk) in uids.chunks(BATCH).enumerate() {
-                // More than this batch waiting: let the outbox pause (see outbox_task).
-                let more = uids.len() > (n + 1) * BATCH;
-                health
-                    .backlog
-                    .store(more, std::sync::atomic::Ordering::Relaxed);
-                let done = process_batch(gw, &mut session, validity, chunk, outbox, cancel).await;
-                if done.is_err() {
-                    health
-                        .backlog
-                        .store(false, std::sync::atomic::Ordering::Relaxed);
-                }
-                let done = done?;
-                if leave_in_place {
-                    if let Some(uid) = done {
-                        floor = uid;
-                        gw.store.set_watermark(&imap.mailbox, validity, uid)?;
-                    }
-                }
-                if cancel.is_cancelled() {
-                    break;
-                }
-            }
-            health
+            let done = process_uids(gw, &mut session, validity, &uids, outbox, cancel).await;
+            gw.telemetry
+                .health
                 .backlog
                 .store(false, std::sync::atomic::Ordering::Relaxed);
+            if let Some(uid) = done? {
+                floor = floor.max(uid);
+            }
             continue;
         }
         if imap.idle && session.supports_idle() {
@@ -309,6 +290,18 @@ async fn ingest_session(
             return Ok(());
         }
     }
+}
+
+/// How many mails a preparing thread may be ahead of the one that commits (memory bound).
+const PREPARE_AHEAD: usize = 16;
+
+/// Threads that prepare mails (parse, language) beside the one that decides and commits
+/// them: one per core but one, at least one, at most four.
+fn prepare_workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .clamp(1, 4)
 }
 
 /// Processes fetched mails (and quarantines over-size ones) on a blocking thread: sled and
@@ -337,13 +330,9 @@ async fn process_fetched(
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
-        for (uid, raw) in fetched {
-            if cancel.is_cancelled() {
-                break;
-            }
-            let started = std::time::Instant::now();
-            let p = g.process_safely(&raw, Some(format!("uid:{validity}:{uid}")), now_secs())?;
-            count(&p, started);
+        for (uid, p) in process_in_order(&g, validity, &fetched, &cancel, |p, started| {
+            count(p, started)
+        })? {
             done.push((uid, p.disposition, p.outbox));
         }
         Ok::<_, PipelineError>(done)
@@ -353,7 +342,80 @@ async fn process_fetched(
     Ok(done)
 }
 
-async fn process_batch(
+/// Processes fetched mails in UID order, stopping between mails on `cancel`. Parsing and
+/// language detection run on [`prepare_workers`] threads ahead of this one, which decides
+/// and commits the mails one by one (mail i is prepared by worker i % workers); `each` is
+/// called after each mail with when its turn began. Not flushed.
+pub fn process_in_order(
+    g: &Gateway,
+    validity: u32,
+    fetched: &[(u32, Vec<u8>)],
+    cancel: &CancellationToken,
+    mut each: impl FnMut(&Processed, std::time::Instant),
+) -> Result<Vec<(u32, Processed)>, PipelineError> {
+    let key = |uid: u32| Some(format!("uid:{validity}:{uid}"));
+    let workers = prepare_workers().min(fetched.len()).max(1);
+    std::thread::scope(|scope| {
+        let mut prepared = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (tx, rx) = std::sync::mpsc::sync_channel(PREPARE_AHEAD);
+            prepared.push(rx);
+            let spawned = std::thread::Builder::new()
+                .name("prepare".into())
+                .spawn_scoped(scope, move || {
+                    for (uid, raw) in fetched.iter().skip(w).step_by(workers) {
+                        if tx.send(g.prepare_safely(raw, key(*uid))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                warn!(error = %e, "cannot start a thread: preparing mail on the ingest thread");
+            }
+        }
+        let mut done = Vec::with_capacity(fetched.len());
+        for (i, (uid, raw)) in fetched.iter().enumerate() {
+            if cancel.is_cancelled() {
+                break;
+            }
+            let started = std::time::Instant::now();
+            let p = match prepared[i % workers].recv() {
+                Ok(p) => p?,
+                // No worker (it could not start): prepare here.
+                Err(_) => g.prepare_safely(raw, key(*uid))?,
+            };
+            let p = g.finish_safely(raw, key(*uid), p, now_secs())?;
+            each(&p, started);
+            done.push((*uid, p));
+        }
+        // Returning drops the receivers, which stops workers still ahead.
+        Ok(done)
+    })
+}
+
+/// Mails fetched together: at most [`FETCH_BYTES`] (or one bigger mail) and never across a
+/// batch boundary.
+struct Group {
+    uids: Vec<u32>,
+    bytes: u64,
+    /// The last group of its batch: the store is flushed and the batch moved after it.
+    ends_batch: bool,
+}
+
+/// A batch whose commits are flushed, waiting to be moved on the server.
+#[derive(Default)]
+struct Flushed {
+    processed: Vec<u32>,
+    quarantined: Vec<u32>,
+}
+
+/// Handles `uids` (ascending): over-size mails quarantined unfetched; the others fetched in
+/// groups, processed in UID order, the store flushed once per batch of [`BATCH`], then
+/// moved. The server's work overlaps ours: while a group is processed on blocking threads,
+/// the session moves the previous batch (flushed already) and fetches the next group.
+/// Nothing is moved and nothing sent before its commit is flushed. Returns the highest UID
+/// up to which every mail was handled.
+async fn process_uids(
     gw: &Arc<Gateway>,
     session: &mut Session,
     validity: u32,
@@ -363,80 +425,166 @@ async fn process_batch(
 ) -> Result<Option<u32>, IngestError> {
     gw.telemetry.ingest.beat(BATCH_BEAT);
     let max = gw.config.gateway.max_message_size;
-    let sizes = session.sizes(uids).await?;
     let mut oversize = Vec::new();
-    // Fetched in groups of bounded size: a batch with 10 MiB attachments in it must not hold
-    // them all in memory at once (SPEC §6: peak RSS under 100 MiB).
-    let mut groups: Vec<Vec<u32>> = Vec::new();
-    let mut group_bytes = 0u64;
-    for (uid, size) in sizes {
-        if size > max {
-            oversize.push((uid, size));
-            continue;
+    let mut groups: Vec<Group> = Vec::new();
+    for batch in uids.chunks(BATCH) {
+        let first = groups.len();
+        // Fetched in groups of bounded size: a batch with 10 MiB attachments in it must
+        // not hold them all in memory at once (SPEC §6: peak RSS under 100 MiB).
+        for (uid, size) in session.sizes(batch).await? {
+            if size > max {
+                oversize.push((uid, size));
+                continue;
+            }
+            let open = groups.len() > first;
+            match groups.last_mut() {
+                Some(g) if open && g.bytes + size <= FETCH_BYTES => {
+                    g.uids.push(uid);
+                    g.bytes += size;
+                }
+                _ => groups.push(Group {
+                    uids: vec![uid],
+                    bytes: size,
+                    ends_batch: false,
+                }),
+            }
         }
-        match groups.last_mut() {
-            Some(g) if !g.is_empty() && group_bytes + size <= FETCH_BYTES => {
-                g.push(uid);
-                group_bytes += size;
-            }
-            _ => {
-                groups.push(vec![uid]);
-                group_bytes = size;
-            }
+        if let Some(g) = groups.get_mut(first..).and_then(|g| g.last_mut()) {
+            g.ends_batch = true;
         }
     }
+    let mut handled = BTreeSet::new();
     let mut results = process_fetched(gw, validity, oversize, Vec::new(), cancel).await?;
-    for group in groups {
+    let mut flushed = flush_batch(gw, &mut results, &mut handled, outbox).await?;
+    let mut prefetched: Option<Vec<(u32, Vec<u8>)>> = None;
+    for (i, group) in groups.iter().enumerate() {
         if cancel.is_cancelled() {
             break;
         }
-        let fetched = session.fetch(&group).await?;
-        results.extend(process_fetched(gw, validity, Vec::new(), fetched, cancel).await?);
+        gw.telemetry.ingest.beat(BATCH_BEAT);
+        // More than this batch waiting: let the outbox pause (see outbox_task).
+        let more = groups[i..].iter().filter(|g| g.ends_batch).count() > 1;
+        gw.telemetry
+            .health
+            .backlog
+            .store(more, std::sync::atomic::Ordering::Relaxed);
+        let fetched = match prefetched.take() {
+            Some(f) => f,
+            None => session.fetch(&group.uids).await?,
+        };
+        // Fetched ahead only while both groups together stay within the memory bound.
+        let next = groups
+            .get(i + 1)
+            .filter(|n| n.bytes + group.bytes <= FETCH_BYTES);
+        let work = process_fetched(gw, validity, Vec::new(), fetched, cancel);
+        let server = async {
+            move_flushed(
+                gw,
+                session,
+                validity,
+                std::mem::take(&mut flushed),
+                uids,
+                &handled,
+            )
+            .await?;
+            match next {
+                Some(n) => Ok::<_, IngestError>(Some(session.fetch(&n.uids).await?)),
+                None => Ok(None),
+            }
+        };
+        let (done, next_fetched) = tokio::join!(work, server);
+        results.extend(done?);
+        prefetched = next_fetched?;
+        if group.ends_batch {
+            flushed = flush_batch(gw, &mut results, &mut handled, outbox).await?;
+        }
+    }
+    // Stopped early (shutdown): what was processed is flushed and moved all the same.
+    if !results.is_empty() {
+        let more = flush_batch(gw, &mut results, &mut handled, outbox).await?;
+        flushed.processed.extend(more.processed);
+        flushed.quarantined.extend(more.quarantined);
+    }
+    move_flushed(gw, session, validity, flushed, uids, &handled).await?;
+    Ok(contiguous(uids, &handled))
+}
+
+/// The highest of `uids` (ascending) up to which all are in `handled`.
+fn contiguous(uids: &[u32], handled: &BTreeSet<u32>) -> Option<u32> {
+    uids.iter()
+        .take_while(|u| handled.contains(u))
+        .last()
+        .copied()
+}
+
+/// Flushes the store (making `results` durable), hands their outgoing mail to the outbox
+/// and returns what is now to be moved.
+async fn flush_batch(
+    gw: &Arc<Gateway>,
+    results: &mut Vec<(u32, Disposition, Vec<u64>)>,
+    handled: &mut BTreeSet<u32>,
+    outbox: &mpsc::UnboundedSender<Vec<u64>>,
+) -> Result<Flushed, IngestError> {
+    let mut flushed = Flushed::default();
+    if results.is_empty() {
+        return Ok(flushed);
     }
     let g = gw.clone();
     tokio::task::spawn_blocking(move || g.store.flush())
         .await
         .map_err(|e| IngestError::Join(e.to_string()))??;
-
-    let mut processed = Vec::new();
-    let mut quarantined = Vec::new();
     let mut ids = Vec::new();
-    // The highest UID up to which every mail of the batch was handled.
-    let handled: std::collections::BTreeSet<u32> = results.iter().map(|(uid, _, _)| *uid).collect();
-    let done = uids
-        .iter()
-        .take_while(|u| handled.contains(u))
-        .last()
-        .copied();
-    for (uid, disposition, out) in results {
+    for (uid, disposition, out) in results.drain(..) {
         match disposition {
-            Disposition::Processed => processed.push(uid),
-            Disposition::Quarantine(_) => quarantined.push(uid),
+            Disposition::Processed => flushed.processed.push(uid),
+            Disposition::Quarantine(_) => flushed.quarantined.push(uid),
         }
+        handled.insert(uid);
         ids.extend(out);
     }
     // Committed and flushed: now the outbox may send, and the server may move.
     if !ids.is_empty() {
         let _ = outbox.send(ids);
     }
+    Ok(flushed)
+}
+
+/// Moves a flushed batch to its mailboxes (or marks it, for mail left in place, and
+/// advances the watermark).
+async fn move_flushed(
+    gw: &Gateway,
+    session: &mut Session,
+    validity: u32,
+    flushed: Flushed,
+    uids: &[u32],
+    handled: &BTreeSet<u32>,
+) -> Result<(), IngestError> {
     let imap = &gw.config.imap;
-    if !processed.is_empty() {
+    if !flushed.processed.is_empty() {
         match &imap.processed_mailbox {
-            Some(mb) => session.move_to(&processed, mb).await?,
-            None => session.mark_seen(&processed).await?,
+            Some(mb) => session.move_to(&flushed.processed, mb).await?,
+            None => session.mark_seen(&flushed.processed).await?,
         }
     }
-    if !quarantined.is_empty() {
+    if !flushed.quarantined.is_empty() {
         session
-            .move_to(&quarantined, &imap.quarantine_mailbox)
+            .move_to(&flushed.quarantined, &imap.quarantine_mailbox)
             .await?;
     }
+    if flushed.processed.is_empty() && flushed.quarantined.is_empty() {
+        return Ok(());
+    }
+    if imap.processed_mailbox.is_none() {
+        if let Some(uid) = contiguous(uids, handled) {
+            gw.store.set_watermark(&imap.mailbox, validity, uid)?;
+        }
+    }
     info!(
-        processed = processed.len(),
-        quarantined = quarantined.len(),
+        processed = flushed.processed.len(),
+        quarantined = flushed.quarantined.len(),
         "batch done"
     );
-    Ok(done)
+    Ok(())
 }
 
 async fn outbox_task(

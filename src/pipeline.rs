@@ -14,7 +14,9 @@ use tracing::{debug, info, warn};
 use crate::compose::{self, Sender};
 use crate::config::Config;
 use crate::core::workflow::{self, Context, MatchedBy};
-use crate::core::{classify, AttachmentInfo, Effect, InboundMail, Notice, Outcome, Policy, Ticket};
+use crate::core::{
+    classify, AttachmentInfo, Effect, InboundMail, Lang, Notice, Outcome, Policy, Ticket,
+};
 use crate::mime;
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
@@ -37,6 +39,53 @@ pub struct Processed {
     pub outbox: Vec<u64>,
     /// It had been processed before (same UID, Message-ID or content): nothing was done now.
     pub duplicate: bool,
+}
+
+/// A mail ready for [`Gateway::finish`] (made by [`Gateway::prepare`]).
+#[derive(Debug)]
+pub struct Prepared(PreparedKind);
+
+#[derive(Debug)]
+enum PreparedKind {
+    Mail {
+        mail: Box<InboundMail>,
+        keys: Vec<String>,
+        /// Decision-log lines about attachments over the limits.
+        limits: Vec<String>,
+        language: Option<(Lang, String)>,
+    },
+    Quarantine {
+        keys: Vec<String>,
+        hint: Option<Box<InboundMail>>,
+        reason: String,
+    },
+}
+
+impl Prepared {
+    fn quarantine(keys: Vec<String>, hint: Option<InboundMail>, reason: String) -> Prepared {
+        Prepared(PreparedKind::Quarantine {
+            keys,
+            hint: hint.map(Box::new),
+            reason,
+        })
+    }
+}
+
+/// What a mail whose handling panicked becomes: quarantined, found again by its content.
+fn panicked(raw: &[u8], uid_key: Option<String>, panic: &(dyn std::any::Any + Send)) -> Prepared {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "internal error while processing a mail: quarantined");
+    let mut keys: Vec<String> = uid_key.into_iter().collect();
+    keys.push(format!("sha:{}", sha256_hex(raw)));
+    Prepared::quarantine(
+        keys,
+        sender_hint(raw),
+        format!("internal error while processing: {what}"),
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +150,16 @@ impl Gateway {
         uid_key: Option<String>,
         now: i64,
     ) -> Result<Processed, PipelineError> {
-        let _serial = self.serialize();
+        let prepared = self.prepare(raw, uid_key)?;
+        self.finish(prepared, now)
+    }
+
+    /// The part of [`Gateway::process`] that needs neither the store nor the serial lock:
+    /// size check, parsing, dedupe keys, attachments to disk (content-addressed, so doing it
+    /// for a mail that turns out to be a duplicate is harmless) and, for mail likely to open
+    /// a ticket, its language. The daemon runs it on other cores, ahead of
+    /// [`Gateway::finish`], which decides and commits the mails one by one in order.
+    pub fn prepare(&self, raw: &[u8], uid_key: Option<String>) -> Result<Prepared, PipelineError> {
         let mut keys: Vec<String> = uid_key.into_iter().collect();
         if raw.len() as u64 > self.config.gateway.max_message_size {
             let reason = format!(
@@ -110,18 +168,14 @@ impl Gateway {
                 self.config.gateway.max_message_size
             );
             keys.push(format!("sha:{}", sha256_hex(raw)));
-            return self.quarantine(keys, sender_hint(raw), reason, now);
+            return Ok(Prepared::quarantine(keys, sender_hint(raw), reason));
         }
         let parsed = match mime::parse(raw) {
             Ok(p) => p,
             Err(e) => {
                 keys.push(format!("sha:{}", sha256_hex(raw)));
-                return self.quarantine(
-                    keys,
-                    sender_hint(raw),
-                    format!("unparseable mail: {e}"),
-                    now,
-                );
+                let reason = format!("unparseable mail: {e}");
+                return Ok(Prepared::quarantine(keys, sender_hint(raw), reason));
             }
         };
         let mut mail = parsed.mail;
@@ -131,6 +185,48 @@ impl Gateway {
             Some(id) => keys.push(format!("mid:{id}")),
             None => keys.push(format!("sha:{}", sha256_hex(raw))),
         }
+        for a in &parsed.attachments {
+            if mail.attachments.iter().any(|k| k.sha256 == a.info.sha256) {
+                self.save_attachment(&a.info.sha256, &a.content)?;
+            }
+        }
+        // No tag and no thread: most likely a new ticket, which needs the language.
+        let language = (classify::tag_in_subject(&mail.subject, &self.policy.tag_prefix).is_none()
+            && classify::reference_ids(&mail).is_empty())
+        .then(|| workflow::language_of(&mail, &self.policy));
+        Ok(Prepared(PreparedKind::Mail {
+            mail: Box::new(mail),
+            keys,
+            limits,
+            language,
+        }))
+    }
+
+    /// [`Gateway::prepare`], but a panic quarantines the mail (as [`Gateway::process_safely`]).
+    pub fn prepare_safely(
+        &self,
+        raw: &[u8],
+        uid_key: Option<String>,
+    ) -> Result<Prepared, PipelineError> {
+        let key = uid_key.clone();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.prepare(raw, uid_key)))
+            .unwrap_or_else(|panic| Ok(panicked(raw, key, &panic)))
+    }
+
+    /// The serial part of [`Gateway::process`]: dedupe, match, decide, commit.
+    pub fn finish(&self, prepared: Prepared, now: i64) -> Result<Processed, PipelineError> {
+        let _serial = self.serialize();
+        let (mail, keys, limits, language) = match prepared.0 {
+            PreparedKind::Quarantine { keys, hint, reason } => {
+                return self.quarantine(keys, hint.map(|m| *m), reason, now)
+            }
+            PreparedKind::Mail {
+                mail,
+                keys,
+                limits,
+                language,
+            } => (mail, keys, limits, language),
+        };
         if let Some(prev) = self.store.mail_seen(&keys)? {
             debug!(message_id = ?mail.message_id, "already processed");
             let disposition = match prev.outcome.as_str() {
@@ -144,21 +240,32 @@ impl Gateway {
                 duplicate: true,
             });
         }
-        // Attachments to disk first (content-addressed, idempotent), then the commit.
-        for a in &parsed.attachments {
-            if mail.attachments.iter().any(|k| k.sha256 == a.info.sha256) {
-                self.save_attachment(&a.info.sha256, &a.content)?;
-            }
-        }
         let found = self.find_ticket(&mail)?;
         let ctx = Context {
             policy: &self.policy,
             now,
             new_id: self.store.next_ticket_id()?,
+            language,
         };
         let mut outcome = workflow::decide(found.as_ref().map(|(t, by)| (t, *by)), &mail, &ctx);
         outcome.decision.extend(limits);
         self.execute(outcome, keys, Some(&mail), now)
+    }
+
+    /// [`Gateway::finish`], but a panic quarantines the mail. `raw` and `uid_key` are the
+    /// mail's, for the quarantine's keys and notice.
+    pub fn finish_safely(
+        &self,
+        raw: &[u8],
+        uid_key: Option<String>,
+        prepared: Prepared,
+        now: i64,
+    ) -> Result<Processed, PipelineError> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.finish(prepared, now)))
+        {
+            Ok(r) => r,
+            Err(panic) => self.finish(panicked(raw, uid_key, &panic), now),
+        }
     }
 
     /// A mail too big to fetch: quarantined by its UID alone.
@@ -302,28 +409,8 @@ impl Gateway {
         uid_key: Option<String>,
         now: i64,
     ) -> Result<Processed, PipelineError> {
-        let key = uid_key.clone();
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.process(raw, uid_key, now)
-        })) {
-            Ok(r) => r,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(panic = %what, "internal error while processing a mail: quarantined");
-                let mut keys: Vec<String> = key.into_iter().collect();
-                keys.push(format!("sha:{}", sha256_hex(raw)));
-                self.quarantine(
-                    keys,
-                    sender_hint(raw),
-                    format!("internal error while processing: {what}"),
-                    now,
-                )
-            }
-        }
+        let prepared = self.prepare_safely(raw, uid_key.clone())?;
+        self.finish_safely(raw, uid_key, prepared, now)
     }
 
     /// Renders the notices, applies the rate limit, and commits everything at once.

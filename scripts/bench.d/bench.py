@@ -272,6 +272,14 @@ class Daemon:
             name = re.sub(r"[-_]?\d+$", "", name)
             fields = stat[stat.rindex(")") + 2:].split()
             out[name] = out.get(name, 0) + (int(fields[11]) + int(fields[12])) / tick
+        try:
+            # The whole process, threads that have ended included (the per-batch workers).
+            with open(f"/proc/{self.proc.pid}/stat") as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            out["process (all threads)"] = (int(fields[11]) + int(fields[12])) / tick
+        except OSError:
+            pass
         return {k: round(v, 2) for k, v in sorted(out.items(), key=lambda kv: -kv[1])}
 
     def stop(self):

@@ -187,6 +187,10 @@ pub struct Context<'a> {
     pub now: i64,
     /// The id a new ticket gets.
     pub new_id: TicketId,
+    /// [`language_of`] this mail under this policy, when the caller worked it out ahead (the
+    /// daemon does, on another core, for mail likely to open a ticket); else it is worked
+    /// out here if a ticket is opened.
+    pub language: Option<(Lang, String)>,
 }
 
 /// Decides what one mail does. `found` is the ticket it matched, if any.
@@ -865,6 +869,17 @@ pub const MIN_CONFIDENCE: f64 = 0.5;
 /// How much of a mail's text language detection reads.
 const DETECT_SAMPLE_CHARS: usize = 400;
 
+/// The languages the detector weighs: ours, and the most common others in Latin script,
+/// so that German or Spanish text is recognised as such (and answered in the default
+/// language) instead of being forced to the nearer of English and French. Weighing all of
+/// whatlang's 69 languages took six times as long and was the largest single cost of a new
+/// ticket (docs/benchmarks.md); mail in another script has none of these languages and
+/// gets the default.
+static DETECTOR: std::sync::LazyLock<whatlang::Detector> = std::sync::LazyLock::new(|| {
+    use whatlang::Lang::*;
+    whatlang::Detector::with_allowlist(vec![Eng, Fra, Deu, Spa, Ita, Por, Nld, Pol, Swe])
+});
+
 pub fn language_of(mail: &InboundMail, policy: &Policy) -> (Lang, String) {
     if let Some(l) = mail.content_language.as_deref().and_then(Lang::from_tag) {
         return (l, format!("language {} from Content-Language", l.as_str()));
@@ -893,10 +908,16 @@ pub fn language_of(mail: &InboundMail, policy: &Policy) -> (Lang, String) {
             ),
         );
     }
-    let Some(info) = whatlang::detect(&sample) else {
+    let Some(info) = DETECTOR.detect(&sample) else {
+        let script = match whatlang::detect_script(&sample) {
+            Some(s) if s != whatlang::Script::Latin => {
+                format!(" (the text is in {} script)", s.name())
+            }
+            _ => String::new(),
+        };
         return (
             policy.default_language,
-            format!("language {default} (default){header}: no language detected"),
+            format!("language {default} (default){header}: no language detected{script}"),
         );
     };
     let code = info.lang().code();
@@ -964,7 +985,10 @@ fn new_ticket(
             participants.push(addr.clone());
         }
     }
-    let (language, lang_why) = language_of(mail, policy);
+    let (language, lang_why) = match &ctx.language {
+        Some(known) => known.clone(),
+        None => language_of(mail, policy),
+    };
     why.push(format!(
         "new ticket {} for reporter {from}",
         policy.tag(ctx.new_id)
@@ -1231,6 +1255,7 @@ mod tests {
                 policy,
                 now: 5000,
                 new_id: TicketId(8),
+                language: None,
             },
         )
     }
@@ -1332,6 +1357,26 @@ mod tests {
         );
         assert_eq!(l, Lang::Fr);
         assert!(why.contains("deu") && why.contains("no templates"), "{why}");
+    }
+
+    #[test]
+    fn spanish_and_text_in_another_script_fall_back_to_the_default() {
+        let (l, why) = lang(
+            "Impresora",
+            "Hola, la impresora de la segunda planta no funciona desde esta mañana, ¿pueden ayudarme?",
+            None,
+            Lang::Fr,
+        );
+        assert_eq!(l, Lang::Fr);
+        assert!(why.contains("spa") && why.contains("no templates"), "{why}");
+        let (l, why) = lang(
+            "Принтер",
+            "Здравствуйте, принтер на втором этаже не работает с сегодняшнего утра, помогите пожалуйста.",
+            None,
+            Lang::En,
+        );
+        assert_eq!(l, Lang::En);
+        assert!(why.contains("Cyrillic script"), "{why}");
     }
 
     #[test]
@@ -1608,6 +1653,7 @@ mod tests {
                 policy: &policy,
                 now: 1000,
                 new_id: TicketId(8),
+                language: None,
             },
         );
         t = o.saved().unwrap().clone();
@@ -1673,6 +1719,7 @@ mod tests {
                 policy: &policy,
                 now: 1003,
                 new_id: TicketId(8),
+                language: None,
             },
         );
         let t2 = o.saved().unwrap();
@@ -1762,6 +1809,7 @@ mod tests {
                 policy: &policy,
                 now: 1,
                 new_id: TicketId(8),
+                language: None,
             },
         );
         let log = o.decision.join("\n");

@@ -7,10 +7,12 @@
 
 pub mod schema;
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
+use sled::Transactional as _;
 
 use crate::core::{Ticket, TicketId};
 use schema::*;
@@ -108,18 +110,68 @@ pub trait Store: Send + Sync {
 }
 
 /// The sled backend.
+///
+/// Commits go to an in-memory overlay first and reach sled as one transaction per
+/// [`Store::flush`] (group commit): sled 0.34 rolls its I/O buffer twice per transaction, which
+/// cost more than half of the ingest time when every mail was its own transaction
+/// (docs/benchmarks.md). Every read looks at the overlay before sled, so a commit is visible
+/// at once, as before; what the trait promises about durability is unchanged: nothing is
+/// durable before `flush` returns, and each commit is applied whole or not at all.
 pub struct SledStore {
     db: sled::Db,
-    tickets: sled::Tree,
-    by_message_id: sled::Tree,
-    mails: sled::Tree,
-    outbox: sled::Tree,
-    outbox_raw: sled::Tree,
-    replies: sled::Tree,
-    bounces: sled::Tree,
-    timed: sled::Tree,
-    meta: sled::Tree,
+    /// Indexed by [`T`].
+    trees: Vec<sled::Tree>,
+    overlay: Mutex<Overlay>,
 }
+
+/// The trees, in the order of [`TREE_NAMES`].
+#[derive(Clone, Copy, Debug)]
+enum T {
+    Tickets,
+    ByMid,
+    Mails,
+    Outbox,
+    OutboxRaw,
+    Replies,
+    Bounces,
+    Timed,
+    Meta,
+}
+
+const TREE_NAMES: [&str; 9] = [
+    TREE_TICKETS,
+    TREE_BY_MESSAGE_ID,
+    TREE_MAILS,
+    TREE_OUTBOX,
+    TREE_OUTBOX_RAW,
+    TREE_REPLIES,
+    TREE_BOUNCES,
+    TREE_TIMED,
+    TREE_META,
+];
+
+/// Committed writes not yet handed to sled: per tree, key → value (`None`: removed).
+#[derive(Default)]
+struct Overlay {
+    trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 9],
+    bytes: usize,
+}
+
+impl Overlay {
+    fn put(&mut self, t: T, key: impl Into<Vec<u8>>, value: Option<Vec<u8>>) {
+        let key = key.into();
+        self.bytes += key.len() + value.as_ref().map_or(0, Vec::len);
+        self.trees[t as usize].insert(key, value);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.trees.iter().all(BTreeMap::is_empty)
+    }
+}
+
+/// An overlay this large is handed to sled before the next flush (still one transaction, so
+/// a commit is never split), so a batch with big attachments does not sit in memory twice.
+const OVERLAY_SPILL_BYTES: usize = 4 * 1024 * 1024;
 
 fn corrupt(tree: &'static str) -> impl Fn(String) -> StoreError {
     move |reason| StoreError::Corrupt { tree, reason }
@@ -155,23 +207,19 @@ impl SledStore {
                     source: e,
                 },
             })?;
+        let trees = TREE_NAMES
+            .iter()
+            .map(|name| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()?;
         let store = SledStore {
-            tickets: db.open_tree(TREE_TICKETS)?,
-            by_message_id: db.open_tree(TREE_BY_MESSAGE_ID)?,
-            mails: db.open_tree(TREE_MAILS)?,
-            outbox: db.open_tree(TREE_OUTBOX)?,
-            outbox_raw: db.open_tree(TREE_OUTBOX_RAW)?,
-            replies: db.open_tree(TREE_REPLIES)?,
-            bounces: db.open_tree(TREE_BOUNCES)?,
-            timed: db.open_tree(TREE_TIMED)?,
-            meta: db.open_tree(TREE_META)?,
+            trees,
             db,
+            overlay: Mutex::default(),
         };
-        match store.meta.get(META_SCHEMA)? {
+        let meta = store.tree(T::Meta);
+        match meta.get(META_SCHEMA)? {
             None => {
-                store
-                    .meta
-                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
+                meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
                 store.db.flush()?;
             }
             Some(v) => {
@@ -185,37 +233,161 @@ impl SledStore {
                 }
             }
         }
-        if store.meta.get(META_TIMED_INDEX)?.is_none() {
+        if meta.get(META_TIMED_INDEX)?.is_none() {
             // Stores written before the index existed: build it once.
             for t in store.tickets()? {
                 if has_timers(t.state) {
-                    store.timed.insert(u64_key(t.id.0), &[])?;
+                    store.tree(T::Timed).insert(u64_key(t.id.0), &[])?;
                 }
             }
-            store.meta.insert(META_TIMED_INDEX, &[1])?;
+            meta.insert(META_TIMED_INDEX, &[1])?;
             store.db.flush()?;
         }
         Ok(store)
+    }
+
+    fn tree(&self, t: T) -> &sled::Tree {
+        &self.trees[t as usize]
+    }
+
+    /// The overlay; a panic elsewhere while it was held cannot have left half a commit in
+    /// it (a commit's writes are prepared first and inserted without anything that fails).
+    fn overlay(&self) -> MutexGuard<'_, Overlay> {
+        self.overlay.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads one key, the overlay first, and hands the bytes to `f`.
+    fn read<R>(
+        &self,
+        t: T,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        {
+            let o = self.overlay();
+            if let Some(v) = o.trees[t as usize].get(key) {
+                return Ok(v.as_deref().map(f));
+            }
+        }
+        // Not in the overlay: a flush moves entries to sled before it drops them from the
+        // overlay, so a key is always in one of the two.
+        Ok(self.tree(t).get(key)?.as_deref().map(f))
+    }
+
+    /// Like [`SledStore::read`] with the overlay already held (inside a commit).
+    fn read_locked(&self, o: &Overlay, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match o.trees[t as usize].get(key) {
+            Some(v) => Ok(v.clone()),
+            None => Ok(self.tree(t).get(key)?.map(|v| v.to_vec())),
+        }
+    }
+
+    /// Visits every key in `[from, to)` (to the end without `to`), in key order, the overlay's
+    /// writes merged over sled's.
+    fn scan(
+        &self,
+        t: T,
+        from: &[u8],
+        to: Option<&[u8]>,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use std::ops::Bound::{Excluded, Included, Unbounded};
+        let upper = to.map_or(Unbounded, Excluded);
+        let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = self.overlay().trees[t as usize]
+            .range::<[u8], _>((Included(from), upper))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut pending = pending.into_iter().peekable();
+        let range = match to {
+            Some(to) => self.tree(t).range(from..to),
+            None => self.tree(t).range(from..),
+        };
+        for kv in range {
+            let (k, v) = kv?;
+            let mut shadowed = false;
+            while let Some((pk, pv)) = pending.next_if(|(pk, _)| pk.as_slice() <= &*k) {
+                // Written over or removed in the overlay: the overlay's version counts.
+                shadowed |= pk.as_slice() == &*k;
+                if let Some(pv) = pv {
+                    f(&pk, &pv)?;
+                }
+            }
+            if !shadowed {
+                f(&k, &v)?;
+            }
+        }
+        for (pk, pv) in pending {
+            if let Some(pv) = pv {
+                f(&pk, &pv)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands the overlay to sled as one transaction and empties it (not a disk sync).
+    fn apply(&self, o: &mut Overlay) -> Result<(), StoreError> {
+        if o.is_empty() {
+            return Ok(());
+        }
+        let result = self.trees.as_slice().transaction(|views| {
+            for (tree, writes) in views.iter().zip(&o.trees) {
+                for (k, v) in writes {
+                    match v {
+                        Some(v) => tree.insert(k.as_slice(), v.as_slice())?,
+                        None => tree.remove(k.as_slice())?,
+                    };
+                }
+            }
+            Ok::<_, ConflictableTransactionError<()>>(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Err(TransactionError::Abort(())) => unreachable!("the transaction never aborts"),
+        }
+        *o = Overlay::default();
+        Ok(())
+    }
+
+    /// Adds a prepared list of writes to the overlay (whole), spilling a large overlay.
+    fn write(
+        &self,
+        o: &mut Overlay,
+        writes: Vec<(T, Vec<u8>, Option<Vec<u8>>)>,
+    ) -> Result<(), StoreError> {
+        for (t, k, v) in writes {
+            o.put(t, k, v);
+        }
+        if o.bytes >= OVERLAY_SPILL_BYTES {
+            self.apply(o)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SledStore {
+    /// A store dropped without a last flush (a CLI command, a test) still writes what was
+    /// committed; sled syncs when its last handle goes.
+    fn drop(&mut self) {
+        let mut o = std::mem::take(&mut *self.overlay());
+        if let Err(e) = self.apply(&mut o) {
+            tracing::error!(error = %e, "store: committed writes could not be saved at close");
+        }
     }
 }
 
 impl Store for SledStore {
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        match self.tickets.get(u64_key(id.0))? {
-            None => Ok(None),
-            Some(v) => {
-                let r: TicketRecord = decode(&v).map_err(corrupt(TREE_TICKETS))?;
-                Ok(Some(Ticket::try_from(r).map_err(corrupt(TREE_TICKETS))?))
-            }
-        }
+        let decoded = self.read(T::Tickets, &u64_key(id.0), |v| {
+            decode::<TicketRecord>(v).and_then(Ticket::try_from)
+        })?;
+        decoded.transpose().map_err(corrupt(TREE_TICKETS))
     }
 
     fn ticket_by_message_id(&self, ids: &[String]) -> Result<Option<TicketId>, StoreError> {
         for id in ids {
-            if let Some(v) = self.by_message_id.get(id.as_bytes())? {
-                if let Some(n) = key_u64(&v) {
-                    return Ok(Some(TicketId(n)));
-                }
+            if let Some(Some(n)) = self.read(T::ByMid, id.as_bytes(), key_u64)? {
+                return Ok(Some(TicketId(n)));
             }
         }
         Ok(None)
@@ -223,40 +395,39 @@ impl Store for SledStore {
 
     fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
         Ok(TicketId(
-            self.meta
-                .get(META_NEXT_TICKET)?
-                .and_then(|v| key_u64(&v))
+            self.read(T::Meta, META_NEXT_TICKET, key_u64)?
+                .flatten()
                 .unwrap_or(1),
         ))
     }
 
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.tickets.iter() {
-            let (_, v) = kv?;
-            let r: TicketRecord = decode(&v).map_err(corrupt(TREE_TICKETS))?;
+        self.scan(T::Tickets, &[], None, |_, v| {
+            let r: TicketRecord = decode(v).map_err(corrupt(TREE_TICKETS))?;
             out.push(Ticket::try_from(r).map_err(corrupt(TREE_TICKETS))?);
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+        let mut ids = Vec::new();
+        self.scan(T::Timed, &[], None, |k, _| {
+            ids.extend(key_u64(k).map(TicketId));
+            Ok(())
+        })?;
         let mut out = Vec::new();
-        for kv in self.timed.iter() {
-            let (k, _) = kv?;
-            if let Some(t) = key_u64(&k).map(TicketId) {
-                if let Some(t) = self.ticket(t)? {
-                    out.push(t);
-                }
-            }
+        for id in ids {
+            out.extend(self.ticket(id)?);
         }
         Ok(out)
     }
 
     fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError> {
         for k in keys {
-            if let Some(v) = self.mails.get(k.as_bytes())? {
-                return Ok(Some(decode(&v).map_err(corrupt(TREE_MAILS))?));
+            if let Some(r) = self.read(T::Mails, k.as_bytes(), decode::<MailRecord>)? {
+                return r.map(Some).map_err(corrupt(TREE_MAILS));
             }
         }
         Ok(None)
@@ -268,107 +439,89 @@ impl Store for SledStore {
 
     fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.mails.iter() {
-            let (k, v) = kv?;
+        self.scan(T::Mails, &[], None, |k, v| {
             out.push((
-                String::from_utf8_lossy(&k).into_owned(),
-                decode(&v).map_err(corrupt(TREE_MAILS))?,
+                String::from_utf8_lossy(k).into_owned(),
+                decode(v).map_err(corrupt(TREE_MAILS))?,
             ));
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
     fn commit(&self, c: Commit) -> Result<(), StoreError> {
-        let ticket = c
-            .ticket
-            .as_ref()
-            .map(|t| (t.id, encode(&TicketRecord::from(t)), has_timers(t.state)));
-        let mail = c.mail.as_ref().map(encode);
-        let outbox: Vec<(u64, Vec<u8>, &Vec<u8>)> = c
-            .outbox
-            .iter()
-            .map(|(e, raw)| (e.id, encode(e), raw))
-            .collect();
-        let result = (
-            &self.tickets,
-            &self.by_message_id,
-            &self.mails,
-            &self.outbox,
-            &self.outbox_raw,
-            &self.replies,
-            &self.bounces,
-            &self.timed,
-            &self.meta,
-        )
-            .transaction(
-                |(tickets, by_mid, mails, ob, ob_raw, replies, bounces, timed, meta)| {
-                    if let Some((id, bytes, with_timers)) = &ticket {
-                        tickets.insert(&u64_key(id.0), bytes.as_slice())?;
-                        if *with_timers {
-                            timed.insert(&u64_key(id.0), &[])?;
-                        } else {
-                            timed.remove(&u64_key(id.0))?;
-                        }
-                        let next = meta
-                            .get(META_NEXT_TICKET)?
-                            .and_then(|v| key_u64(&v))
-                            .unwrap_or(1);
-                        if id.0 >= next {
-                            meta.insert(META_NEXT_TICKET, &u64_key(id.0 + 1))?;
-                        }
-                        if let Some(t) = &c.ticket {
-                            for mid in &t.thread {
-                                by_mid.insert(mid.as_bytes(), &u64_key(id.0))?;
-                            }
-                        }
-                    }
-                    if let Some(m) = &mail {
-                        for k in &c.mail_keys {
-                            mails.insert(k.as_bytes(), m.as_slice())?;
-                        }
-                    }
-                    for (id, meta_bytes, raw) in &outbox {
-                        ob.insert(&u64_key(*id), meta_bytes.as_slice())?;
-                        ob_raw.insert(&u64_key(*id), raw.as_slice())?;
-                    }
-                    for (addr, at, id) in &c.replies {
-                        replies.insert(reply_key(addr, *at, *id), &[])?;
-                    }
-                    for (addr, until) in &c.bounces {
-                        bounces.insert(addr.as_bytes(), &u64_key(until.max(&0).unsigned_abs()))?;
-                    }
-                    Ok::<_, ConflictableTransactionError<()>>(())
-                },
-            );
-        match result {
-            Ok(()) => {}
-            Err(TransactionError::Storage(e)) => return Err(e.into()),
-            Err(TransactionError::Abort(())) => unreachable!("the transaction never aborts"),
+        // Everything is prepared before the overlay is touched, so a commit lands whole.
+        let mut writes: Vec<(T, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+        let mut o = self.overlay();
+        if let Some(t) = &c.ticket {
+            let key = u64_key(t.id.0).to_vec();
+            writes.push((
+                T::Tickets,
+                key.clone(),
+                Some(encode(&TicketRecord::from(t))),
+            ));
+            let timed = has_timers(t.state).then(Vec::new);
+            writes.push((T::Timed, key.clone(), timed));
+            let next = self
+                .read_locked(&o, T::Meta, META_NEXT_TICKET)?
+                .and_then(|v| key_u64(&v))
+                .unwrap_or(1);
+            if t.id.0 >= next {
+                writes.push((
+                    T::Meta,
+                    META_NEXT_TICKET.to_vec(),
+                    Some(u64_key(t.id.0 + 1).to_vec()),
+                ));
+            }
+            for mid in &t.thread {
+                writes.push((T::ByMid, mid.as_bytes().to_vec(), Some(key.clone())));
+            }
         }
-        Ok(())
+        if let Some(m) = &c.mail {
+            let bytes = encode(m);
+            for k in &c.mail_keys {
+                writes.push((T::Mails, k.as_bytes().to_vec(), Some(bytes.clone())));
+            }
+        }
+        for (e, raw) in c.outbox {
+            writes.push((T::Outbox, u64_key(e.id).to_vec(), Some(encode(&e))));
+            writes.push((T::OutboxRaw, u64_key(e.id).to_vec(), Some(raw)));
+        }
+        for (addr, at, id) in &c.replies {
+            writes.push((T::Replies, reply_key(addr, *at, *id), Some(Vec::new())));
+        }
+        for (addr, until) in &c.bounces {
+            let until = u64_key(until.max(&0).unsigned_abs()).to_vec();
+            writes.push((T::Bounces, addr.as_bytes().to_vec(), Some(until)));
+        }
+        self.write(&mut o, writes)
     }
 
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
         let from = reply_key(addr, since, 0);
         let mut end = addr.as_bytes().to_vec();
         end.push(1);
-        Ok(self.replies.range(from..end).count() as u32)
+        let mut n = 0;
+        self.scan(T::Replies, &from, Some(&end), |_, _| {
+            n += 1;
+            Ok(())
+        })?;
+        Ok(n)
     }
 
     fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError> {
         Ok(self
-            .bounces
-            .get(addr.as_bytes())?
-            .and_then(|v| key_u64(&v))
+            .read(T::Bounces, addr.as_bytes(), key_u64)?
+            .flatten()
             .map(|n| n as i64))
     }
 
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
-        for kv in self.outbox.iter() {
-            let (_, v) = kv?;
-            out.push(decode(&v).map_err(corrupt(TREE_OUTBOX))?);
-        }
+        self.scan(T::Outbox, &[], None, |_, v| {
+            out.push(decode(v).map_err(corrupt(TREE_OUTBOX))?);
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -381,19 +534,19 @@ impl Store for SledStore {
     }
 
     fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
-        match self.outbox.get(u64_key(id))? {
-            Some(v) => Ok(Some(decode(&v).map_err(corrupt(TREE_OUTBOX))?)),
-            None => Ok(None),
-        }
+        self.read(T::Outbox, &u64_key(id), decode::<OutboxEntry>)?
+            .transpose()
+            .map_err(corrupt(TREE_OUTBOX))
     }
 
     fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.outbox_raw.get(u64_key(id))?.map(|v| v.to_vec()))
+        self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec)
     }
 
     fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
-        self.outbox.insert(u64_key(entry.id), encode(entry))?;
-        Ok(())
+        let write = (T::Outbox, u64_key(entry.id).to_vec(), Some(encode(entry)));
+        let mut o = self.overlay();
+        self.write(&mut o, vec![write])
     }
 
     fn new_outbox_id(&self) -> Result<u64, StoreError> {
@@ -401,12 +554,18 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
+        {
+            let mut o = self.overlay();
+            self.apply(&mut o)?;
+        }
+        // The sync itself runs without the overlay held: commits go on meanwhile.
         self.db.flush()?;
         Ok(())
     }
 
     fn watermark(&self, mailbox: &str, uid_validity: u32) -> Result<u32, StoreError> {
-        let v = self.meta.get(format!("watermark:{mailbox}"))?;
+        let key = format!("watermark:{mailbox}");
+        let v = self.read(T::Meta, key.as_bytes(), <[u8]>::to_vec)?;
         Ok(match v.as_deref() {
             Some(b) if b.len() == 8 && b[..4] == uid_validity.to_be_bytes() => {
                 u32::from_be_bytes([b[4], b[5], b[6], b[7]])
@@ -418,8 +577,13 @@ impl Store for SledStore {
     fn set_watermark(&self, mailbox: &str, uid_validity: u32, uid: u32) -> Result<(), StoreError> {
         let mut v = uid_validity.to_be_bytes().to_vec();
         v.extend_from_slice(&uid.to_be_bytes());
-        self.meta.insert(format!("watermark:{mailbox}"), v)?;
-        Ok(())
+        let write = (
+            T::Meta,
+            format!("watermark:{mailbox}").into_bytes(),
+            Some(v),
+        );
+        let mut o = self.overlay();
+        self.write(&mut o, vec![write])
     }
 }
 
@@ -512,6 +676,121 @@ mod tests {
         assert!(
             s.timed_tickets().unwrap().is_empty(),
             "open tickets have no timers"
+        );
+    }
+
+    #[test]
+    fn commits_are_read_back_before_the_flush_and_merged_with_flushed_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
+        let commit = |t: Ticket, key: &str| Commit {
+            mail_keys: vec![key.into()],
+            mail: Some(record()),
+            ticket: Some(t),
+            replies: vec![("a@x.test".into(), 100, 1)],
+            ..Default::default()
+        };
+        s.commit(commit(ticket(1, State::Open, &["one@x"]), "mid:1"))
+            .unwrap();
+        s.commit(commit(ticket(3, State::Resolved, &["three@x"]), "mid:3"))
+            .unwrap();
+        s.flush().unwrap();
+        assert!(s.overlay().is_empty(), "a flush hands everything to sled");
+        // Not flushed: ticket 2 between two flushed ones, ticket 3 changed, ticket 1 not timed.
+        s.commit(commit(
+            ticket(2, State::WaitingForFeedback, &["two@x"]),
+            "mid:2",
+        ))
+        .unwrap();
+        s.commit(Commit {
+            ticket: Some(ticket(3, State::Open, &["three@x"])),
+            replies: vec![("a@x.test".into(), 101, 2)],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!s.overlay().is_empty());
+        let ids = |ts: Vec<Ticket>| ts.iter().map(|t| (t.id.0, t.state)).collect::<Vec<_>>();
+        assert_eq!(
+            ids(s.tickets().unwrap()),
+            [
+                (1, State::Open),
+                (2, State::WaitingForFeedback),
+                (3, State::Open)
+            ]
+        );
+        assert_eq!(
+            ids(s.timed_tickets().unwrap()),
+            [(2, State::WaitingForFeedback)]
+        );
+        assert_eq!(s.next_ticket_id().unwrap(), TicketId(4));
+        assert_eq!(
+            s.ticket_by_message_id(&["two@x".into()]).unwrap(),
+            Some(TicketId(2))
+        );
+        assert_eq!(s.mail_seen(&["mid:2".into()]).unwrap(), Some(record()));
+        assert_eq!(s.mails().unwrap().len(), 3);
+        assert_eq!(
+            s.replies_since("a@x.test", 0).unwrap(),
+            2,
+            "one row per (time, id)"
+        );
+        assert_eq!(s.replies_since("a@x.test", 101).unwrap(), 1);
+        // Dropped without a flush (a CLI command): what was committed is still saved.
+        drop(s);
+        let s = SledStore::open(dir.path()).unwrap();
+        assert_eq!(s.tickets().unwrap().len(), 3);
+        assert_eq!(s.ticket(TicketId(3)).unwrap().unwrap().state, State::Open);
+    }
+
+    #[test]
+    fn a_large_overlay_goes_to_sled_before_the_flush_and_outbox_updates_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
+        let entry = |id: u64| OutboxEntry {
+            id,
+            message_id: format!("{id}@gw"),
+            from: "support@gw".into(),
+            to: vec!["a@x.test".into()],
+            ticket: None,
+            kind: "ack".into(),
+            created_at: 1,
+            attempts: 0,
+            next_attempt_at: 0,
+            status: OutboxStatus::Pending,
+            last_error: None,
+            sent_at: None,
+        };
+        let big = vec![7u8; OVERLAY_SPILL_BYTES / 2 + 1];
+        s.commit(Commit {
+            outbox: vec![(entry(1), big.clone())],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(!s.overlay().is_empty());
+        s.commit(Commit {
+            outbox: vec![(entry(2), big.clone())],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(
+            s.overlay().is_empty(),
+            "spilled at {OVERLAY_SPILL_BYTES} bytes"
+        );
+        assert_eq!(s.outbox_raw(2).unwrap(), Some(big));
+        let mut sent = entry(1);
+        sent.status = OutboxStatus::Sent;
+        s.outbox_update(&sent).unwrap();
+        assert_eq!(
+            s.outbox_entry(1).unwrap().unwrap().status,
+            OutboxStatus::Sent
+        );
+        assert_eq!(
+            s.outbox_pending()
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            [2]
         );
     }
 

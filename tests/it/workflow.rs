@@ -51,6 +51,7 @@ fn run(state: State, from: &str, text: &str, policy: &Policy) -> Outcome {
             policy,
             now: 100,
             new_id: TicketId(8),
+            language: None,
         },
     )
 }
@@ -206,6 +207,7 @@ fn keyword_in_the_subject_counts() {
             policy: &policy,
             now: 1,
             new_id: TicketId(8),
+            language: None,
         },
     );
     assert_eq!(saved(&o).state, Resolved);
@@ -342,6 +344,7 @@ fn a_new_mail_opens_a_ticket_with_participants_and_notices() {
             policy: &policy,
             now: 5,
             new_id: TicketId(1),
+            language: None,
         },
     );
     let t = saved(&o);
@@ -380,6 +383,7 @@ fn no_sender_is_quarantined() {
             policy: &policy,
             now: 5,
             new_id: TicketId(1),
+            language: None,
         },
     );
     assert!(o.quarantine().is_some());

@@ -30,7 +30,8 @@ pub struct File<'a> {
     /// Sanitised by `mime` when the file came in; kept as the file name.
     pub name: &'a str,
     pub content_type: &'a str,
-    pub content: &'a [u8],
+    /// Owned: it moves into the mail's body, so a big file is not held twice.
+    pub content: Vec<u8>,
 }
 
 pub struct Sender<'a> {
@@ -58,7 +59,7 @@ pub fn compose(
     from: &Sender,
     message_id: &str,
     date: std::time::SystemTime,
-    files: &[File],
+    files: Vec<File>,
 ) -> Result<Composed, ComposeError> {
     let from_box = Mailbox::new(
         Some(from.name.to_string()),
@@ -153,17 +154,16 @@ pub fn compose(
                 let content_type = ContentType::parse(f.content_type).unwrap_or_else(|_| {
                     ContentType::parse("application/octet-stream").expect("a valid content type")
                 });
-                mixed = mixed.singlepart(
-                    Attachment::new(f.name.to_string()).body(f.content.to_vec(), content_type),
-                );
+                mixed = mixed
+                    .singlepart(Attachment::new(f.name.to_string()).body(f.content, content_type));
             }
             b.multipart(mixed)?
         }
     };
-    Ok(Composed {
-        raw: message.formatted(),
-        to,
-    })
+    let raw = message.formatted();
+    // The message (with its encoded files) goes before the caller gets the bytes.
+    drop(message);
+    Ok(Composed { raw, to })
 }
 
 #[cfg(test)]
@@ -180,7 +180,7 @@ mod tests {
         }
     }
 
-    fn build(kind: NoticeKind, html: Option<&str>, files: &[File]) -> Vec<u8> {
+    fn build(kind: NoticeKind, html: Option<&str>, files: Vec<File>) -> Vec<u8> {
         let n = crate::templates::sample_notice(kind, Lang::En);
         let rendered = Rendered {
             text: "Hello, here is the driver.\n".into(),
@@ -204,16 +204,16 @@ mod tests {
         let raw = build(
             NoticeKind::StaffUpdate,
             None,
-            &[
+            vec![
                 File {
                     name: "écran 1.png",
                     content_type: "image/png",
-                    content: &png,
+                    content: png.clone(),
                 },
                 File {
                     name: "notes.txt",
                     content_type: "not a content type",
-                    content: b"line 1\nline 2\n",
+                    content: b"line 1\nline 2\n".to_vec(),
                 },
             ],
         );
@@ -245,10 +245,10 @@ mod tests {
         let raw = build(
             NoticeKind::Acknowledgement,
             Some("<p>Hello</p>"),
-            &[File {
+            vec![File {
                 name: "a.pdf",
                 content_type: "application/pdf",
-                content: b"%PDF-1.4",
+                content: b"%PDF-1.4".to_vec(),
             }],
         );
         let m = MessageParser::default().parse(&raw).unwrap();
@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn without_files_the_mail_is_a_single_text_part() {
-        let raw = build(NoticeKind::Reminder, None, &[]);
+        let raw = build(NoticeKind::Reminder, None, vec![]);
         let text = String::from_utf8_lossy(&raw);
         assert!(!text.contains("multipart"), "{text}");
         assert!(text.contains("Auto-Submitted: auto-generated"));

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, error, info, warn};
@@ -31,6 +31,11 @@ const MAX_OUTBOX_PAUSE: Duration = Duration::from_secs(60);
 const FETCH_BYTES: u64 = 8 * 1024 * 1024;
 /// Outgoing mails sent at once.
 const SEND_CONCURRENCY: usize = 10;
+
+/// How much outgoing mail (in KiB) the concurrent sends may hold in memory at once: ten
+/// status mails of a few KiB never wait, but five 14 MB staff notices with a forwarded file
+/// go one after the other instead of all at once (SPEC §6, peak memory).
+const SEND_BUDGET_KIB: usize = 16 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -454,8 +459,10 @@ async fn process_uids(
         }
     }
     let mut handled = BTreeSet::new();
-    let mut results = process_fetched(gw, validity, oversize, Vec::new(), cancel).await?;
-    let mut flushed = flush_batch(gw, &mut results, &mut handled, outbox).await?;
+    // A processed batch waiting to be flushed and moved, which happens while the next group
+    // is processed (the store takes new commits while it applies and syncs older ones).
+    let mut ready = process_fetched(gw, validity, oversize, Vec::new(), cancel).await?;
+    let mut results = Vec::new();
     let mut prefetched: Option<Vec<(u32, Vec<u8>)>> = None;
     for (i, group) in groups.iter().enumerate() {
         if cancel.is_cancelled() {
@@ -477,16 +484,11 @@ async fn process_uids(
             .get(i + 1)
             .filter(|n| n.bytes + group.bytes <= FETCH_BYTES);
         let work = process_fetched(gw, validity, Vec::new(), fetched, cancel);
+        let batch = std::mem::take(&mut ready);
+        let handled = &mut handled;
         let server = async {
-            move_flushed(
-                gw,
-                session,
-                validity,
-                std::mem::take(&mut flushed),
-                uids,
-                &handled,
-            )
-            .await?;
+            let flushed = flush_batch(gw, batch, handled, outbox).await?;
+            move_flushed(gw, session, validity, flushed, uids, handled).await?;
             match next {
                 Some(n) => Ok::<_, IngestError>(Some(session.fetch(&n.uids).await?)),
                 None => Ok(None),
@@ -496,15 +498,12 @@ async fn process_uids(
         results.extend(done?);
         prefetched = next_fetched?;
         if group.ends_batch {
-            flushed = flush_batch(gw, &mut results, &mut handled, outbox).await?;
+            ready = std::mem::take(&mut results);
         }
     }
-    // Stopped early (shutdown): what was processed is flushed and moved all the same.
-    if !results.is_empty() {
-        let more = flush_batch(gw, &mut results, &mut handled, outbox).await?;
-        flushed.processed.extend(more.processed);
-        flushed.quarantined.extend(more.quarantined);
-    }
+    // The last batch, and what was processed of a batch when shutdown stopped it.
+    ready.extend(results);
+    let flushed = flush_batch(gw, ready, &mut handled, outbox).await?;
     move_flushed(gw, session, validity, flushed, uids, &handled).await?;
     Ok(contiguous(uids, &handled))
 }
@@ -521,7 +520,7 @@ fn contiguous(uids: &[u32], handled: &BTreeSet<u32>) -> Option<u32> {
 /// and returns what is now to be moved.
 async fn flush_batch(
     gw: &Arc<Gateway>,
-    results: &mut Vec<(u32, Disposition, Vec<u64>)>,
+    results: Vec<(u32, Disposition, Vec<u64>)>,
     handled: &mut BTreeSet<u32>,
     outbox: &mpsc::UnboundedSender<Vec<u64>>,
 ) -> Result<Flushed, IngestError> {
@@ -534,7 +533,7 @@ async fn flush_batch(
         .await
         .map_err(|e| IngestError::Join(e.to_string()))??;
     let mut ids = Vec::new();
-    for (uid, disposition, out) in results.drain(..) {
+    for (uid, disposition, out) in results {
         match disposition {
             Disposition::Processed => flushed.processed.push(uid),
             Disposition::Quarantine(_) => flushed.quarantined.push(uid),
@@ -596,6 +595,7 @@ async fn outbox_task(
 ) {
     // (next attempt, id): the in-memory schedule, loaded from the store at start.
     let mut queue: BTreeSet<(i64, u64)> = BTreeSet::new();
+    let budget = Semaphore::new(SEND_BUDGET_KIB);
     match gw.store.outbox_pending() {
         Ok(entries) => {
             for e in entries {
@@ -653,7 +653,7 @@ async fn outbox_task(
             queue.retain(|(at, _)| *at > now);
             let results = futures::future::join_all(
                 due.chunks(due.len().div_ceil(SEND_CONCURRENCY).max(1))
-                    .map(|ids| send_some(&gw, &smtp, ids.to_vec(), &cancel)),
+                    .map(|ids| send_some(&gw, &smtp, ids.to_vec(), &budget, &cancel)),
             )
             .await;
             let mut any_ok = false;
@@ -715,7 +715,8 @@ async fn outbox_task(
 
 /// Sends these entries once, now (`ingest` in pipe mode); failures stay pending.
 pub async fn send_now(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) {
-    let _ = send_some(gw, smtp, ids, &CancellationToken::new()).await;
+    let budget = Semaphore::new(SEND_BUDGET_KIB);
+    let _ = send_some(gw, smtp, ids, &budget, &CancellationToken::new()).await;
 }
 
 /// Sends some entries one after the other over one pooled connection. Returns the entries to
@@ -724,6 +725,7 @@ async fn send_some(
     gw: &Gateway,
     smtp: &Smtp,
     ids: Vec<u64>,
+    budget: &Semaphore,
     cancel: &CancellationToken,
 ) -> (Vec<(i64, u64)>, bool, bool) {
     let mut retry = Vec::new();
@@ -736,16 +738,32 @@ async fn send_some(
             retry.push((0, id));
             continue;
         }
-        let (entry, raw) = match (gw.store.outbox_entry(id), gw.store.outbox_raw(id)) {
-            (Ok(Some(e)), Ok(Some(raw))) => (e, raw),
+        let entry = match gw.store.outbox_entry(id) {
+            Ok(Some(e)) if e.status == OutboxStatus::Pending => e,
+            Ok(Some(_)) => continue,
             _ => {
                 warn!(id, "outbox entry missing");
                 continue;
             }
         };
-        if entry.status != OutboxStatus::Pending {
+        // Big mails (forwarded files) take their share of the budget before they are read.
+        let kib = (entry.size / 1024).clamp(1, SEND_BUDGET_KIB as u64) as u32;
+        let Ok(_permit) = budget.acquire_many(kib).await else {
             continue;
-        }
+        };
+        let raw = match gw.store.outbox_raw(id) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => {
+                warn!(id, "outbox entry missing its mail");
+                continue;
+            }
+            Err(e) => {
+                // Left pending: a later round tries again.
+                error!(id, error = %e, "cannot read an outgoing mail");
+                retry.push((now_secs() + 60, id));
+                continue;
+            }
+        };
         gw.telemetry.outbox.beat(BEAT_MARGIN);
         let mut entry = entry;
         entry.attempts += 1;

@@ -560,14 +560,14 @@ impl Gateway {
             },
             &message_id,
             SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(now.max(0) as u64),
-            &files
-                .iter()
+            files
+                .into_iter()
                 .map(|(a, content)| compose::File {
                     name: &a.name,
                     content_type: &a.content_type,
                     content,
                 })
-                .collect::<Vec<_>>(),
+                .collect(),
         )
         .map_err(|e| e.to_string())?;
         let id = self.store.new_outbox_id().map_err(|e| e.to_string())?;
@@ -585,6 +585,7 @@ impl Gateway {
                 status: OutboxStatus::Pending,
                 last_error: None,
                 sent_at: None,
+                size: composed.raw.len() as u64,
             },
             composed.raw,
         ))

@@ -8,8 +8,8 @@
 pub mod schema;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional as _;
@@ -34,12 +34,18 @@ pub enum StoreError {
     Io(#[from] sled::Error),
     #[error("corrupt record in {tree}: {reason}")]
     Corrupt { tree: &'static str, reason: String },
+    #[error("store file {path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {
     /// A store error is worth a retry only when the disk hiccuped.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Io(_))
+        matches!(self, StoreError::Io(_) | StoreError::File { .. })
     }
 }
 
@@ -117,11 +123,18 @@ pub trait Store: Send + Sync {
 /// (docs/benchmarks.md). Every read looks at the overlay before sled, so a commit is visible
 /// at once, as before; what the trait promises about durability is unchanged: nothing is
 /// durable before `flush` returns, and each commit is applied whole or not at all.
+///
+/// A flush freezes the overlay and applies the frozen writes to sled while new commits go to
+/// a fresh overlay: the daemon flushes one batch while it decides the next.
 pub struct SledStore {
     db: sled::Db,
+    /// Where outgoing mails over [`RAW_IN_FILE_BYTES`] are kept.
+    raw_dir: PathBuf,
     /// Indexed by [`T`].
     trees: Vec<sled::Tree>,
     overlay: Mutex<Overlay>,
+    /// Held by the one flush (or spill) applying a frozen overlay.
+    applying: Mutex<()>,
 }
 
 /// The trees, in the order of [`TREE_NAMES`].
@@ -150,14 +163,36 @@ const TREE_NAMES: [&str; 9] = [
     TREE_META,
 ];
 
-/// Committed writes not yet handed to sled: per tree, key → value (`None`: removed).
+/// Committed writes not yet in sled: the ones being applied (`frozen`) and the newer ones.
 #[derive(Default)]
 struct Overlay {
+    active: Writes,
+    frozen: Option<Arc<Writes>>,
+}
+
+impl Overlay {
+    /// The newest write of `key`, if it is in the overlay (`Some(None)`: removed).
+    fn get(&self, t: T, key: &[u8]) -> Option<&Option<Vec<u8>>> {
+        let t = t as usize;
+        self.active.trees[t]
+            .get(key)
+            .or_else(|| self.frozen.as_ref().and_then(|f| f.trees[t].get(key)))
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.active.is_empty() && self.frozen.is_none()
+    }
+}
+
+/// Per tree, key → value (`None`: removed).
+#[derive(Default)]
+struct Writes {
     trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 9],
     bytes: usize,
 }
 
-impl Overlay {
+impl Writes {
     fn put(&mut self, t: T, key: impl Into<Vec<u8>>, value: Option<Vec<u8>>) {
         let key = key.into();
         self.bytes += key.len() + value.as_ref().map_or(0, Vec::len);
@@ -169,13 +204,24 @@ impl Overlay {
     }
 }
 
-/// An overlay this large is handed to sled before the next flush (still one transaction, so
-/// a commit is never split), so a batch with big attachments does not sit in memory twice.
-const OVERLAY_SPILL_BYTES: usize = 4 * 1024 * 1024;
+/// An overlay this large is handed to sled before the next flush (one transaction, so a
+/// commit is never split). Small on purpose: sled's transaction holds several copies of what
+/// it applies, and a whole batch at once (~2.6 MB for 500 mails) raised the daemon's peak
+/// memory by 35 MiB; at 256 KiB the cost per write is the same (docs/benchmarks.md).
+const OVERLAY_SPILL_BYTES: usize = 256 * 1024;
 
 fn corrupt(tree: &'static str) -> impl Fn(String) -> StoreError {
     move |reason| StoreError::Corrupt { tree, reason }
 }
+
+/// Outgoing mails bigger than this (a forwarded attachment) are kept in a file of their own
+/// under `<store>/outbox/`, and sled holds [`RAW_FILE_MARK`] and the file's name: sled
+/// copies a value several times on its way to disk and keeps it in its page cache, which
+/// for a 14 MB mail was a large part of the daemon's peak memory (docs/benchmarks.md).
+const RAW_IN_FILE_BYTES: usize = 256 * 1024;
+
+/// Starts a value of `outbox_raw` that names a file (a mail never starts with NUL).
+const RAW_FILE_MARK: &[u8] = b"\0file\0";
 
 /// sled's page cache (its default is 1 GiB).
 const SLED_CACHE_BYTES: u64 = 16 * 1024 * 1024;
@@ -212,9 +258,11 @@ impl SledStore {
             .map(|name| db.open_tree(name))
             .collect::<Result<Vec<_>, _>>()?;
         let store = SledStore {
+            raw_dir: dir.join("outbox"),
             trees,
             db,
             overlay: Mutex::default(),
+            applying: Mutex::default(),
         };
         let meta = store.tree(T::Meta);
         match meta.get(META_SCHEMA)? {
@@ -246,6 +294,30 @@ impl SledStore {
         Ok(store)
     }
 
+    /// Writes a big outgoing mail to `<store>/outbox/<id>.eml` and syncs it (and its
+    /// directory) before the commit that names it can be flushed; returns that name.
+    fn raw_to_file(&self, id: u64, raw: &[u8]) -> Result<Vec<u8>, StoreError> {
+        use std::io::Write as _;
+        let name = format!("{id:016x}.eml");
+        let path = self.raw_dir.join(&name);
+        let err = |source| StoreError::File {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(&self.raw_dir).map_err(err)?;
+        let tmp = self.raw_dir.join(format!("{name}.tmp"));
+        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        f.write_all(raw).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)?;
+        std::fs::File::open(&self.raw_dir)
+            .and_then(|d| d.sync_all())
+            .map_err(err)?;
+        let mut value = RAW_FILE_MARK.to_vec();
+        value.extend_from_slice(name.as_bytes());
+        Ok(value)
+    }
+
     fn tree(&self, t: T) -> &sled::Tree {
         &self.trees[t as usize]
     }
@@ -265,18 +337,18 @@ impl SledStore {
     ) -> Result<Option<R>, StoreError> {
         {
             let o = self.overlay();
-            if let Some(v) = o.trees[t as usize].get(key) {
+            if let Some(v) = o.get(t, key) {
                 return Ok(v.as_deref().map(f));
             }
         }
-        // Not in the overlay: a flush moves entries to sled before it drops them from the
-        // overlay, so a key is always in one of the two.
+        // Not in the overlay: a flush applies frozen writes to sled before it drops them,
+        // so a key is always in one of the two.
         Ok(self.tree(t).get(key)?.as_deref().map(f))
     }
 
     /// Like [`SledStore::read`] with the overlay already held (inside a commit).
     fn read_locked(&self, o: &Overlay, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        match o.trees[t as usize].get(key) {
+        match o.get(t, key) {
             Some(v) => Ok(v.clone()),
             None => Ok(self.tree(t).get(key)?.map(|v| v.to_vec())),
         }
@@ -293,10 +365,19 @@ impl SledStore {
     ) -> Result<(), StoreError> {
         use std::ops::Bound::{Excluded, Included, Unbounded};
         let upper = to.map_or(Unbounded, Excluded);
-        let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = self.overlay().trees[t as usize]
-            .range::<[u8], _>((Included(from), upper))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = {
+            let o = self.overlay();
+            let mut merged: BTreeMap<&Vec<u8>, &Option<Vec<u8>>> = BTreeMap::new();
+            let layers = o.frozen.as_deref().into_iter().chain([&o.active]);
+            for layer in layers {
+                // The active layer comes last: its writes are the newer ones.
+                merged.extend(layer.trees[t as usize].range::<[u8], _>((Included(from), upper)));
+            }
+            merged
+                .into_iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
         let mut pending = pending.into_iter().peekable();
         let range = match to {
             Some(to) => self.tree(t).range(from..to),
@@ -324,13 +405,21 @@ impl SledStore {
         Ok(())
     }
 
-    /// Hands the overlay to sled as one transaction and empties it (not a disk sync).
-    fn apply(&self, o: &mut Overlay) -> Result<(), StoreError> {
-        if o.is_empty() {
-            return Ok(());
-        }
+    /// Applies the overlay's writes to sled as one transaction (not a disk sync). Commits
+    /// made meanwhile go to a fresh overlay and wait for the next time.
+    fn apply(&self) -> Result<(), StoreError> {
+        let _applying = self.applying.lock().unwrap_or_else(|e| e.into_inner());
+        let frozen = {
+            let mut o = self.overlay();
+            if o.active.is_empty() {
+                return Ok(());
+            }
+            let frozen = Arc::new(std::mem::take(&mut o.active));
+            o.frozen = Some(frozen.clone());
+            frozen
+        };
         let result = self.trees.as_slice().transaction(|views| {
-            for (tree, writes) in views.iter().zip(&o.trees) {
+            for (tree, writes) in views.iter().zip(&frozen.trees) {
                 for (k, v) in writes {
                     match v {
                         Some(v) => tree.insert(k.as_slice(), v.as_slice())?,
@@ -340,26 +429,41 @@ impl SledStore {
             }
             Ok::<_, ConflictableTransactionError<()>>(())
         });
+        let mut o = self.overlay();
+        o.frozen = None;
         match result {
-            Ok(()) => {}
-            Err(TransactionError::Storage(e)) => return Err(e.into()),
-            Err(TransactionError::Abort(())) => unreachable!("the transaction never aborts"),
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // Not applied: the writes go back under the newer ones, for the next try.
+                for (t, writes) in frozen.trees.iter().enumerate() {
+                    for (k, v) in writes {
+                        if !o.active.trees[t].contains_key(k) {
+                            o.active.trees[t].insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                o.active.bytes += frozen.bytes;
+                match e {
+                    TransactionError::Storage(e) => Err(e.into()),
+                    TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
+                }
+            }
         }
-        *o = Overlay::default();
-        Ok(())
     }
 
-    /// Adds a prepared list of writes to the overlay (whole), spilling a large overlay.
+    /// Adds a prepared list of writes to the overlay (whole), then spills a large overlay.
     fn write(
         &self,
-        o: &mut Overlay,
+        mut o: MutexGuard<'_, Overlay>,
         writes: Vec<(T, Vec<u8>, Option<Vec<u8>>)>,
     ) -> Result<(), StoreError> {
         for (t, k, v) in writes {
-            o.put(t, k, v);
+            o.active.put(t, k, v);
         }
-        if o.bytes >= OVERLAY_SPILL_BYTES {
-            self.apply(o)?;
+        let spill = o.active.bytes >= OVERLAY_SPILL_BYTES;
+        drop(o);
+        if spill {
+            self.apply()?;
         }
         Ok(())
     }
@@ -369,8 +473,7 @@ impl Drop for SledStore {
     /// A store dropped without a last flush (a CLI command, a test) still writes what was
     /// committed; sled syncs when its last handle goes.
     fn drop(&mut self) {
-        let mut o = std::mem::take(&mut *self.overlay());
-        if let Err(e) = self.apply(&mut o) {
+        if let Err(e) = self.apply() {
             tracing::error!(error = %e, "store: committed writes could not be saved at close");
         }
     }
@@ -451,8 +554,17 @@ impl Store for SledStore {
 
     fn commit(&self, c: Commit) -> Result<(), StoreError> {
         // Everything is prepared before the overlay is touched, so a commit lands whole.
+        // Big mails go to their files first (synced): the commit then only names them.
+        let mut outbox = Vec::with_capacity(c.outbox.len());
+        for (e, raw) in c.outbox {
+            let raw = match raw.len() > RAW_IN_FILE_BYTES {
+                true => self.raw_to_file(e.id, &raw)?,
+                false => raw,
+            };
+            outbox.push((e, raw));
+        }
         let mut writes: Vec<(T, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
-        let mut o = self.overlay();
+        let o = self.overlay();
         if let Some(t) = &c.ticket {
             let key = u64_key(t.id.0).to_vec();
             writes.push((
@@ -460,8 +572,11 @@ impl Store for SledStore {
                 key.clone(),
                 Some(encode(&TicketRecord::from(t))),
             ));
-            let timed = has_timers(t.state).then(Vec::new);
-            writes.push((T::Timed, key.clone(), timed));
+            // Index writes only where something changes: each costs sled far more than a read.
+            let timed = has_timers(t.state);
+            if timed != self.read_locked(&o, T::Timed, &key)?.is_some() {
+                writes.push((T::Timed, key.clone(), timed.then(Vec::new)));
+            }
             let next = self
                 .read_locked(&o, T::Meta, META_NEXT_TICKET)?
                 .and_then(|v| key_u64(&v))
@@ -474,6 +589,9 @@ impl Store for SledStore {
                 ));
             }
             for mid in &t.thread {
+                if self.read_locked(&o, T::ByMid, mid.as_bytes())?.as_deref() == Some(&key[..]) {
+                    continue;
+                }
                 writes.push((T::ByMid, mid.as_bytes().to_vec(), Some(key.clone())));
             }
         }
@@ -483,7 +601,7 @@ impl Store for SledStore {
                 writes.push((T::Mails, k.as_bytes().to_vec(), Some(bytes.clone())));
             }
         }
-        for (e, raw) in c.outbox {
+        for (e, raw) in outbox {
             writes.push((T::Outbox, u64_key(e.id).to_vec(), Some(encode(&e))));
             writes.push((T::OutboxRaw, u64_key(e.id).to_vec(), Some(raw)));
         }
@@ -494,7 +612,7 @@ impl Store for SledStore {
             let until = u64_key(until.max(&0).unsigned_abs()).to_vec();
             writes.push((T::Bounces, addr.as_bytes().to_vec(), Some(until)));
         }
-        self.write(&mut o, writes)
+        self.write(o, writes)
     }
 
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
@@ -540,13 +658,25 @@ impl Store for SledStore {
     }
 
     fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec)
+        match self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec)? {
+            Some(v) => match v.strip_prefix(RAW_FILE_MARK) {
+                Some(name) => {
+                    let path = self.raw_dir.join(String::from_utf8_lossy(name).as_ref());
+                    let raw = std::fs::read(&path).map_err(|source| StoreError::File {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                    Ok(Some(raw))
+                }
+                None => Ok(Some(v)),
+            },
+            None => Ok(None),
+        }
     }
 
     fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
         let write = (T::Outbox, u64_key(entry.id).to_vec(), Some(encode(entry)));
-        let mut o = self.overlay();
-        self.write(&mut o, vec![write])
+        self.write(self.overlay(), vec![write])
     }
 
     fn new_outbox_id(&self) -> Result<u64, StoreError> {
@@ -554,11 +684,8 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
-        {
-            let mut o = self.overlay();
-            self.apply(&mut o)?;
-        }
-        // The sync itself runs without the overlay held: commits go on meanwhile.
+        self.apply()?;
+        // Commits go on meanwhile: the overlay is not held while sled applies or syncs.
         self.db.flush()?;
         Ok(())
     }
@@ -582,8 +709,7 @@ impl Store for SledStore {
             format!("watermark:{mailbox}").into_bytes(),
             Some(v),
         );
-        let mut o = self.overlay();
-        self.write(&mut o, vec![write])
+        self.write(self.overlay(), vec![write])
     }
 }
 
@@ -759,6 +885,7 @@ mod tests {
             status: OutboxStatus::Pending,
             last_error: None,
             sent_at: None,
+            size: 0,
         };
         let big = vec![7u8; OVERLAY_SPILL_BYTES / 2 + 1];
         s.commit(Commit {
@@ -792,6 +919,96 @@ mod tests {
                 .collect::<Vec<_>>(),
             [2]
         );
+    }
+
+    #[test]
+    fn a_big_outgoing_mail_is_kept_in_a_file_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let big: Vec<u8> = (0..RAW_IN_FILE_BYTES as u32 + 7)
+            .map(|i| b'a' + (i % 26) as u8)
+            .collect();
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            let mut entry = s.outbox_pending().unwrap();
+            assert!(entry.is_empty());
+            entry.push(OutboxEntry {
+                id: 9,
+                message_id: "9@gw".into(),
+                from: "support@gw".into(),
+                to: vec!["staff@gw".into()],
+                ticket: Some(1),
+                kind: "new_ticket".into(),
+                created_at: 1,
+                attempts: 0,
+                next_attempt_at: 0,
+                status: OutboxStatus::Pending,
+                last_error: None,
+                sent_at: None,
+                size: big.len() as u64,
+            });
+            s.commit(Commit {
+                outbox: vec![(entry.remove(0), big.clone())],
+                ..Default::default()
+            })
+            .unwrap();
+            assert_eq!(s.outbox_raw(9).unwrap().as_ref(), Some(&big));
+            s.flush().unwrap();
+            let stored = s.tree(T::OutboxRaw).get(u64_key(9)).unwrap().unwrap();
+            assert!(stored.starts_with(RAW_FILE_MARK) && stored.len() < 64);
+        }
+        let file = dir.path().join("outbox").join(format!("{:016x}.eml", 9));
+        assert_eq!(std::fs::read(&file).unwrap(), big);
+        let s = SledStore::open(dir.path()).unwrap();
+        assert_eq!(s.outbox_raw(9).unwrap(), Some(big));
+        assert_eq!(
+            s.outbox_entry(9).unwrap().unwrap().size,
+            RAW_IN_FILE_BYTES as u64 + 7
+        );
+        // A file gone missing is an error naming it, not an empty mail.
+        std::fs::remove_file(&file).unwrap();
+        let err = s.outbox_raw(9).unwrap_err().to_string();
+        assert!(err.contains("0000000000000009.eml"), "{err}");
+    }
+
+    #[test]
+    fn commits_during_flushes_are_never_out_of_sight_and_all_reach_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Arc::new(SledStore::open(dir.path()).unwrap());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flusher = {
+            let (s, stop) = (s.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut flushes = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    s.flush().unwrap();
+                    flushes += 1;
+                }
+                flushes
+            })
+        };
+        for n in 1..=1500u64 {
+            let mid = format!("m{n}@x");
+            s.commit(Commit {
+                mail_keys: vec![format!("mid:{mid}")],
+                mail: Some(record()),
+                ticket: Some(ticket(n, State::Open, &[&mid])),
+                ..Default::default()
+            })
+            .unwrap();
+            // Whatever the flusher is doing, the commit is visible at once.
+            assert_eq!(s.next_ticket_id().unwrap(), TicketId(n + 1));
+            assert_eq!(s.ticket_by_message_id(&[mid]).unwrap(), Some(TicketId(n)));
+            if n % 100 == 0 {
+                assert_eq!(s.tickets().unwrap().len() as u64, n);
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(flusher.join().unwrap() > 0);
+        s.flush().unwrap();
+        drop(s);
+        let s = SledStore::open(dir.path()).unwrap();
+        assert_eq!(s.tickets().unwrap().len(), 1500);
+        assert_eq!(s.mails().unwrap().len(), 1500);
     }
 
     #[test]

@@ -219,6 +219,9 @@ pub struct OutboxEntry {
     pub status: OutboxStatus,
     pub last_error: Option<String>,
     pub sent_at: Option<i64>,
+    /// Size of the raw mail in bytes (0 in entries written before it was recorded).
+    #[serde(default)]
+    pub size: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

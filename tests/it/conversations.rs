@@ -599,6 +599,45 @@ async fn a_screenshot_reaches_staff_and_a_staff_file_reaches_the_customer() {
     h.wait_inbox_empty().await;
 }
 
+/// A file too big for the store's database goes out from a file of its own
+/// (`<store>/outbox/`), byte for byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_file_reaches_staff_through_the_outbox_on_disk() {
+    let h = Harness::start("bigfile").await;
+    let n = h.names.clone();
+    let dump: Vec<u8> = (0..600_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    Draft::new(
+        &n.alice,
+        &n.support,
+        "Crash dump",
+        "Hello,\nthe service crashed tonight, the dump is attached.\nAlice",
+    )
+    .send_mime(None, &[("core.dump", "application/octet-stream", &dump)])
+    .await;
+    let new = wait_mail(&n.team, "new-ticket email", |r| {
+        is(r, "SUP-1", "new_ticket")
+    })
+    .await;
+    let got = files(&new);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, "core.dump");
+    assert_eq!(got[0].2, dump, "the same bytes");
+    let on_disk: Vec<_> = std::fs::read_dir(h.config().gateway.store.join("outbox"))
+        .expect("the outbox directory")
+        .filter_map(|e| e.ok())
+        .map(|e| e.metadata().unwrap().len())
+        .collect();
+    assert_eq!(
+        on_disk.len(),
+        1,
+        "one mail big enough for a file: {on_disk:?}"
+    );
+    assert!(on_disk[0] > dump.len() as u64, "{on_disk:?}");
+    h.wait_inbox_empty().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // SPEC §2.3: timers, configured in seconds, across a restart
 

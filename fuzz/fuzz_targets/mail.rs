@@ -167,6 +167,7 @@ fn check_mail(mail: &InboundMail) {
             policy: &policy,
             now: NOW,
             new_id,
+            language: None,
         };
         check_outcome(None, m, &policy, &decide(None, m, &ctx));
         for state in State::ALL {
@@ -180,6 +181,7 @@ fn check_mail(mail: &InboundMail) {
             policy: &closed_new_ticket,
             now: NOW,
             new_id,
+            language: None,
         };
         let o = decide(Some((&t, MatchedBy::Tag)), m, &ctx);
         check_outcome(Some(&t), m, &closed_new_ticket, &o);

@@ -758,9 +758,23 @@ async fn send_some(
                 continue;
             }
             Err(e) => {
-                // Left pending: a later round tries again.
-                error!(id, error = %e, "cannot read an outgoing mail");
-                retry.push((now_secs() + 60, id));
+                // A disk hiccup passes: tried again in a minute, until give_up_after, as a
+                // mail the server keeps refusing would be.
+                let mut entry = entry;
+                entry.attempts += 1;
+                entry.last_error = Some(format!("cannot read the mail: {e}"));
+                let now = now_secs();
+                if now - entry.created_at < give_up {
+                    error!(id, error = %e, "cannot read an outgoing mail; will retry");
+                    entry.next_attempt_at = now + retry_delay(entry.attempts);
+                    retry.push((entry.next_attempt_at, id));
+                } else {
+                    entry.status = OutboxStatus::Dead;
+                    warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead");
+                }
+                if let Err(e) = gw.store.outbox_update(&entry) {
+                    error!(id, error = %e, "cannot update the outbox");
+                }
                 continue;
             }
         };
@@ -778,8 +792,7 @@ async fn send_some(
             }
             Err(e) if e.is_transient() && now - entry.created_at < give_up => {
                 down = true;
-                // 2 s, 4 s, 8 s … capped at 5 minutes.
-                let delay = (2i64 << (entry.attempts.saturating_sub(1)).min(8)).min(300);
+                let delay = retry_delay(entry.attempts);
                 entry.next_attempt_at = now + delay;
                 entry.last_error = Some(e.to_string());
                 debug!(id, error = %e, delay, "send failed; will retry");
@@ -796,6 +809,11 @@ async fn send_some(
         }
     }
     (retry, any_ok, down)
+}
+
+/// Seconds until the next try after `attempts` failed ones: 2 s, 4 s, 8 s … capped at 5 minutes.
+fn retry_delay(attempts: u32) -> i64 {
+    (2i64 << attempts.saturating_sub(1).min(8)).min(300)
 }
 
 async fn timer_task(

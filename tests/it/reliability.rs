@@ -652,6 +652,53 @@ async fn a_permanent_refusal_kills_the_mail_at_once_and_others_still_go() {
     }
 }
 
+/// An outgoing mail kept in a file (over 256 KiB) whose file is gone is retried like a mail
+/// the server refuses, then dead with the reason, never sent empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_outgoing_mail_whose_file_is_gone_dies_with_the_reason() {
+    let h = Harness::start_with("rawgone", |t| {
+        t.replace(
+            &format!(
+                "port = {}\ntls = \"starttls\"",
+                MailSys::get().submission_port
+            ),
+            "port = 1\ntls = \"none\"\ngive_up_after = \"5s\"",
+        )
+    })
+    .await;
+    let n = h.names.clone();
+    let dump: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
+    Draft::new(
+        &n.alice,
+        &n.support,
+        "Dump",
+        "Hello,\nthe dump is attached.\nAlice",
+    )
+    .send_mime(None, &[("core.dump", "application/octet-stream", &dump)])
+    .await;
+    h.wait_ticket(1, "ticket", |_| true).await;
+    let dir = h.config().gateway.store.join("outbox");
+    for f in std::fs::read_dir(&dir).expect("the big notice is in a file") {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let ob = h.gw().store.outbox().unwrap();
+        let big = ob
+            .iter()
+            .find(|e| e.size > 256 * 1024)
+            .expect("the big notice");
+        if big.status == ticket_gateway::store::OutboxStatus::Dead {
+            let why = big.last_error.clone().unwrap_or_default();
+            assert!(why.contains("cannot read the mail"), "{why}");
+            assert!(big.attempts >= 2, "retried before giving up: {big:#?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "outbox: {ob:#?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_still_undelivered_after_give_up_after_is_dead_and_listed() {
     let mut h = Harness::start_with("giveup", |t| {

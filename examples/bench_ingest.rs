@@ -45,6 +45,10 @@ fn main() -> ExitCode {
 }
 
 fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<String, String> {
+    // TG_BENCH_LOG=1: the daemon's JSON log on stderr (redirect it), to see what logging costs.
+    if std::env::var_os("TG_BENCH_LOG").is_some() {
+        ticket_gateway::telemetry::init_tracing(true)?;
+    }
     let config = ticket_gateway::config::Config::load(config).map_err(|e| e.to_string())?;
     let gw = ticket_gateway::daemon::open_gateway(config).map_err(|e| e.to_string())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -662,7 +662,18 @@ impl Store for SledStore {
         match self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec)? {
             Some(v) => match v.strip_prefix(RAW_FILE_MARK) {
                 Some(name) => {
-                    let path = self.raw_dir.join(String::from_utf8_lossy(name).as_ref());
+                    // Only ever a name this store wrote: never a path elsewhere.
+                    let name = std::str::from_utf8(name)
+                        .ok()
+                        .filter(|n| {
+                            n.strip_suffix(".eml")
+                                .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+                        })
+                        .ok_or_else(|| StoreError::Corrupt {
+                            tree: TREE_OUTBOX_RAW,
+                            reason: format!("outgoing mail {id} names a bad file"),
+                        })?;
+                    let path = self.raw_dir.join(name);
                     let raw = std::fs::read(&path).map_err(|source| StoreError::File {
                         path: path.display().to_string(),
                         source,
@@ -969,6 +980,11 @@ mod tests {
         std::fs::remove_file(&file).unwrap();
         let err = s.outbox_raw(9).unwrap_err().to_string();
         assert!(err.contains("0000000000000009.eml"), "{err}");
+        // A record naming anything but a file of its own is corrupt, never followed.
+        let mut bad = RAW_FILE_MARK.to_vec();
+        bad.extend_from_slice(b"../../etc/passwd");
+        s.tree(T::OutboxRaw).insert(u64_key(10), bad).unwrap();
+        assert!(matches!(s.outbox_raw(10), Err(StoreError::Corrupt { .. })));
     }
 
     #[test]

@@ -297,6 +297,11 @@ async fn ingest_session(
     }
 }
 
+/// The dedupe key of a mail by its place on the server (`uid:<UIDVALIDITY>:<UID>`).
+fn uid_key(validity: u32, uid: u32) -> String {
+    format!("uid:{validity}:{uid}")
+}
+
 /// How many mails a preparing thread may be ahead of the one that commits (memory bound).
 const PREPARE_AHEAD: usize = 16;
 
@@ -331,7 +336,7 @@ async fn process_fetched(
         };
         for (uid, size) in oversize {
             let started = std::time::Instant::now();
-            let p = g.process_oversize(format!("uid:{validity}:{uid}"), size, now)?;
+            let p = g.process_oversize(uid_key(validity, uid), size, now)?;
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
@@ -358,8 +363,11 @@ pub fn process_in_order(
     cancel: &CancellationToken,
     mut each: impl FnMut(&Processed, std::time::Instant),
 ) -> Result<Vec<(u32, Processed)>, PipelineError> {
-    let key = |uid: u32| Some(format!("uid:{validity}:{uid}"));
-    let workers = prepare_workers().min(fetched.len()).max(1);
+    if fetched.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = |uid: u32| Some(uid_key(validity, uid));
+    let workers = prepare_workers().min(fetched.len());
     std::thread::scope(|scope| {
         let mut prepared = Vec::with_capacity(workers);
         for w in 0..workers {

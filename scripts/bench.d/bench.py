@@ -206,8 +206,8 @@ class Daemon:
     def __init__(self, binary, config, env_extra=None):
         self.logfile = open(os.path.join(os.path.dirname(config), "daemon.log"), "wb")
         env = dict(os.environ, TG_BENCH_PASSWORD=PASSWORD)
-        env.update(unit_environment())
         self.environment = unit_environment()
+        env.update(self.environment)
         env.setdefault("TICKET_GATEWAY_LOG", "info")
         env.update(env_extra or {})
         self.started = time.monotonic()

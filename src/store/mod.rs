@@ -759,6 +759,25 @@ mod tests {
         }
     }
 
+    /// A pending outgoing mail of `size` bytes.
+    fn pending(id: u64, size: u64) -> OutboxEntry {
+        OutboxEntry {
+            id,
+            message_id: format!("{id}@gw"),
+            from: "support@gw".into(),
+            to: vec!["a@x.test".into()],
+            ticket: None,
+            kind: "acknowledgement".into(),
+            created_at: 1,
+            attempts: 0,
+            next_attempt_at: 0,
+            status: OutboxStatus::Pending,
+            last_error: None,
+            sent_at: None,
+            size,
+        }
+    }
+
     #[test]
     fn a_commit_indexes_ids_dedupes_and_survives_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
@@ -884,30 +903,15 @@ mod tests {
     fn a_large_overlay_goes_to_sled_before_the_flush_and_outbox_updates_win() {
         let dir = tempfile::tempdir().unwrap();
         let s = SledStore::open(dir.path()).unwrap();
-        let entry = |id: u64| OutboxEntry {
-            id,
-            message_id: format!("{id}@gw"),
-            from: "support@gw".into(),
-            to: vec!["a@x.test".into()],
-            ticket: None,
-            kind: "ack".into(),
-            created_at: 1,
-            attempts: 0,
-            next_attempt_at: 0,
-            status: OutboxStatus::Pending,
-            last_error: None,
-            sent_at: None,
-            size: 0,
-        };
         let big = vec![7u8; OVERLAY_SPILL_BYTES / 2 + 1];
         s.commit(Commit {
-            outbox: vec![(entry(1), big.clone())],
+            outbox: vec![(pending(1, 0), big.clone())],
             ..Default::default()
         })
         .unwrap();
         assert!(!s.overlay().is_empty());
         s.commit(Commit {
-            outbox: vec![(entry(2), big.clone())],
+            outbox: vec![(pending(2, 0), big.clone())],
             ..Default::default()
         })
         .unwrap();
@@ -916,7 +920,7 @@ mod tests {
             "spilled at {OVERLAY_SPILL_BYTES} bytes"
         );
         assert_eq!(s.outbox_raw(2).unwrap(), Some(big));
-        let mut sent = entry(1);
+        let mut sent = pending(1, 0);
         sent.status = OutboxStatus::Sent;
         s.outbox_update(&sent).unwrap();
         assert_eq!(
@@ -941,25 +945,8 @@ mod tests {
             .collect();
         {
             let s = SledStore::open(dir.path()).unwrap();
-            let mut entry = s.outbox_pending().unwrap();
-            assert!(entry.is_empty());
-            entry.push(OutboxEntry {
-                id: 9,
-                message_id: "9@gw".into(),
-                from: "support@gw".into(),
-                to: vec!["staff@gw".into()],
-                ticket: Some(1),
-                kind: "new_ticket".into(),
-                created_at: 1,
-                attempts: 0,
-                next_attempt_at: 0,
-                status: OutboxStatus::Pending,
-                last_error: None,
-                sent_at: None,
-                size: big.len() as u64,
-            });
             s.commit(Commit {
-                outbox: vec![(entry.remove(0), big.clone())],
+                outbox: vec![(pending(9, big.len() as u64), big.clone())],
                 ..Default::default()
             })
             .unwrap();

@@ -296,10 +296,3 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
     let subjects: BTreeSet<_> = all.iter().map(|t| t.summary.clone()).collect();
     assert_eq!(subjects.len(), 800);
 }
-
-fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-}

@@ -652,20 +652,25 @@ async fn a_permanent_refusal_kills_the_mail_at_once_and_others_still_go() {
     }
 }
 
-/// An outgoing mail kept in a file (over 256 KiB) whose file is gone is retried like a mail
-/// the server refuses, then dead with the reason, never sent empty.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_big_outgoing_mail_whose_file_is_gone_dies_with_the_reason() {
-    let h = Harness::start_with("rawgone", |t| {
+/// A gateway whose SMTP server never answers (port 1), giving up on a mail after `give_up`.
+async fn start_with_smtp_unreachable(name: &str, give_up: &str) -> Harness {
+    Harness::start_with(name, |t| {
         t.replace(
             &format!(
                 "port = {}\ntls = \"starttls\"",
                 MailSys::get().submission_port
             ),
-            "port = 1\ntls = \"none\"\ngive_up_after = \"5s\"",
+            &format!("port = 1\ntls = \"none\"\ngive_up_after = \"{give_up}\""),
         )
     })
-    .await;
+    .await
+}
+
+/// An outgoing mail kept in a file (over 256 KiB) whose file is gone is retried like a mail
+/// the server refuses, then dead with the reason, never sent empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_outgoing_mail_whose_file_is_gone_dies_with_the_reason() {
+    let h = start_with_smtp_unreachable("rawgone", "5s").await;
     let n = h.names.clone();
     let dump: Vec<u8> = (0..400_000u32).map(|i| (i % 251) as u8).collect();
     Draft::new(
@@ -701,16 +706,7 @@ async fn a_big_outgoing_mail_whose_file_is_gone_dies_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_still_undelivered_after_give_up_after_is_dead_and_listed() {
-    let mut h = Harness::start_with("giveup", |t| {
-        t.replace(
-            &format!(
-                "port = {}\ntls = \"starttls\"",
-                MailSys::get().submission_port
-            ),
-            "port = 1\ntls = \"none\"\ngive_up_after = \"3s\"",
-        )
-    })
-    .await;
+    let mut h = start_with_smtp_unreachable("giveup", "3s").await;
     let n = h.names.clone();
     Draft::new(&n.alice, &n.support, "Nobody hears", "?")
         .send()

@@ -413,7 +413,8 @@ impl Draft {
     }
 }
 
-fn nanos() -> u128 {
+/// Nanoseconds since the epoch: unique-enough names for test mailboxes and files.
+pub fn nanos() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -425,28 +426,7 @@ fn encode_word(s: &str) -> String {
     if s.is_ascii() {
         return s.to_string();
     }
-    use std::fmt::Write;
-    let mut b64 = String::new();
-    // Small base64 encoder: tests only.
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for chunk in s.as_bytes().chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                b64.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                b64.push('=');
-            }
-        }
-    }
-    let mut out = String::new();
-    let _ = write!(out, "=?UTF-8?B?{b64}?=");
-    out
+    format!("=?UTF-8?B?{}?=", base64(s.as_bytes()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -750,11 +730,10 @@ fn run(cmd: &str, args: &[&str]) {
 /// A file to attach: name, content type, content.
 pub type FilePart<'a> = (&'a str, &'a str, &'a [u8]);
 
-/// Base64 with 76-character lines (RFC 2045).
-pub fn base64_lines(bytes: &[u8]) -> String {
+/// Base64 (RFC 4648, with padding), one line. Tests only.
+pub fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut line = String::new();
-    let mut out = String::new();
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
             chunk[0],
@@ -763,19 +742,28 @@ pub fn base64_lines(bytes: &[u8]) -> String {
         ];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for i in 0..4 {
-            line.push(if i <= chunk.len() {
+            out.push(if i <= chunk.len() {
                 T[(n >> (18 - 6 * i) & 63) as usize] as char
             } else {
                 '='
             });
         }
-        if line.len() >= 76 {
-            out.push_str(&line);
-            out.push_str("\r\n");
-            line.clear();
-        }
     }
-    out.push_str(&line);
+    out
+}
+
+/// Base64 with 76-character lines (RFC 2045), each ending in CRLF, then the last (maybe
+/// empty) line.
+pub fn base64_lines(bytes: &[u8]) -> String {
+    let b64 = base64(bytes);
+    let mut out = String::with_capacity(b64.len() + b64.len() / 38 + 2);
+    let mut rest = b64.as_str();
+    while rest.len() >= 76 {
+        out.push_str(&rest[..76]);
+        out.push_str("\r\n");
+        rest = &rest[76..];
+    }
+    out.push_str(rest);
     out.push_str("\r\n");
     out
 }

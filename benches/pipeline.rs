@@ -52,12 +52,7 @@ fn handle(raw: &[u8], policy: &Policy) -> usize {
     let refs = classify::reference_ids(&mail);
     let automated = classify::automated_rule(&mail);
     let commands = extract_keywords(&mail.subject, &mail.reply_text);
-    let ctx = Context {
-        policy,
-        now: 1_700_000_000,
-        new_id: TicketId(42),
-        language: None,
-    };
+    let ctx = Context::new(policy, 1_700_000_000, TicketId(42));
     let outcome = decide(None, &mail, &ctx);
     outcome.effects.len()
         + outcome.decision.len()

@@ -163,12 +163,7 @@ fn check_mail(mail: &InboundMail) {
         with_from(mail, &policy.gateway_address),
     ];
     for m in &senders {
-        let ctx = Context {
-            policy: &policy,
-            now: NOW,
-            new_id,
-            language: None,
-        };
+        let ctx = Context::new(&policy, NOW, new_id);
         check_outcome(None, m, &policy, &decide(None, m, &ctx));
         for state in State::ALL {
             let t = ticket(id, state);
@@ -177,12 +172,7 @@ fn check_mail(mail: &InboundMail) {
         }
         // closed_reply = new_ticket: only the closed ticket decides differently.
         let t = ticket(id, State::Closed);
-        let ctx = Context {
-            policy: &closed_new_ticket,
-            now: NOW,
-            new_id,
-            language: None,
-        };
+        let ctx = Context::new(&closed_new_ticket, NOW, new_id);
         let o = decide(Some((&t, MatchedBy::Tag)), m, &ctx);
         check_outcome(Some(&t), m, &closed_new_ticket, &o);
     }

@@ -193,6 +193,18 @@ pub struct Context<'a> {
     pub language: Option<(Lang, String)>,
 }
 
+impl<'a> Context<'a> {
+    /// A context with the language left to [`decide`].
+    pub fn new(policy: &'a Policy, now: i64, new_id: TicketId) -> Context<'a> {
+        Context {
+            policy,
+            now,
+            new_id,
+            language: None,
+        }
+    }
+}
+
 /// Decides what one mail does. `found` is the ticket it matched, if any.
 pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Context) -> Outcome {
     let policy = ctx.policy;
@@ -1251,12 +1263,7 @@ mod tests {
         decide(
             found.map(|t| (t, MatchedBy::Tag)),
             m,
-            &Context {
-                policy,
-                now: 5000,
-                new_id: TicketId(8),
-                language: None,
-            },
+            &Context::new(policy, 5000, TicketId(8)),
         )
     }
 
@@ -1649,12 +1656,7 @@ mod tests {
         let o = decide(
             Some((&t, MatchedBy::Tag)),
             &q,
-            &Context {
-                policy: &policy,
-                now: 1000,
-                new_id: TicketId(8),
-                language: None,
-            },
+            &Context::new(&policy, 1000, TicketId(8)),
         );
         t = o.saved().unwrap().clone();
         assert_eq!((t.state, t.state_since), (State::WaitingForFeedback, 1000));
@@ -1715,12 +1717,7 @@ mod tests {
         let o = decide(
             Some((&reminded, MatchedBy::Tag)),
             &mail(ALICE, "Re: [SUP-7] Printer", "The model is X200."),
-            &Context {
-                policy: &policy,
-                now: 1003,
-                new_id: TicketId(8),
-                language: None,
-            },
+            &Context::new(&policy, 1003, TicketId(8)),
         );
         let t2 = o.saved().unwrap();
         assert_eq!(t2.state, State::Open);
@@ -1805,12 +1802,7 @@ mod tests {
                 },
                 ..mail(ALICE, "Out of office", "I am away.")
             },
-            &Context {
-                policy: &policy,
-                now: 1,
-                new_id: TicketId(8),
-                language: None,
-            },
+            &Context::new(&policy, 1, TicketId(8)),
         );
         let log = o.decision.join("\n");
         assert!(log.contains("by In-Reply-To/References"), "{log}");

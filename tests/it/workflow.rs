@@ -47,12 +47,7 @@ fn run(state: State, from: &str, text: &str, policy: &Policy) -> Outcome {
     decide(
         Some((&t, MatchedBy::Tag)),
         &m,
-        &Context {
-            policy,
-            now: 100,
-            new_id: TicketId(8),
-            language: None,
-        },
+        &Context::new(policy, 100, TicketId(8)),
     )
 }
 
@@ -203,12 +198,7 @@ fn keyword_in_the_subject_counts() {
     let o = decide(
         Some((&t, MatchedBy::Tag)),
         &m,
-        &Context {
-            policy: &policy,
-            now: 1,
-            new_id: TicketId(8),
-            language: None,
-        },
+        &Context::new(&policy, 1, TicketId(8)),
     );
     assert_eq!(saved(&o).state, Resolved);
 }
@@ -337,16 +327,7 @@ fn a_new_mail_opens_a_ticket_with_participants_and_notices() {
         Address::new(STAFF),
         Address::new("support@gateway.test"),
     ];
-    let o = decide(
-        None,
-        &m,
-        &Context {
-            policy: &policy,
-            now: 5,
-            new_id: TicketId(1),
-            language: None,
-        },
-    );
+    let o = decide(None, &m, &Context::new(&policy, 5, TicketId(1)));
     let t = saved(&o);
     assert_eq!(t.summary, "Printer broken");
     assert_eq!(t.participants, vec!["carol@customer.test".to_string()]);
@@ -376,15 +357,6 @@ fn no_sender_is_quarantined() {
     let policy = Policy::for_tests();
     let mut m = mail(ALICE, "x", "y");
     m.from = None;
-    let o = decide(
-        None,
-        &m,
-        &Context {
-            policy: &policy,
-            now: 5,
-            new_id: TicketId(1),
-            language: None,
-        },
-    );
+    let o = decide(None, &m, &Context::new(&policy, 5, TicketId(1)));
     assert!(o.quarantine().is_some());
 }

@@ -87,7 +87,7 @@ fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String
             decision: vec!["bench: status mail".into()],
         };
         let p = gw
-            .execute(outcome, vec![], None, now)
+            .execute(outcome, vec![], None, None, now)
             .map_err(|e| e.to_string())?;
         for id in p.outbox {
             let raw = gw

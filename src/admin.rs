@@ -533,7 +533,7 @@ impl Api {
         let gw = self.gw.clone();
         let started = Instant::now();
         let r = tokio::task::spawn_blocking(move || {
-            let p = gw.process_safely(&raw, None, now_secs())?;
+            let p = gw.process_safely(&raw, now_secs())?;
             gw.store.flush()?;
             Ok::<_, crate::pipeline::PipelineError>(p)
         })

@@ -396,7 +396,7 @@ async fn ingest_local(config: Config, raw: Vec<u8>) -> Result<()> {
 }
 
 async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<()> {
-    let p = gw.process_safely(&raw, None, now_secs())?;
+    let p = gw.process_safely(&raw, now_secs())?;
     gw.store.flush()?;
     for line in &p.record.decision {
         println!("{line}");

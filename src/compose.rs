@@ -7,7 +7,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use crate::core::Notice;
+use crate::core::{Notice, TicketId};
 use crate::templates::Rendered;
 
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +40,11 @@ pub struct Sender<'a> {
     pub tag_prefix: &'a str,
 }
 
-/// A new unguessable Message-ID (without angle brackets) from 16 random bytes.
-pub fn message_id(random: [u8; 16], gateway_address: &str) -> String {
+/// A new unguessable Message-ID (without angle brackets) for a mail about `ticket`, in the
+/// gateway's domain (SPEC §3.5).
+pub fn message_id(ticket: TicketId, random: [u8; 16], gateway_address: &str) -> String {
     let domain = gateway_address.rsplit('@').next().unwrap_or("localhost");
-    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!("tg.{hex}@{domain}")
+    ticket.message_id(random, domain)
 }
 
 fn raw_header(name: &'static str, value: String) -> HeaderValue {

@@ -297,7 +297,8 @@ async fn ingest_session(
     }
 }
 
-/// The dedupe key of a mail by its place on the server (`uid:<UIDVALIDITY>:<UID>`).
+/// The dedupe key of a mail too big to fetch: its place on the server
+/// (`uid:<UIDVALIDITY>:<UID>`). A fetched mail is known by its Message-ID or its hash.
 fn uid_key(validity: u32, uid: u32) -> String {
     format!("uid:{validity}:{uid}")
 }
@@ -340,9 +341,7 @@ async fn process_fetched(
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
-        for (uid, p) in process_in_order(&g, validity, &fetched, &cancel, |p, started| {
-            count(p, started)
-        })? {
+        for (uid, p) in process_in_order(&g, &fetched, &cancel, |p, started| count(p, started))? {
             done.push((uid, p.disposition, p.outbox));
         }
         Ok::<_, PipelineError>(done)
@@ -358,7 +357,6 @@ async fn process_fetched(
 /// called after each mail with when its turn began. Not flushed.
 pub fn process_in_order(
     g: &Gateway,
-    validity: u32,
     fetched: &[(u32, Vec<u8>)],
     cancel: &CancellationToken,
     mut each: impl FnMut(&Processed, std::time::Instant),
@@ -366,7 +364,6 @@ pub fn process_in_order(
     if fetched.is_empty() {
         return Ok(Vec::new());
     }
-    let key = |uid: u32| Some(uid_key(validity, uid));
     let workers = prepare_workers().min(fetched.len());
     std::thread::scope(|scope| {
         let mut prepared = Vec::with_capacity(workers);
@@ -376,8 +373,8 @@ pub fn process_in_order(
             let spawned = std::thread::Builder::new()
                 .name("prepare".into())
                 .spawn_scoped(scope, move || {
-                    for (uid, raw) in fetched.iter().skip(w).step_by(workers) {
-                        if tx.send(g.prepare_safely(raw, key(*uid))).is_err() {
+                    for (_, raw) in fetched.iter().skip(w).step_by(workers) {
+                        if tx.send(g.prepare_safely(raw)).is_err() {
                             break;
                         }
                     }
@@ -395,9 +392,9 @@ pub fn process_in_order(
             let p = match prepared[i % workers].recv() {
                 Ok(p) => p?,
                 // No worker (it could not start): prepare here.
-                Err(_) => g.prepare_safely(raw, key(*uid))?,
+                Err(_) => g.prepare_safely(raw)?,
             };
-            let p = g.finish_safely(raw, key(*uid), p, now_secs())?;
+            let p = g.finish_safely(raw, p, now_secs())?;
             each(&p, started);
             done.push((*uid, p));
         }

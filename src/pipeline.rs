@@ -72,17 +72,15 @@ impl Prepared {
 }
 
 /// What a mail whose handling panicked becomes: quarantined, found again by its content.
-fn panicked(raw: &[u8], uid_key: Option<String>, panic: &(dyn std::any::Any + Send)) -> Prepared {
+fn panicked(raw: &[u8], panic: &(dyn std::any::Any + Send)) -> Prepared {
     let what = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
     tracing::error!(panic = %what, "internal error while processing a mail: quarantined");
-    let mut keys: Vec<String> = uid_key.into_iter().collect();
-    keys.push(format!("sha:{}", sha256_hex(raw)));
     Prepared::quarantine(
-        keys,
+        vec![format!("sha:{}", sha256_hex(raw))],
         sender_hint(raw),
         format!("internal error while processing: {what}"),
     )
@@ -143,14 +141,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Gateway {
-    /// Processes one raw mail. `uid_key` is `uid:<validity>:<uid>` when it came from IMAP.
-    pub fn process(
-        &self,
-        raw: &[u8],
-        uid_key: Option<String>,
-        now: i64,
-    ) -> Result<Processed, PipelineError> {
-        let prepared = self.prepare(raw, uid_key)?;
+    /// Processes one raw mail.
+    pub fn process(&self, raw: &[u8], now: i64) -> Result<Processed, PipelineError> {
+        let prepared = self.prepare(raw)?;
         self.finish(prepared, now)
     }
 
@@ -159,8 +152,13 @@ impl Gateway {
     /// for a mail that turns out to be a duplicate is harmless) and, for mail likely to open
     /// a ticket, its language. The daemon runs it on other cores, ahead of
     /// [`Gateway::finish`], which decides and commits the mails one by one in order.
-    pub fn prepare(&self, raw: &[u8], uid_key: Option<String>) -> Result<Prepared, PipelineError> {
-        let mut keys: Vec<String> = uid_key.into_iter().collect();
+    ///
+    /// A mail's dedupe key is its Message-ID (`mid:`), or the hash of its bytes (`sha:`)
+    /// when it has none or cannot be read: both are the same when the server hands the
+    /// same mail again, so its place there (UID) needs no key of its own (one store write
+    /// less a mail).
+    pub fn prepare(&self, raw: &[u8]) -> Result<Prepared, PipelineError> {
+        let mut keys: Vec<String> = Vec::with_capacity(1);
         if raw.len() as u64 > self.config.gateway.max_message_size {
             let reason = format!(
                 "message of {} bytes is over gateway.max_message_size ({} bytes)",
@@ -203,14 +201,9 @@ impl Gateway {
     }
 
     /// [`Gateway::prepare`], but a panic quarantines the mail (as [`Gateway::process_safely`]).
-    pub fn prepare_safely(
-        &self,
-        raw: &[u8],
-        uid_key: Option<String>,
-    ) -> Result<Prepared, PipelineError> {
-        let key = uid_key.clone();
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.prepare(raw, uid_key)))
-            .unwrap_or_else(|panic| Ok(panicked(raw, key, &panic)))
+    pub fn prepare_safely(&self, raw: &[u8]) -> Result<Prepared, PipelineError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.prepare(raw)))
+            .unwrap_or_else(|panic| Ok(panicked(raw, &panic)))
     }
 
     /// The serial part of [`Gateway::process`]: dedupe, match, decide, commit.
@@ -249,22 +242,27 @@ impl Gateway {
         };
         let mut outcome = workflow::decide(found.as_ref().map(|(t, by)| (t, *by)), &mail, &ctx);
         outcome.decision.extend(limits);
-        self.execute(outcome, keys, Some(&mail), now)
+        self.execute(
+            outcome,
+            keys,
+            Some(&mail),
+            found.as_ref().map(|(t, _)| t),
+            now,
+        )
     }
 
-    /// [`Gateway::finish`], but a panic quarantines the mail. `raw` and `uid_key` are the
-    /// mail's, for the quarantine's keys and notice.
+    /// [`Gateway::finish`], but a panic quarantines the mail. `raw` is the mail's, for the
+    /// quarantine's key and notice.
     pub fn finish_safely(
         &self,
         raw: &[u8],
-        uid_key: Option<String>,
         prepared: Prepared,
         now: i64,
     ) -> Result<Processed, PipelineError> {
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.finish(prepared, now)))
         {
             Ok(r) => r,
-            Err(panic) => self.finish(panicked(raw, uid_key, &panic), now),
+            Err(panic) => self.finish(panicked(raw, &panic), now),
         }
     }
 
@@ -398,27 +396,24 @@ impl Gateway {
             }
         }
         let outcome = Outcome { effects, decision };
-        self.execute(outcome, keys, hint.as_ref(), now)
+        self.execute(outcome, keys, hint.as_ref(), None, now)
     }
 
     /// [`Gateway::process`], but a panic while handling one mail quarantines that mail
     /// instead of taking the daemon down.
-    pub fn process_safely(
-        &self,
-        raw: &[u8],
-        uid_key: Option<String>,
-        now: i64,
-    ) -> Result<Processed, PipelineError> {
-        let prepared = self.prepare_safely(raw, uid_key.clone())?;
-        self.finish_safely(raw, uid_key, prepared, now)
+    pub fn process_safely(&self, raw: &[u8], now: i64) -> Result<Processed, PipelineError> {
+        let prepared = self.prepare_safely(raw)?;
+        self.finish_safely(raw, prepared, now)
     }
 
-    /// Renders the notices, applies the rate limit, and commits everything at once.
+    /// Renders the notices, applies the rate limit, and commits everything at once. `read`
+    /// is the ticket as the store had it before this change, when there was one.
     pub fn execute(
         &self,
         outcome: Outcome,
         keys: Vec<String>,
         mail: Option<&InboundMail>,
+        read: Option<&Ticket>,
         now: i64,
     ) -> Result<Processed, PipelineError> {
         let mut decision = outcome.decision.clone();
@@ -522,10 +517,16 @@ impl Gateway {
             "{}",
             decision.join("; ")
         );
+        // The thread only grows: what the store had of it is indexed already.
+        let known_ids = match (&ticket, read) {
+            (Some(t), Some(r)) if t.id == r.id && t.thread.starts_with(&r.thread) => r.thread.len(),
+            _ => 0,
+        };
         self.store.commit(Commit {
             mail_keys: keys,
             mail: Some(record.clone()),
             ticket,
+            known_ids,
             outbox,
             replies,
             bounces,
@@ -548,7 +549,7 @@ impl Gateway {
             .templates
             .render(n, &g.address)
             .map_err(|e| format!("{e:#}"))?;
-        let message_id = compose::message_id(random16(), &g.address);
+        let message_id = compose::message_id(n.ticket.id, random16(), &g.address);
         let files = self.forwarded_files(n);
         let composed = compose::compose(
             n,
@@ -604,7 +605,7 @@ impl Gateway {
         for t in self.store.timed_tickets()? {
             if let Some(action) = workflow::due(&t, &self.policy, now) {
                 let outcome = workflow::apply_timer(&t, action, &self.policy, now);
-                let p = self.execute(outcome, vec![], None, now)?;
+                let p = self.execute(outcome, vec![], None, Some(&t), now)?;
                 ids.extend(p.outbox);
             }
         }

@@ -11,6 +11,33 @@ impl TicketId {
     pub fn tag(self, prefix: &str) -> String {
         format!("{prefix}-{}", self.0)
     }
+
+    /// A new unguessable Message-ID (without angle brackets) for a mail the gateway sends
+    /// about this ticket: `tg.<ticket>.<32 hex>@<domain>`. Naming the ticket lets a reply
+    /// find it without an index entry per outgoing mail; the random part keeps it
+    /// unguessable, and a match counts only if the ticket's thread holds the whole id
+    /// (see [`TicketId::of_message_id`]).
+    pub fn message_id(self, random: [u8; 16], domain: &str) -> String {
+        let mut id = format!("tg.{}.", self.0);
+        for b in random {
+            id.push_str(&format!("{b:02x}"));
+        }
+        id.push('@');
+        id.push_str(domain);
+        id
+    }
+
+    /// The ticket a Message-ID of [`TicketId::message_id`]'s form names; anyone can write
+    /// such an id, so the caller checks that the ticket's thread holds it.
+    pub fn of_message_id(id: &str) -> Option<TicketId> {
+        let (local, _domain) = id.split_once('@')?;
+        let (n, hex) = local.strip_prefix("tg.")?.split_once('.')?;
+        let digits = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+        let random = hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+        (digits && random)
+            .then(|| n.parse().ok().map(TicketId))
+            .flatten()
+    }
 }
 
 /// The seven states of SPEC §2.1.
@@ -191,5 +218,31 @@ impl Ticket {
     /// The description: the text of the first event.
     pub fn description(&self) -> &str {
         self.events.first().map(|e| e.text.as_str()).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outgoing_message_id_names_its_ticket_and_only_that_form_does() {
+        let id = TicketId(42).message_id([0xab; 16], "gateway.test");
+        assert_eq!(id, format!("tg.42.{}@gateway.test", "ab".repeat(16)));
+        assert_eq!(TicketId::of_message_id(&id), Some(TicketId(42)));
+        let hex = "0123456789abcdef0123456789abcdef";
+        for other in [
+            format!("tg.{hex}@gateway.test"), // the form before ids named their ticket
+            format!("tg..{hex}@gateway.test"),
+            format!("tg.4x.{hex}@gateway.test"),
+            format!("tg.42.{}@gateway.test", &hex[1..]),
+            format!("tg.42.{}z@gateway.test", &hex[1..]),
+            format!("tg.42.{hex}"),
+            format!("xtg.42.{hex}@gateway.test"),
+            format!("tg.99999999999999999999999.{hex}@gateway.test"),
+            "CAF+x@mail.example".to_string(),
+        ] {
+            assert_eq!(TicketId::of_message_id(&other), None, "{other}");
+        }
     }
 }

@@ -56,8 +56,12 @@ pub struct Commit {
     pub mail_keys: Vec<String>,
     /// The record kept under each key (with the decision log).
     pub mail: Option<MailRecord>,
-    /// The new or updated ticket; its thread ids are indexed.
+    /// The new or updated ticket; the new ids of its thread are indexed.
     pub ticket: Option<Ticket>,
+    /// How many ids at the front of `ticket.thread` the store already holds for this ticket
+    /// (the thread's length when the ticket was read): only the others are new. 0 treats
+    /// them all as new, which is always correct, only slower.
+    pub known_ids: usize,
     /// Outgoing mail with its raw bytes.
     pub outbox: Vec<(OutboxEntry, Vec<u8>)>,
     /// Addresses that got an automatic answer now (rate limit), with the time and the
@@ -490,8 +494,23 @@ impl Store for SledStore {
 
     fn ticket_by_message_id(&self, ids: &[String]) -> Result<Option<TicketId>, StoreError> {
         for id in ids {
-            if let Some(Some(n)) = self.read(T::ByMid, id.as_bytes(), key_u64)? {
-                return Ok(Some(TicketId(n)));
+            // The index holds what nothing else finds (and every id of an older store).
+            let candidate = match TicketId::of_message_id(id) {
+                Some(n) => Some(n),
+                None => match self.read(T::ByMid, id.as_bytes(), key_u64)?.flatten() {
+                    Some(n) => return Ok(Some(TicketId(n))),
+                    None => self
+                        .mail_seen(&[format!("mid:{id}")])?
+                        .and_then(|m| m.ticket)
+                        .map(TicketId),
+                },
+            };
+            // Anyone can write an id of the gateway's form, or one a mail of theirs had:
+            // it counts only if that ticket's thread holds it.
+            if let Some(n) = candidate {
+                if self.ticket(n)?.is_some_and(|t| t.thread.contains(id)) {
+                    return Ok(Some(n));
+                }
             }
         }
         Ok(None)
@@ -589,11 +608,24 @@ impl Store for SledStore {
                     Some(u64_key(t.id.0 + 1).to_vec()),
                 ));
             }
-            for mid in &t.thread {
-                if self.read_locked(&o, T::ByMid, mid.as_bytes())?.as_deref() == Some(&key[..]) {
-                    continue;
+            // Only new ids, and only those nothing else finds (see `ticket_by_message_id`):
+            // the gateway's own ids name their ticket, and the id of the mail committed here
+            // finds it through the mail's record. Each index write costs sled far more than
+            // this check.
+            let recorded = c
+                .mail
+                .as_ref()
+                .filter(|m| m.ticket == Some(t.id.0))
+                .and_then(|m| m.message_id.as_deref());
+            for mid in t.thread.iter().skip(c.known_ids) {
+                let derived = TicketId::of_message_id(mid) == Some(t.id)
+                    || (recorded == Some(mid.as_str())
+                        && c.mail_keys
+                            .iter()
+                            .any(|k| k.strip_prefix("mid:") == Some(mid)));
+                if !derived {
+                    writes.push((T::ByMid, mid.as_bytes().to_vec(), Some(key.clone())));
                 }
-                writes.push((T::ByMid, mid.as_bytes().to_vec(), Some(key.clone())));
             }
         }
         if let Some(m) = &c.mail {
@@ -756,6 +788,69 @@ mod tests {
             ticket: Some(1),
             outcome: "ticket".into(),
             decision: vec!["why".into()],
+        }
+    }
+
+    #[test]
+    fn message_ids_find_their_ticket_with_index_writes_only_for_what_nothing_else_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let ours = TicketId(1).message_id([7; 16], "gw.test");
+        let forged = TicketId(1).message_id([8; 16], "gw.test");
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            // A new ticket from mail m@x, with the gateway's answer, and a stray id.
+            s.commit(Commit {
+                mail_keys: vec!["mid:m@x".into()],
+                mail: Some(record()),
+                ticket: Some(ticket(1, State::Open, &["m@x", &ours, "stray@x"])),
+                ..Default::default()
+            })
+            .unwrap();
+            // A reply r@x: the first three ids are known, only r@x is new.
+            s.commit(Commit {
+                mail_keys: vec!["mid:r@x".into()],
+                mail: Some(MailRecord {
+                    message_id: Some("r@x".into()),
+                    ..record()
+                }),
+                ticket: Some(ticket(1, State::Open, &["m@x", &ours, "stray@x", "r@x"])),
+                known_ids: 3,
+                ..Default::default()
+            })
+            .unwrap();
+            // An ignored mail: its record names no ticket.
+            s.commit(Commit {
+                mail_keys: vec!["mid:ignored@x".into()],
+                mail: Some(MailRecord {
+                    message_id: Some("ignored@x".into()),
+                    ticket: None,
+                    ..record()
+                }),
+                ..Default::default()
+            })
+            .unwrap();
+            s.flush().unwrap();
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        assert_eq!(
+            s.tree(T::ByMid).len(),
+            1,
+            "only the id neither the gateway's form nor a mail record finds is indexed"
+        );
+        for id in ["m@x", ours.as_str(), "stray@x", "r@x"] {
+            assert_eq!(
+                s.ticket_by_message_id(&["unknown@x".into(), id.into()])
+                    .unwrap(),
+                Some(TicketId(1)),
+                "{id}"
+            );
+        }
+        for id in [forged.as_str(), "ignored@x", "unknown@x"] {
+            assert_eq!(
+                s.ticket_by_message_id(&[id.into()]).unwrap(),
+                None,
+                "{id}: the gateway's form, or a mail's record, counts only with the thread"
+            );
         }
     }
 

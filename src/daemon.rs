@@ -23,8 +23,16 @@ use crate::store::{OutboxStatus, SledStore, Store, StoreError};
 use crate::telemetry::{MailOutcome, BATCH_BEAT, BEAT_MARGIN};
 use crate::templates::{TemplateError, Templates};
 
-/// Mails fetched and committed per round trip.
-const BATCH: usize = 500;
+/// Mails committed (store flushed) and moved together: each `UID MOVE` makes the server
+/// sync the whole mailbox, so fewer, bigger moves cost it less (docs/benchmarks.md).
+const BATCH: usize = 2000;
+/// The last batch of a backlog is at most this big: its flush and move are the part no
+/// processing overlaps.
+const LAST_BATCH: usize = 250;
+/// Mails fetched together, at most; the first group of a backlog is smaller, so processing
+/// starts while the rest is fetched.
+const GROUP: usize = 500;
+const FIRST_GROUP: usize = 100;
 /// The longest the outbox waits for an ingest backlog before it sends a round anyway.
 const MAX_OUTBOX_PAUSE: Duration = Duration::from_secs(60);
 /// At most this many bytes of mail are fetched and held at once.
@@ -437,31 +445,16 @@ async fn process_uids(
     let max = gw.config.gateway.max_message_size;
     let mut oversize = Vec::new();
     let mut groups: Vec<Group> = Vec::new();
-    for batch in uids.chunks(BATCH) {
-        let first = groups.len();
-        // Fetched in groups of bounded size: a batch with 10 MiB attachments in it must
-        // not hold them all in memory at once (SPEC §6: peak RSS under 100 MiB).
-        for (uid, size) in session.sizes(batch).await? {
-            if size > max {
-                oversize.push((uid, size));
-                continue;
-            }
-            let open = groups.len() > first;
-            match groups.last_mut() {
-                Some(g) if open && g.bytes + size <= FETCH_BYTES => {
-                    g.uids.push(uid);
-                    g.bytes += size;
-                }
-                _ => groups.push(Group {
-                    uids: vec![uid],
-                    bytes: size,
-                    ends_batch: false,
-                }),
-            }
-        }
-        if let Some(g) = groups.get_mut(first..).and_then(|g| g.last_mut()) {
-            g.ends_batch = true;
-        }
+    for batch in batches(uids) {
+        let sizes = session.sizes(batch).await?;
+        let (fetched, over): (Vec<_>, Vec<_>) = sizes.into_iter().partition(|(_, s)| *s <= max);
+        oversize.extend(over);
+        let limit = if groups.is_empty() {
+            FIRST_GROUP
+        } else {
+            GROUP
+        };
+        groups.extend(group(&fetched, limit));
     }
     let mut handled = BTreeSet::new();
     // A processed batch waiting to be flushed and moved, which happens while the next group
@@ -511,6 +504,41 @@ async fn process_uids(
     let flushed = flush_batch(gw, ready, &mut handled, outbox).await?;
     move_flushed(gw, session, validity, flushed, uids, &handled).await?;
     Ok(contiguous(uids, &handled))
+}
+
+/// `uids` cut into batches of [`BATCH`], the last one at most [`LAST_BATCH`].
+fn batches(uids: &[u32]) -> Vec<&[u32]> {
+    let (head, tail) = uids.split_at(uids.len().saturating_sub(LAST_BATCH));
+    head.chunks(BATCH)
+        .chain([tail])
+        .filter(|b| !b.is_empty())
+        .collect()
+}
+
+/// One batch's mails (UID, size) cut into groups fetched together: at most [`GROUP`] mails
+/// (the first group at most `first`) and [`FETCH_BYTES`] (or one bigger mail), so that a
+/// batch with 10 MiB attachments in it does not hold them all in memory at once (SPEC §6:
+/// peak RSS under 100 MiB). The last group ends the batch.
+fn group(batch: &[(u32, u64)], first: usize) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for &(uid, size) in batch {
+        let limit = if groups.len() == 1 { first } else { GROUP };
+        match groups.last_mut() {
+            Some(g) if g.uids.len() < limit && g.bytes + size <= FETCH_BYTES => {
+                g.uids.push(uid);
+                g.bytes += size;
+            }
+            _ => groups.push(Group {
+                uids: vec![uid],
+                bytes: size,
+                ends_batch: false,
+            }),
+        }
+    }
+    if let Some(g) = groups.last_mut() {
+        g.ends_batch = true;
+    }
+    groups
 }
 
 /// The highest of `uids` (ascending) up to which all are in `handled`.
@@ -851,5 +879,48 @@ async fn timer_task(
             Ok(Err(e)) => error!(error = %e, "timers failed"),
             Err(e) => error!(error = %e, "timer task failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backlog_is_cut_into_big_batches_with_a_small_last_one() {
+        let uids: Vec<u32> = (1..=10_000).collect();
+        let sizes: Vec<usize> = batches(&uids).iter().map(|b| b.len()).collect();
+        assert_eq!(sizes, [2000, 2000, 2000, 2000, 1750, 250]);
+        let flat: Vec<u32> = batches(&uids).concat();
+        assert_eq!(flat, uids, "every UID once, in order");
+        assert_eq!(batches(&uids[..100]), vec![&uids[..100]]);
+        assert_eq!(
+            batches(&uids[..300])
+                .iter()
+                .map(|b| b.len())
+                .collect::<Vec<_>>(),
+            [50, 250]
+        );
+        assert!(batches(&[]).is_empty());
+    }
+
+    #[test]
+    fn groups_start_small_and_stay_within_count_and_bytes() {
+        let small: Vec<(u32, u64)> = (1..=1200).map(|u| (u, 2_000)).collect();
+        let g = group(&small, FIRST_GROUP);
+        let counts: Vec<usize> = g.iter().map(|g| g.uids.len()).collect();
+        assert_eq!(counts, [100, 500, 500, 100]);
+        assert_eq!(
+            g.iter().map(|g| g.ends_batch).collect::<Vec<_>>(),
+            [false, false, false, true]
+        );
+        // 10 MiB mails: never two in one group, and a mail bigger than the bound alone.
+        let big: Vec<(u32, u64)> = vec![(1, 10 << 20), (2, 1_000), (3, 10 << 20), (4, 9 << 20)];
+        let g = group(&big, GROUP);
+        let uids: Vec<Vec<u32>> = g.iter().map(|g| g.uids.clone()).collect();
+        assert_eq!(uids, [vec![1], vec![2], vec![3], vec![4]]);
+        assert!(g
+            .iter()
+            .all(|g| g.uids.len() == 1 || g.bytes <= FETCH_BYTES));
     }
 }

@@ -142,6 +142,7 @@ pub async fn run_with(
         admin = %admin_addr,
         "ticket-gateway running"
     );
+    crate::telemetry::flush_log();
     crate::telemetry::notify_ready(&format!("serving; admin endpoint on {admin_addr}"));
 
     shutdown.await;
@@ -616,6 +617,8 @@ async fn move_flushed(
         quarantined = flushed.quarantined.len(),
         "batch done"
     );
+    // A batch's lines are out when it is done (the log is written in blocks otherwise).
+    crate::telemetry::flush_log();
     Ok(())
 }
 

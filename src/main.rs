@@ -22,7 +22,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(cli::execute(cli)) {
+    let result = runtime.block_on(cli::execute(cli));
+    ticket_gateway::telemetry::flush_log();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ticket-gateway: {e:#}");

@@ -457,6 +457,12 @@ async fn process_uids(
         };
         groups.extend(group(&fetched, limit));
     }
+    // More than one group waiting: the outbox pauses until this backlog is in (see
+    // outbox_task); the caller clears the flag.
+    gw.telemetry
+        .health
+        .backlog
+        .store(groups.len() > 1, std::sync::atomic::Ordering::Relaxed);
     let mut handled = BTreeSet::new();
     // A processed batch waiting to be flushed and moved, which happens while the next group
     // is processed (the store takes new commits while it applies and syncs older ones).
@@ -468,12 +474,6 @@ async fn process_uids(
             break;
         }
         gw.telemetry.ingest.beat(BATCH_BEAT);
-        // More than this batch waiting: let the outbox pause (see outbox_task).
-        let more = groups[i..].iter().filter(|g| g.ends_batch).count() > 1;
-        gw.telemetry
-            .health
-            .backlog
-            .store(more, std::sync::atomic::Ordering::Relaxed);
         let fetched = match prefetched.take() {
             Some(f) => f,
             None => session.fetch(&group.uids).await?,

@@ -78,7 +78,7 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
             .map_err(|e| e.to_string())?;
         queued += done.iter().map(|(_, p)| p.outbox.len()).sum::<usize>();
         let t2 = Instant::now();
-        gw.store.flush().map_err(|e| e.to_string())?;
+        gw.flush().map_err(|e| e.to_string())?;
         process += t2 - t;
         flush += t2.elapsed();
     }

@@ -534,7 +534,7 @@ impl Api {
         let started = Instant::now();
         let r = tokio::task::spawn_blocking(move || {
             let p = gw.process_safely(&raw, now_secs())?;
-            gw.store.flush()?;
+            gw.flush()?;
             Ok::<_, crate::pipeline::PipelineError>(p)
         })
         .await;

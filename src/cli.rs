@@ -397,7 +397,7 @@ async fn ingest_local(config: Config, raw: Vec<u8>) -> Result<()> {
 
 async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<()> {
     let p = gw.process_safely(&raw, now_secs())?;
-    gw.store.flush()?;
+    gw.flush()?;
     for line in &p.record.decision {
         println!("{line}");
     }

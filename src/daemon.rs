@@ -55,6 +55,8 @@ pub enum DaemonError {
     Smtp(#[from] crate::smtp::SmtpError),
     #[error(transparent)]
     Admin(#[from] crate::admin::AdminError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
 }
 
 /// What the admin endpoint and logs report (it lives with the metrics, on the gateway).
@@ -76,6 +78,7 @@ pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
         templates,
         telemetry: Default::default(),
         serial: Default::default(),
+        unsynced: Default::default(),
     })
 }
 
@@ -155,7 +158,7 @@ pub async fn run_with(
     {
         warn!("tasks did not stop within 9 s");
     }
-    gateway.store.flush()?;
+    gateway.flush()?;
     info!("stopped");
     Ok(())
 }
@@ -563,7 +566,7 @@ async fn flush_batch(
         return Ok(flushed);
     }
     let g = gw.clone();
-    tokio::task::spawn_blocking(move || g.store.flush())
+    tokio::task::spawn_blocking(move || g.flush())
         .await
         .map_err(|e| IngestError::Join(e.to_string()))??;
     let mut ids = Vec::new();

@@ -119,6 +119,9 @@ pub struct Gateway {
     /// timers and the admin endpoint's `ingest` run on different threads, and picking the
     /// next ticket id or updating a ticket is read-then-commit.
     pub serial: std::sync::Mutex<()>,
+    /// Attachment directories with a file added since the last [`Gateway::flush`]: synced
+    /// then, so a flushed commit never names a file a crash could take back.
+    pub unsynced: std::sync::Mutex<std::collections::BTreeSet<PathBuf>>,
 }
 
 pub fn now_secs() -> i64 {
@@ -338,13 +341,13 @@ impl Gateway {
         out
     }
 
+    /// Keeps an attachment under its hash: written to a temporary file, synced, renamed. The
+    /// directory entry is synced by the next [`Gateway::flush`], before the commit naming the
+    /// file is durable.
     fn save_attachment(&self, sha: &str, content: &[u8]) -> Result<(), PipelineError> {
-        let dir = self
-            .config
-            .gateway
-            .store
-            .join("attachments")
-            .join(&sha[..2.min(sha.len())]);
+        use std::io::Write as _;
+        let top = self.config.gateway.store.join("attachments");
+        let dir = top.join(&sha[..2.min(sha.len())]);
         let path = dir.join(sha);
         if path.exists() {
             return Ok(());
@@ -353,10 +356,42 @@ impl Gateway {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&dir).map_err(err)?;
+        let mut unsynced = vec![dir.clone()];
+        if !dir.is_dir() {
+            std::fs::create_dir_all(&dir).map_err(err)?;
+            unsynced.push(top);
+        }
         let tmp = dir.join(format!("{sha}.tmp"));
-        std::fs::write(&tmp, content).map_err(err)?;
+        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        f.write_all(content).map_err(err)?;
+        f.sync_all().map_err(err)?;
         std::fs::rename(&tmp, &path).map_err(err)?;
+        self.unsynced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(unsynced);
+        Ok(())
+    }
+
+    /// Makes everything committed so far durable: the directories of new attachment files,
+    /// then the store.
+    pub fn flush(&self) -> Result<(), PipelineError> {
+        let dirs = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|e| e.into_inner()));
+        for dir in &dirs {
+            let synced = std::fs::File::open(dir).and_then(|d| d.sync_all());
+            if let Err(source) = synced {
+                // Synced next time; the flush fails, so nothing that names the file is moved.
+                self.unsynced
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(dirs.iter().cloned());
+                return Err(PipelineError::Attachment {
+                    path: dir.clone(),
+                    source,
+                });
+            }
+        }
+        self.store.flush()?;
         Ok(())
     }
 

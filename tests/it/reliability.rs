@@ -754,3 +754,48 @@ async fn mail_still_undelivered_after_give_up_after_is_dead_and_listed() {
     assert_eq!(list.len(), 2);
     assert!(list.iter().all(|e| e["status"] == "dead"), "{v:#}");
 }
+
+/// An attachment's file is written and synced before its commit, and its directory entry is
+/// synced by the flush that makes the commit durable (then the mail may be moved).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attachment_is_on_disk_before_the_commit_naming_it_is_flushed() {
+    use sha2::Digest as _;
+    let h = Harness::start("attsync").await;
+    let n = h.names.clone();
+    let pid = std::process::id();
+    let content = format!("order,amount\n{pid},42\n").into_bytes();
+    let raw = format!(
+        "From: {a}\r\nTo: {s}\r\nSubject: with a file\r\nMessage-ID: <att.{pid}@c.test>\r\n\
+MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n\
+Content-Type: text/plain\r\n\r\nSee the file.\r\n--B\r\nContent-Type: text/csv; name=\"data.csv\"\r\n\
+Content-Disposition: attachment; filename=\"data.csv\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+{b}\r\n--B--\r\n",
+        a = n.alice,
+        s = n.support,
+        b = base64(&content)
+    );
+    let sha: String = sha2::Sha256::digest(&content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = h.config().gateway.store.join("attachments").join(&sha[..2]);
+    let gw = h.gw();
+    let p = gw.process_safely(raw.as_bytes(), 0).unwrap();
+    assert_eq!(p.record.outcome, "ticket");
+    assert_eq!(std::fs::read(dir.join(&sha)).unwrap(), content);
+    assert!(
+        gw.unsynced.lock().unwrap().contains(&dir),
+        "the new entry's directory waits for the flush"
+    );
+    gw.flush().unwrap();
+    assert!(gw.unsynced.lock().unwrap().is_empty());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from(&sha)],
+        "no temporary file left"
+    );
+}

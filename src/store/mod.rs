@@ -98,7 +98,8 @@ pub trait Store: Send + Sync {
     /// Commits atomically. Durable once [`Store::flush`] returns: the caller flushes before
     /// it moves the mail on the server or sends what the commit queued (SPEC §4).
     fn commit(&self, commit: Commit) -> Result<(), StoreError>;
-    /// Automatic answers sent to `addr` at or after `since`.
+    /// Automatic answers sent to `addr` at or after `since` (the store remembers at least the
+    /// last two days of them).
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError>;
     /// Until when `addr` gets no mail because it hard-bounced, if it did.
     fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError>;
@@ -294,6 +295,33 @@ impl SledStore {
                 }
             }
             meta.insert(META_TIMED_INDEX, &[1])?;
+            store.db.flush()?;
+        }
+        if meta.get(META_REPLY_LOGS)?.is_none() {
+            // Stores written before the logs: their rows become logs once. Logs are written
+            // before rows are removed, so an interrupted run is merged again next time.
+            let replies = store.tree(T::Replies);
+            let mut logs: BTreeMap<String, Vec<(i64, u64)>> = BTreeMap::new();
+            let mut rows = Vec::new();
+            for kv in replies.iter() {
+                let (k, _) = kv?;
+                if let Some((addr, at, id)) = legacy_reply_key(&k) {
+                    logs.entry(addr.to_string()).or_default().push((at, id));
+                    rows.push(k);
+                }
+            }
+            for (addr, answers) in logs {
+                let mut log: ReplyLog = match replies.get(addr.as_bytes())? {
+                    Some(v) => decode(&v).map_err(corrupt(TREE_REPLIES))?,
+                    None => ReplyLog::default(),
+                };
+                log.add(answers);
+                replies.insert(addr.as_bytes(), encode(&log))?;
+            }
+            for k in rows {
+                replies.remove(k)?;
+            }
+            meta.insert(META_REPLY_LOGS, &[1])?;
             store.db.flush()?;
         }
         Ok(store)
@@ -638,8 +666,17 @@ impl Store for SledStore {
             writes.push((T::Outbox, u64_key(e.id).to_vec(), Some(encode(&e))));
             writes.push((T::OutboxRaw, u64_key(e.id).to_vec(), Some(raw)));
         }
+        let mut answered: BTreeMap<&str, Vec<(i64, u64)>> = BTreeMap::new();
         for (addr, at, id) in &c.replies {
-            writes.push((T::Replies, reply_key(addr, *at, *id), Some(Vec::new())));
+            answered.entry(addr).or_default().push((*at, *id));
+        }
+        for (addr, answers) in answered {
+            let mut log: ReplyLog = match self.read_locked(&o, T::Replies, addr.as_bytes())? {
+                Some(v) => decode(&v).map_err(corrupt(TREE_REPLIES))?,
+                None => ReplyLog::default(),
+            };
+            log.add(answers);
+            writes.push((T::Replies, addr.as_bytes().to_vec(), Some(encode(&log))));
         }
         for (addr, until) in &c.bounces {
             let until = u64_key(until.max(&0).unsigned_abs()).to_vec();
@@ -649,15 +686,13 @@ impl Store for SledStore {
     }
 
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
-        let from = reply_key(addr, since, 0);
-        let mut end = addr.as_bytes().to_vec();
-        end.push(1);
-        let mut n = 0;
-        self.scan(T::Replies, &from, Some(&end), |_, _| {
-            n += 1;
-            Ok(())
-        })?;
-        Ok(n)
+        let log = self
+            .read(T::Replies, addr.as_bytes(), decode::<ReplyLog>)?
+            .transpose()
+            .map_err(corrupt(TREE_REPLIES))?;
+        Ok(log.map_or(0, |l| {
+            l.answers.iter().filter(|(at, _)| *at >= since).count() as u32
+        }))
     }
 
     fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError> {
@@ -852,6 +887,60 @@ mod tests {
                 "{id}: the gateway's form, or a mail's record, counts only with the thread"
             );
         }
+    }
+
+    #[test]
+    fn a_reply_log_keeps_two_days_and_each_answer_once() {
+        let mut log = ReplyLog::default();
+        log.add([(100, 1), (100, 2)]);
+        log.add([(100, 2), (50, 3)]);
+        assert_eq!(log.answers, [(50, 3), (100, 1), (100, 2)]);
+        log.add([(100 + REPLY_LOG_KEEP_SECS, 4)]);
+        assert_eq!(
+            log.answers,
+            [(100, 1), (100, 2), (100 + REPLY_LOG_KEEP_SECS, 4)],
+            "older than two days before the newest: forgotten"
+        );
+    }
+
+    #[test]
+    fn answer_rows_of_an_older_store_become_logs_once() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            let row = |addr: &str, at: u64, id: u64| {
+                let mut k = addr.as_bytes().to_vec();
+                k.push(0);
+                k.extend_from_slice(&at.to_be_bytes());
+                k.extend_from_slice(&id.to_be_bytes());
+                k
+            };
+            let replies = s.tree(T::Replies);
+            for (addr, at, id) in [
+                ("a@x.test", 100, 1),
+                ("a@x.test", 200, 2),
+                ("b@x.test", 150, 3),
+            ] {
+                replies.insert(row(addr, at, id), &[]).unwrap();
+            }
+            s.tree(T::Meta).remove(META_REPLY_LOGS).unwrap();
+            s.db.flush().unwrap();
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        assert_eq!(s.replies_since("a@x.test", 0).unwrap(), 2);
+        assert_eq!(s.replies_since("a@x.test", 150).unwrap(), 1);
+        assert_eq!(s.replies_since("b@x.test", 0).unwrap(), 1);
+        assert_eq!(
+            s.tree(T::Replies).len(),
+            2,
+            "one log an address, no rows left"
+        );
+        s.commit(Commit {
+            replies: vec![("a@x.test".into(), 300, 4)],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(s.replies_since("a@x.test", 0).unwrap(), 3);
     }
 
     /// A pending outgoing mail of `size` bytes.

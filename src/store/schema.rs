@@ -26,6 +26,7 @@ pub const TREE_META: &str = "meta";
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
 pub const META_TIMED_INDEX: &[u8] = b"timed_index_built";
+pub const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
 
 pub fn u64_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -35,14 +36,43 @@ pub fn key_u64(k: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(k.try_into().ok()?))
 }
 
-/// `address \0 big-endian seconds big-endian id`: one row per automatic answer sent to an
-/// address (the id keeps two answers in the same second apart).
-pub fn reply_key(addr: &str, at: i64, id: u64) -> Vec<u8> {
-    let mut k = addr.as_bytes().to_vec();
-    k.push(0);
-    k.extend_from_slice(&(at.max(0) as u64).to_be_bytes());
-    k.extend_from_slice(&id.to_be_bytes());
-    k
+/// The layout before [`ReplyLog`]: `address \0 big-endian seconds big-endian id`, one row
+/// per automatic answer. Read once, to turn such rows into logs, by stores written before.
+pub fn legacy_reply_key(k: &[u8]) -> Option<(&str, i64, u64)> {
+    let nul = k.iter().position(|&b| b == 0)?;
+    let (addr, rest) = k.split_at(nul);
+    let rest = rest.get(1..).filter(|r| r.len() == 16)?;
+    let at = key_u64(&rest[..8])? as i64;
+    let id = key_u64(&rest[8..])?;
+    Some((std::str::from_utf8(addr).ok()?, at, id))
+}
+
+/// How long the automatic answers to an address are remembered: the rate limit looks back
+/// an hour; a day more costs a few bytes an address.
+pub const REPLY_LOG_KEEP_SECS: i64 = 2 * 86_400;
+
+/// The automatic answers sent to one address (tree `replies`, key: the address): (seconds,
+/// outbox id), oldest first. One record an address, so the rate limit is one point read
+/// (a row per answer needed a range scan per notice, and grew without end).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReplyLog {
+    pub answers: Vec<(i64, u64)>,
+}
+
+impl ReplyLog {
+    /// Adds answers (one already there is not added twice) and forgets those older than
+    /// [`REPLY_LOG_KEEP_SECS`] before the newest.
+    pub fn add(&mut self, answers: impl IntoIterator<Item = (i64, u64)>) {
+        for a in answers {
+            if !self.answers.contains(&a) {
+                self.answers.push(a);
+            }
+        }
+        self.answers.sort_unstable();
+        let newest = self.answers.last().map_or(0, |a| a.0);
+        self.answers
+            .retain(|a| a.0 >= newest.saturating_sub(REPLY_LOG_KEEP_SECS));
+    }
 }
 
 pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {

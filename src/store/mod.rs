@@ -663,8 +663,11 @@ impl Store for SledStore {
             }
         }
         for (e, raw) in outbox {
-            writes.push((T::Outbox, u64_key(e.id).to_vec(), Some(encode(&e))));
-            writes.push((T::OutboxRaw, u64_key(e.id).to_vec(), Some(raw)));
+            writes.push((
+                T::Outbox,
+                u64_key(e.id).to_vec(),
+                Some(encode_outbox(&e, &raw)),
+            ));
         }
         let mut answered: BTreeMap<&str, Vec<(i64, u64)>> = BTreeMap::new();
         for (addr, at, id) in &c.replies {
@@ -705,7 +708,7 @@ impl Store for SledStore {
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
         self.scan(T::Outbox, &[], None, |_, v| {
-            out.push(decode(v).map_err(corrupt(TREE_OUTBOX))?);
+            out.push(decode_outbox(v).map_err(corrupt(TREE_OUTBOX))?.0);
             Ok(())
         })?;
         Ok(out)
@@ -720,13 +723,27 @@ impl Store for SledStore {
     }
 
     fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
-        self.read(T::Outbox, &u64_key(id), decode::<OutboxEntry>)?
-            .transpose()
-            .map_err(corrupt(TREE_OUTBOX))
+        self.read(T::Outbox, &u64_key(id), |v| {
+            decode_outbox(v).map(|(e, _)| e)
+        })?
+        .transpose()
+        .map_err(corrupt(TREE_OUTBOX))
     }
 
     fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec)? {
+        let with_entry = self
+            .read(T::Outbox, &u64_key(id), |v| {
+                decode_outbox(v).map(|(_, mail)| mail.map(<[u8]>::to_vec))
+            })?
+            .transpose()
+            .map_err(corrupt(TREE_OUTBOX))?
+            .flatten();
+        let stored = match with_entry {
+            Some(v) => Some(v),
+            // Written by an older version: the bytes are in a tree of their own.
+            None => self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec)?,
+        };
+        match stored {
             Some(v) => match v.strip_prefix(RAW_FILE_MARK) {
                 Some(name) => {
                     // Only ever a name this store wrote: never a path elsewhere.
@@ -737,7 +754,7 @@ impl Store for SledStore {
                                 .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                         })
                         .ok_or_else(|| StoreError::Corrupt {
-                            tree: TREE_OUTBOX_RAW,
+                            tree: TREE_OUTBOX,
                             reason: format!("outgoing mail {id} names a bad file"),
                         })?;
                     let path = self.raw_dir.join(name);
@@ -754,8 +771,17 @@ impl Store for SledStore {
     }
 
     fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
-        let write = (T::Outbox, u64_key(entry.id).to_vec(), Some(encode(entry)));
-        self.write(self.overlay(), vec![write])
+        let key = u64_key(entry.id).to_vec();
+        let o = self.overlay();
+        // The record keeps the mail it carries; an older one has it in `outbox_raw`.
+        let value = match self.read_locked(&o, T::Outbox, &key)? {
+            Some(v) => match decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?.1 {
+                Some(mail) => encode_outbox(entry, mail),
+                None => encode(entry),
+            },
+            None => encode(entry),
+        };
+        self.write(o, vec![(T::Outbox, key, Some(value))])
     }
 
     fn new_outbox_id(&self) -> Result<u64, StoreError> {
@@ -1136,7 +1162,8 @@ mod tests {
             .unwrap();
             assert_eq!(s.outbox_raw(9).unwrap().as_ref(), Some(&big));
             s.flush().unwrap();
-            let stored = s.tree(T::OutboxRaw).get(u64_key(9)).unwrap().unwrap();
+            let record = s.tree(T::Outbox).get(u64_key(9)).unwrap().unwrap();
+            let stored = decode_outbox(&record).unwrap().1.unwrap().to_vec();
             assert!(stored.starts_with(RAW_FILE_MARK) && stored.len() < 64);
         }
         let file = dir.path().join("outbox").join(format!("{:016x}.eml", 9));
@@ -1154,8 +1181,48 @@ mod tests {
         // A record naming anything but a file of its own is corrupt, never followed.
         let mut bad = RAW_FILE_MARK.to_vec();
         bad.extend_from_slice(b"../../etc/passwd");
-        s.tree(T::OutboxRaw).insert(u64_key(10), bad).unwrap();
+        s.tree(T::Outbox)
+            .insert(u64_key(10), encode_outbox(&pending(10, 1), &bad))
+            .unwrap();
         assert!(matches!(s.outbox_raw(10), Err(StoreError::Corrupt { .. })));
+        s.tree(T::OutboxRaw).insert(u64_key(11), bad).unwrap();
+        assert!(matches!(s.outbox_raw(11), Err(StoreError::Corrupt { .. })));
+    }
+
+    #[test]
+    fn an_outbox_record_carries_its_mail_through_updates_and_older_records_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
+        s.commit(Commit {
+            outbox: vec![(pending(1, 5), b"hello".to_vec())],
+            ..Default::default()
+        })
+        .unwrap();
+        let mut e = s.outbox_entry(1).unwrap().unwrap();
+        e.attempts = 2;
+        e.status = OutboxStatus::Sent;
+        s.outbox_update(&e).unwrap();
+        s.flush().unwrap();
+        assert_eq!(s.outbox_entry(1).unwrap(), Some(e.clone()));
+        assert_eq!(s.outbox_raw(1).unwrap().as_deref(), Some(&b"hello"[..]));
+        assert!(s.tree(T::OutboxRaw).is_empty(), "one record a mail");
+        // An entry and its bytes as an older version wrote them: two trees.
+        s.tree(T::Outbox)
+            .insert(u64_key(2), encode(&pending(2, 3)))
+            .unwrap();
+        s.tree(T::OutboxRaw)
+            .insert(u64_key(2), &b"old"[..])
+            .unwrap();
+        let mut old = s.outbox_entry(2).unwrap().unwrap();
+        assert_eq!(s.outbox_raw(2).unwrap().as_deref(), Some(&b"old"[..]));
+        old.status = OutboxStatus::Dead;
+        s.outbox_update(&old).unwrap();
+        assert_eq!(s.outbox_entry(2).unwrap(), Some(old));
+        assert_eq!(s.outbox_raw(2).unwrap().as_deref(), Some(&b"old"[..]));
+        assert_eq!(
+            s.outbox().unwrap().iter().map(|e| e.id).collect::<Vec<_>>(),
+            [1, 2]
+        );
     }
 
     #[test]

@@ -82,6 +82,39 @@ pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     out
 }
 
+/// The version byte of an outbox record that carries its mail: `2`, the entry's length (u32,
+/// big-endian), the entry as a v1 record, then the mail's bytes (or the name of the file
+/// that holds them). One write a mail instead of two (the `outbox_raw` tree of older stores
+/// is still read).
+pub const OUTBOX_WITH_MAIL: u8 = 2;
+
+/// An outbox record with its mail (see [`OUTBOX_WITH_MAIL`]).
+pub fn encode_outbox(entry: &OutboxEntry, mail: &[u8]) -> Vec<u8> {
+    let e = encode(entry);
+    let mut out = Vec::with_capacity(5 + e.len() + mail.len());
+    out.push(OUTBOX_WITH_MAIL);
+    out.extend_from_slice(&(e.len() as u32).to_be_bytes());
+    out.extend_from_slice(&e);
+    out.extend_from_slice(mail);
+    out
+}
+
+/// An outbox record's entry and, when the record carries it, its mail's stored bytes.
+pub fn decode_outbox(bytes: &[u8]) -> Result<(OutboxEntry, Option<&[u8]>), String> {
+    match bytes.split_first() {
+        Some((&OUTBOX_WITH_MAIL, rest)) => {
+            let len = rest
+                .get(..4)
+                .and_then(|b| b.try_into().ok())
+                .map(u32::from_be_bytes)
+                .ok_or("outbox record cut short")? as usize;
+            let entry = rest.get(4..4 + len).ok_or("outbox record cut short")?;
+            Ok((decode(entry)?, Some(&rest[4 + len..])))
+        }
+        _ => Ok((decode(bytes)?, None)),
+    }
+}
+
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {
     match bytes.split_first() {
         Some((&RECORD_V1, rest)) => serde_json::from_slice(rest).map_err(|e| e.to_string()),

@@ -39,6 +39,8 @@ const MAX_OUTBOX_PAUSE: Duration = Duration::from_secs(60);
 const FETCH_BYTES: u64 = 8 * 1024 * 1024;
 /// Outgoing mails sent at once.
 const SEND_CONCURRENCY: usize = 10;
+/// How long a send in flight may still take once shutdown began.
+const SEND_GRACE: Duration = Duration::from_secs(2);
 
 /// How much outgoing mail (in KiB) the concurrent sends may hold in memory at once: ten
 /// status mails of a few KiB never wait, but five 14 MB staff notices with a forwarded file
@@ -821,7 +823,21 @@ async fn send_some(
         let mut entry = entry;
         entry.attempts += 1;
         let now = now_secs();
-        match smtp.send(&entry.from, &entry.to, &raw).await {
+        // On shutdown a send in flight gets SEND_GRACE to finish; a server that hangs does
+        // not hold the exit up (SPEC §4: within 10 s). The mail stays pending and goes next
+        // time, with the same Message-ID.
+        let sent = tokio::select! {
+            r = smtp.send(&entry.from, &entry.to, &raw) => r,
+            _ = async {
+                cancel.cancelled().await;
+                tokio::time::sleep(SEND_GRACE).await;
+            } => {
+                warn!(id, "shutdown: a send did not finish in time; the mail goes next time");
+                retry.push((0, id));
+                continue;
+            }
+        };
+        match sent {
             Ok(()) => {
                 any_ok = true;
                 entry.status = OutboxStatus::Sent;

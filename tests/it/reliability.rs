@@ -799,3 +799,44 @@ Content-Disposition: attachment; filename=\"data.csv\"\r\nContent-Transfer-Encod
         "no temporary file left"
     );
 }
+
+/// A stop (SIGTERM) while the SMTP server takes the connection and never answers: the send in
+/// flight gets a moment, then the daemon stops well within SPEC §4's ten seconds with every
+/// task joined, and the answer is still queued for the next start (not lost, not dead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_does_not_wait_for_an_smtp_server_that_never_answers() {
+    // Never accepted: the kernel completes the connection and nobody ever says hello.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let mut h = Harness::start_with("hungsmtp", |t| {
+        t.replace(
+            &format!(
+                "port = {}\ntls = \"starttls\"",
+                MailSys::get().submission_port
+            ),
+            &format!("port = {port}\ntls = \"none\""),
+        )
+    })
+    .await;
+    let n = h.names.clone();
+    Draft::new(&n.alice, &n.support, "Hung", "Hello?\nAlice")
+        .send()
+        .await;
+    h.wait_ticket(1, "ticket", |_| true).await;
+    // Let the outbox connect and wait for the greeting.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let started = Instant::now();
+    h.stop().await;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(6),
+        "stopped after {took:?}: the hung send held the exit up"
+    );
+    let gw = ticket_gateway::daemon::open_gateway(h.config()).unwrap();
+    let pending = gw.store.outbox_pending().unwrap();
+    assert!(
+        pending.iter().any(|e| e.kind == "acknowledgement"),
+        "the answer waits for the next start: {pending:?}"
+    );
+    drop(hole);
+}

@@ -298,16 +298,19 @@ impl SledStore {
             store.db.flush()?;
         }
         if meta.get(META_REPLY_LOGS)?.is_none() {
-            // Stores written before the logs: their rows become logs once. Logs are written
-            // before rows are removed, so an interrupted run is merged again next time.
+            // Stores written before the logs: their rows of the last two days become logs,
+            // once, and every row goes (years of them, so neither pass holds them all). Logs
+            // are written before rows are removed: an interrupted run merges again next time.
             let replies = store.tree(T::Replies);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let recent = now - REPLY_LOG_KEEP_SECS;
             let mut logs: BTreeMap<String, Vec<(i64, u64)>> = BTreeMap::new();
-            let mut rows = Vec::new();
             for kv in replies.iter() {
                 let (k, _) = kv?;
-                if let Some((addr, at, id)) = legacy_reply_key(&k) {
+                if let Some((addr, at, id)) = legacy_reply_key(&k).filter(|r| r.1 >= recent) {
                     logs.entry(addr.to_string()).or_default().push((at, id));
-                    rows.push(k);
                 }
             }
             for (addr, answers) in logs {
@@ -318,8 +321,11 @@ impl SledStore {
                 log.add(answers);
                 replies.insert(addr.as_bytes(), encode(&log))?;
             }
-            for k in rows {
-                replies.remove(k)?;
+            for kv in replies.iter() {
+                let (k, _) = kv?;
+                if legacy_reply_key(&k).is_some() {
+                    replies.remove(k)?;
+                }
             }
             meta.insert(META_REPLY_LOGS, &[1])?;
             store.db.flush()?;
@@ -942,10 +948,12 @@ mod tests {
                 k
             };
             let replies = s.tree(T::Replies);
+            let now = crate::pipeline::now_secs() as u64;
             for (addr, at, id) in [
-                ("a@x.test", 100, 1),
-                ("a@x.test", 200, 2),
-                ("b@x.test", 150, 3),
+                ("a@x.test", now - 3600, 1),
+                ("a@x.test", now - 60, 2),
+                ("b@x.test", now - 120, 3),
+                ("c@x.test", now - 3 * 86_400, 4),
             ] {
                 replies.insert(row(addr, at, id), &[]).unwrap();
             }
@@ -953,16 +961,22 @@ mod tests {
             s.db.flush().unwrap();
         }
         let s = SledStore::open(dir.path()).unwrap();
+        let now = crate::pipeline::now_secs();
         assert_eq!(s.replies_since("a@x.test", 0).unwrap(), 2);
-        assert_eq!(s.replies_since("a@x.test", 150).unwrap(), 1);
+        assert_eq!(s.replies_since("a@x.test", now - 1800).unwrap(), 1);
         assert_eq!(s.replies_since("b@x.test", 0).unwrap(), 1);
+        assert_eq!(
+            s.replies_since("c@x.test", 0).unwrap(),
+            0,
+            "older than two days"
+        );
         assert_eq!(
             s.tree(T::Replies).len(),
             2,
-            "one log an address, no rows left"
+            "one log an address with recent answers, no rows left"
         );
         s.commit(Commit {
-            replies: vec![("a@x.test".into(), 300, 4)],
+            replies: vec![("a@x.test".into(), now, 5)],
             ..Default::default()
         })
         .unwrap();

@@ -356,8 +356,12 @@ impl Gateway {
             path: path.clone(),
             source,
         };
+        // The directory that gets the new entry, and those that get a new directory.
         let mut unsynced = vec![dir.clone()];
         if !dir.is_dir() {
+            if !top.is_dir() {
+                unsynced.push(self.config.gateway.store.clone());
+            }
             std::fs::create_dir_all(&dir).map_err(err)?;
             unsynced.push(top);
         }

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::imap::{IdleEvent, Session};
 use crate::pipeline::{now_secs, Disposition, Gateway, PipelineError, Processed};
 use crate::smtp::Smtp;
-use crate::store::{OutboxStatus, SledStore, Store, StoreError};
+use crate::store::{OutboxEntry, OutboxStatus, SledStore, Store, StoreError};
 use crate::telemetry::{MailOutcome, BATCH_BEAT, BEAT_MARGIN};
 use crate::templates::{TemplateError, Templates};
 
@@ -799,19 +799,19 @@ async fn send_some(
                 continue;
             }
             Err(e) => {
-                // A disk hiccup passes: tried again in a minute, until give_up_after, as a
-                // mail the server keeps refusing would be.
+                // A disk hiccup passes: tried again, until give_up_after, as a mail the
+                // server refuses for now would be.
                 let mut entry = entry;
                 entry.attempts += 1;
-                entry.last_error = Some(format!("cannot read the mail: {e}"));
-                let now = now_secs();
-                if now - entry.created_at < give_up {
-                    error!(id, error = %e, "cannot read an outgoing mail; will retry");
-                    entry.next_attempt_at = now + retry_delay(entry.attempts);
-                    retry.push((entry.next_attempt_at, id));
-                } else {
-                    entry.status = OutboxStatus::Dead;
-                    warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead");
+                let why = format!("cannot read the mail: {e}");
+                match failed_try(&mut entry, why, true, now_secs(), give_up) {
+                    Some(at) => {
+                        error!(id, error = %e, "cannot read an outgoing mail; will retry");
+                        retry.push((at, id));
+                    }
+                    None => {
+                        warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead")
+                    }
                 }
                 if let Err(e) = gw.store.outbox_update(&entry) {
                     error!(id, error = %e, "cannot update the outbox");
@@ -845,25 +845,42 @@ async fn send_some(
                 entry.last_error = None;
                 debug!(id, message_id = %entry.message_id, "sent");
             }
-            Err(e) if e.is_transient() && now - entry.created_at < give_up => {
-                down = true;
-                let delay = retry_delay(entry.attempts);
-                entry.next_attempt_at = now + delay;
-                entry.last_error = Some(e.to_string());
-                debug!(id, error = %e, delay, "send failed; will retry");
-                retry.push((entry.next_attempt_at, id));
-            }
-            Err(e) => {
-                entry.status = OutboxStatus::Dead;
-                entry.last_error = Some(e.to_string());
-                warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead");
-            }
+            Err(e) => match failed_try(&mut entry, e.to_string(), e.is_transient(), now, give_up) {
+                Some(at) => {
+                    down = true;
+                    debug!(id, error = %e, delay = at - now, "send failed; will retry");
+                    retry.push((at, id));
+                }
+                None => {
+                    warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead")
+                }
+            },
         }
         if let Err(e) = gw.store.outbox_update(&entry) {
             error!(id, error = %e, "cannot update the outbox");
         }
     }
     (retry, any_ok, down)
+}
+
+/// Records a failed try of `entry`: while the failure is `transient` and the mail younger
+/// than `give_up` seconds, it is tried again after [`retry_delay`] (the time is returned);
+/// else it is dead.
+fn failed_try(
+    entry: &mut OutboxEntry,
+    why: String,
+    transient: bool,
+    now: i64,
+    give_up: i64,
+) -> Option<i64> {
+    entry.last_error = Some(why);
+    if transient && now - entry.created_at < give_up {
+        entry.next_attempt_at = now + retry_delay(entry.attempts);
+        Some(entry.next_attempt_at)
+    } else {
+        entry.status = OutboxStatus::Dead;
+        None
+    }
 }
 
 /// Seconds until the next try after `attempts` failed ones: 2 s, 4 s, 8 s … capped at 5 minutes.

@@ -122,10 +122,10 @@ pub trait Store: Send + Sync {
 
 /// The sled backend.
 ///
-/// Commits go to an in-memory overlay first and reach sled as one transaction per
-/// [`Store::flush`] (group commit): sled 0.34 rolls its I/O buffer twice per transaction, which
-/// cost more than half of the ingest time when every mail was its own transaction
-/// (docs/benchmarks.md). Every read looks at the overlay before sled, so a commit is visible
+/// Commits go to an in-memory overlay first and reach sled in few transactions (group
+/// commit): one when the overlay reaches [`OVERLAY_SPILL_BYTES`], one for the rest at
+/// [`Store::flush`]. sled 0.34 rolls its I/O buffer twice per transaction, which cost more
+/// than half of the ingest time when every mail was its own transaction (docs/benchmarks.md). Every read looks at the overlay before sled, so a commit is visible
 /// at once, as before; what the trait promises about durability is unchanged: nothing is
 /// durable before `flush` returns, and each commit is applied whole or not at all.
 ///
@@ -219,13 +219,21 @@ fn corrupt(tree: &'static str) -> impl Fn(String) -> StoreError {
     move |reason| StoreError::Corrupt { tree, reason }
 }
 
+/// The answer log an address has (empty when it has none).
+fn reply_log(stored: Option<&[u8]>) -> Result<ReplyLog, StoreError> {
+    stored.map_or(Ok(ReplyLog::default()), |v| {
+        decode(v).map_err(corrupt(TREE_REPLIES))
+    })
+}
+
 /// Outgoing mails bigger than this (a forwarded attachment) are kept in a file of their own
 /// under `<store>/outbox/`, and sled holds [`RAW_FILE_MARK`] and the file's name: sled
 /// copies a value several times on its way to disk and keeps it in its page cache, which
 /// for a 14 MB mail was a large part of the daemon's peak memory (docs/benchmarks.md).
 const RAW_IN_FILE_BYTES: usize = 256 * 1024;
 
-/// Starts a value of `outbox_raw` that names a file (a mail never starts with NUL).
+/// Starts the stored bytes of an outgoing mail that names a file instead (a mail never starts
+/// with NUL).
 const RAW_FILE_MARK: &[u8] = b"\0file\0";
 
 /// sled's page cache (its default is 1 GiB). 8 MiB instead of 16 took 5 MiB off the peak
@@ -314,10 +322,7 @@ impl SledStore {
                 }
             }
             for (addr, answers) in logs {
-                let mut log: ReplyLog = match replies.get(addr.as_bytes())? {
-                    Some(v) => decode(&v).map_err(corrupt(TREE_REPLIES))?,
-                    None => ReplyLog::default(),
-                };
+                let mut log = reply_log(replies.get(addr.as_bytes())?.as_deref())?;
                 log.add(answers);
                 replies.insert(addr.as_bytes(), encode(&log))?;
             }
@@ -393,24 +398,19 @@ impl SledStore {
         }
     }
 
-    /// Visits every key in `[from, to)` (to the end without `to`), in key order, the overlay's
-    /// writes merged over sled's.
+    /// Visits every key of a tree in key order, the overlay's writes merged over sled's.
     fn scan(
         &self,
         t: T,
-        from: &[u8],
-        to: Option<&[u8]>,
         mut f: impl FnMut(&[u8], &[u8]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        use std::ops::Bound::{Excluded, Included, Unbounded};
-        let upper = to.map_or(Unbounded, Excluded);
         let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = {
             let o = self.overlay();
             let mut merged: BTreeMap<&Vec<u8>, &Option<Vec<u8>>> = BTreeMap::new();
             let layers = o.frozen.as_deref().into_iter().chain([&o.active]);
             for layer in layers {
                 // The active layer comes last: its writes are the newer ones.
-                merged.extend(layer.trees[t as usize].range::<[u8], _>((Included(from), upper)));
+                merged.extend(&layer.trees[t as usize]);
             }
             merged
                 .into_iter()
@@ -418,11 +418,7 @@ impl SledStore {
                 .collect()
         };
         let mut pending = pending.into_iter().peekable();
-        let range = match to {
-            Some(to) => self.tree(t).range(from..to),
-            None => self.tree(t).range(from..),
-        };
-        for kv in range {
+        for kv in self.tree(t).iter() {
             let (k, v) = kv?;
             let mut shadowed = false;
             while let Some((pk, pv)) = pending.next_if(|(pk, _)| pk.as_slice() <= &*k) {
@@ -560,7 +556,7 @@ impl Store for SledStore {
 
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         let mut out = Vec::new();
-        self.scan(T::Tickets, &[], None, |_, v| {
+        self.scan(T::Tickets, |_, v| {
             let r: TicketRecord = decode(v).map_err(corrupt(TREE_TICKETS))?;
             out.push(Ticket::try_from(r).map_err(corrupt(TREE_TICKETS))?);
             Ok(())
@@ -570,7 +566,7 @@ impl Store for SledStore {
 
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         let mut ids = Vec::new();
-        self.scan(T::Timed, &[], None, |k, _| {
+        self.scan(T::Timed, |k, _| {
             ids.extend(key_u64(k).map(TicketId));
             Ok(())
         })?;
@@ -596,7 +592,7 @@ impl Store for SledStore {
 
     fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError> {
         let mut out = Vec::new();
-        self.scan(T::Mails, &[], None, |k, v| {
+        self.scan(T::Mails, |k, v| {
             out.push((
                 String::from_utf8_lossy(k).into_owned(),
                 decode(v).map_err(corrupt(TREE_MAILS))?,
@@ -680,10 +676,10 @@ impl Store for SledStore {
             answered.entry(addr).or_default().push((*at, *id));
         }
         for (addr, answers) in answered {
-            let mut log: ReplyLog = match self.read_locked(&o, T::Replies, addr.as_bytes())? {
-                Some(v) => decode(&v).map_err(corrupt(TREE_REPLIES))?,
-                None => ReplyLog::default(),
-            };
+            let mut log = reply_log(
+                self.read_locked(&o, T::Replies, addr.as_bytes())?
+                    .as_deref(),
+            )?;
             log.add(answers);
             writes.push((T::Replies, addr.as_bytes().to_vec(), Some(encode(&log))));
         }
@@ -696,12 +692,10 @@ impl Store for SledStore {
 
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
         let log = self
-            .read(T::Replies, addr.as_bytes(), decode::<ReplyLog>)?
-            .transpose()
-            .map_err(corrupt(TREE_REPLIES))?;
-        Ok(log.map_or(0, |l| {
-            l.answers.iter().filter(|(at, _)| *at >= since).count() as u32
-        }))
+            .read(T::Replies, addr.as_bytes(), |v| reply_log(Some(v)))?
+            .transpose()?
+            .unwrap_or_default();
+        Ok(log.answers.iter().filter(|(at, _)| *at >= since).count() as u32)
     }
 
     fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError> {
@@ -713,7 +707,7 @@ impl Store for SledStore {
 
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
-        self.scan(T::Outbox, &[], None, |_, v| {
+        self.scan(T::Outbox, |_, v| {
             out.push(decode_outbox(v).map_err(corrupt(TREE_OUTBOX))?.0);
             Ok(())
         })?;
@@ -739,7 +733,7 @@ impl Store for SledStore {
     fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let with_entry = self
             .read(T::Outbox, &u64_key(id), |v| {
-                decode_outbox(v).map(|(_, mail)| mail.map(<[u8]>::to_vec))
+                split_outbox(v).map(|(_, mail)| mail.map(<[u8]>::to_vec))
             })?
             .transpose()
             .map_err(corrupt(TREE_OUTBOX))?
@@ -781,7 +775,7 @@ impl Store for SledStore {
         let o = self.overlay();
         // The record keeps the mail it carries; an older one has it in `outbox_raw`.
         let value = match self.read_locked(&o, T::Outbox, &key)? {
-            Some(v) => match decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?.1 {
+            Some(v) => match split_outbox(&v).map_err(corrupt(TREE_OUTBOX))?.1 {
                 Some(mail) => encode_outbox(entry, mail),
                 None => encode(entry),
             },

@@ -99,8 +99,9 @@ pub fn encode_outbox(entry: &OutboxEntry, mail: &[u8]) -> Vec<u8> {
     out
 }
 
-/// An outbox record's entry and, when the record carries it, its mail's stored bytes.
-pub fn decode_outbox(bytes: &[u8]) -> Result<(OutboxEntry, Option<&[u8]>), String> {
+/// An outbox record's entry (a v1 record, not decoded) and, when the record carries it, its
+/// mail's stored bytes.
+pub fn split_outbox(bytes: &[u8]) -> Result<(&[u8], Option<&[u8]>), String> {
     match bytes.split_first() {
         Some((&OUTBOX_WITH_MAIL, rest)) => {
             let len = rest
@@ -109,10 +110,16 @@ pub fn decode_outbox(bytes: &[u8]) -> Result<(OutboxEntry, Option<&[u8]>), Strin
                 .map(u32::from_be_bytes)
                 .ok_or("outbox record cut short")? as usize;
             let entry = rest.get(4..4 + len).ok_or("outbox record cut short")?;
-            Ok((decode(entry)?, Some(&rest[4 + len..])))
+            Ok((entry, Some(&rest[4 + len..])))
         }
-        _ => Ok((decode(bytes)?, None)),
+        _ => Ok((bytes, None)),
     }
+}
+
+/// An outbox record's entry and, when the record carries it, its mail's stored bytes.
+pub fn decode_outbox(bytes: &[u8]) -> Result<(OutboxEntry, Option<&[u8]>), String> {
+    let (entry, mail) = split_outbox(bytes)?;
+    Ok((decode(entry)?, mail))
 }
 
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, String> {

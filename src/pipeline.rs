@@ -80,7 +80,7 @@ fn panicked(raw: &[u8], panic: &(dyn std::any::Any + Send)) -> Prepared {
         .unwrap_or_default();
     tracing::error!(panic = %what, "internal error while processing a mail: quarantined");
     Prepared::quarantine(
-        vec![format!("sha:{}", sha256_hex(raw))],
+        vec![content_key(raw)],
         sender_hint(raw),
         format!("internal error while processing: {what}"),
     )
@@ -138,6 +138,12 @@ fn random16() -> [u8; 16] {
     b
 }
 
+/// The dedupe key of a mail by its bytes (`sha:<hex>`), for one without a readable
+/// Message-ID.
+fn content_key(raw: &[u8]) -> String {
+    format!("sha:{}", sha256_hex(raw))
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);
     d.iter().map(|b| format!("{b:02x}")).collect()
@@ -161,31 +167,36 @@ impl Gateway {
     /// same mail again, so its place there (UID) needs no key of its own (one store write
     /// less a mail).
     pub fn prepare(&self, raw: &[u8]) -> Result<Prepared, PipelineError> {
-        let mut keys: Vec<String> = Vec::with_capacity(1);
         if raw.len() as u64 > self.config.gateway.max_message_size {
             let reason = format!(
                 "message of {} bytes is over gateway.max_message_size ({} bytes)",
                 raw.len(),
                 self.config.gateway.max_message_size
             );
-            keys.push(format!("sha:{}", sha256_hex(raw)));
-            return Ok(Prepared::quarantine(keys, sender_hint(raw), reason));
+            return Ok(Prepared::quarantine(
+                vec![content_key(raw)],
+                sender_hint(raw),
+                reason,
+            ));
         }
         let parsed = match mime::parse(raw) {
             Ok(p) => p,
             Err(e) => {
-                keys.push(format!("sha:{}", sha256_hex(raw)));
                 let reason = format!("unparseable mail: {e}");
-                return Ok(Prepared::quarantine(keys, sender_hint(raw), reason));
+                return Ok(Prepared::quarantine(
+                    vec![content_key(raw)],
+                    sender_hint(raw),
+                    reason,
+                ));
             }
         };
         let mut mail = parsed.mail;
         // SPEC §3.7 limits: what is over them stays in the raw mail only.
         let limits = workflow::limit_attachments(&mut mail, self.config.gateway.max_message_size);
-        match &mail.message_id {
-            Some(id) => keys.push(format!("mid:{id}")),
-            None => keys.push(format!("sha:{}", sha256_hex(raw))),
-        }
+        let keys = vec![match &mail.message_id {
+            Some(id) => format!("mid:{id}"),
+            None => content_key(raw),
+        }];
         for a in &parsed.attachments {
             if mail.attachments.iter().any(|k| k.sha256 == a.info.sha256) {
                 self.save_attachment(&a.info.sha256, &a.content)?;

@@ -633,56 +633,39 @@ mod tests {
 
     #[test]
     fn log_lines_wait_for_a_block_unless_a_warning_comes() {
-        use std::io::Write as _;
-        use tracing_subscriber::fmt::MakeWriter as _;
         let held = || LOG_BUFFER.lock().unwrap().len();
         flush_log();
-        let info = tracing::Metadata::new(
-            "info",
-            "t",
-            tracing::Level::INFO,
-            None,
-            None,
-            None,
-            tracing::field::FieldSet::new(&[], tracing::callsite::Identifier(&CALLSITE)),
-            tracing::metadata::Kind::EVENT,
-        );
-        LogBlocks
-            .make_writer_for(&info)
-            .write_all(b"one\n")
-            .unwrap();
-        LogBlocks
-            .make_writer_for(&info)
-            .write_all(b"two\n")
-            .unwrap();
+        log_line(tracing::Level::INFO, b"one\n");
+        log_line(tracing::Level::INFO, b"two\n");
         assert_eq!(held(), 8, "held for the next block");
         let long = b"a line long enough to fill the test's block of 64 bytes".repeat(2);
-        LogBlocks.make_writer_for(&info).write_all(&long).unwrap();
+        log_line(tracing::Level::INFO, &long);
         assert_eq!(held(), 0, "a full block is written");
-        LogBlocks
-            .make_writer_for(&info)
-            .write_all(b"three\n")
-            .unwrap();
+        log_line(tracing::Level::INFO, b"three\n");
         assert_eq!(held(), 6);
-        let warn = tracing::Metadata::new(
-            "warn",
-            "t",
-            tracing::Level::WARN,
-            None,
-            None,
-            None,
-            tracing::field::FieldSet::new(&[], tracing::callsite::Identifier(&CALLSITE)),
-            tracing::metadata::Kind::EVENT,
-        );
-        LogBlocks
-            .make_writer_for(&warn)
-            .write_all(b"careful\n")
-            .unwrap();
+        log_line(tracing::Level::WARN, b"careful\n");
         assert_eq!(
             held(),
             0,
             "a warning goes out at once, with what came before it"
         );
+    }
+
+    /// Writes one event's line at `level` as the formatter does.
+    fn log_line(level: tracing::Level, line: &[u8]) {
+        use std::io::Write as _;
+        use tracing_subscriber::fmt::MakeWriter as _;
+        let meta = tracing::Metadata::new(
+            "event",
+            "t",
+            level,
+            None,
+            None,
+            None,
+            tracing::field::FieldSet::new(&[], tracing::callsite::Identifier(&CALLSITE)),
+            tracing::metadata::Kind::EVENT,
+        );
+        LogBlocks.make_writer_for(&meta).write_all(line).unwrap();
     }
 
     struct Callsite;

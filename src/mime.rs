@@ -160,9 +160,9 @@ fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
 
     let (body, reply_text) = body_and_reply(&message, data, &subject);
     let report = delivery_report(&message, data);
-    let (attachment_infos, attachments) = collect_attachments(&message, data, report.is_some());
+    let found = find_attachments(&message, data, report.is_some());
 
-    let mail = InboundMail {
+    let mut mail = InboundMail {
         message_id: message
             .message_id()
             .map(clean_id)
@@ -206,7 +206,7 @@ fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
             })
             .map(|h| unfold(header_bytes(data, h)))
             .collect(),
-        attachments: attachment_infos,
+        attachments: Vec::new(),
         delivery_report: report,
         size: size as u64,
         date: message
@@ -214,6 +214,11 @@ fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
             .filter(|d| d.is_valid())
             .map(|d| d.to_timestamp()),
     };
+    // The parser's decoded parts go before the files are decoded from the raw bytes: a
+    // 10 MiB attachment was otherwise held twice at once (docs/benchmarks.md, memory).
+    drop(message);
+    let attachments = decode_attachments(data, found);
+    mail.attachments = attachments.iter().map(|a| a.info.clone()).collect();
     Ok(ParsedMail { mail, attachments })
 }
 
@@ -1109,13 +1114,8 @@ const REPORT_TYPES: &[&str] = &[
 
 /// Attachments: non-inline parts, and inline parts with a file name; never the body's text
 /// parts, nor the parts that make up a delivery report.
-fn collect_attachments(
-    message: &Message<'_>,
-    data: &[u8],
-    is_report: bool,
-) -> (Vec<AttachmentInfo>, Vec<AttachmentData>) {
-    let mut infos = Vec::new();
-    let mut datas = Vec::new();
+fn find_attachments(message: &Message<'_>, data: &[u8], is_report: bool) -> Vec<FoundFile> {
+    let mut found = Vec::new();
     for (index, part) in message.parts.iter().enumerate() {
         let content_type = content_type_of(part);
         if is_report && REPORT_TYPES.contains(&content_type.as_str()) {
@@ -1149,23 +1149,49 @@ fn collect_attachments(
         if !keep {
             continue;
         }
-        let content = part_content(data, part);
-        let n = infos.len() + 1;
+        let n = found.len() + 1;
         let fallback_ext = if matches!(part.body, PartType::Message(_)) {
             "eml"
         } else {
             "bin"
         };
-        let info = AttachmentInfo {
+        found.push(FoundFile {
             name: sanitize_file_name(name.as_deref().unwrap_or(""), n, fallback_ext),
             content_type,
-            size: content.len() as u64,
-            sha256: hex(&Sha256::digest(&content)),
-        };
-        infos.push(info.clone());
-        datas.push(AttachmentData { info, content });
+            start: part.offset_body as usize,
+            end: part.offset_end as usize,
+            encoding: part.encoding,
+        });
     }
-    (infos, datas)
+    found
+}
+
+/// The files of [`find_attachments`], transfer-decoded and hashed, one at a time.
+fn decode_attachments(data: &[u8], found: Vec<FoundFile>) -> Vec<AttachmentData> {
+    found
+        .into_iter()
+        .map(|f| {
+            let bytes = data.get(f.start..f.end.max(f.start)).unwrap_or_default();
+            let content = transfer_decode(bytes, f.encoding);
+            let info = AttachmentInfo {
+                name: f.name,
+                content_type: f.content_type,
+                size: content.len() as u64,
+                sha256: hex(&Sha256::digest(&content)),
+            };
+            AttachmentData { info, content }
+        })
+        .collect()
+}
+
+/// A part kept as a file, found in the parsed structure: where its bytes are and how they are
+/// encoded, decoded later by [`decode_attachments`].
+struct FoundFile {
+    name: String,
+    content_type: String,
+    start: usize,
+    end: usize,
+    encoding: Encoding,
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -420,7 +420,8 @@ pub fn process_in_order(
 /// Mails fetched together: at most [`FETCH_BYTES`] (or one bigger mail) and never across a
 /// batch boundary.
 struct Group {
-    uids: Vec<u32>,
+    /// (UID, size), ascending.
+    mails: Vec<(u32, u64)>,
     bytes: u64,
     /// The last group of its batch: the store is flushed and the batch moved after it.
     ends_batch: bool,
@@ -436,7 +437,8 @@ struct Flushed {
 /// Handles `uids` (ascending): over-size mails quarantined unfetched; the others fetched in
 /// groups, processed in UID order, the store flushed once per batch of [`BATCH`], then
 /// moved. The server's work overlaps ours: while a group is processed on blocking threads,
-/// the session moves the previous batch (flushed already) and fetches the next group.
+/// the store flushes the batch before it, or the session moves a flushed batch, and the
+/// session fetches the next group.
 /// Nothing is moved and nothing sent before its commit is flushed. Returns the highest UID
 /// up to which every mail was handled.
 async fn process_uids(
@@ -469,9 +471,13 @@ async fn process_uids(
         .backlog
         .store(groups.len() > 1, std::sync::atomic::Ordering::Relaxed);
     let mut handled = BTreeSet::new();
-    // A processed batch waiting to be flushed and moved, which happens while the next group
-    // is processed (the store takes new commits while it applies and syncs older ones).
+    // A processed batch waiting to be flushed, which happens while the next group is
+    // processed (the store takes new commits while it applies and syncs older ones); then,
+    // flushed, waiting to be moved, which happens while the group after that is processed.
+    // Flushing, moving and fetching the next group one after the other took longer than a
+    // group's processing, which then waited for the server at every batch.
     let mut ready = process_fetched(gw, validity, oversize, Vec::new(), cancel).await?;
+    let mut flushed: Option<Flushed> = None;
     let mut results = Vec::new();
     let mut prefetched: Option<Vec<(u32, Vec<u8>)>> = None;
     for (i, group) in groups.iter().enumerate() {
@@ -481,7 +487,7 @@ async fn process_uids(
         gw.telemetry.ingest.beat(BATCH_BEAT);
         let fetched = match prefetched.take() {
             Some(f) => f,
-            None => session.fetch(&group.uids).await?,
+            None => session.fetch_sized(&group.mails).await?,
         };
         // Fetched ahead only while both groups together stay within the memory bound.
         let next = groups
@@ -489,26 +495,37 @@ async fn process_uids(
             .filter(|n| n.bytes + group.bytes <= FETCH_BYTES);
         let work = process_fetched(gw, validity, Vec::new(), fetched, cancel);
         let batch = std::mem::take(&mut ready);
+        let to_move = flushed.take();
         let handled = &mut handled;
         let server = async {
-            let flushed = flush_batch(gw, batch, handled, outbox).await?;
-            move_flushed(gw, session, validity, flushed, uids, handled).await?;
-            match next {
-                Some(n) => Ok::<_, IngestError>(Some(session.fetch(&n.uids).await?)),
-                None => Ok(None),
+            // Moved before the next flush: the watermark of mail left in place counts only
+            // batches that are flushed and marked.
+            if let Some(f) = to_move {
+                move_flushed(gw, session, validity, f, uids, handled).await?;
             }
+            let now_flushed = flush_batch(gw, batch, handled, outbox).await?;
+            let next = match next {
+                Some(n) => Some(session.fetch_sized(&n.mails).await?),
+                None => None,
+            };
+            Ok::<_, IngestError>((now_flushed, next))
         };
-        let (done, next_fetched) = tokio::join!(work, server);
+        let (done, server) = tokio::join!(work, server);
         results.extend(done?);
-        prefetched = next_fetched?;
+        let (now_flushed, next_fetched) = server?;
+        flushed = Some(now_flushed);
+        prefetched = next_fetched;
         if group.ends_batch {
             ready = std::mem::take(&mut results);
         }
     }
-    // The last batch, and what was processed of a batch when shutdown stopped it.
+    // The last batches, and what was processed of a batch when shutdown stopped it.
+    if let Some(f) = flushed {
+        move_flushed(gw, session, validity, f, uids, &handled).await?;
+    }
     ready.extend(results);
-    let flushed = flush_batch(gw, ready, &mut handled, outbox).await?;
-    move_flushed(gw, session, validity, flushed, uids, &handled).await?;
+    let last = flush_batch(gw, ready, &mut handled, outbox).await?;
+    move_flushed(gw, session, validity, last, uids, &handled).await?;
     Ok(contiguous(uids, &handled))
 }
 
@@ -530,12 +547,12 @@ fn group(batch: &[(u32, u64)], first: usize) -> Vec<Group> {
     for &(uid, size) in batch {
         let limit = if groups.len() == 1 { first } else { GROUP };
         match groups.last_mut() {
-            Some(g) if g.uids.len() < limit && g.bytes + size <= FETCH_BYTES => {
-                g.uids.push(uid);
+            Some(g) if g.mails.len() < limit && g.bytes + size <= FETCH_BYTES => {
+                g.mails.push((uid, size));
                 g.bytes += size;
             }
             _ => groups.push(Group {
-                uids: vec![uid],
+                mails: vec![(uid, size)],
                 bytes: size,
                 ends_batch: false,
             }),
@@ -947,7 +964,7 @@ mod tests {
     fn groups_start_small_and_stay_within_count_and_bytes() {
         let small: Vec<(u32, u64)> = (1..=1200).map(|u| (u, 2_000)).collect();
         let g = group(&small, FIRST_GROUP);
-        let counts: Vec<usize> = g.iter().map(|g| g.uids.len()).collect();
+        let counts: Vec<usize> = g.iter().map(|g| g.mails.len()).collect();
         assert_eq!(counts, [100, 500, 500, 100]);
         assert_eq!(
             g.iter().map(|g| g.ends_batch).collect::<Vec<_>>(),
@@ -956,10 +973,13 @@ mod tests {
         // 10 MiB mails: never two in one group, and a mail bigger than the bound alone.
         let big: Vec<(u32, u64)> = vec![(1, 10 << 20), (2, 1_000), (3, 10 << 20), (4, 9 << 20)];
         let g = group(&big, GROUP);
-        let uids: Vec<Vec<u32>> = g.iter().map(|g| g.uids.clone()).collect();
+        let uids: Vec<Vec<u32>> = g
+            .iter()
+            .map(|g| g.mails.iter().map(|m| m.0).collect())
+            .collect();
         assert_eq!(uids, [vec![1], vec![2], vec![3], vec![4]]);
         assert!(g
             .iter()
-            .all(|g| g.uids.len() == 1 || g.bytes <= FETCH_BYTES));
+            .all(|g| g.mails.len() == 1 || g.bytes <= FETCH_BYTES));
     }
 }

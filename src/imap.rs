@@ -571,6 +571,87 @@ impl Session {
         Ok(out)
     }
 
+    /// Like [`Session::fetch`] for `(UID, size)` pairs, but a mail over [`FETCH_PART`] bytes
+    /// is fetched alone, a part at a time ([`Session::fetch_in_parts`]): a whole 10 MiB mail
+    /// in one response was held twice while it was copied out of the response, which set
+    /// the daemon's peak memory (docs/benchmarks.md, memory).
+    pub async fn fetch_sized(
+        &mut self,
+        mails: &[(u32, u64)],
+    ) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+        let small: Vec<u32> = mails
+            .iter()
+            .filter(|&&(_, size)| size <= FETCH_PART)
+            .map(|&(uid, _)| uid)
+            .collect();
+        let mut out = self.fetch(&small).await?;
+        for &(uid, size) in mails.iter().filter(|&&(_, size)| size > FETCH_PART) {
+            if let Some(raw) = self.fetch_in_parts(uid, size).await? {
+                out.push((uid, raw));
+            }
+        }
+        out.sort_by_key(|(uid, _)| *uid);
+        out.dedup_by_key(|(uid, _)| *uid);
+        Ok(out)
+    }
+
+    /// The raw bytes of one mail, fetched [`FETCH_PART`] bytes at a time (`UID FETCH <uid>
+    /// BODY.PEEK[]<offset.length>`) into one buffer of the size the server announced. `None`
+    /// when the mail no longer exists.
+    pub async fn fetch_in_parts(
+        &mut self,
+        uid: u32,
+        size: u64,
+    ) -> Result<Option<Vec<u8>>, ImapError> {
+        self.drain_unsolicited();
+        let started = Instant::now();
+        let mut raw: Vec<u8> = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        loop {
+            let query = format!("BODY.PEEK[]<{}.{FETCH_PART}>", raw.len());
+            let mut stream = self
+                .inner
+                .uid_fetch(uid.to_string(), &query)
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?;
+            let mut got = None;
+            while let Some(f) = stream
+                .try_next()
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?
+            {
+                if let (Some(u), Some(body)) = (f.uid, f.body()) {
+                    if u == uid && got.is_none() {
+                        got = Some(body.len() as u64);
+                        raw.extend_from_slice(body);
+                    }
+                }
+            }
+            drop(stream);
+            match got {
+                None if raw.is_empty() => return Ok(None),
+                // Gone between two parts: what came is not the whole mail.
+                None => {
+                    return Err(ImapError::Protocol {
+                        command: "UID FETCH",
+                        source: format!("mail {uid} disappeared while it was fetched").into(),
+                    })
+                }
+                // The last part is short; a server that ignores the range sends it whole.
+                Some(n) if n != FETCH_PART => break,
+                Some(_) => {}
+            }
+        }
+        self.drain_unsolicited();
+        debug!(
+            mailbox = self.mailbox(),
+            uid,
+            bytes = raw.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "imap fetch in parts"
+        );
+        Ok(Some(raw))
+    }
+
     /// Moves `uids` from the selected mailbox to `mailbox`: one `UID MOVE <set>` for the batch
     /// when the server has MOVE; else `UID COPY`, `UID STORE +FLAGS.SILENT (\Deleted)` and
     /// `UID EXPUNGE` of exactly those UIDs (UIDPLUS). Without UIDPLUS either, the originals
@@ -964,6 +1045,10 @@ fn timed_out(what: &str, after: Duration) -> io::Error {
 // UID sets and mailbox names (pure)
 
 /// Sorted, without duplicates, without the invalid UID 0.
+/// Mails bigger than this are fetched alone, this many bytes at a time
+/// ([`Session::fetch_sized`]).
+pub const FETCH_PART: u64 = 2 * 1024 * 1024;
+
 fn normalise(uids: &[u32]) -> Vec<u32> {
     let mut v: Vec<u32> = uids.iter().copied().filter(|&u| u != 0).collect();
     v.sort_unstable();

@@ -146,6 +146,55 @@ async fn starttls_refused_means_no_login_in_clear() {
 }
 
 #[tokio::test]
+async fn a_big_mail_is_fetched_in_parts_whole_and_beside_small_ones() {
+    let m = mailsys();
+    let user = address("parts");
+    let mut raw = raw_session(&m, &user).await;
+    // Exactly two parts, a part and a byte, and a short one, each beside a small mail.
+    let part = ticket_gateway::imap::FETCH_PART as usize;
+    let sizes = [2 * part, part + 1, part / 3];
+    let mut mails = Vec::new();
+    for (i, &size) in sizes.iter().enumerate() {
+        let small = mail(i, &user);
+        let mut big = mail(100 + i, &user);
+        let line = format!("{i:08} the quick brown fox jumps over the lazy dog\r\n");
+        while big.len() < size {
+            big.extend_from_slice(line.as_bytes());
+        }
+        big.truncate(size - 2);
+        big.extend_from_slice(b"\r\n");
+        mails.push(small);
+        mails.push(big);
+    }
+    for body in &mails {
+        raw.append("INBOX", None, None, body).await.expect("append");
+    }
+    let mut s = connect(&m, &user, Tls::Implicit).await;
+    s.select("INBOX").await.expect("select");
+    let uids = s.uids().await.expect("uids");
+    let sized = s.sizes(&uids).await.expect("sizes");
+    assert!(sized.iter().filter(|(_, n)| *n > part as u64).count() == 2);
+    let fetched = s.fetch_sized(&sized).await.expect("fetch");
+    assert_eq!(fetched.len(), mails.len());
+    for ((uid, body), (&want_uid, want)) in fetched.iter().zip(uids.iter().zip(&mails)) {
+        assert_eq!(*uid, want_uid);
+        assert!(
+            body == want,
+            "uid {uid}: {} bytes fetched, {} appended",
+            body.len(),
+            want.len()
+        );
+    }
+    // A mail gone before it is fetched is absent, as with a whole fetch.
+    assert_eq!(
+        s.fetch_in_parts(uids[1] + 1000, 3 * part as u64)
+            .await
+            .expect("fetch"),
+        None
+    );
+}
+
+#[tokio::test]
 async fn fifty_mails_listed_sized_fetched_unseen_then_moved_in_one_batch() {
     let m = mailsys();
     let user = address("backlog");

@@ -42,7 +42,7 @@ UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sys
 
 def unit_environment():
     """The daemon runs as the systemd unit runs it: with the unit's Environment= settings
-    (the allocator's MALLOC_MMAP_THRESHOLD_ matters for peak memory). TG_BENCH_BARE_ENV=1
+    (the allocator's MIMALLOC_PURGE_DELAY matters for peak memory). TG_BENCH_BARE_ENV=1
     leaves them out, to measure the bare binary."""
     if os.environ.get("TG_BENCH_BARE_ENV") == "1":
         return {}

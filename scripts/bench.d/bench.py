@@ -638,6 +638,7 @@ def outbound(a, run, count, staff):
     d = Daemon(a.bin, config)
     try:
         acc, box = watch.wait(count, a.timeout, lambda: d.proc.poll() is None)
+        cpu = d.cpu()
     finally:
         d.stop()
     left = cli_json(a.bin, config, "outbox")
@@ -647,6 +648,7 @@ def outbound(a, run, count, staff):
             "max_size": filled["max_size"],
             "accepted_s": acc - d.started, "delivered_s": box - d.started,
             "startup_s": (d.running or d.started) - d.started, "load_before": [load, load2],
+            "cpu_s": cpu,
             "reference": {"command": " ".join(cmd).replace(run, "RUN"),
                           "accepted_s": ref_acc - t0, "delivered_s": ref_box - t0,
                           "smtp_source_exit_s": (src_exit[0] or ref_box) - t0}}

@@ -483,6 +483,13 @@ mod tests {
         assert_eq!(m.attachments().count(), 0);
     }
 
+    fn text_only(text: &str) -> Rendered {
+        Rendered {
+            text: text.into(),
+            html: None,
+        }
+    }
+
     fn compose_notice(n: &Notice, rendered: &Rendered, message_id: &str) -> Vec<u8> {
         compose(
             n,
@@ -509,10 +516,7 @@ mod tests {
         let mut n = crate::templates::sample_notice(NoticeKind::Acknowledgement, Lang::En);
         n.ticket.summary = "Printer down\r\nBcc: victim@example.net".into();
         n.in_reply_to = Some("x@y\r\nX-Injected: 1".into());
-        let rendered = Rendered {
-            text: "Hello\n".into(),
-            html: None,
-        };
+        let rendered = text_only("Hello\n");
         let raw = compose_notice(&n, &rendered, "tg.42.00@example.com");
         let head = header_block(&raw);
         for line in head.split("\r\n") {
@@ -542,10 +546,7 @@ mod tests {
             address: "support@example.com",
             tag_prefix: "SUP",
         };
-        let rendered = Rendered {
-            text: "Bonjour\n".into(),
-            html: None,
-        };
+        let rendered = text_only("Bonjour\n");
         let raw = compose(
             &n,
             &rendered,
@@ -581,10 +582,7 @@ mod tests {
             .map(|i| format!("id-{i}.abcdefgh@mail.example.org"))
             .collect();
         n.in_reply_to = Some("id-29.abcdefgh@mail.example.org".into());
-        let rendered = Rendered {
-            text: "Hello\n".into(),
-            html: None,
-        };
+        let rendered = text_only("Hello\n");
         let raw = compose_notice(&n, &rendered, "tg.42.00@example.com");
         let head = header_block(&raw);
         assert!(head.split("\r\n").all(|l| l.len() <= 78), "{head}");
@@ -663,10 +661,7 @@ mod tests {
     fn a_bad_recipient_is_refused_not_written() {
         let mut n = crate::templates::sample_notice(NoticeKind::Acknowledgement, Lang::En);
         n.to = vec!["someone@example.com>, <evil@example.net".into()];
-        let rendered = Rendered {
-            text: "Hello\n".into(),
-            html: None,
-        };
+        let rendered = text_only("Hello\n");
         let r = compose(
             &n,
             &rendered,

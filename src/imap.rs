@@ -52,6 +52,9 @@ pub const IDLE_MAX: Duration = Duration::from_secs(25 * 60);
 /// octets (Dovecot refuses lines over 64 KiB); contiguous UIDs compress to `a:b`, so only a
 /// very scattered batch is ever split over several commands.
 const MAX_SET_LEN: usize = 8000;
+/// Mails bigger than this are fetched alone, this many bytes at a time
+/// ([`Session::fetch_sized`]).
+pub const FETCH_PART: u64 = 2 * 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -1045,10 +1048,6 @@ fn timed_out(what: &str, after: Duration) -> io::Error {
 // UID sets and mailbox names (pure)
 
 /// Sorted, without duplicates, without the invalid UID 0.
-/// Mails bigger than this are fetched alone, this many bytes at a time
-/// ([`Session::fetch_sized`]).
-pub const FETCH_PART: u64 = 2 * 1024 * 1024;
-
 fn normalise(uids: &[u32]) -> Vec<u32> {
     let mut v: Vec<u32> = uids.iter().copied().filter(|&u| u != 0).collect();
     v.sort_unstable();

@@ -394,8 +394,14 @@ fn check_structure(message: &Message<'_>, data: &[u8]) -> Result<(), MimeError> 
 
 /// The raw (still transfer-encoded) body bytes of a part.
 fn part_bytes<'a>(data: &'a [u8], part: &MessagePart<'_>) -> &'a [u8] {
-    let (start, end) = (part.offset_body as usize, part.offset_end as usize);
-    data.get(start..end.max(start)).unwrap_or_default()
+    data.get(body_range(part)).unwrap_or_default()
+}
+
+/// Where a part's body (still transfer-encoded) lies in the raw mail; empty when the parser's
+/// offsets are out of order.
+fn body_range(part: &MessagePart<'_>) -> std::ops::Range<usize> {
+    let start = part.offset_body as usize;
+    start..(part.offset_end as usize).max(start)
 }
 
 fn transfer_decode(bytes: &[u8], encoding: Encoding) -> Vec<u8> {
@@ -1158,8 +1164,7 @@ fn find_attachments(message: &Message<'_>, data: &[u8], is_report: bool) -> Vec<
         found.push(FoundFile {
             name: sanitize_file_name(name.as_deref().unwrap_or(""), n, fallback_ext),
             content_type,
-            start: part.offset_body as usize,
-            end: part.offset_end as usize,
+            body: body_range(part),
             encoding: part.encoding,
         });
     }
@@ -1171,8 +1176,7 @@ fn decode_attachments(data: &[u8], found: Vec<FoundFile>) -> Vec<AttachmentData>
     found
         .into_iter()
         .map(|f| {
-            let bytes = data.get(f.start..f.end.max(f.start)).unwrap_or_default();
-            let content = transfer_decode(bytes, f.encoding);
+            let content = transfer_decode(data.get(f.body).unwrap_or_default(), f.encoding);
             let info = AttachmentInfo {
                 name: f.name,
                 content_type: f.content_type,
@@ -1189,8 +1193,7 @@ fn decode_attachments(data: &[u8], found: Vec<FoundFile>) -> Vec<AttachmentData>
 struct FoundFile {
     name: String,
     content_type: String,
-    start: usize,
-    end: usize,
+    body: std::ops::Range<usize>,
     encoding: Encoding,
 }
 

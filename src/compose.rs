@@ -83,14 +83,7 @@ pub fn compose(
     };
     let mut head = String::with_capacity(1024);
     mailbox_header(&mut head, "From", Some(from.name), from_address.as_ref());
-    let mut line = String::new();
-    for (i, a) in to.iter().enumerate() {
-        if i > 0 {
-            line.push_str(", ");
-        }
-        line.push_str(a);
-    }
-    text_header(&mut head, "To", &line);
+    text_header(&mut head, "To", &to.join(", "));
     text_header(&mut head, "Subject", &subject);
     let date = httpdate::fmt_http_date(date);
     // httpdate ends in the obsolete zone "GMT"; mail writes UTC as +0000 (RFC 5322 §3.3).
@@ -117,7 +110,7 @@ pub fn compose(
         refs = kept;
     }
     if !refs.is_empty() {
-        line.clear();
+        let mut line = String::new();
         for (i, r) in refs.iter().enumerate() {
             if i > 0 {
                 line.push(' ');

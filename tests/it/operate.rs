@@ -65,7 +65,7 @@ async fn idle_picks_up_a_mail_without_waiting_for_the_poll_interval() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_metrics_follow_the_mail_and_a_stopped_postfix() {
-    let private = PrivateMailSys::start("op-health", 16000);
+    let private = PrivateMailSys::start("op-health");
     let m = private.mailsys();
     let h = Harness::start_on(private.mailsys(), "health", |s| s).await;
     let n = h.names.clone();
@@ -657,7 +657,7 @@ async fn the_daemon_runs_with_the_allocator_setting_it_needs() {
 async fn no_password_in_the_logs_even_at_trace_level() {
     // A password of this run's own, on a mail system of its own.
     let password = format!("Tg{}x{}Pw", std::process::id(), nanos());
-    let mail = SecretMailSys::start("op-secret", 17000, &password);
+    let mail = SecretMailSys::start("op-secret", &password);
     let m = mail.mailsys();
     let h = Harness::prepare(mail.mailsys(), "secret", |s| s);
     std::fs::write(h.dir.path().join("password"), format!("{password}\n")).unwrap();
@@ -739,11 +739,8 @@ struct SecretMailSys {
 }
 
 impl SecretMailSys {
-    fn start(name: &str, base: u16, password: &str) -> SecretMailSys {
-        let inner = PrivateMailSys {
-            dir: PathBuf::from(format!("/tmp/tg-{name}")),
-            base,
-        };
+    fn start(name: &str, password: &str) -> SecretMailSys {
+        let inner = PrivateMailSys::unstarted(name);
         let s = SecretMailSys {
             inner,
             password: password.into(),

@@ -412,7 +412,7 @@ async fn automated_mail_and_own_mail_and_the_rate_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postfix_and_dovecot_outages_lose_nothing() {
-    let private = PrivateMailSys::start("rel-out", 14000);
+    let private = PrivateMailSys::start("rel-out");
     let m = private.mailsys();
     let mut h = Harness::start_on(private.mailsys(), "outage", |t| t).await;
     let n = h.names.clone();

@@ -599,6 +599,26 @@ pub async fn append(m: &MailSys, user: &str, folder: &str, mails: &[Vec<u8>], fl
     let _ = s.logout().await;
 }
 
+/// The ports a private mail system adds to its base.
+const PRIVATE_PORT_OFFSETS: [u16; 5] = [25, 143, 144, 587, 993];
+
+/// A base port (a multiple of 1,000 from 20,000) whose five mail ports are all free now.
+/// Bases are tried from a point that depends on the process and a counter, so that the
+/// private systems of concurrent tests and test runs start apart.
+pub fn free_port_base() -> u16 {
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let start =
+        (std::process::id() % 40) as u16 + NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    (0..40)
+        .map(|i| 20_000 + ((start + i) % 40) * 1_000)
+        .find(|base| {
+            PRIVATE_PORT_OFFSETS
+                .iter()
+                .all(|o| std::net::TcpListener::bind(("127.0.0.1", base + o)).is_ok())
+        })
+        .expect("a free range of ports for a private mail system between 20000 and 60000")
+}
+
 /// A mail system of a test's own (its own state dir and ports), for tests that stop
 /// Postfix or Dovecot. `down --purge` when dropped.
 pub struct PrivateMailSys {
@@ -607,13 +627,20 @@ pub struct PrivateMailSys {
 }
 
 impl PrivateMailSys {
-    pub fn start(name: &str, base: u16) -> PrivateMailSys {
-        let p = PrivateMailSys {
-            dir: PathBuf::from(format!("/tmp/tg-{name}")),
-            base,
-        };
+    /// Starts a mail system of its own on free ports, in a directory named after the test
+    /// and this process (two test runs on one machine never share one).
+    pub fn start(name: &str) -> PrivateMailSys {
+        let p = PrivateMailSys::unstarted(name);
         p.script("up", &[]);
         p
+    }
+
+    /// The directory and ports of a private mail system, not yet started.
+    pub fn unstarted(name: &str) -> PrivateMailSys {
+        PrivateMailSys {
+            dir: PathBuf::from(format!("/tmp/tg-{name}-{}", std::process::id())),
+            base: free_port_base(),
+        }
     }
 
     fn env(&self) -> Vec<(String, String)> {

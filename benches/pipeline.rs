@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ticket_gateway::core::classify;
-use ticket_gateway::core::text::extract_keywords;
+use ticket_gateway::core::keyword::extract_keywords;
 use ticket_gateway::core::workflow::{decide, Context};
 use ticket_gateway::core::{Policy, TicketId};
 use ticket_gateway::mime;

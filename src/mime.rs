@@ -31,7 +31,8 @@ use mail_parser::{
 use sha2::{Digest, Sha256};
 
 use crate::core::{
-    text, Address, AttachmentInfo, AutoSignals, DeliveryRecipient, DeliveryReport, InboundMail,
+    html, quotes, text, Address, AttachmentInfo, AutoSignals, DeliveryRecipient, DeliveryReport,
+    InboundMail,
 };
 
 /// Longest header line we accept (RFC 5322 says 998; real mail stays far below this).
@@ -465,17 +466,17 @@ fn body_and_reply(message: &Message<'_>, data: &[u8], subject: &str) -> (String,
     let body = if !plain.trim().is_empty() || html.trim().is_empty() {
         plain.clone()
     } else {
-        text::html_to_text(&html)
+        html::html_to_text(&html)
     };
 
     let mut source = plain.clone();
-    let mut reply = text::strip_quotes(&plain);
+    let mut reply = quotes::strip_quotes(&plain);
     if reply.is_empty() && !html.trim().is_empty() {
-        reply = text::html_reply_text(&html);
-        source = text::html_to_text(&html);
+        reply = html::html_reply_text(&html);
+        source = html::html_to_text(&html);
     }
-    if text::is_forward_subject(subject) && !text::has_forward_marker(&source) {
-        let forwarded = text::quoted_part(&source);
+    if text::is_forward_subject(subject) && !quotes::has_forward_marker(&source) {
+        let forwarded = quotes::quoted_part(&source);
         if !forwarded.is_empty() && !reply.contains(&forwarded) {
             reply = if reply.is_empty() {
                 forwarded

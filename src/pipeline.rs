@@ -15,7 +15,8 @@ use crate::compose::{self, Sender};
 use crate::config::Config;
 use crate::core::workflow::{self, Context, MatchedBy};
 use crate::core::{
-    classify, AttachmentInfo, Effect, InboundMail, Lang, Notice, Outcome, Policy, Ticket,
+    attachments, classify, language, timers, AttachmentInfo, Effect, InboundMail, Lang, Notice,
+    Outcome, Policy, Ticket,
 };
 use crate::mime;
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
@@ -192,7 +193,8 @@ impl Gateway {
         };
         let mut mail = parsed.mail;
         // SPEC §3.7 limits: what is over them stays in the raw mail only.
-        let limits = workflow::limit_attachments(&mut mail, self.config.gateway.max_message_size);
+        let limits =
+            attachments::limit_attachments(&mut mail, self.config.gateway.max_message_size);
         let keys = vec![match &mail.message_id {
             Some(id) => format!("mid:{id}"),
             None => content_key(raw),
@@ -205,7 +207,7 @@ impl Gateway {
         // No tag and no thread: most likely a new ticket, which needs the language.
         let language = (classify::tag_in_subject(&mail.subject, &self.policy.tag_prefix).is_none()
             && classify::reference_ids(&mail).is_empty())
-        .then(|| workflow::language_of(&mail, &self.policy));
+        .then(|| language::language_of(&mail, &self.policy));
         Ok(Prepared(PreparedKind::Mail {
             mail: Box::new(mail),
             keys,
@@ -653,8 +655,8 @@ impl Gateway {
         let _serial = self.serialize();
         let mut ids = Vec::new();
         for t in self.store.timed_tickets()? {
-            if let Some(action) = workflow::due(&t, &self.policy, now) {
-                let outcome = workflow::apply_timer(&t, action, &self.policy, now);
+            if let Some(action) = timers::due(&t, &self.policy, now) {
+                let outcome = timers::apply_timer(&t, action, &self.policy, now);
                 let p = self.execute(outcome, vec![], None, Some(&t), now)?;
                 ids.extend(p.outbox);
             }

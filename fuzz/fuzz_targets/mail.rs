@@ -23,7 +23,7 @@ use std::sync::{Mutex, Once};
 
 use libfuzzer_sys::fuzz_target;
 use ticket_gateway::core::classify::{automated_rule, check_staff, reference_ids, tag_in_subject};
-use ticket_gateway::core::text::extract_keywords;
+use ticket_gateway::core::keyword::extract_keywords;
 use ticket_gateway::core::workflow::{decide, Context, MatchedBy};
 use ticket_gateway::core::{
     Address, ClosedReply, Effect, Event, EventKind, InboundMail, Lang, Outcome, Policy, State,

@@ -3,12 +3,18 @@
 //! Invariant: nothing under `core/` does I/O, reads a clock, or makes random numbers. Time and
 //! ids come in as arguments. A tidy test (`tests/it/tidy.rs`) enforces it.
 
+pub mod attachments;
 pub mod classify;
 pub mod effect;
+pub mod html;
 pub mod inbound;
 pub mod keyword;
+pub mod language;
+pub mod policy;
+pub mod quotes;
 pub mod text;
 pub mod ticket;
+pub mod timers;
 pub mod workflow;
 
 pub use effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
@@ -16,8 +22,9 @@ pub use inbound::{
     Address, AttachmentInfo, AutoSignals, DeliveryRecipient, DeliveryReport, InboundMail,
 };
 pub use keyword::Keyword;
+pub use policy::{ClosedReply, Policy, StaffAuth};
 pub use ticket::{Event, EventKind, State, Ticket, TicketId};
-pub use workflow::{ClosedReply, Context, MatchedBy, Policy, StaffAuth};
+pub use workflow::{Context, MatchedBy};
 
 /// A ticket's language: the templates it is answered with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

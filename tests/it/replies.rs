@@ -10,7 +10,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ticket_gateway::core::text::extract_keywords;
+use ticket_gateway::core::keyword::extract_keywords;
 use ticket_gateway::core::Keyword;
 use ticket_gateway::mime::parse;
 

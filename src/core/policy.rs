@@ -1,0 +1,73 @@
+//! The configuration the core needs, in the core's own terms ([`Policy`]): built from the
+//! validated config by the binary, read by every decision.
+
+use super::{Lang, TicketId};
+
+/// What to do with a customer's reply to a closed ticket (`gateway.closed_reply`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClosedReply {
+    Comment,
+    NewTicket,
+}
+
+/// How staff mail is authenticated (`staff.authentication`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAuth {
+    None,
+    Dkim,
+    Dmarc,
+}
+
+/// The configuration the core needs, in the core's own terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// The gateway's own address, lower case.
+    pub gateway_address: String,
+    pub tag_prefix: String,
+    pub default_language: Lang,
+    pub closed_reply: ClosedReply,
+    pub staff_addresses: Vec<String>,
+    pub staff_domains: Vec<String>,
+    pub staff_notify: Vec<String>,
+    pub staff_auth: StaffAuth,
+    pub authserv_ids: Vec<String>,
+    /// Timers, in seconds.
+    pub waiting_reminder: i64,
+    pub waiting_autoclose: i64,
+    pub resolved_autoclose: i64,
+    /// Bytes of attachments one notice carries as files (`gateway.forward_attachments_max`);
+    /// the others are listed only.
+    pub forward_attachments_max: u64,
+}
+
+impl Policy {
+    pub fn is_staff_address(&self, addr: &str) -> bool {
+        self.staff_addresses.iter().any(|a| a == addr)
+            || addr
+                .rsplit_once('@')
+                .is_some_and(|(_, d)| self.staff_domains.iter().any(|s| s == d))
+    }
+
+    pub fn tag(&self, id: TicketId) -> String {
+        id.tag(&self.tag_prefix)
+    }
+
+    /// A policy for unit tests: gateway `support@gateway.test`, staff `staff@gateway.test`.
+    pub fn for_tests() -> Policy {
+        Policy {
+            gateway_address: "support@gateway.test".into(),
+            tag_prefix: "SUP".into(),
+            default_language: Lang::En,
+            closed_reply: ClosedReply::Comment,
+            staff_addresses: vec!["staff@gateway.test".into()],
+            staff_domains: vec![],
+            staff_notify: vec!["team@gateway.test".into()],
+            staff_auth: StaffAuth::None,
+            authserv_ids: vec![],
+            waiting_reminder: 3 * 86400,
+            waiting_autoclose: 14 * 86400,
+            resolved_autoclose: 7 * 86400,
+            forward_attachments_max: 10 * 1024 * 1024,
+        }
+    }
+}

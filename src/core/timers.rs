@@ -1,0 +1,140 @@
+//! Timers (SPEC §2.3): when a ticket's reminder or automatic close falls due ([`next_due`],
+//! [`due`]) and what it does ([`apply_timer`]).
+
+use super::effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
+use super::workflow::{notice, push_event};
+use super::{EventKind, InboundMail, Policy, State, Ticket};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerAction {
+    Remind,
+    AutoClose,
+}
+
+/// When the ticket's next timer falls due, if it has one.
+pub fn next_due(t: &Ticket, policy: &Policy) -> Option<i64> {
+    match t.state {
+        State::WaitingForFeedback if !t.reminded => Some(t.state_since + policy.waiting_reminder),
+        State::WaitingForFeedback => Some(t.state_since + policy.waiting_autoclose),
+        State::Resolved => Some(t.state_since + policy.resolved_autoclose),
+        _ => None,
+    }
+}
+
+/// The timer action due at `now`, if any.
+pub fn due(t: &Ticket, policy: &Policy, now: i64) -> Option<TimerAction> {
+    match t.state {
+        State::WaitingForFeedback if now >= t.state_since + policy.waiting_autoclose => {
+            Some(TimerAction::AutoClose)
+        }
+        State::WaitingForFeedback
+            if !t.reminded && now >= t.state_since + policy.waiting_reminder =>
+        {
+            Some(TimerAction::Remind)
+        }
+        State::Resolved if now >= t.state_since + policy.resolved_autoclose => {
+            Some(TimerAction::AutoClose)
+        }
+        _ => None,
+    }
+}
+
+/// The staff question the ticket waits on: the text of the staff comment that put it in
+/// `waiting_for_feedback` (a reminder repeats it, so the customer need not search for it).
+fn waiting_question(t: &Ticket) -> String {
+    t.events
+        .iter()
+        .rev()
+        .find(|e| {
+            e.kind == EventKind::StaffComment && e.to_state == Some(State::WaitingForFeedback)
+        })
+        .map(|e| e.text.clone())
+        .unwrap_or_default()
+}
+
+/// Applies a due timer action.
+pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -> Outcome {
+    let mut t = t.clone();
+    let gateway = policy.gateway_address.clone();
+    let from_state = t.state;
+    let mail = InboundMail::default();
+    let mut effects = Vec::new();
+    let why;
+    match action {
+        TimerAction::Remind => {
+            why = vec![format!(
+                "timer: no customer reply {}s after {}: reminder",
+                policy.waiting_reminder,
+                from_state.as_str()
+            )];
+            t.reminded = true;
+            push_event(
+                &mut t,
+                &mail,
+                now,
+                EventKind::Reminder,
+                &gateway,
+                String::new(),
+                None,
+                &why,
+            );
+            let snap = TicketSnapshot::of(&t);
+            effects.push(Effect::Save(t.clone()));
+            effects.push(Effect::Notify(Notice {
+                text: waiting_question(&t),
+                ..notice(
+                    NoticeKind::Reminder,
+                    t.customers(),
+                    t.language,
+                    snap,
+                    &gateway,
+                    &mail,
+                )
+            }));
+        }
+        TimerAction::AutoClose => {
+            let after = if from_state == State::Resolved {
+                policy.resolved_autoclose
+            } else {
+                policy.waiting_autoclose
+            };
+            why = vec![format!(
+                "timer: no customer reply {after}s after {}: closed automatically",
+                from_state.as_str()
+            )];
+            push_event(
+                &mut t,
+                &mail,
+                now,
+                EventKind::AutoClose,
+                &gateway,
+                String::new(),
+                Some((from_state, State::Closed)),
+                &why,
+            );
+            let snap = TicketSnapshot::of(&t);
+            effects.push(Effect::Save(t.clone()));
+            let n = |to: Vec<String>, lang| Notice {
+                from_state: Some(from_state),
+                to_state: Some(State::Closed),
+                ..notice(
+                    NoticeKind::AutoClosed,
+                    to,
+                    lang,
+                    snap.clone(),
+                    &gateway,
+                    &mail,
+                )
+            };
+            effects.push(Effect::Notify(n(t.customers(), t.language)));
+            effects.push(Effect::Notify(n(
+                policy.staff_notify.clone(),
+                policy.default_language,
+            )));
+        }
+    }
+    Outcome {
+        effects,
+        decision: why,
+    }
+}

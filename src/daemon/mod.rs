@@ -1,0 +1,186 @@
+//! The running daemon: three tasks (ingest, outbox, timers) under one cancellation token.
+//!
+//! ingest: IMAP IDLE or poll; fetch a batch by UID; process each mail (commit); flush the
+//! store; then one bulk `UID MOVE` per destination. outbox: sends due entries over SMTP,
+//! retries with back-off, marks dead. timers: runs due reminders and automatic closes.
+//! Nothing is moved on the server and nothing is sent before its commit is flushed.
+
+mod ingest;
+mod outbox;
+mod timers;
+
+use ingest::ingest_task;
+pub use ingest::process_in_order;
+use outbox::outbox_task;
+pub use outbox::send_now;
+use timers::timer_task;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+use crate::config::Config;
+use crate::pipeline::{Gateway, PipelineError};
+use crate::smtp::Smtp;
+use crate::store::{SledStore, Store, StoreError};
+use crate::templates::{TemplateError, Templates};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("templates:\n{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Templates(Vec<TemplateError>),
+    #[error(transparent)]
+    Smtp(#[from] crate::smtp::SmtpError),
+    #[error(transparent)]
+    Admin(#[from] crate::admin::AdminError),
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+}
+
+/// What the admin endpoint and logs report (it lives with the metrics, on the gateway).
+pub use crate::telemetry::Health;
+
+/// Opens the store and templates: what every command needs.
+pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
+    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.gateway.store)?);
+    let templates = Templates::load(
+        &config.gateway.templates,
+        &config.gateway.name,
+        &config.gateway.tag_prefix,
+    )
+    .map_err(DaemonError::Templates)?;
+    Ok(Gateway {
+        policy: config.policy(),
+        config,
+        store,
+        templates,
+        telemetry: Default::default(),
+        serial: Default::default(),
+        unsynced: Default::default(),
+    })
+}
+
+/// Runs until `shutdown` completes; then finishes the mail in hand, flushes and returns.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    run_with(Arc::new(open_gateway(config)?), shutdown).await
+}
+
+/// [`run`] on an open gateway (tests keep a handle on its store while it runs).
+pub async fn run_with(
+    gateway: Arc<Gateway>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let smtp = Smtp::new(&gateway.config.smtp)?;
+    let health = gateway.telemetry.health.clone();
+    let admin = crate::admin::Endpoint::bind(&gateway).await?;
+    let admin_addr = admin.addr();
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let (outbox_tx, outbox_rx) = mpsc::unbounded_channel::<Vec<u64>>();
+
+    tracker.spawn(stopped(
+        "ingest",
+        ingest_task(
+            gateway.clone(),
+            health.clone(),
+            outbox_tx.clone(),
+            cancel.clone(),
+        ),
+    ));
+    tracker.spawn(stopped(
+        "outbox",
+        outbox_task(
+            gateway.clone(),
+            smtp.clone(),
+            health.clone(),
+            outbox_rx,
+            cancel.clone(),
+        ),
+    ));
+    tracker.spawn(stopped(
+        "timers",
+        timer_task(gateway.clone(), outbox_tx.clone(), cancel.clone()),
+    ));
+    tracker.spawn(stopped(
+        "admin",
+        admin.serve(
+            gateway.clone(),
+            smtp,
+            outbox_tx,
+            cancel.clone(),
+            tracker.clone(),
+        ),
+    ));
+    tracker.spawn(stopped(
+        "watchdog",
+        crate::telemetry::watchdog(gateway.telemetry.clone(), cancel.clone()),
+    ));
+    tracker.close();
+    info!(
+        address = %gateway.config.gateway.address,
+        imap = %format!("{}:{}", gateway.config.imap.host, gateway.config.imap.port),
+        smtp = %format!("{}:{}", gateway.config.smtp.host, gateway.config.smtp.port),
+        admin = %admin_addr,
+        "ticket-gateway running"
+    );
+    crate::telemetry::flush_log();
+    crate::telemetry::notify_ready(&format!("serving; admin endpoint on {admin_addr}"));
+
+    shutdown.await;
+    crate::telemetry::notify_stopping();
+    info!("shutting down: finishing the mail in hand");
+    cancel.cancel();
+    if tokio::time::timeout(Duration::from_secs(9), tracker.wait())
+        .await
+        .is_err()
+    {
+        warn!("tasks did not stop within 9 s");
+    }
+    gateway.flush()?;
+    info!("stopped");
+    Ok(())
+}
+
+/// Runs a task and says when it has stopped (shutdown diagnostics).
+async fn stopped(name: &'static str, task: impl Future<Output = ()>) {
+    task.await;
+    debug!(task = name, "task stopped");
+}
+
+/// Sleeps `d` unless cancelled first; true when cancelled.
+pub(super) async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => true,
+        _ = tokio::time::sleep(d) => false,
+    }
+}
+
+/// Capped exponential back-off.
+pub(super) struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    pub(super) fn new() -> Backoff {
+        Backoff {
+            next: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+        }
+    }
+    pub(super) fn reset(&mut self) {
+        self.next = Duration::from_millis(500);
+    }
+    pub(super) fn step(&mut self) -> Duration {
+        let d = self.next;
+        self.next = (self.next * 2).min(self.max);
+        d
+    }
+}

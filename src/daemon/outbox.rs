@@ -1,0 +1,290 @@
+//! The outbox task: sends due outgoing mail over SMTP, a few at a time within a memory budget,
+//! retries with back-off, marks dead; gives way to an ingest backlog for a while.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+
+use crate::pipeline::{now_secs, Gateway};
+use crate::smtp::Smtp;
+use crate::store::{OutboxEntry, OutboxStatus};
+use crate::telemetry::BEAT_MARGIN;
+
+use super::Health;
+
+/// The longest the outbox waits for an ingest backlog before it sends a round anyway.
+const MAX_OUTBOX_PAUSE: Duration = Duration::from_secs(60);
+/// Outgoing mails sent at once.
+const SEND_CONCURRENCY: usize = 10;
+/// How long a send in flight may still take once shutdown began.
+const SEND_GRACE: Duration = Duration::from_secs(2);
+
+/// How much outgoing mail (in KiB) the concurrent sends may hold in memory at once: ten
+/// status mails of a few KiB never wait, but five 14 MB staff notices with a forwarded file
+/// go one after the other instead of all at once (SPEC §6, peak memory).
+const SEND_BUDGET_KIB: usize = 16 * 1024;
+
+pub(super) async fn outbox_task(
+    gw: Arc<Gateway>,
+    smtp: Smtp,
+    health: Arc<Health>,
+    mut rx: mpsc::UnboundedReceiver<Vec<u64>>,
+    cancel: CancellationToken,
+) {
+    // (next attempt, id): the in-memory schedule, loaded from the store at start.
+    let mut queue: BTreeSet<(i64, u64)> = BTreeSet::new();
+    let budget = Semaphore::new(SEND_BUDGET_KIB);
+    match gw.store.outbox_pending() {
+        Ok(entries) => {
+            for e in entries {
+                queue.insert((e.next_attempt_at, e.id));
+            }
+        }
+        Err(e) => error!(error = %e, "cannot read the outbox"),
+    }
+    let mut was_up: Option<bool> = None;
+    let mut paused_since: Option<std::time::Instant> = None;
+    let mut closed = false;
+    loop {
+        if cancel.is_cancelled() {
+            break;
+        }
+        gw.telemetry.outbox.beat(BEAT_MARGIN);
+        // While ingest works through a backlog, sending waits (at most MAX_OUTBOX_PAUSE at a
+        // time): on a small machine the two compete for the same cores, and a committed mail's
+        // answers are safe in the outbox. Single mails never set the backlog flag.
+        if gw
+            .telemetry
+            .health
+            .backlog
+            .load(std::sync::atomic::Ordering::Relaxed)
+            && paused_since
+                .get_or_insert_with(std::time::Instant::now)
+                .elapsed()
+                < MAX_OUTBOX_PAUSE
+        {
+            gw.telemetry
+                .outbox
+                .beat(Duration::from_millis(250) + BEAT_MARGIN);
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                msg = rx.recv(), if !closed => match msg {
+                    Some(ids) => {
+                        for id in ids {
+                            queue.insert((0, id));
+                        }
+                    }
+                    None => closed = true,
+                },
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            continue;
+        }
+        paused_since = None;
+        let now = now_secs();
+        let due: Vec<u64> = queue
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .map(|(_, id)| *id)
+            .collect();
+        if !due.is_empty() {
+            queue.retain(|(at, _)| *at > now);
+            let results = futures::future::join_all(
+                due.chunks(due.len().div_ceil(SEND_CONCURRENCY).max(1))
+                    .map(|ids| send_some(&gw, &smtp, ids.to_vec(), &budget, &cancel)),
+            )
+            .await;
+            let mut any_ok = false;
+            let mut any_down = false;
+            for (retry, ok, down) in results {
+                for r in retry {
+                    queue.insert(r);
+                }
+                any_ok |= ok;
+                any_down |= down;
+            }
+            if let Err(e) = gw.store.flush() {
+                error!(error = %e, "outbox flush failed");
+            }
+            if any_down && !any_ok {
+                health.smtp_failed(
+                    "sending fails with temporary errors and is retried (see `ticket-gateway outbox`)",
+                );
+                if was_up != Some(false) {
+                    error!("smtp unavailable; outgoing mail waits and is retried");
+                    was_up = Some(false);
+                }
+            } else if any_ok {
+                health.smtp_ok();
+                if was_up != Some(true) {
+                    info!("smtp delivering");
+                    was_up = Some(true);
+                }
+            }
+            continue;
+        }
+        let wait = queue
+            .first()
+            .map(|(at, _)| Duration::from_secs((at - now).max(0) as u64))
+            .unwrap_or(Duration::from_secs(3600));
+        gw.telemetry.outbox.beat(wait + BEAT_MARGIN);
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            // A closed channel (every sender gone) must not make this select return at once
+            // forever: remember it and wait on the timer alone.
+            msg = rx.recv(), if !closed => match msg {
+                Some(ids) => {
+                    for id in ids {
+                        queue.insert((0, id));
+                    }
+                }
+                None => {
+                    if queue.is_empty() {
+                        break;
+                    }
+                    closed = true;
+                }
+            },
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+    let _ = gw.store.flush();
+}
+
+/// Sends these entries once, now (`ingest` in pipe mode); failures stay pending.
+pub async fn send_now(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) {
+    let budget = Semaphore::new(SEND_BUDGET_KIB);
+    let _ = send_some(gw, smtp, ids, &budget, &CancellationToken::new()).await;
+}
+
+/// Sends some entries one after the other over one pooled connection. Returns the entries to
+/// retry, whether any was sent, and whether the server looked down.
+async fn send_some(
+    gw: &Gateway,
+    smtp: &Smtp,
+    ids: Vec<u64>,
+    budget: &Semaphore,
+    cancel: &CancellationToken,
+) -> (Vec<(i64, u64)>, bool, bool) {
+    let mut retry = Vec::new();
+    let mut any_ok = false;
+    let mut down = false;
+    let give_up = gw.config.smtp.give_up_after.as_secs() as i64;
+    for id in ids {
+        // On shutdown the send in flight finishes; the rest stays pending for next time.
+        if cancel.is_cancelled() {
+            retry.push((0, id));
+            continue;
+        }
+        let entry = match gw.store.outbox_entry(id) {
+            Ok(Some(e)) if e.status == OutboxStatus::Pending => e,
+            Ok(Some(_)) => continue,
+            _ => {
+                warn!(id, "outbox entry missing");
+                continue;
+            }
+        };
+        // Big mails (forwarded files) take their share of the budget before they are read.
+        let kib = (entry.size / 1024).clamp(1, SEND_BUDGET_KIB as u64) as u32;
+        let Ok(_permit) = budget.acquire_many(kib).await else {
+            continue;
+        };
+        let raw = match gw.store.outbox_raw(id) {
+            Ok(Some(raw)) => raw,
+            Ok(None) => {
+                warn!(id, "outbox entry missing its mail");
+                continue;
+            }
+            Err(e) => {
+                // A disk hiccup passes: tried again, until give_up_after, as a mail the
+                // server refuses for now would be.
+                let mut entry = entry;
+                entry.attempts += 1;
+                let why = format!("cannot read the mail: {e}");
+                match failed_try(&mut entry, why, true, now_secs(), give_up) {
+                    Some(at) => {
+                        error!(id, error = %e, "cannot read an outgoing mail; will retry");
+                        retry.push((at, id));
+                    }
+                    None => {
+                        warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead")
+                    }
+                }
+                if let Err(e) = gw.store.outbox_update(&entry) {
+                    error!(id, error = %e, "cannot update the outbox");
+                }
+                continue;
+            }
+        };
+        gw.telemetry.outbox.beat(BEAT_MARGIN);
+        let mut entry = entry;
+        entry.attempts += 1;
+        let now = now_secs();
+        // On shutdown a send in flight gets SEND_GRACE to finish; a server that hangs does
+        // not hold the exit up (SPEC §4: within 10 s). The mail stays pending and goes next
+        // time, with the same Message-ID.
+        let sent = tokio::select! {
+            r = smtp.send(&entry.from, &entry.to, &raw) => r,
+            _ = async {
+                cancel.cancelled().await;
+                tokio::time::sleep(SEND_GRACE).await;
+            } => {
+                warn!(id, "shutdown: a send did not finish in time; the mail goes next time");
+                retry.push((0, id));
+                continue;
+            }
+        };
+        match sent {
+            Ok(()) => {
+                any_ok = true;
+                entry.status = OutboxStatus::Sent;
+                entry.sent_at = Some(now);
+                entry.last_error = None;
+                debug!(id, message_id = %entry.message_id, "sent");
+            }
+            Err(e) => match failed_try(&mut entry, e.to_string(), e.is_transient(), now, give_up) {
+                Some(at) => {
+                    down = true;
+                    debug!(id, error = %e, delay = at - now, "send failed; will retry");
+                    retry.push((at, id));
+                }
+                None => {
+                    warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead")
+                }
+            },
+        }
+        if let Err(e) = gw.store.outbox_update(&entry) {
+            error!(id, error = %e, "cannot update the outbox");
+        }
+    }
+    (retry, any_ok, down)
+}
+
+/// Records a failed try of `entry`: while the failure is `transient` and the mail younger
+/// than `give_up` seconds, it is tried again after [`retry_delay`] (the time is returned);
+/// else it is dead.
+fn failed_try(
+    entry: &mut OutboxEntry,
+    why: String,
+    transient: bool,
+    now: i64,
+    give_up: i64,
+) -> Option<i64> {
+    entry.last_error = Some(why);
+    if transient && now - entry.created_at < give_up {
+        entry.next_attempt_at = now + retry_delay(entry.attempts);
+        Some(entry.next_attempt_at)
+    } else {
+        entry.status = OutboxStatus::Dead;
+        None
+    }
+}
+
+/// Seconds until the next try after `attempts` failed ones: 2 s, 4 s, 8 s … capped at 5 minutes.
+fn retry_delay(attempts: u32) -> i64 {
+    (2i64 << attempts.saturating_sub(1).min(8)).min(300)
+}

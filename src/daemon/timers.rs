@@ -1,0 +1,45 @@
+//! The timer task: runs due reminders and automatic closes (SPEC §2.3).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::error;
+
+use crate::pipeline::{now_secs, Gateway, PipelineError};
+
+use super::sleep_or_cancel;
+
+pub(super) async fn timer_task(
+    gw: Arc<Gateway>,
+    outbox: mpsc::UnboundedSender<Vec<u64>>,
+    cancel: CancellationToken,
+) {
+    let p = &gw.policy;
+    let shortest = p
+        .waiting_reminder
+        .min(p.waiting_autoclose)
+        .min(p.resolved_autoclose);
+    let tick = Duration::from_secs((shortest / 4).clamp(1, 60) as u64);
+    loop {
+        if sleep_or_cancel(tick, &cancel).await {
+            break;
+        }
+        let g = gw.clone();
+        let r = tokio::task::spawn_blocking(move || {
+            let ids = g.run_timers(now_secs())?;
+            g.store.flush()?;
+            Ok::<_, PipelineError>(ids)
+        })
+        .await;
+        match r {
+            Ok(Ok(ids)) if !ids.is_empty() => {
+                let _ = outbox.send(ids);
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => error!(error = %e, "timers failed"),
+            Err(e) => error!(error = %e, "timer task failed"),
+        }
+    }
+}

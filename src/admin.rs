@@ -35,13 +35,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-use crate::cli::{
-    list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketView,
-};
 use crate::core::{State, TicketId};
 use crate::pipeline::{now_secs, Gateway};
 use crate::smtp::Smtp;
 use crate::telemetry::{self, MailOutcome, StoreCounts, Up};
+use crate::views::{
+    list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketView,
+};
 
 /// Name of the file, in the store directory, that tells the CLI how to reach the daemon.
 pub const ADMIN_FILE: &str = "admin.json";

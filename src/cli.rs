@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context as _, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use serde::{Deserialize, Serialize};
 
 use crate::admin;
 use crate::config::Config;
-use crate::core::{State, Ticket, TicketId};
+use crate::core::{State, TicketId};
 use crate::daemon;
 use crate::pipeline::now_secs;
-use crate::store::{OutboxEntry, OutboxStatus, SledStore, Store, StoreError};
+use crate::store::{SledStore, Store, StoreError};
+use crate::views::{hex, list_outbox, list_tickets, show_mail, show_ticket};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -422,135 +422,6 @@ fn parse_id(id: &str, prefix: &str) -> Result<TicketId> {
         .map_err(|_| anyhow::anyhow!("'{id}' is not a ticket id (like 42 or {prefix}-42)"))
 }
 
-fn rfc3339(secs: i64) -> String {
-    humantime::format_rfc3339_seconds(
-        std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64),
-    )
-    .to_string()
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketView {
-    pub id: u64,
-    pub tag: String,
-    pub subject: String,
-    pub state: String,
-    pub reporter: String,
-    pub participants: Vec<String>,
-    pub language: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub automated: bool,
-    pub refers_to: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<EventView>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventView {
-    pub at: String,
-    pub kind: String,
-    pub from: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_state: Option<String>,
-    pub message_id: Option<String>,
-    pub attachments: Vec<String>,
-    pub decision: Vec<String>,
-}
-
-pub fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
-    TicketView {
-        id: t.id.0,
-        tag: t.id.tag(prefix),
-        subject: t.summary.clone(),
-        state: t.state.as_str().into(),
-        reporter: t.reporter.clone(),
-        participants: t.participants.clone(),
-        language: t.language.as_str().into(),
-        created_at: rfc3339(t.created_at),
-        updated_at: rfc3339(t.updated_at),
-        automated: t.automated,
-        refers_to: t.refers_to.map(|r| r.tag(prefix)),
-        events: with_events.then(|| {
-            t.events
-                .iter()
-                .map(|e| EventView {
-                    at: rfc3339(e.at),
-                    kind: e.kind.as_str().into(),
-                    from: e.from.clone(),
-                    text: e.text.clone(),
-                    from_state: e.from_state.map(|s| s.as_str().into()),
-                    to_state: e.to_state.map(|s| s.as_str().into()),
-                    message_id: e.message_id.clone(),
-                    attachments: e.attachments.iter().map(|a| a.name.clone()).collect(),
-                    decision: e.decision.clone(),
-                })
-                .collect()
-        }),
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxView {
-    pub id: u64,
-    pub status: String,
-    pub kind: String,
-    pub ticket: Option<u64>,
-    pub message_id: String,
-    pub to: Vec<String>,
-    pub attempts: u32,
-    pub created_at: String,
-    pub next_attempt_at: String,
-    pub last_error: Option<String>,
-}
-
-/// The tickets (in `state` only, if given), as `tickets --json` prints them.
-pub fn list_tickets(
-    store: &dyn Store,
-    prefix: &str,
-    state: Option<State>,
-) -> Result<Vec<TicketView>, StoreError> {
-    Ok(store
-        .tickets()?
-        .iter()
-        .filter(|t| state.is_none_or(|f| t.state == f))
-        .map(|t| ticket_view(t, prefix, false))
-        .collect())
-}
-
-/// One ticket with its events, as `show --json` prints it.
-pub fn show_ticket(
-    store: &dyn Store,
-    prefix: &str,
-    id: TicketId,
-) -> Result<Option<TicketView>, StoreError> {
-    Ok(store.ticket(id)?.map(|t| ticket_view(&t, prefix, true)))
-}
-
-/// Pending and dead outgoing mail (and sent mail with `all`), as `outbox --json` prints it.
-pub fn list_outbox(store: &dyn Store, all: bool) -> Result<Vec<OutboxView>, StoreError> {
-    Ok(store
-        .outbox()?
-        .into_iter()
-        .filter(|e| all || e.status != OutboxStatus::Sent)
-        .map(|e: OutboxEntry| OutboxView {
-            id: e.id,
-            status: e.status.as_str().into(),
-            ticket: e.ticket,
-            created_at: rfc3339(e.created_at),
-            next_attempt_at: rfc3339(e.next_attempt_at),
-            attempts: e.attempts,
-            kind: e.kind,
-            message_id: e.message_id,
-            to: e.to,
-            last_error: e.last_error,
-        })
-        .collect())
-}
-
 async fn tickets(config: &Config, state: Option<String>, json: bool) -> Result<()> {
     let filter = match &state {
         Some(s) => Some(State::parse(s).ok_or_else(|| {
@@ -583,52 +454,6 @@ async fn tickets(config: &Config, state: Option<String>, json: bool) -> Result<(
         }
     }
     Ok(())
-}
-
-/// What the gateway decided about one mail, as `show <Message-ID> --json` prints it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MailView {
-    pub message_id: String,
-    pub at: String,
-    /// `ticket`, `ignored` or `quarantined`.
-    pub outcome: String,
-    pub ticket: Option<String>,
-    pub decision: Vec<String>,
-}
-
-/// The decision record of a mail by its Message-ID (angle brackets optional).
-pub fn show_mail(
-    store: &dyn Store,
-    prefix: &str,
-    message_id: &str,
-) -> Result<Option<MailView>, StoreError> {
-    let mid = message_id
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>');
-    Ok(store.mail_record(mid)?.map(|r| MailView {
-        message_id: mid.to_string(),
-        at: rfc3339(r.at),
-        outcome: r.outcome,
-        ticket: r.ticket.map(|n| TicketId(n).tag(prefix)),
-        decision: r.decision,
-    }))
-}
-
-/// A Message-ID as one URL path segment (hex: Message-IDs may hold `/`, `%`, `?` …).
-pub fn hex(s: &str) -> String {
-    s.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn unhex(s: &str) -> Option<String> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect();
-    String::from_utf8(bytes?).ok()
 }
 
 async fn show_message(config: &Config, mid: &str, json: bool) -> Result<()> {

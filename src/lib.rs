@@ -35,3 +35,4 @@ pub mod store;
 pub mod telemetry;
 pub mod templates;
 pub mod tls;
+pub mod views;

@@ -81,6 +81,56 @@ fn adapters_keep_their_libraries() {
     assert!(problems.is_empty(), "{problems:?}");
 }
 
+/// The arrows between the outer modules point one way: the binary's side (`cli`, `main`) uses
+/// the daemon and the admin endpoint, never the reverse; the read side (`views`) and the
+/// pipeline use neither. A module listed here must not name the modules after it.
+#[test]
+fn module_dependencies_point_one_way() {
+    let rules: &[(&str, &[&str])] = &[
+        ("src/admin.rs", &["crate::cli", "crate::daemon"]),
+        (
+            "src/views.rs",
+            &[
+                "crate::cli",
+                "crate::admin",
+                "crate::daemon",
+                "crate::pipeline",
+            ],
+        ),
+        (
+            "src/pipeline.rs",
+            &["crate::cli", "crate::admin", "crate::daemon"],
+        ),
+        (
+            "src/store",
+            &[
+                "crate::cli",
+                "crate::admin",
+                "crate::daemon",
+                "crate::pipeline",
+            ],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for f in rust_files(&root().join("src")) {
+        let rel = f.strip_prefix(root()).unwrap().display().to_string();
+        let text = std::fs::read_to_string(&f).unwrap();
+        // Tests may reach anywhere; the rule is about production code.
+        let text = text.split("\n#[cfg(test)]\nmod tests").next().unwrap_or("");
+        for (module, forbidden) in rules {
+            if !rel.starts_with(module) {
+                continue;
+            }
+            for name in *forbidden {
+                if text.contains(name) {
+                    problems.push(format!("{rel} names {name}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
 /// The annotated example config has every key of SPEC §5.2 and parses.
 #[test]
 fn example_config_has_every_key() {

@@ -50,7 +50,8 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
         ticket_gateway::telemetry::init_tracing(true)?;
     }
     let config = ticket_gateway::config::Config::load(config).map_err(|e| e.to_string())?;
-    let gw = ticket_gateway::daemon::open_gateway(config).map_err(|e| e.to_string())?;
+    let gw = ticket_gateway::daemon::open_gateway(config, std::time::Duration::ZERO)
+        .map_err(|e| e.to_string())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))

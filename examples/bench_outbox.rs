@@ -42,7 +42,8 @@ fn main() -> ExitCode {
 
 fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String> {
     let config = ticket_gateway::config::Config::load(config).map_err(|e| e.to_string())?;
-    let gw = ticket_gateway::daemon::open_gateway(config).map_err(|e| e.to_string())?;
+    let gw = ticket_gateway::daemon::open_gateway(config, std::time::Duration::ZERO)
+        .map_err(|e| e.to_string())?;
     let now = now_secs();
     let (mut bytes, mut min, mut max) = (0u64, u64::MAX, 0u64);
     for i in 0..count {

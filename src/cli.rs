@@ -372,7 +372,7 @@ async fn ingest(config: Config, file: Option<PathBuf>) -> Result<()> {
                 .context("cannot read stdin")?;
         }
     }
-    let gw = match daemon::open_gateway(config.clone()) {
+    let gw = match daemon::open_gateway(config.clone(), std::time::Duration::ZERO) {
         Ok(gw) => Arc::new(gw),
         Err(daemon::DaemonError::Store(StoreError::Locked { .. })) => {
             // The daemon runs: it processes the mail, and its outbox sends what it queues.
@@ -392,7 +392,11 @@ async fn ingest(config: Config, file: Option<PathBuf>) -> Result<()> {
 }
 
 async fn ingest_local(config: Config, raw: Vec<u8>) -> Result<()> {
-    ingest_with(Arc::new(daemon::open_gateway(config)?), raw).await
+    ingest_with(
+        Arc::new(daemon::open_gateway(config, std::time::Duration::ZERO)?),
+        raw,
+    )
+    .await
 }
 
 async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<()> {

@@ -47,9 +47,15 @@ pub enum DaemonError {
 /// What the admin endpoint and logs report (it lives with the metrics, on the gateway).
 pub use crate::telemetry::Health;
 
-/// Opens the store and templates: what every command needs.
-pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
-    let store: Arc<dyn Store> = Arc::new(SledStore::open(&config.gateway.store)?);
+/// How long the daemon waits for a store another process holds: a CLI command that reads it
+/// while the daemon starts (before the admin endpoint is up) must not stop the daemon.
+const STORE_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// Opens the store and templates: what every command needs. `lock_wait`: how long to wait for
+/// a store another process holds (the daemon waits; a CLI command asks the daemon instead).
+pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, DaemonError> {
+    let store: Arc<dyn Store> =
+        Arc::new(SledStore::open_waiting(&config.gateway.store, lock_wait)?);
     let templates = Templates::load(
         &config.gateway.templates,
         &config.gateway.name,
@@ -69,7 +75,7 @@ pub fn open_gateway(config: Config) -> Result<Gateway, DaemonError> {
 
 /// Runs until `shutdown` completes; then finishes the mail in hand, flushes and returns.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
-    run_with(Arc::new(open_gateway(config)?), shutdown).await
+    run_with(Arc::new(open_gateway(config, STORE_LOCK_WAIT)?), shutdown).await
 }
 
 /// [`run`] on an open gateway (tests keep a handle on its store while it runs).

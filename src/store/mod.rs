@@ -241,6 +241,21 @@ const RAW_FILE_MARK: &[u8] = b"\0file\0";
 const SLED_CACHE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl SledStore {
+    /// [`SledStore::open`], waiting up to `wait` while the store is locked: by a CLI command
+    /// that reads it for a moment (it must never stop the daemon from starting), or, within
+    /// one process, by a handle just dropped whose last writes sled is still finishing.
+    pub fn open_waiting(dir: &Path, wait: std::time::Duration) -> Result<SledStore, StoreError> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match SledStore::open(dir) {
+                Err(StoreError::Locked { .. }) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
         let path = dir.display().to_string();
         let db = sled::Config::new()
@@ -823,6 +838,12 @@ mod tests {
     use super::*;
     use crate::core::{Lang, State};
 
+    /// Opens a test store; a handle of the same directory dropped just before may still be
+    /// finishing its writes (sled holds its lock until then).
+    fn open(dir: &Path) -> SledStore {
+        SledStore::open_waiting(dir, std::time::Duration::from_secs(5)).unwrap()
+    }
+
     fn ticket(id: u64, state: State, thread: &[&str]) -> Ticket {
         Ticket {
             id: TicketId(id),
@@ -858,7 +879,7 @@ mod tests {
         let ours = TicketId(1).message_id([7; 16], "gw.test");
         let forged = TicketId(1).message_id([8; 16], "gw.test");
         {
-            let s = SledStore::open(dir.path()).unwrap();
+            let s = open(dir.path());
             // A new ticket from mail m@x, with the gateway's answer, and a stray id.
             s.commit(Commit {
                 mail_keys: vec!["mid:m@x".into()],
@@ -892,7 +913,7 @@ mod tests {
             .unwrap();
             s.flush().unwrap();
         }
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         assert_eq!(
             s.tree(T::ByMid).len(),
             1,
@@ -933,7 +954,7 @@ mod tests {
     fn answer_rows_of_an_older_store_become_logs_once() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let s = SledStore::open(dir.path()).unwrap();
+            let s = open(dir.path());
             let row = |addr: &str, at: u64, id: u64| {
                 let mut k = addr.as_bytes().to_vec();
                 k.push(0);
@@ -954,7 +975,7 @@ mod tests {
             s.tree(T::Meta).remove(META_REPLY_LOGS).unwrap();
             s.db.flush().unwrap();
         }
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         let now = crate::pipeline::now_secs();
         assert_eq!(s.replies_since("a@x.test", 0).unwrap(), 2);
         assert_eq!(s.replies_since("a@x.test", now - 1800).unwrap(), 1);
@@ -1000,7 +1021,7 @@ mod tests {
     fn a_commit_indexes_ids_dedupes_and_survives_a_reopen() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let s = SledStore::open(dir.path()).unwrap();
+            let s = open(dir.path());
             assert_eq!(s.next_ticket_id().unwrap(), TicketId(1));
             s.commit(Commit {
                 mail_keys: vec!["uid:7:1".into(), "mid:m@x".into()],
@@ -1014,7 +1035,7 @@ mod tests {
             s.set_watermark("INBOX", 7, 42).unwrap();
             s.flush().unwrap();
         }
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         assert_eq!(s.next_ticket_id().unwrap(), TicketId(2));
         assert_eq!(s.ticket(TicketId(1)).unwrap().unwrap().language, Lang::Fr);
         assert_eq!(
@@ -1057,7 +1078,7 @@ mod tests {
     #[test]
     fn commits_are_read_back_before_the_flush_and_merged_with_flushed_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         let commit = |t: Ticket, key: &str| Commit {
             mail_keys: vec![key.into()],
             mail: Some(record()),
@@ -1112,7 +1133,7 @@ mod tests {
         assert_eq!(s.replies_since("a@x.test", 101).unwrap(), 1);
         // Dropped without a flush (a CLI command): what was committed is still saved.
         drop(s);
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         assert_eq!(s.tickets().unwrap().len(), 3);
         assert_eq!(s.ticket(TicketId(3)).unwrap().unwrap().state, State::Open);
     }
@@ -1120,7 +1141,7 @@ mod tests {
     #[test]
     fn a_large_overlay_goes_to_sled_before_the_flush_and_outbox_updates_win() {
         let dir = tempfile::tempdir().unwrap();
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         let big = vec![7u8; OVERLAY_SPILL_BYTES / 2 + 1];
         s.commit(Commit {
             outbox: vec![(pending(1, 0), big.clone())],
@@ -1162,7 +1183,7 @@ mod tests {
             .map(|i| b'a' + (i % 26) as u8)
             .collect();
         {
-            let s = SledStore::open(dir.path()).unwrap();
+            let s = open(dir.path());
             s.commit(Commit {
                 outbox: vec![(pending(9, big.len() as u64), big.clone())],
                 ..Default::default()
@@ -1176,7 +1197,7 @@ mod tests {
         }
         let file = dir.path().join("outbox").join(format!("{:016x}.eml", 9));
         assert_eq!(std::fs::read(&file).unwrap(), big);
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         assert_eq!(s.outbox_raw(9).unwrap(), Some(big));
         assert_eq!(
             s.outbox_entry(9).unwrap().unwrap().size,
@@ -1200,7 +1221,7 @@ mod tests {
     #[test]
     fn an_outbox_record_carries_its_mail_through_updates_and_older_records_still_read() {
         let dir = tempfile::tempdir().unwrap();
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         s.commit(Commit {
             outbox: vec![(pending(1, 5), b"hello".to_vec())],
             ..Default::default()
@@ -1236,7 +1257,7 @@ mod tests {
     #[test]
     fn commits_during_flushes_are_never_out_of_sight_and_all_reach_the_disk() {
         let dir = tempfile::tempdir().unwrap();
-        let s = Arc::new(SledStore::open(dir.path()).unwrap());
+        let s = Arc::new(open(dir.path()));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flusher = {
             let (s, stop) = (s.clone(), stop.clone());
@@ -1269,7 +1290,7 @@ mod tests {
         assert!(flusher.join().unwrap() > 0);
         s.flush().unwrap();
         drop(s);
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         assert_eq!(s.tickets().unwrap().len(), 1500);
         assert_eq!(s.mails().unwrap().len(), 1500);
     }
@@ -1277,7 +1298,7 @@ mod tests {
     #[test]
     fn a_second_process_is_told_the_store_is_in_use() {
         let dir = tempfile::tempdir().unwrap();
-        let _first = SledStore::open(dir.path()).unwrap();
+        let _first = open(dir.path());
         let exe = std::env::current_exe().unwrap();
         // sled's lock is per process: check it from a child running this same test binary.
         let out = std::process::Command::new(exe)

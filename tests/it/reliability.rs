@@ -832,7 +832,8 @@ async fn a_stop_does_not_wait_for_an_smtp_server_that_never_answers() {
         took < Duration::from_secs(6),
         "stopped after {took:?}: the hung send held the exit up"
     );
-    let gw = ticket_gateway::daemon::open_gateway(h.config()).unwrap();
+    let gw = ticket_gateway::daemon::open_gateway(h.config(), std::time::Duration::from_secs(5))
+        .unwrap();
     let pending = gw.store.outbox_pending().unwrap();
     assert!(
         pending.iter().any(|e| e.kind == "acknowledgement"),

@@ -207,8 +207,10 @@ listen = "127.0.0.1:0"
     }
 
     pub fn launch(&mut self) {
-        let gw =
-            Arc::new(ticket_gateway::daemon::open_gateway(self.config()).expect("gateway opens"));
+        let gw = Arc::new(
+            ticket_gateway::daemon::open_gateway(self.config(), std::time::Duration::from_secs(5))
+                .expect("gateway opens"),
+        );
         let (tx, rx) = oneshot::channel::<()>();
         let g = gw.clone();
         self.task = Some(tokio::spawn(async move {

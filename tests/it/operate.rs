@@ -529,8 +529,15 @@ fn the_systemd_unit_verifies_and_its_exposure_is_at_most_2() {
     let copy = dir.path().join("ticket-gateway.service");
     std::fs::write(&copy, unit.replace("/usr/bin/ticket-gateway", BIN)).unwrap();
     let out = systemd_analyze(&["verify", copy.to_str().unwrap()]);
+    // `verify` also loads the units ours names (and their dependencies): a warning about
+    // another package's unit is not ours to judge. Every line about our unit counts.
+    let ours: Vec<&str> = std::str::from_utf8(&out.stderr)
+        .unwrap_or("")
+        .lines()
+        .filter(|l| l.contains("ticket-gateway"))
+        .collect();
     assert!(
-        out.status.success() && out.stderr.is_empty(),
+        out.status.success() && ours.is_empty(),
         "systemd-analyze verify:\n{}",
         text(&out)
     );

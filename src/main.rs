@@ -1,16 +1,16 @@
-#![forbid(unsafe_code)]
+// One audited foreign call sets an allocator option (`allocator_settings`); nothing else may
+// use `unsafe` (the library forbids it outright).
+#![deny(unsafe_code)]
 //! The binary: CLI -> config -> tracing -> run. Nothing else.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use ticket_gateway::cli::{self, Cli, Command, LogFormat};
+use ticket_gateway::cli::{self, Cli, LogFormat};
 
 fn main() -> ExitCode {
+    allocator_settings();
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Run) {
-        allocator_settings();
-    }
     if let Err(e) = ticket_gateway::telemetry::init_tracing(cli.log_format == LogFormat::Json) {
         eprintln!("ticket-gateway: cannot set up logging: {e}");
         return ExitCode::FAILURE;
@@ -39,36 +39,67 @@ fn main() -> ExitCode {
 /// mimalloc instead of glibc's allocator: the daemon's CPU for a 10,000-mail backlog fell by
 /// a fifth (glibc's malloc, free and the page faults of its trimmed heap were ~15% of the
 /// deciding thread). Built without transparent huge pages (they alone added ~40 MiB to the
-/// peak), and the daemon runs with `MIMALLOC_PURGE_DELAY=0` so freed pages go back to the
-/// system at once (see [`allocator_settings`]; docs/benchmarks.md, memory).
+/// peak); freed pages go back to the system at once ([`allocator_settings`]).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The allocator settings the daemon needs, which mimalloc reads from the environment when the
-/// process loads, before `main`; setting them from Rust would take `unsafe` foreign calls. When
-/// `MIMALLOC_PURGE_DELAY` is not set (the systemd unit sets it; a terminal or a container may
-/// not), the daemon executes itself again, same PID and arguments, with it set to 0: mimalloc's
-/// default keeps freed pages for a second, ~30 MiB more at the peak of a backlog with big
-/// attachments. An operator's own value is kept. If the re-execution fails the daemon goes on
-/// with mimalloc's default and says so.
+/// `mi_option_purge_delay`: its place in mimalloc 3.x's `mi_option_t` (mimalloc.h); the
+/// bindings name no constant for it. A test reads it back through the environment.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Freed pages go back to the system at once instead of a second later (mimalloc's default):
+/// a backlog with 10 MiB attachments peaked at ~110 MiB with the default and ~80 MiB with 0
+/// (docs/benchmarks.md, memory). A `MIMALLOC_PURGE_DELAY` the operator sets is kept: mimalloc
+/// reads the environment when the process loads, and a default does not override it.
 fn allocator_settings() {
-    use std::os::unix::process::CommandExt;
-    const VAR: &str = "MIMALLOC_PURGE_DELAY";
-    if std::env::var_os(VAR).is_some() {
-        return;
+    // SAFETY: plain integer arguments, no pointers. mimalloc's option setters are not thread
+    // safe: this runs first thing in `main`, before the runtime or any other thread exists.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set_default(MI_OPTION_PURGE_DELAY, 0);
     }
-    let mut args = std::env::args_os();
-    let arg0 = args.next();
-    let error = match std::env::current_exe() {
-        Ok(exe) => {
-            let mut command = std::process::Command::new(exe);
-            if let Some(arg0) = arg0 {
-                command.arg0(arg0);
-            }
-            // Returns only when the execution failed.
-            command.args(args).env(VAR, "0").exec().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option's number is the one mimalloc reads `MIMALLOC_PURGE_DELAY` into: a child
+    /// started with the variable reads it back under that number.
+    #[test]
+    fn the_purge_delay_option_is_the_one_the_environment_sets() {
+        let exe = std::env::current_exe().unwrap();
+        let out = std::process::Command::new(exe)
+            .args(["--exact", "tests::child_prints_the_purge_delay", "--nocapture"])
+            .env("MIMALLOC_PURGE_DELAY", "1234")
+            .env("TG_PRINT_PURGE_DELAY", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("PURGE_DELAY=1234"), "{text}");
+    }
+
+    #[test]
+    fn child_prints_the_purge_delay() {
+        // Only meaningful when started by the test above.
+        if std::env::var_os("TG_PRINT_PURGE_DELAY").is_some() {
+            allocator_settings();
+            #[allow(unsafe_code)]
+            // SAFETY: an integer read; the test does not change options meanwhile.
+            let v = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+            println!("PURGE_DELAY={v}");
         }
-        Err(e) => e.to_string(),
-    };
-    eprintln!("ticket-gateway: cannot set {VAR}=0 for the allocator ({error}); going on without");
+    }
+
+    #[test]
+    fn without_the_variable_freed_pages_go_back_at_once() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return;
+        }
+        allocator_settings();
+        #[allow(unsafe_code)]
+        // SAFETY: an integer read.
+        let v = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        assert_eq!(v, 0);
+    }
 }

@@ -41,9 +41,8 @@ UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sys
 
 
 def unit_environment():
-    """The daemon runs as the systemd unit runs it: with the unit's Environment= settings
-    (the allocator's MIMALLOC_PURGE_DELAY matters for peak memory). TG_BENCH_BARE_ENV=1
-    leaves them out, to measure the bare binary."""
+    """The daemon runs as the systemd unit runs it: with the unit's Environment= settings, if
+    it has any. TG_BENCH_BARE_ENV=1 leaves them out, to measure the bare binary."""
     if os.environ.get("TG_BENCH_BARE_ENV") == "1":
         return {}
     env = {}

@@ -601,62 +601,6 @@ async fn the_daemon_tells_systemd_ready_watchdog_and_stopping() {
     assert!(status.success(), "exit status {status:?}");
 }
 
-const ALLOCATOR_VAR: &str = "MIMALLOC_PURGE_DELAY";
-
-/// The value of `var` in the environment a process was started with (after its last exec).
-fn environ_of(pid: u32, var: &str) -> Option<String> {
-    let env = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-    env.split(|b| *b == 0).find_map(|kv| {
-        let kv = String::from_utf8_lossy(kv);
-        kv.strip_prefix(&format!("{var}=")).map(str::to_owned)
-    })
-}
-
-/// mimalloc reads its settings when the process loads, before `main`: started without
-/// `MIMALLOC_PURGE_DELAY` (a terminal, a container), `run` executes itself again with it set to
-/// 0, keeping its PID (systemd's and the tests' view of the service) and its arguments, and
-/// works; a value the operator gives is kept.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_daemon_runs_with_the_allocator_setting_it_needs() {
-    for (name, given, want) in [
-        ("alloc-unset", None, "0"),
-        ("alloc-set", Some("250"), "250"),
-    ] {
-        let h = Harness::prepare(MailSys::get(), name, |s| s);
-        let env: Vec<(&str, &str)> = given.map(|v| (ALLOCATOR_VAR, v)).into_iter().collect();
-        let mut daemon = Daemon::start(&h.config_path, &env);
-        let pid = daemon.child.as_ref().unwrap().id();
-        // The admin endpoint listens once the daemon (the executed-again one) is up.
-        wait_admin_file(&h.dir.path().join("store")).await;
-        assert_eq!(
-            environ_of(pid, ALLOCATOR_VAR).as_deref(),
-            Some(want),
-            "{name}:\n{}",
-            daemon.output()
-        );
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
-        let args: Vec<_> = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .collect();
-        assert_eq!(
-            args[1..],
-            [
-                b"--config".as_slice(),
-                h.config_path.to_str().unwrap().as_bytes(),
-                b"run"
-            ],
-            "{name}: the arguments survive"
-        );
-        assert!(
-            !daemon.output().contains("cannot set"),
-            "{name}:\n{}",
-            daemon.output()
-        );
-        daemon.stop().await;
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Logs
 
@@ -800,11 +744,8 @@ impl Daemon {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("daemon.log");
         let file = std::fs::File::create(&log).unwrap();
-        // As a terminal or a container starts it: the allocator setting comes from the daemon
-        // itself unless `env` gives one.
         let child = Command::new(BIN)
             .args(["--config", config.to_str().unwrap(), "run"])
-            .env_remove(ALLOCATOR_VAR)
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(file.try_clone().unwrap())

@@ -70,7 +70,11 @@ mod tests {
     fn the_purge_delay_option_is_the_one_the_environment_sets() {
         let exe = std::env::current_exe().unwrap();
         let out = std::process::Command::new(exe)
-            .args(["--exact", "tests::child_prints_the_purge_delay", "--nocapture"])
+            .args([
+                "--exact",
+                "tests::child_prints_the_purge_delay",
+                "--nocapture",
+            ])
             .env("MIMALLOC_PURGE_DELAY", "1234")
             .env("TG_PRINT_PURGE_DELAY", "1")
             .output()

@@ -159,7 +159,7 @@ fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
         .map(|h| decode_header_text(header_bytes(data, h)))
         .unwrap_or_default();
 
-    let (body, reply_text) = body_and_reply(&message, data, &subject);
+    let (body, reply_text, reply_kept_whole) = body_and_reply(&message, data, &subject);
     let report = delivery_report(&message, data);
     let found = find_attachments(&message, data, report.is_some());
 
@@ -176,6 +176,7 @@ fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
         subject,
         body,
         reply_text,
+        reply_kept_whole,
         content_language: raw_text("content-language")
             .and_then(|v| v.split(',').next().map(|t| t.trim().to_ascii_lowercase()))
             .filter(|t| !t.is_empty()),
@@ -446,8 +447,9 @@ fn is_named_attachment(data: &[u8], part: &MessagePart<'_>, index: usize) -> boo
             || file_name(data, part).is_some())
 }
 
-/// `(body, reply_text)` of the mail.
-fn body_and_reply(message: &Message<'_>, data: &[u8], subject: &str) -> (String, String) {
+/// `(body, reply_text, reply_kept_whole)` of the mail. The From's display name helps find a
+/// signature that is only the sender's name.
+fn body_and_reply(message: &Message<'_>, data: &[u8], subject: &str) -> (String, String, bool) {
     let pieces = |ids: &[u32], html: bool| -> Vec<String> {
         ids.iter()
             .filter_map(|&id| message.parts.get(id as usize).map(|p| (id as usize, p)))
@@ -462,6 +464,10 @@ fn body_and_reply(message: &Message<'_>, data: &[u8], subject: &str) -> (String,
     };
     let plain = pieces(&message.text_body, false).join("\n");
     let html = pieces(&message.html_body, true).join("\n");
+    let sender = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.name());
 
     let body = if !plain.trim().is_empty() || html.trim().is_empty() {
         plain.clone()
@@ -470,22 +476,27 @@ fn body_and_reply(message: &Message<'_>, data: &[u8], subject: &str) -> (String,
     };
 
     let mut source = plain.clone();
-    let mut reply = quotes::strip_quotes(&plain);
-    if reply.is_empty() && !html.trim().is_empty() {
-        reply = html::html_reply_text(&html);
-        source = html::html_to_text(&html);
-    }
-    if text::is_forward_subject(subject) && !quotes::has_forward_marker(&source) {
-        let forwarded = quotes::quoted_part(&source);
-        if !forwarded.is_empty() && !reply.contains(&forwarded) {
-            reply = if reply.is_empty() {
-                forwarded
-            } else {
-                format!("{reply}\n\n{forwarded}")
-            };
+    let mut reply = quotes::reply_text(&plain, sender);
+    if (reply.text.is_empty() || reply.kept_whole) && !html.trim().is_empty() {
+        let from_html = html::html_reply(&html, sender);
+        if !from_html.text.is_empty() && (reply.text.is_empty() || !from_html.kept_whole) {
+            reply = from_html;
+            source = html::html_to_text(&html);
         }
     }
-    (body, reply)
+    let mut text = reply.text;
+    if text::is_forward_subject(subject) && !quotes::has_forward_marker(&source) {
+        let forwarded = quotes::quoted_part(&source);
+        if !forwarded.is_empty() && !text.contains(&forwarded) {
+            text = if text.is_empty() || reply.kept_whole {
+                forwarded
+            } else {
+                format!("{text}\n\n{forwarded}")
+            };
+            reply.kept_whole = false;
+        }
+    }
+    (body, text, reply.kept_whole)
 }
 
 /// RFC 3676 `format=flowed`: soft-broken lines (ending in a space) are joined again.

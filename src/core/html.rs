@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::quotes::{is_forward_marker, strip_quotes, tidy};
+use super::quotes::{is_forward_marker, reply_text, tidy, Reply};
 
 #[derive(Debug)]
 enum Tok<'a> {
@@ -789,15 +789,26 @@ fn remove_quote_blocks(html: &str) -> String {
 /// `gmail_attr`, Apple Mail `blockquote type="cite"`, Thunderbird `div.moz-cite-prefix` +
 /// `blockquote type="cite"`, Yahoo `div.yahoo_quoted`; Outlook's `div#divRplyFwdMsg`,
 /// `div#appendonsend` and its `border-top` header `div`, with everything after them), then
-/// [`html_to_text`], then [`strip_quotes`]. Forward blocks are kept, as in [`strip_quotes`]. When
-/// nothing is left, the whole HTML goes through [`html_to_text`] and [`strip_quotes`] instead
-/// (a forward written in an unknown layout then survives).
-pub fn html_reply_text(html: &str) -> String {
-    let text = strip_quotes(&html_to_text(&remove_quote_blocks(html)));
-    if !text.is_empty() {
-        return text;
+/// [`html_to_text`], then the plain-text rules ([`reply_text`]: attributions, header blocks and
+/// signatures written as text). Forward blocks are kept. When nothing is left, the whole HTML
+/// goes through [`html_to_text`] and [`reply_text`] instead (a forward written in an unknown
+/// layout then survives, and text of the writer's own is kept whole rather than lost).
+pub fn html_reply(html: &str, sender: Option<&str>) -> Reply {
+    let reply = reply_text(&html_to_text(&remove_quote_blocks(html)), sender);
+    if !reply.text.is_empty() && !reply.kept_whole {
+        return reply;
     }
-    strip_quotes(&html_to_text(html))
+    let whole = reply_text(&html_to_text(html), sender);
+    if whole.text.is_empty() {
+        reply
+    } else {
+        whole
+    }
+}
+
+/// [`html_reply`] without the sender's name: the new text only.
+pub fn html_reply_text(html: &str) -> String {
+    html_reply(html, None).text
 }
 
 #[cfg(test)]
@@ -913,7 +924,10 @@ mod tests {
         );
         assert_eq!(html_reply_text(&deep), "text");
         let lines = "a\n\n\n".repeat(50_000);
-        assert_eq!(strip_quotes(&lines).lines().count(), 99_999);
+        assert_eq!(
+            crate::core::quotes::strip_quotes(&lines).lines().count(),
+            99_999
+        );
     }
 
     #[test]

@@ -90,6 +90,10 @@ pub struct InboundMail {
     /// The body with quoted parts and signatures removed (SPEC §3.2): the new text only.
     /// For HTML mail the quote blocks are removed from the HTML before conversion.
     pub reply_text: String,
+    /// Nothing new was found once quotes and signatures were removed, while the mail has
+    /// unquoted text of its own: `reply_text` is that text, kept whole rather than lost
+    /// (the decision log says so).
+    pub reply_kept_whole: bool,
     /// `Content-Language` (first tag, lower case, e.g. `fr`).
     pub content_language: Option<String>,
     pub auto: AutoSignals,

@@ -1,153 +1,37 @@
-//! The new part of a plain-text reply (SPEC §3.2): quoted lines, attribution lines, Outlook
-//! header blocks and signatures removed, forwards kept ([`strip_quotes`]); and the quoted part of
-//! a forward ([`quoted_part`]). Pure: no I/O; every function takes any string and returns one.
+//! The new part of a plain-text reply (SPEC §3.2): quoted lines, attribution lines, header
+//! blocks and signatures removed, forwards kept ([`reply_text`], [`strip_quotes`]); and the
+//! quoted part of a forward ([`quoted_part`]). Pure: no I/O; every function takes any string and
+//! returns one.
 //!
-//! The rules are heuristics measured on the reply corpus in `tests/data/replies/`; the accuracy
-//! and the known misses are in `docs/reply-accuracy.md`. When a rule changes, run
+//! The detectors work on the structure of a reply rather than on a list of client formats:
+//! [`attribution`] finds "On … wrote:"-like lines in any language by their date, address, verb
+//! and closing colon; [`header_block`] finds "From: … Sent: …" blocks by their shape; and
+//! [`signature`] finds signatures by their position, length and contents. The rules are measured
+//! on the reply corpus in `tests/data/replies/`; the accuracy by language and client and the
+//! known misses are in `docs/reply-accuracy.md`. When a rule changes, run
 //! `cargo test --test it replies` and update that page.
+
+mod attribution;
+mod header_block;
+mod markers;
+mod signature;
 
 use std::borrow::Cow;
 
+use self::attribution::attribution_len;
+use self::header_block::{is_original_message_line, is_rule, quote_separator};
+use self::markers::{FORWARD_DASHED, FORWARD_PLAIN};
+use self::signature::{is_delimiter, is_mobile_signature, signature_start, Sender};
 use super::text::normalize_line;
 
-/// Last words of an attribution line ("On … wrote:", "Le … a écrit :"), folded.
-const ATTRIBUTION_ENDINGS: &[&str] = &[
-    "wrote:",
-    "wrote :",
-    "a ecrit:",
-    "a ecrit :",
-    "schrieb:",
-    "schrieb :",
-    "escribio:",
-    "ha scritto:",
-    "schreef:",
-    "skrev:",
-    "napisal:",
-    "kirjoitti:",
-];
-
-/// Verbs of an attribution line, folded.
-const ATTRIBUTION_VERBS: &[&str] = &[
-    " wrote",
-    " a ecrit",
-    " schrieb",
-    " escribio",
-    " ha scritto",
-    " schreef",
-    " skrev",
-    " napisal",
-    " kirjoitti",
-];
-
-/// First words of an attribution line, folded.
-const ATTRIBUTION_STARTS: &[&str] = &[
-    "on ", "le ", "am ", "el ", "il ", "op ", "den ", "em ", "w dniu ",
-];
-
-/// Names that open an Outlook-style header block ("From:", "De :").
-const FROM_FIELDS: &[&str] = &["from", "de", "von", "van", "da", "fra", "fran", "od"];
-
-/// The other fields of such a block ("Sent:", "Envoyé :", "À :", "Objet :" ...).
-const HEADER_FIELDS: &[&str] = &[
-    "sent",
-    "date",
-    "to",
-    "cc",
-    "bcc",
-    "subject",
-    "reply-to",
-    "envoye",
-    "a",
-    "objet",
-    "cci",
-    "repondre a",
-    "gesendet",
-    "an",
-    "betreff",
-    "datum",
-    "verzonden",
-    "aan",
-    "onderwerp",
-    "inviato",
-    "oggetto",
-    "enviado",
-    "para",
-    "asunto",
-    "data",
-    "importance",
-];
-
-/// The words between the dashes of "-----Original Message-----" and friends, folded.
-const ORIGINAL_MESSAGE: &[&str] = &[
-    "original message",
-    "mail original",
-    "message d'origine",
-    "message original",
-    "ursprungliche nachricht",
-    "original-nachricht",
-    "mensaje original",
-    "messaggio originale",
-    "oorspronkelijk bericht",
-    "mensagem original",
-    "reply message",
-];
-
-/// Forward markers that need surrounding dashes ("---------- Forwarded message ---------").
-const FORWARD_DASHED: &[&str] = &[
-    "forwarded message",
-    "message transfere",
-    "message reexpedie",
-    "weitergeleitete nachricht",
-    "mensaje reenviado",
-    "messaggio inoltrato",
-    "doorgestuurd bericht",
-    "mensagem encaminhada",
-];
-
-/// Forward markers that stand on their own ("Begin forwarded message:").
-const FORWARD_PLAIN: &[&str] = &[
-    "begin forwarded message",
-    "debut du message reexpedie",
-    "anfang der weitergeleiteten nachricht",
-    "inicio del mensaje reenviado",
-];
-
-/// Mobile and webmail signatures, folded line starts.
-const MOBILE_SIGNATURES: &[&str] = &[
-    "sent from my ",
-    "sent from outlook",
-    "sent from mail for windows",
-    "sent from yahoo mail",
-    "sent from the all new aol",
-    "sent from aol mobile",
-    "sent from samsung",
-    "sent from proton mail",
-    "sent with proton mail",
-    "sent from protonmail",
-    "sent with protonmail",
-    "sent via the samsung",
-    "sent from blackberry",
-    "sent from my blackberry",
-    "get outlook for ios",
-    "get outlook for android",
-    "get outlook for mac",
-    "envoye de mon ",
-    "envoye depuis mon ",
-    "envoye depuis outlook",
-    "envoye depuis yahoo mail",
-    "envoye depuis l'application",
-    "envoye de l'application",
-    "envoye a partir de outlook",
-    "envoye a partir de courrier",
-    "envoye a partir de mon ",
-    "envoye avec proton mail",
-    "obtenir outlook pour ",
-    "telecharger outlook pour ",
-    "gesendet von meinem ",
-    "von meinem iphone gesendet",
-    "enviado desde mi ",
-    "inviato da ",
-];
+/// The new text of a reply, and whether it had to be kept whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reply {
+    pub text: String,
+    /// Nothing new was found once quotes and signatures were removed, while the mail has
+    /// unquoted text of its own: `text` is that text, kept as it came rather than lost.
+    pub kept_whole: bool,
+}
 
 fn is_blank(line: &str) -> bool {
     line.trim().is_empty()
@@ -157,153 +41,23 @@ fn is_quoted(line: &str) -> bool {
     line.trim_start().starts_with('>')
 }
 
-/// `-- ` (RFC 3676) or a bare `--` that many people type.
-fn is_signature_delimiter(line: &str) -> bool {
-    line == "-- " || line.trim_end() == "--"
-}
+/// How far [`next_non_blank`] looks: a quote separated from its attribution by more blank
+/// lines than this is not seen as following it, and hostile input with long blank runs stays
+/// linear.
+const BLANK_RUN: usize = 64;
 
-fn is_mobile_signature(line: &str) -> bool {
-    let n = normalize_line(line);
-    n.len() <= 120 && MOBILE_SIGNATURES.iter().any(|p| n.starts_with(p))
+fn next_non_blank(lines: &[&str], from: usize) -> Option<usize> {
+    (from..lines.len().min(from.saturating_add(BLANK_RUN))).find(|&j| !is_blank(lines[j]))
 }
 
 pub(super) fn is_forward_marker(line: &str) -> bool {
     let n = normalize_line(line);
-    let core = n.trim_matches(|c: char| matches!(c, '-' | ' ' | ':' | '_' | '=' | '*'));
+    let core = n.trim_matches(|c: char| matches!(c, '-' | ' ' | ':' | '_' | '=' | '*' | '：'));
     if FORWARD_PLAIN.contains(&core) {
         return true;
     }
     let dashed = n.starts_with("--") || n.starts_with("__") || n.starts_with("==");
     dashed && FORWARD_DASHED.contains(&core)
-}
-
-fn is_original_message_line(line: &str) -> bool {
-    let n = normalize_line(line);
-    if !n.contains("--") {
-        return false;
-    }
-    let core = n.trim_matches(|c: char| matches!(c, '-' | ' ' | '_' | '=' | '*'));
-    ORIGINAL_MESSAGE.contains(&core)
-}
-
-/// `Name: value` of a header-looking line, name folded. Bold markers (`*From:*`) are tolerated.
-fn header_field(line: &str) -> Option<(String, &str)> {
-    let t = line.trim_start().trim_start_matches('*');
-    let colon = t.find(':')?;
-    let name = t[..colon].trim_end_matches(|c: char| c.is_whitespace() || c == '*');
-    if name.is_empty() || name.chars().count() > 24 || name.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let value = t[colon + 1..].trim_start_matches('*').trim();
-    Some((normalize_line(name), value))
-}
-
-/// An Outlook header block starts here: "From: …" followed by at least two of "Sent:", "To:",
-/// "Subject:" (or their French/German/... names) before the next blank line.
-fn is_header_block(lines: &[&str], i: usize) -> bool {
-    let Some((name, value)) = header_field(lines[i]) else {
-        return false;
-    };
-    if value.is_empty() || !FROM_FIELDS.contains(&name.as_str()) {
-        return false;
-    }
-    let mut others = 0;
-    for line in lines.iter().skip(i + 1).take(8) {
-        if is_blank(line) {
-            if others > 0 {
-                break;
-            }
-            continue;
-        }
-        if let Some((name, _)) = header_field(line) {
-            if HEADER_FIELDS.contains(&name.as_str()) {
-                others += 1;
-            }
-        }
-    }
-    others >= 2
-}
-
-/// "________________________________" right before a header block (Outlook, OWA, Outlook mobile).
-fn is_underscore_separator(lines: &[&str], i: usize) -> bool {
-    let t = lines[i].trim();
-    if t.chars().count() < 8 || !t.chars().all(|c| c == '_') {
-        return false;
-    }
-    match next_non_blank(lines, i + 1) {
-        Some(j) if j <= i + 3 => header_field(lines[j]).is_some_and(|(name, _)| {
-            FROM_FIELDS.contains(&name.as_str()) || HEADER_FIELDS.contains(&name.as_str())
-        }),
-        _ => false,
-    }
-}
-
-/// A line after which everything is the previous message, unprefixed (Outlook style).
-fn is_quote_separator(lines: &[&str], i: usize) -> bool {
-    is_original_message_line(lines[i])
-        || is_underscore_separator(lines, i)
-        || is_header_block(lines, i)
-}
-
-fn ends_attribution(n: &str) -> bool {
-    ATTRIBUTION_ENDINGS.iter().any(|e| n.ends_with(e))
-}
-
-fn starts_attribution(n: &str) -> bool {
-    ATTRIBUTION_STARTS.iter().any(|s| n.starts_with(s))
-}
-
-/// Whether a (normalised) line reads as an attribution. Two shapes:
-/// - it ends with "wrote:" / "a écrit :" and looks like one (starts with "On"/"Le", names an
-///   address or a date, or quoted lines follow), so that "here is what the customer wrote:"
-///   followed by pasted text is kept;
-/// - it ends with ":" after an address, with "wrote"/"schrieb"/... somewhere before ("Am …
-///   schrieb Bob <b@x>:", Notes' "Bob <b@x> wrote on 03/06/2024 09:15:").
-fn is_attribution(n: &str, quoted_follows: bool) -> bool {
-    if n.len() > 400 {
-        return false;
-    }
-    if ends_attribution(n) {
-        return starts_attribution(n)
-            || n.contains('@')
-            || n.chars().any(|c| c.is_ascii_digit())
-            || quoted_follows;
-    }
-    n.ends_with(':')
-        && ATTRIBUTION_VERBS.iter().any(|v| n.contains(v))
-        && (n.contains('@') || (starts_attribution(n) && quoted_follows))
-}
-
-/// The number of lines (1 or 2) of an attribution at `i`: "On … wrote:", "Le … a écrit :", also
-/// when the client wrapped it over two lines.
-fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
-    let line = lines[i];
-    if is_quoted(line) || is_blank(line) {
-        return None;
-    }
-    let n = normalize_line(line);
-    let quoted_after =
-        |from: usize| next_non_blank(lines, from).is_some_and(|j| is_quoted(lines[j]));
-    if is_attribution(&n, quoted_after(i + 1)) {
-        return Some(1);
-    }
-    if starts_attribution(&n) || n.contains(" wrote") {
-        if let Some(next) = lines.get(i + 1) {
-            if !is_quoted(next) && !is_blank(next) {
-                let joined = format!("{n} {}", normalize_line(next));
-                if is_attribution(&joined, quoted_after(i + 2))
-                    && (starts_attribution(&joined) || joined.contains('@'))
-                {
-                    return Some(2);
-                }
-            }
-        }
-    }
-    None
-}
-
-fn next_non_blank(lines: &[&str], from: usize) -> Option<usize> {
-    (from..lines.len()).find(|&j| !is_blank(lines[j]))
 }
 
 /// One level of `>` removed.
@@ -368,31 +122,38 @@ fn normalize_newlines(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// The new part of a plain-text reply (SPEC §3.2).
-///
-/// Dropped: `>` lines; attribution lines in English and French (also wrapped over two lines);
-/// everything from an Outlook header block on ("-----Original Message-----",
-/// "-----Message d'origine-----", "From: … Sent: … To: … Subject:", "De : … Envoyé : … À : …
-/// Objet :", with or without the "______" separator before it); the `-- ` signature; mobile
-/// signatures ("Sent from my iPhone", "Envoyé de mon iPhone", "Get Outlook for iOS" …).
-///
-/// Kept: the non-quoted lines between quoted lines (inline replies), in order. A forward ("Begin
-/// forwarded message:", "---------- Forwarded message ---------", "-------- Message transféré
-/// --------", "Début du message réexpédié :") is new information for a ticket: the marker line
-/// and the forwarded content are kept (after the note above it, if there is one).
-///
-/// Trailing whitespace is trimmed on every line, blank-line runs collapse to one blank line, and
-/// leading/trailing blank lines go.
-pub fn strip_quotes(body: &str) -> String {
-    let text = normalize_newlines(body);
-    let lines: Vec<&str> = text.split('\n').collect();
-    let mut kept: Vec<&str> = Vec::new();
-    let mut forward: Vec<String> = Vec::new();
-    let mut in_signature = false;
+/// A run of a reply: the writer's own lines, or a quoted block (`>` lines, with the attribution
+/// that introduced it).
+enum Segment<'a> {
+    Text(Vec<&'a str>),
+    Quote(Vec<&'a str>),
+}
+
+/// The lines of a reply up to where the previous message starts unquoted, in segments, and the
+/// forward section if a forward marker stands outside the quotes.
+fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
+    let mut segs: Vec<Segment<'a>> = Vec::new();
+    let mut forward = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
         if is_quoted(line) {
+            match segs.last_mut() {
+                Some(Segment::Quote(q)) => q.push(line),
+                _ => segs.push(Segment::Quote(vec![line])),
+            }
+            i += 1;
+            continue;
+        }
+        if is_blank(line) {
+            // Blank lines between quoted lines belong to the quote.
+            let inside_quote = matches!(segs.last(), Some(Segment::Quote(_)))
+                && next_non_blank(lines, i).is_some_and(|j| is_quoted(lines[j]));
+            match segs.last_mut() {
+                Some(Segment::Quote(q)) if inside_quote => q.push(line),
+                Some(Segment::Text(t)) => t.push(line),
+                _ => segs.push(Segment::Text(vec![line])),
+            }
             i += 1;
             continue;
         }
@@ -400,39 +161,185 @@ pub fn strip_quotes(body: &str) -> String {
             forward = forward_section(&lines[i..]);
             break;
         }
-        if let Some(len) = attribution_len(&lines, i) {
-            match next_non_blank(&lines, i + len) {
-                // Unprefixed quote (Yahoo, some mobile clients): the rest is the old message.
+        if let Some(len) = attribution_len(lines, i) {
+            match next_non_blank(lines, i + len) {
+                // The previous message repeated without quote marks (Yahoo, Mail.ru, Zoho, Notes).
                 Some(j) if !is_quoted(lines[j]) => break,
-                _ => {
+                Some(_) => {
+                    segs.push(Segment::Quote(Vec::new()));
                     i += len;
                     continue;
                 }
+                None => break,
             }
         }
-        if is_quote_separator(&lines, i) {
+        if quote_separator(lines, i) {
             break;
         }
-        if in_signature {
-            i += 1;
-            continue;
+        match segs.last_mut() {
+            Some(Segment::Text(t)) => t.push(line),
+            _ => segs.push(Segment::Text(vec![line])),
         }
-        if is_signature_delimiter(line) {
-            in_signature = true;
-            i += 1;
-            continue;
+        i += 1;
+    }
+    (segs, forward)
+}
+
+/// The writer's lines of a text segment without its signature: the `-- ` signature runs to the
+/// end of the segment (it ends where a quote or an attribution begins), mobile signatures go
+/// wherever they stand, then a signature without delimiter at the end of what is left.
+fn without_signature<'a>(text: &[&'a str], sender: &Sender) -> Vec<&'a str> {
+    let mut kept: Vec<&'a str> = Vec::with_capacity(text.len());
+    for (k, line) in text.iter().enumerate() {
+        if is_delimiter(line) {
+            let bare = line.trim_end() == "--";
+            let after = text[k + 1..]
+                .iter()
+                .filter(|l| !is_blank(l))
+                .take(13)
+                .count();
+            if !bare || after <= 12 {
+                break;
+            }
         }
         if !is_mobile_signature(line) {
             kept.push(line);
         }
-        i += 1;
     }
-    let note = tidy(&kept);
+    if let Some(start) = signature_start(&kept, sender) {
+        kept.truncate(start);
+    }
+    while kept.last().is_some_and(|l| is_blank(l) || is_rule(l)) {
+        kept.pop();
+    }
+    kept
+}
+
+/// The writer's own unquoted lines, signatures included (only delimiters and mobile lines
+/// dropped): what is kept when nothing else is left.
+fn own_lines<'a, 'b>(text: &'b [&'a str]) -> impl Iterator<Item = &'a str> + 'b {
+    text.iter()
+        .copied()
+        .filter(|l| !is_delimiter(l) && !is_mobile_signature(l) && !is_rule(l))
+}
+
+/// The last paragraph of a quoted block, as `> ` lines: what an inline answer below it replies
+/// to. Empty when that paragraph is a sign-off or signature.
+fn context_of(quote: &[&str], sender: &Sender) -> Vec<String> {
+    let unquoted: Vec<&str> = quote.iter().map(|l| unquote_once(l)).collect();
+    let Some(end) = unquoted.iter().rposition(|l| !is_blank(l)) else {
+        return Vec::new();
+    };
+    let start = unquoted[..end]
+        .iter()
+        .rposition(|l| is_blank(l))
+        .map_or(0, |b| b + 1);
+    let para = &unquoted[start..=end];
+    if signature_start(para, &Sender::default()).is_some()
+        || signature_start(para, sender) == Some(0)
+    {
+        return Vec::new();
+    }
+    let para = &para[para.len().saturating_sub(8)..];
+    para.iter().map(|l| format!("> {}", l.trim_end())).collect()
+}
+
+/// The new part of a plain-text reply (SPEC §3.2), see [`reply_text`].
+pub fn strip_quotes(body: &str) -> String {
+    reply_text(body, None).text
+}
+
+/// The new part of a plain-text reply (SPEC §3.2). `sender` is the display name of the mail's
+/// From, which a signature often repeats.
+///
+/// Dropped: `>` lines; attribution lines in any language (also wrapped over up to three lines,
+/// also when the previous message follows without quote marks, in which case everything from the
+/// attribution on is the previous message); everything from a header block on ("From: … Sent: …"
+/// and its translations, "-----Original Message-----", a rule before such a block); signatures:
+/// the `-- ` block (up to the next quote or attribution), mobile signatures, and a signature
+/// without delimiter at the end of a block of text (sign-off, the sender's name, a contact block,
+/// a disclaimer, a mailing-list footer).
+///
+/// Kept: the writer's lines in order. An answer written between quoted lines (inline replies)
+/// keeps the quoted paragraph it answers, as `> ` lines, so that it can be read on its own. A
+/// forward ("Begin forwarded message:", "---------- Forwarded message ---------") is new
+/// information for a ticket: the marker line and the forwarded content are kept (after the note
+/// above it, if there is one).
+///
+/// When nothing is left but the mail has unquoted text of its own (a reply that is only "Thanks,
+/// Noam"), that text is kept whole and [`Reply::kept_whole`] says so.
+///
+/// Trailing whitespace is trimmed on every line, blank-line runs collapse to one blank line, and
+/// leading/trailing blank lines go.
+pub fn reply_text(body: &str, sender: Option<&str>) -> Reply {
+    let text = normalize_newlines(body);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let sender = Sender::new(sender);
+    let (segs, forward) = segments(&lines);
+
+    // Inline answers: text after a quote that is itself followed by another quote.
+    let last_quote = segs
+        .iter()
+        .rposition(|s| matches!(s, Segment::Quote(q) if q.iter().any(|l| !is_blank(l))));
+    let mut out: Vec<String> = Vec::new();
+    let mut own: Vec<&str> = Vec::new();
+    let mut inline = false;
+    let mut seen_quote = false;
+    let mut answers = Vec::new();
+    for (k, seg) in segs.iter().enumerate() {
+        match seg {
+            Segment::Quote(q) => seen_quote |= q.iter().any(|l| !is_blank(l)),
+            Segment::Text(t) => {
+                own.extend(own_lines(t));
+                own.push("");
+                let kept = without_signature(t, &sender);
+                if kept.iter().all(|l| is_blank(l)) {
+                    continue;
+                }
+                if seen_quote && last_quote.is_some_and(|q| q > k) {
+                    inline = true;
+                }
+                answers.push((k, seen_quote, kept));
+            }
+        }
+    }
+    for (k, after_quote, kept) in answers {
+        if inline && after_quote {
+            if let Some(Segment::Quote(q)) = segs[..k]
+                .iter()
+                .rev()
+                .find(|s| matches!(s, Segment::Quote(q) if q.iter().any(|l| !is_blank(l))))
+            {
+                let context = context_of(q, &sender);
+                if !context.is_empty() {
+                    out.push(String::new());
+                    out.extend(context);
+                    out.push(String::new());
+                }
+            }
+        }
+        out.push(String::new());
+        out.extend(kept.iter().map(|l| l.to_string()));
+    }
+    let note = tidy(&out);
     let forward = tidy(&forward);
-    match (note.is_empty(), forward.is_empty()) {
+    let text = match (note.is_empty(), forward.is_empty()) {
         (_, true) => note,
         (true, false) => forward,
         (false, false) => format!("{note}\n\n{forward}"),
+    };
+    if text.is_empty() {
+        let own = tidy(&own);
+        if !own.is_empty() {
+            return Reply {
+                text: own,
+                kept_whole: true,
+            };
+        }
+    }
+    Reply {
+        text,
+        kept_whole: false,
     }
 }
 
@@ -443,7 +350,7 @@ pub fn has_forward_marker(body: &str) -> bool {
         .any(|l| !is_quoted(l) && is_forward_marker(l))
 }
 
-/// The quoted part of a mail: from the first quote marker (attribution, Outlook header block or
+/// The quoted part of a mail: from the first quote marker (attribution, header block or
 /// separator, `>` line) to the end, separator lines dropped and one `>` level removed when the
 /// whole part is `>`-quoted. Used for forwards whose client writes no forward marker (Outlook's
 /// "FW:" looks exactly like a reply); empty when nothing is quoted.
@@ -454,7 +361,7 @@ pub fn quoted_part(body: &str) -> String {
         is_quoted(lines[i])
             || is_forward_marker(lines[i])
             || attribution_len(&lines, i).is_some()
-            || is_quote_separator(&lines, i)
+            || quote_separator(&lines, i)
     }) else {
         return String::new();
     };
@@ -462,11 +369,7 @@ pub fn quoted_part(body: &str) -> String {
     if let Some(len) = attribution_len(&lines, start) {
         rest = &rest[len.min(rest.len())..];
     } else if let Some(first) = rest.first() {
-        let t = first.trim();
-        if is_original_message_line(first)
-            || is_forward_marker(first)
-            || (!t.is_empty() && t.chars().all(|c| c == '_'))
-        {
+        if is_original_message_line(first) || is_forward_marker(first) || is_rule(first) {
             rest = &rest[1..];
         }
     }
@@ -583,7 +486,10 @@ mod tests {
     #[test]
     fn keeps_inline_answers_in_order() {
         let body = "Hi,\n\nOn 03/06/2024 10:00, Bob wrote:\n> Windows?\n\nYes.\n\n> Mac?\n\nNot yet.\n\n-- \nAlice";
-        assert_eq!(strip_quotes(body), "Hi,\n\nYes.\n\nNot yet.");
+        assert_eq!(
+            strip_quotes(body),
+            "Hi,\n\n> Windows?\n\nYes.\n\n> Mac?\n\nNot yet."
+        );
     }
 
     #[test]

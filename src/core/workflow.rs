@@ -168,6 +168,11 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
         )),
         None => why.push("matched no ticket (no known tag or Message-ID)".into()),
     }
+    if mail.reply_kept_whole {
+        why.push(
+            "reply text: nothing new was found once quotes and signatures were removed; the mail's own unquoted text is kept whole".into(),
+        );
+    }
 
     if mail.delivery_report.is_some() {
         return delivery_report(found.map(|(t, _)| t), mail, ctx, why);
@@ -1280,6 +1285,22 @@ mod tests {
         assert!(
             log.contains("is the reporter") && log.contains("customer keyword #close"),
             "{log}"
+        );
+    }
+
+    #[test]
+    fn text_kept_whole_is_said_in_the_decision_log() {
+        let policy = Policy::for_tests();
+        let t = ticket(State::WaitingForFeedback);
+        let mut m = mail(ALICE, "Re: [SUP-7] Printer", "Thanks,\nAlice");
+        let said = |o: &Outcome| o.decision.iter().any(|d| d.contains("kept whole"));
+        assert!(!said(&run(Some(&t), &m, &policy)));
+        m.reply_kept_whole = true;
+        let o = run(Some(&t), &m, &policy);
+        assert!(said(&o), "{:?}", o.decision);
+        assert_eq!(
+            o.saved().unwrap().events.last().unwrap().text,
+            "Thanks,\nAlice"
         );
     }
 }

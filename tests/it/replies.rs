@@ -73,7 +73,10 @@ fn corpus() -> Vec<Case> {
     let dir = corpus_dir();
     let index = fs::read_to_string(dir.join("index.tsv")).expect("read index.tsv");
     let mut cases = Vec::new();
-    for line in index.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let f: Vec<&str> = line.split('\t').collect();
         assert!(f.len() >= 4, "index.tsv: bad line {line:?}");
         let heldout = f[1] == "heldout";
@@ -82,7 +85,11 @@ fn corpus() -> Vec<Case> {
             heldout,
             client: f[2].to_string(),
             language: f[3].to_string(),
-            dir: if heldout { dir.join("heldout") } else { dir.clone() },
+            dir: if heldout {
+                dir.join("heldout")
+            } else {
+                dir.clone()
+            },
         });
     }
     let listed: BTreeSet<PathBuf> = cases.iter().map(Case::eml).collect();
@@ -137,7 +144,10 @@ impl Tally {
     fn print(&self, title: &str) {
         println!("| {title} | passed | cases | accuracy |\n|---|---|---|---|");
         for (k, (p, t)) in &self.0 {
-            println!("| {k} | {p} | {t} | {:.1} % |", 100.0 * *p as f64 / *t as f64);
+            println!(
+                "| {k} | {p} | {t} | {:.1} % |",
+                100.0 * *p as f64 / *t as f64
+            );
         }
         println!();
     }
@@ -191,7 +201,10 @@ fn reply_corpus_accuracy() {
         } else {
             fs::write(case.actual(), format!("{actual}\n")).expect("write actual");
             let set = if case.heldout { "held-out" } else { "tuning" };
-            misses.push(format!("{set}: {} ({}, {})", case.name, case.client, case.language));
+            misses.push(format!(
+                "{set}: {} ({}, {})",
+                case.name, case.client, case.language
+            ));
         }
         let e = sets.entry(case.heldout).or_default();
         e.0 += usize::from(ok);
@@ -309,7 +322,13 @@ fn a_quoted_keyword_never_counts() {
         }
         checked += 1;
         let commands = extract_keywords(&body.subject, &body.reply_text);
-        assert_eq!(commands.keywords, [], "{}: {:?}", case.name, body.reply_text);
+        assert_eq!(
+            commands.keywords,
+            [],
+            "{}: {:?}",
+            case.name,
+            body.reply_text
+        );
     }
     assert!(checked >= 300, "only {checked} cases quote a keyword");
 }

@@ -433,7 +433,7 @@ case("gmail_en_top_posted", "gmail", frm=ALICE, subject=SUBJ_EN,
 case("gmail_fr_top_posted", "gmail", frm=ALICE, subject=SUBJ_FR, lang="fr",
      plain=f"Je l'ai redémarrée, l'écran affiche E-204.\n\nBonne journée,\nAlice\n\n{ATTR_GMAIL_FR}\n\n{quote(SUPPORT_FR)}\n",
      html=gmail_html("Je l'ai redémarrée, l'écran affiche E-204.<div><br></div><div>Bonne journée,</div><div>Alice</div>", ATTR_GMAIL_FR, SUPPORT_FR),
-     expected="Je l'ai redémarrée, l'écran affiche E-204.\n\nBonne journée,\nAlice")
+     expected="Je l'ai redémarrée, l'écran affiche E-204.")
 
 case("gmail_en_attribution_wrapped", "gmail", frm=ALICE, subject=SUBJ_EN,
      plain="Still broken after the restart.\n\nOn Mon, Jun 3, 2024 at 9:02 AM Example Support Team Europe <\nsupport@example.com> wrote:\n\n" + quote(SUPPORT_EN) + "\n",
@@ -472,7 +472,7 @@ E-204, then it goes blank.
 > Kind regards,
 > Example Support
 """,
-     expected="Hi,\n\nanswers below.\n\nDone, twice.\n\nE-204, then it goes blank.")
+     expected="Hi,\n\nanswers below.\n\n> Could you restart the printer\n\nDone, twice.\n\n> and send us the error code shown on its display?\n\nE-204, then it goes blank.")
 
 case("gmail_fr_inline", "gmail", frm=ALICE, subject=SUBJ_FR, lang="fr",
      plain=f"""{ATTR_GMAIL_FR}
@@ -490,7 +490,7 @@ E-204.
 > Cordialement,
 > Le support Example
 """,
-     expected="C'est fait.\n\nE-204.")
+     expected="> Pourriez-vous redémarrer l'imprimante\n\nC'est fait.\n\n> et nous envoyer le code d'erreur affiché ?\n\nE-204.")
 
 case("gmail_en_signature", "gmail", frm=ALICE, subject=SUBJ_EN,
      plain=f"It works again, thank you!\n\n-- \nAlice Martin\nFacilities, ACME Corp\n+33 1 23 45 67 89\n\n{ATTR_GMAIL_EN}\n\n{quote(SUPPORT_EN)}\n",
@@ -656,7 +656,7 @@ case("apple_mac_en", "apple_mac", frm=BOB, subject=SUBJ_VPN, ticket=43,
 case("apple_mac_fr", "apple_mac", frm=BOB, subject=SUBJ_VPN_FR, ticket=43, lang="fr",
      plain=f"Mis à jour en 5.2, plus de coupure depuis ce matin.\n\nBob\n\n> {ATTR_APPLE_FR}\n> \n{quote(SUPPORT_VPN_FR)}\n",
      html=apple_html("Mis à jour en 5.2, plus de coupure depuis ce matin.<div><br></div><div>Bob</div>", ATTR_APPLE_FR, SUPPORT_VPN_FR),
-     expected="Mis à jour en 5.2, plus de coupure depuis ce matin.\n\nBob")
+     expected="Mis à jour en 5.2, plus de coupure depuis ce matin.")
 
 case("apple_mac_en_html_only", "apple_mac", frm=BOB, subject=SUBJ_VPN, ticket=43,
      html=apple_html("Still happening with 5.2, at 10:02 and 11:03.", ATTR_APPLE_EN, SUPPORT_VPN),
@@ -790,7 +790,7 @@ Yes: the file is created but has only the header line.
 -- 
 Claire Petit
 """,
-     expected="Hello,\n\nWhich version? I still see 3.4.1 in the footer.\n\nYes: the file is created but has only the header line.")
+     expected="Hello,\n\n> We deployed a fix for the export.\n\nWhich version? I still see 3.4.1 in the footer.\n\n> Could you try again?\n\nYes: the file is created but has only the header line.")
 
 case("thunderbird_fr_inline", "thunderbird", frm=CLAIRE, subject=SUBJ_EXPORT_FR, ticket=44, lang="fr",
      plain=f"""{ATTR_TB_FR}
@@ -804,7 +804,7 @@ Dans quelle version ?
 
 Oui, le fichier ne contient que l'en-tête.
 """,
-     expected="Dans quelle version ?\n\nOui, le fichier ne contient que l'en-tête.")
+     expected="> Nous avons déployé un correctif pour l'export.\n\nDans quelle version ?\n\n> Pouvez-vous réessayer ?\n\nOui, le fichier ne contient que l'en-tête.")
 
 case("thunderbird_en_html_only", "thunderbird", frm=CLAIRE, subject=SUBJ_EXPORT, ticket=44,
      html=thunderbird_html("<p>Hello,</p>\n    <p>the export works now.<br>\n      Thanks!</p>", ATTR_TB_EN, SUPPORT_EXPORT, "Claire Petit\nFinance"),
@@ -882,7 +882,7 @@ case("outlook_en", "outlook", frm=ERIC, subject=SUBJ_REPORT, ticket=45, lang="en
            + outlook_plain_header("en", to=ERIC, subject="[SUP-45] Report generation fails") + "\n\n" + SUPPORT_REPORT + "\n",
      html=outlook_html(["Hi,", "", "The parameters are: period = May, entity = ACME-FR, format = PDF.", "", "Best regards,", "Eric Lambert", "ACME Corp | Controlling"],
                        [("From:", SUPPORT), ("Sent:", "Monday, June 3, 2024 9:15 AM"), ("To:", ERIC), ("Subject:", "[SUP-45] Report generation fails")], SUPPORT_REPORT),
-     expected="Hi,\n\nThe parameters are: period = May, entity = ACME-FR, format = PDF.\n\nBest regards,\nEric Lambert\nACME Corp | Controlling")
+     expected="Hi,\n\nThe parameters are: period = May, entity = ACME-FR, format = PDF.")
 
 case("outlook_fr", "outlook", frm=ERIC_FR, subject=SUBJ_REPORT_FR, ticket=45, lang="fr", plain_charset="iso-8859-1", html_charset="iso-8859-1",
      plain="Bonjour,\n\nLes paramètres : période = mai, entité = ACME-FR, format = PDF.\n\nCordialement,\nÉric Lambert\n\n"
@@ -890,7 +890,7 @@ case("outlook_fr", "outlook", frm=ERIC_FR, subject=SUBJ_REPORT_FR, ticket=45, la
      html=outlook_html(["Bonjour,", "", "Les paramètres : période = mai, entité = ACME-FR, format = PDF.", "", "Cordialement,", "Éric Lambert"],
                        [("De :", SUPPORT), ("Envoyé :", "lundi 3 juin 2024 09:15"), ("À :", ERIC_FR), ("Objet :", "[SUP-45] La génération du rapport échoue")],
                        SUPPORT_REPORT_FR).replace("charset=utf-8", "charset=iso-8859-1"),
-     expected="Bonjour,\n\nLes paramètres : période = mai, entité = ACME-FR, format = PDF.\n\nCordialement,\nÉric Lambert")
+     expected="Bonjour,\n\nLes paramètres : période = mai, entité = ACME-FR, format = PDF.")
 
 case("outlook_fr_nbsp_header", "outlook", frm=ERIC_FR, subject=SUBJ_REPORT_FR, ticket=45, lang="fr",
      plain="C'est corrigé, merci.\n\n" + outlook_plain_header("fr", to=ERIC_FR, subject="[SUP-45] La génération du rapport échoue", nbsp=True)
@@ -901,23 +901,23 @@ case("outlook_en_original_message", "outlook", frm=ERIC, subject=SUBJ_REPORT, ti
      plain="Parameters attached as a screenshot.\n\nEric\n\n-----Original Message-----\nFrom: Example Support [mailto:support@example.com] \n"
            "Sent: Monday, June 03, 2024 9:15 AM\nTo: Eric Lambert\nSubject: [SUP-45] Report generation fails\n\n" + SUPPORT_REPORT + "\n",
      attachments=[("parameters.png", "image/png", bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 16)],
-     expected="Parameters attached as a screenshot.\n\nEric")
+     expected="Parameters attached as a screenshot.")
 
 case("outlook_fr_message_origine", "outlook", frm=ERIC_FR, subject=SUBJ_REPORT_FR, ticket=45, lang="fr", plain_charset="windows-1252",
      plain="Voici les paramètres demandés : mai, ACME-FR, PDF.\n\nÉric\n\n-----Message d'origine-----\nDe : Example Support [mailto:support@example.com] \n"
            "Envoyé : lundi 3 juin 2024 09:15\nÀ : Éric Lambert\nObjet : [SUP-45] La génération du rapport échoue\n\n" + SUPPORT_REPORT_FR + "\n",
-     expected="Voici les paramètres demandés : mai, ACME-FR, PDF.\n\nÉric")
+     expected="Voici les paramètres demandés : mai, ACME-FR, PDF.")
 
 case("outlook_en_html_only", "outlook", frm=ERIC, subject=SUBJ_REPORT, ticket=45, lang="en",
      html=outlook_html(["Hi,", "", "It fails with every format, also CSV.", "", "Eric"],
                        [("From:", SUPPORT), ("Sent:", "Monday, June 3, 2024 9:15 AM"), ("To:", ERIC), ("Subject:", "[SUP-45] Report generation fails")], SUPPORT_REPORT),
-     expected="Hi,\n\nIt fails with every format, also CSV.\n\nEric")
+     expected="Hi,\n\nIt fails with every format, also CSV.")
 
 case("outlook_fr_html_only", "outlook", frm=ERIC_FR, subject=SUBJ_REPORT_FR, ticket=45, lang="fr",
      html=outlook_html(["Bonjour,", "", "Même erreur avec le format CSV.", "", "Éric"],
                        [("De\u00a0:", SUPPORT), ("Envoyé\u00a0:", "lundi 3 juin 2024 09:15"), ("À\u00a0:", ERIC_FR), ("Objet\u00a0:", "[SUP-45] La génération du rapport échoue")],
                        SUPPORT_REPORT_FR),
-     expected="Bonjour,\n\nMême erreur avec le format CSV.\n\nÉric")
+     expected="Bonjour,\n\nMême erreur avec le format CSV.")
 
 case("outlook_en_old_html_only", "outlook", frm=ERIC, subject=SUBJ_REPORT, ticket=45, lang="en",
      html=outlook_html(["Works with the new version, you can close it."],
@@ -963,12 +963,12 @@ Luc""")
 case("outlook_mac_en", "outlook_mac", frm=ERIC, subject=SUBJ_REPORT, ticket=45,
      plain="Done, the report is generated now.\n\nEric\n\nFrom: Example Support <support@example.com>\nDate: Monday, 3 June 2024 at 09:15\n"
            "To: Eric Lambert <eric.lambert@acme.example>\nSubject: [SUP-45] Report generation fails\n\n" + SUPPORT_REPORT + "\n",
-     expected="Done, the report is generated now.\n\nEric")
+     expected="Done, the report is generated now.")
 
 case("outlook_en_underscore_signature", "outlook", frm=ERIC, subject=SUBJ_REPORT, ticket=45, lang="en",
      plain="Thanks, confirmed on my side.\n\nEric Lambert\n____________________\nACME Corp - Controlling\n\n"
            + outlook_plain_header("en", to=ERIC, subject="[SUP-45] Report generation fails", sep=True) + "\n\n" + SUPPORT_REPORT + "\n",
-     expected="Thanks, confirmed on my side.\n\nEric Lambert\n____________________\nACME Corp - Controlling")
+     expected="Thanks, confirmed on my side.")
 
 # --- Outlook on the web and Outlook mobile --------------------------------------------------------
 
@@ -991,7 +991,7 @@ case("owa_fr", "owa", frm=HUGO, subject=SUBJ_PWD_FR, ticket=46, lang="fr",
      html=owa_html("Le lien a expiré avant que je le reçoive.</div><div class=\"elementToProof\"><br></div><div class=\"elementToProof\">Hugo",
                    [("De :", SUPPORT), ("Envoyé :", "lundi 3 juin 2024 09:15"), ("À :", HUGO),
                     ("Objet :", "[SUP-46] Impossible de réinitialiser mon mot de passe")], SUPPORT_PWD_FR),
-     expected="Le lien a expiré avant que je le reçoive.\n\nHugo")
+     expected="Le lien a expiré avant que je le reçoive.")
 
 case("owa_en_html_only", "owa", frm=HUGO, subject=SUBJ_PWD, ticket=46, lang="en",
      html=owa_html("Still getting &quot;token invalid&quot; &mdash; see the screenshot.", [("From:", SUPPORT), ("Sent:", "Monday, June 3, 2024 09:15"),
@@ -1081,7 +1081,7 @@ case("yahoo_fr_html_only", "yahoo", frm=GIULIA, subject=SUBJ_INSTALL_FR, ticket=
           '<div dir="ltr">Giulia</div></div><div id="ydp5e6f7yahoo_quoted_1234567890" class="ydp5e6f7yahoo_quoted"><div><div>Le lundi 3 juin 2024 à 09:15:02 UTC+2, '
           'Example Support &lt;support@example.com&gt; a écrit :</div><div><br></div><div><div dir="ltr">Bonjour Fatima,<br>Le technicien peut-il passer mercredi ?'
           '</div></div></div></div></body></html>\n',
-     expected="Jeudi 9 h me convient.\n\nGiulia")
+     expected="Jeudi 9 h me convient.")
 
 case("yahoo_fr_plain", "yahoo", frm=GIULIA, subject=SUBJ_INSTALL_FR, ticket=47, lang="fr",
      plain=" Vendredi serait mieux.\n\n    Le lundi 3 juin 2024 à 09:15:02 UTC+2, Example Support <support@example.com> a écrit :  \n \n "
@@ -1114,17 +1114,17 @@ case("mutt_en_inline", "mutt", frm="Gaspard Leroy <gaspard@example.net>", subjec
 -- 
 Gaspard Leroy
 """,
-     expected="6.8.0-31-generic\n\n550.78, from the vendor repository.")
+     expected="> Which kernel version are you running?\n\n6.8.0-31-generic\n\n> And which driver version?\n\n550.78, from the vendor repository.")
 
 # --- Plain, no quote ------------------------------------------------------------------------------
 
 case("plain_en_no_quote", "mutt", frm="Gaspard Leroy <gaspard@example.net>", subject="Re: [SUP-48] Driver crash after update", ticket=48,
      plain="Forgot to say: it only crashes on the second monitor.\n\nGaspard\n",
-     expected="Forgot to say: it only crashes on the second monitor.\n\nGaspard")
+     expected="Forgot to say: it only crashes on the second monitor.")
 
 case("plain_fr_latin1_no_quote", "outlook", frm=ERIC_FR, subject=SUBJ_REPORT_FR, ticket=45, lang="fr", plain_charset="iso-8859-1",
      plain="Précision : l'échec arrive à 95 % du traitement, après « Agrégation ».\n\nÉric\n",
-     expected="Précision : l'échec arrive à 95 % du traitement, après « Agrégation ».\n\nÉric")
+     expected="Précision : l'échec arrive à 95 % du traitement, après « Agrégation ».")
 
 case("plain_fr_dashdash_signature", "thunderbird", frm=CLAIRE, subject=SUBJ_EXPORT_FR, ticket=44, lang="fr",
      plain="Le fichier est toujours vide.\n\n--\nClaire Petit\nService financier\n",
@@ -1148,16 +1148,16 @@ case("gmail_de_attribution", "gmail", frm="Jonas Weber <jonas.weber@gmail.com>",
 
 case("gmail_en_bottom_posted", "gmail", frm=ALICE, subject=SUBJ_EN,
      plain=f"{ATTR_GMAIL_EN}\n\n{quote(SUPPORT_EN)}\n\nDone, the display now shows E-310 instead.\n\nAlice\n",
-     expected="Done, the display now shows E-310 instead.\n\nAlice")
+     expected="Done, the display now shows E-310 instead.")
 
 case("lotus_notes_en", "notes", frm="Paul Green <paul.green@acme.example>", subject="Re: [SUP-42] Printer on floor 2 does not print",
      plain="Confirmed, the printer works again.\n\nRegards,\nPaul\n\n\n\nFrom:\tExample Support <support@example.com>\nTo:\tPaul Green <paul.green@acme.example>\n"
            "Date:\t03/06/2024 09:15\nSubject:\t[SUP-42] Printer on floor 2 does not print\n\n\n\n" + SUPPORT_EN + "\n",
-     expected="Confirmed, the printer works again.\n\nRegards,\nPaul")
+     expected="Confirmed, the printer works again.")
 
 case("notes_wrote_on_en", "notes", frm="Paul Green <paul.green@acme.example>", subject="Re: [SUP-42] Printer on floor 2 does not print",
      plain="It failed again at 11:00.\n\nPaul\n\n\n\n\"Example Support\" <support@example.com> wrote on 03/06/2024 09:15:00:\n\n" + SUPPORT_EN + "\n",
-     expected="It failed again at 11:00.\n\nPaul")
+     expected="It failed again at 11:00.")
 
 case("outlook_express_en", "outlook_express", frm="Paul Green <paul.green@acme.example>", subject="Re: [SUP-42] Printer on floor 2 does not print",
      plain="Model is HP LaserJet M404.\n\n----- Original Message ----- \nFrom: \"Example Support\" <support@example.com>\nTo: \"Paul Green\" <paul.green@acme.example>\n"
@@ -1215,15 +1215,15 @@ E-204.
           'rgb(204,204,204);padding-left:1ex">Could you restart the printer</blockquote><div><br></div><div>Done.</div><div><br></div>'
           '<blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex;border-left:1px solid rgb(204,204,204);padding-left:1ex">'
           'and send us the error code?</blockquote><div><br></div><div>E-204.</div></div>\n',
-     expected="Hi, see below.\n\nDone.\n\nE-204.")
+     expected="Hi, see below.\n\n> Could you restart the printer\n\nDone.\n\n> and send us the error code?\n\nE-204.")
 
-# Known failures (docs/reply-accuracy.md): what a person would keep, which the rules cannot see.
+# Cases once known as failures (docs/reply-accuracy.md): what a person would keep.
 
 case("outlook_en_disclaimer", "outlook", frm=ERIC, subject=SUBJ_REPORT, ticket=45, lang="en",
      plain="Thanks, the report runs now.\n\nEric Lambert\nACME Corp | Controlling\n\nCONFIDENTIALITY NOTICE: This e-mail and any attachments are confidential "
            "and intended solely for the addressee. If you received it in error, please notify the sender and delete it.\n\n"
            + outlook_plain_header("en", to=ERIC, subject="[SUP-45] Report generation fails") + "\n\n" + SUPPORT_REPORT + "\n",
-     expected="Thanks, the report runs now.\n\nEric Lambert\nACME Corp | Controlling")
+     expected="Thanks, the report runs now.")
 
 case("outlook_en_inline_colour_answers", "outlook", frm=ERIC, subject=SUBJ_REPORT, ticket=45, lang="en",
      plain="See my answers below in red.\n\n" + outlook_plain_header("en", to=ERIC, subject="[SUP-45] Report generation fails")

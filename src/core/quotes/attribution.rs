@@ -1,0 +1,313 @@
+//! Attribution lines ("On Mon, 3 Jun 2024, Bob <b@x> wrote:", "Le … a écrit :",
+//! '26.06.2014, 14:41, "Alexander L" <a@x>:', "… +0400 от Alexander L <a@x>:", "… 写道："),
+//! found by their structure rather than by a list of formats: one line, or one wrapped over up
+//! to three, that holds a date and/or an address (or an attribution verb), ends with a colon or
+//! with the verb, and introduces a quoted block (`>` lines) or the repeated previous message.
+
+use super::markers::ATTRIBUTION_VERBS;
+use super::{is_blank, is_quoted, next_non_blank};
+use crate::core::text::normalize_line;
+
+/// What a candidate line (or lines) carries.
+#[derive(Debug, Default, Clone, Copy)]
+struct Features {
+    date: bool,
+    address: bool,
+    verb: bool,
+    /// Ends with `:` (any width) or, after the verb, with nothing.
+    ends_like_one: bool,
+}
+
+/// Whether a char is a digit of any script that dates use here (ASCII and full width).
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('０'..='９').contains(&c)
+}
+
+/// A date or a time somewhere in the text: `03/06/2024`, `3. 6. 2024`, `2024-06-03`, `9:02`,
+/// `09.02`, a year 19xx/20xx standing alone, or CJK `2024年6月3日`.
+pub(super) fn has_date(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let mut i = 0;
+    while i < n {
+        if !is_digit(chars[i]) || (i > 0 && is_digit(chars[i - 1])) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && is_digit(chars[i]) {
+            i += 1;
+        }
+        let len = i - start;
+        let before_ok = start == 0 || !chars[start - 1].is_alphanumeric();
+        // A year standing alone.
+        if len == 4 && before_ok {
+            let y: String = chars[start..i].iter().collect();
+            let after_ok = i == n || !chars[i].is_alphanumeric() || "年년".contains(chars[i]);
+            if (y.starts_with("19") || y.starts_with("20")) && after_ok {
+                return true;
+            }
+        }
+        // A time (9:02, 09.02) or a numeric date (03/06/2024, 3.6.2024, 2024-06-03).
+        if (1..=4).contains(&len) && i < n {
+            let sep = chars[i];
+            if matches!(sep, ':' | '.' | '/' | '-') {
+                let mut j = i + 1;
+                if sep == '.' && j < n && chars[j] == ' ' {
+                    j += 1;
+                }
+                let s2 = j;
+                while j < n && is_digit(chars[j]) {
+                    j += 1;
+                }
+                let len2 = j - s2;
+                if sep == ':' && len <= 2 && len2 == 2 {
+                    return true;
+                }
+                if sep == '.' && len <= 2 && len2 == 2 && (j == n || !chars[j].is_alphanumeric()) {
+                    // 09.02 as a time, unless it is part of a version number (5.2.1).
+                    let next_dot = j < n && chars[j] == '.';
+                    if !next_dot {
+                        return true;
+                    }
+                }
+                if (1..=4).contains(&len2) && j < n && chars[j] == sep {
+                    let mut k = j + 1;
+                    if sep == '.' && k < n && chars[k] == ' ' {
+                        k += 1;
+                    }
+                    let s3 = k;
+                    while k < n && is_digit(chars[k]) {
+                        k += 1;
+                    }
+                    if (2..=4).contains(&(k - s3)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        // CJK dates: 2024年6月3日, 6月3日.
+        if i < n && "年月".contains(chars[i]) {
+            return true;
+        }
+    }
+    false
+}
+
+/// An email address, or a `<…>` that once held one.
+pub(super) fn has_address(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'@' && i > 0 && i + 1 < bytes.len() {
+            let before = bytes[i - 1];
+            let after = bytes[i + 1];
+            if (before.is_ascii_alphanumeric() || matches!(before, b'.' | b'_' | b'-' | b'+'))
+                && after.is_ascii_alphanumeric()
+            {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Whether `needle` stands in `hay` as whole words.
+fn contains_words(hay: &str, needle: &str) -> bool {
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before = hay[..start].chars().next_back();
+        let after = hay[end..].chars().next();
+        let cjk = needle
+            .chars()
+            .next()
+            .is_some_and(|c| !c.is_ascii() && !c.is_alphabetic())
+            || needle.chars().any(|c| {
+                ('\u{3040}'..='\u{9fff}').contains(&c) || ('\u{ac00}'..='\u{d7af}').contains(&c)
+            });
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        if cjk || (boundary(before) && boundary(after)) {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+fn has_verb(n: &str) -> bool {
+    ATTRIBUTION_VERBS.iter().any(|v| contains_words(n, v))
+}
+
+/// The line without the dashes some clients wrap it in ("---- On … wrote ----") and without
+/// trailing spaces.
+fn core_of(n: &str) -> &str {
+    n.trim_matches(|c: char| c == '-' || c == ' ' || c == '*' || c == '_')
+}
+
+fn features(n: &str) -> Features {
+    let core = core_of(n);
+    let ends_colon = core.ends_with(':') || core.ends_with('：');
+    let ends_verb = ATTRIBUTION_VERBS.iter().any(|v| {
+        core.strip_suffix(v)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with(' ') || !v.is_ascii())
+    });
+    Features {
+        date: has_date(core),
+        address: has_address(core) || (core.contains('<') && core.contains('>')),
+        verb: has_verb(core),
+        ends_like_one: ends_colon || ends_verb,
+    }
+}
+
+/// Limits of an attribution: longer text is a paragraph, not an attribution.
+const MAX_CHARS: usize = 320;
+
+/// Whether the text reads as an attribution. `quote_follows`: `>` lines come next, which the
+/// writer's own sentences rarely precede; without them (the previous message repeated without
+/// quote marks) the evidence must be stronger: a date and an address or a verb, or an address
+/// and a verb.
+fn reads_as_attribution(n: &str, quote_follows: bool) -> bool {
+    if n.is_empty() || n.chars().count() > MAX_CHARS {
+        return false;
+    }
+    let f = features(n);
+    if quote_follows {
+        if f.ends_like_one {
+            return f.date || f.address || f.verb;
+        }
+        // Old Gmail ("2013/10/2 Bob <b@x.com>"): no colon, but a date and an address.
+        return f.date && f.address;
+    }
+    f.ends_like_one && ((f.date && (f.address || f.verb)) || (f.address && f.verb))
+}
+
+/// A line that cannot be part of an attribution wrapped over lines.
+fn ends_sentence(line: &str) -> bool {
+    let t = line.trim_end();
+    t.ends_with('.') && !t.ends_with("..") && {
+        // "Mon, 3 Jun. 2024" wraps after an abbreviation; a sentence has more words.
+        let last = t.rsplit(' ').next().unwrap_or("");
+        last.chars().count() > 4
+    } || t.ends_with('!')
+        || t.ends_with('?')
+}
+
+/// The number of lines (1 to 3) of an attribution starting at `i`, if one starts there.
+pub(super) fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
+    let first = lines[i];
+    if is_quoted(first) || is_blank(first) {
+        return None;
+    }
+    let quote_after =
+        |from: usize| next_non_blank(lines, from).is_some_and(|j| is_quoted(lines[j]));
+    let mut joined = normalize_line(first);
+    if reads_as_attribution(&joined, quote_after(i + 1)) {
+        return Some(1);
+    }
+    // Wrapped: the attribution starts a paragraph and ends it.
+    let starts_paragraph = i == 0 || is_blank(lines[i - 1]) || is_quoted(lines[i - 1]);
+    if !starts_paragraph || ends_sentence(first) {
+        return None;
+    }
+    for k in 2..=3 {
+        let next = lines.get(i + k - 1)?;
+        if is_blank(next) || is_quoted(next) {
+            return None;
+        }
+        joined.push(' ');
+        joined.push_str(&normalize_line(next));
+        let ends_paragraph = lines.get(i + k).is_none_or(|l| is_blank(l) || is_quoted(l));
+        if ends_paragraph && reads_as_attribution(&joined, quote_after(i + k)) {
+            return Some(k);
+        }
+        if ends_sentence(next) {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(s: &str) -> Vec<&str> {
+        s.split('\n').collect()
+    }
+
+    #[test]
+    fn dates_are_found() {
+        for s in [
+            "on mon, jun 3, 2024 at 9:02 am",
+            "26.06.2014, 14:41",
+            "03/06/2024",
+            "3. 6. 2024 v 9:02",
+            "2024年6月3日",
+            "kl. 09.02 skrev",
+            "2024-06-03",
+        ] {
+            assert!(has_date(s), "{s}");
+        }
+        for s in ["version 5.2.1", "page 12", "room 2041b", "e-204"] {
+            assert!(!has_date(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn attributions_in_many_languages() {
+        for (s, quoted) in [
+            ("On Mon, Jun 3, 2024 at 9:02 AM Bob <b@x.com> wrote:", false),
+            (
+                "Le lun. 3 juin 2024 à 09:02, Bob <b@x.com> a écrit :",
+                false,
+            ),
+            ("26.06.2014, 14:41, \"Alexander L\" <a@x.ru>:", false),
+            (
+                "Понедельник, 3 июня 2024, 9:02 +04:00 от Alexander L <a@x.ru>:",
+                false,
+            ),
+            ("Bob <b@x.com> 于2024年6月3日周一 09:02写道：", false),
+            ("ma 3.6.2024 klo 9.02 Bob (<b@x.com>) kirjoitti:", false),
+            (
+                "---- On Mon, 03 Jun 2024 09:02:00 +0200 Bob <b@x.com> wrote ----",
+                false,
+            ),
+            ("On Mon, Jun 3, 2024 at 9:02 AM, Bob <b@x.com> wrote", false),
+            ("Bob wrote:", true),
+            ("2013/10/2 Bob <b@x.com>", true),
+            ("At 03/06/2024 09:02 AM, you wrote:", true),
+            ("2024-06-03 오전 9:02에 Bob이(가) 쓴 글:", true),
+        ] {
+            let text = if quoted {
+                format!("{s}\n> old")
+            } else {
+                format!("{s}\nold")
+            };
+            assert_eq!(attribution_len(&lines(&text), 0), Some(1), "{s}");
+        }
+    }
+
+    #[test]
+    fn sentences_are_not_attributions() {
+        for s in [
+            "Here is what the technician wrote:\nThe fan is broken.",
+            "Here is the log from 03.06.2024 09:02:\n10:02:01 tunnel down",
+            "Bob wrote:\nold text without quote marks",
+            "Steps:\n1. restart",
+        ] {
+            assert_eq!(attribution_len(&lines(s), 0), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn wrapped_attributions() {
+        let s = "3 июня 2024 г., 9:02 пользователь Bob <b@x.ru>\nнаписал:\n\n> old";
+        assert_eq!(attribution_len(&lines(s), 0), Some(2));
+        let s = "On Monday, June 3, 2024 at 9:02 AM, Support Team\nfor Northern Europe and the\nBaltic <s@x.com> wrote:\n\nold";
+        assert_eq!(attribution_len(&lines(s), 0), Some(3));
+        let s = "It works.\nOn Mon, Jun 3, 2024 Bob wrote:\n> old";
+        assert_eq!(attribution_len(&lines(s), 0), None);
+        assert_eq!(attribution_len(&lines(s), 1), Some(1));
+    }
+}

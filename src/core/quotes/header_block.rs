@@ -1,0 +1,213 @@
+//! Header blocks that introduce the previous message without quote marks, found by their shape:
+//! three or more `Label: value` lines, one of them From-like and one Date/Sent-like (by label in
+//! the languages of mail clients, or by an address and a date in the values): Outlook's
+//! "From: … Sent: … To: … Subject: …" and its translations ("От: / Отправлено: / Кому:",
+//! "Fra: / Sendt: / Til:"), GMX's "Gesendet: … Von: …", Lotus Notes' tab-separated block.
+//! Also the lines that stand before such a block: "-----Original Message-----" and its
+//! translations, and bare lines of dashes or underscores.
+
+use super::attribution::{has_address, has_date};
+use super::markers::{DATE_LABELS, FROM_LABELS, ORIGINAL_MESSAGE, OTHER_LABELS};
+use super::{is_blank, is_quoted};
+use crate::core::text::{fold, normalize_line};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    From,
+    Date,
+    Other,
+    Unknown,
+}
+
+/// `Label: value` of a header-looking line: the label (folded, 1 to 4 words, no digits) and the
+/// value. Bold markers (`*From:*`), a space or no-break space before the colon, the full-width
+/// colon and Notes' tab after it are tolerated.
+fn header_field(line: &str) -> Option<(String, &str)> {
+    let t = line.trim_start().trim_start_matches('*');
+    let colon = t.find([':', '：'])?;
+    let name = t[..colon].trim_end_matches(|c: char| c.is_whitespace() || c == '*');
+    if name.is_empty()
+        || name.chars().count() > 30
+        || name.split_whitespace().count() > 4
+        || name
+            .chars()
+            .any(|c| c.is_ascii_digit() || matches!(c, '<' | '>' | '@' | '/' | '"' | ',' | '='))
+    {
+        return None;
+    }
+    let sep = if t[colon..].starts_with('：') {
+        '：'.len_utf8()
+    } else {
+        1
+    };
+    let value = t[colon + sep..].trim_start_matches('*').trim();
+    Some((normalize_line(name), value))
+}
+
+fn label_kind(name: &str) -> Label {
+    if FROM_LABELS.contains(&name) {
+        Label::From
+    } else if DATE_LABELS.contains(&name) {
+        Label::Date
+    } else if OTHER_LABELS.contains(&name) {
+        Label::Other
+    } else {
+        Label::Unknown
+    }
+}
+
+/// The lines a header block starting at `i` spans, if one starts there.
+pub(super) fn header_block_len(lines: &[&str], i: usize) -> Option<usize> {
+    let (name, value) = header_field(lines[i])?;
+    if is_quoted(lines[i]) || value.is_empty() || label_kind(&name) == Label::Unknown {
+        return None;
+    }
+    let (mut from, mut date, mut known, mut fields) = (false, false, 0, 0);
+    let (mut address, mut dated) = (false, false);
+    let mut j = i;
+    let mut continued = false;
+    while j < lines.len() && j < i + 16 {
+        let line = lines[j];
+        if is_blank(line) {
+            // One blank line inside the block (QQ Mail leaves one before "主题:").
+            let next_is_field = lines
+                .get(j + 1)
+                .and_then(|l| header_field(l))
+                .is_some_and(|(n, _)| label_kind(&n) != Label::Unknown);
+            if !next_is_field || fields < 2 {
+                break;
+            }
+            j += 1;
+            continue;
+        }
+        match header_field(line) {
+            Some((name, value)) => {
+                let kind = label_kind(&name);
+                from |= kind == Label::From;
+                date |= kind == Label::Date;
+                known += usize::from(kind != Label::Unknown);
+                fields += 1;
+                address |= has_address(value);
+                dated |= has_date(value);
+                continued = false;
+            }
+            _ if fields > 0 && !continued => {
+                // A long value wrapped onto the next line ("To: a@x.com; b@x.com;\n c@x.com").
+                let next_is_field = lines.get(j + 1).and_then(|l| header_field(l)).is_some();
+                if !next_is_field {
+                    break;
+                }
+                continued = true;
+            }
+            _ => break,
+        }
+        j += 1;
+    }
+    let is_block =
+        fields >= 3 && known >= 2 && (from || address) && (date || dated) && (from || date);
+    is_block.then_some(j - i)
+}
+
+/// Whether a line is made of dashes, underscores, equals signs or stars only (at least two).
+pub(super) fn is_rule(line: &str) -> bool {
+    let t = line.trim();
+    t.chars().count() >= 2
+        && t.chars()
+            .all(|c| matches!(c, '-' | '_' | '=' | '*' | '—' | '–' | '─'))
+}
+
+/// "-----Original Message-----", "----- Mail original -----", "------------------ 原始邮件
+/// ------------------" and the like: a known phrase between dashes.
+pub(super) fn is_original_message_line(line: &str) -> bool {
+    let n = fold(line.trim());
+    let dashed = n.starts_with("--") || n.starts_with("__") || n.starts_with("*--");
+    if !dashed {
+        return false;
+    }
+    let core = n
+        .trim_matches(|c: char| matches!(c, '-' | ' ' | '_' | '=' | '*' | '\u{a0}'))
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    ORIGINAL_MESSAGE.contains(&core.as_str())
+}
+
+/// A few words between dashes that are not a known phrase ("----- Původní e-mail -----"): the
+/// previous message only when a header block follows at once.
+fn is_dashed_title(line: &str) -> bool {
+    let t = line.trim();
+    let lead = t.chars().take_while(|c| *c == '-').count();
+    let trail = t.chars().rev().take_while(|c| *c == '-').count();
+    let inner = t.trim_matches('-').trim();
+    lead >= 3 && trail >= 3 && !inner.is_empty() && inner.split_whitespace().count() <= 4
+}
+
+/// A line from which everything is the previous message, unprefixed (Outlook style): an
+/// "Original Message" line, a header block, or a rule or dashed title right before a header
+/// block. Returns the index where the previous message starts.
+pub(super) fn quote_separator(lines: &[&str], i: usize) -> bool {
+    let line = lines[i];
+    if is_quoted(line) || is_blank(line) {
+        return false;
+    }
+    if is_original_message_line(line) || header_block_len(lines, i).is_some() {
+        return true;
+    }
+    if is_rule(line) || is_dashed_title(line) {
+        let next = (i + 1..lines.len().min(i + 3)).find(|&j| !is_blank(lines[j]));
+        return next.is_some_and(|j| header_block_len(lines, j).is_some());
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(s: &str) -> Vec<&str> {
+        s.split('\n').collect()
+    }
+
+    #[test]
+    fn header_blocks_in_many_languages() {
+        for block in [
+            "From: Bob <b@x.com>\nSent: Monday, June 3, 2024 9:02 AM\nTo: a@x.com\nSubject: RE: printer",
+            "От: Bob <b@x.ru>\nОтправлено: 3 июня 2024 г. 9:02\nКому: a@x.ru\nТема: принтер",
+            "Fra: Bob <b@x.dk>\nSendt: 3. juni 2024 09:02\nTil: a@x.dk\nEmne: printer",
+            "De : Bob <b@x.fr>\nEnvoyé : lundi 3 juin 2024 09:02\nÀ : a@x.fr\nObjet : imprimante",
+            "Gesendet: Montag, 03. Juni 2024 um 09:02 Uhr\nVon: \"Bob\" <b@x.de>\nAn: a@x.de\nBetreff: Drucker",
+            "From:\tBob <b@x.com>\nTo:\ta@x.com\nDate:\t03/06/2024 09:02\nSubject:\tprinter",
+            "*From:* Bob <b@x.com>\n*Sent:* Monday, June 3, 2024 9:02 AM\n*To:* Alice",
+            "De : Bob\nEnvoyé le :lundi 3 juin 2024 09:15\nÀ : Alice\nObjet : mot de passe",
+            "差出人: Bob <b@x.jp>\n送信日時: 2024年6月3日 9:02\n宛先: a@x.jp\n件名: プリンター",
+            "发件人: \"Bob\"<b@x.cn>;\n发送时间: 2024年6月3日(星期一) 上午9:02\n收件人: \"A\"<a@x.cn>;\n\n主题: 打印机",
+        ] {
+            assert!(header_block_len(&split(block), 0).is_some(), "{block}");
+        }
+    }
+
+    #[test]
+    fn label_lists_are_not_header_blocks() {
+        for text in [
+            "Model: LaserJet M404\nSerial: CNB3K12345\nFirmware: 002.2301A\nLocation: floor 2",
+            "From: the logs, the disk was full at 03:00.\nTo: fix it we removed old backups.",
+            "Subject: invoice\nTo: accounting",
+        ] {
+            assert!(header_block_len(&split(text), 0).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn separators_before_a_block() {
+        let lines = split("-----\nFrom: Bob <b@x.com>\nSent: Monday 9:02\nTo: a@x.com");
+        assert!(quote_separator(&lines, 0));
+        let lines = split("________________________________\nBob, ACME");
+        assert!(!quote_separator(&lines, 0));
+        assert!(is_original_message_line("-----Original Message-----"));
+        assert!(is_original_message_line("----- Mail original -----"));
+        assert!(is_original_message_line(
+            "------------------ 原始邮件 ------------------"
+        ));
+        assert!(!is_original_message_line("----- Step 2 -----"));
+    }
+}

@@ -467,7 +467,7 @@ fn body_and_reply(message: &Message<'_>, data: &[u8], subject: &str) -> (String,
     let sender = message
         .from()
         .and_then(|a| a.first())
-        .and_then(|a| a.name());
+        .and_then(|a| a.name().or(a.address()));
 
     let body = if !plain.trim().is_empty() || html.trim().is_empty() {
         plain.clone()

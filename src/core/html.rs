@@ -793,13 +793,19 @@ fn remove_quote_blocks(html: &str) -> String {
 /// signatures written as text). Forward blocks are kept. When nothing is left, the whole HTML
 /// goes through [`html_to_text`] and [`reply_text`] instead (a forward written in an unknown
 /// layout then survives, and text of the writer's own is kept whole rather than lost).
+///
+/// A client that lets the writer answer inside the quote (Gmail, Apple Mail) puts the answers
+/// inside its quote container, between `<blockquote>`s; removing the container would lose them.
+/// The whole HTML as text (blockquotes as `> ` lines) then shows inline answers, which the
+/// plain-text rules keep with their context: that reading wins when it finds any.
 pub fn html_reply(html: &str, sender: Option<&str>) -> Reply {
-    let reply = reply_text(&html_to_text(&remove_quote_blocks(html)), sender);
-    if !reply.text.is_empty() && !reply.kept_whole {
-        return reply;
-    }
     let whole = reply_text(&html_to_text(html), sender);
-    if whole.text.is_empty() {
+    let inline = !whole.kept_whole && whole.text.lines().any(|l| l.starts_with("> "));
+    if inline {
+        return whole;
+    }
+    let reply = reply_text(&html_to_text(&remove_quote_blocks(html)), sender);
+    if (!reply.text.is_empty() && !reply.kept_whole) || whole.text.is_empty() {
         reply
     } else {
         whole

@@ -21,7 +21,9 @@ use std::borrow::Cow;
 use self::attribution::attribution_len;
 use self::header_block::{is_original_message_line, is_rule, quote_separator};
 use self::markers::{FORWARD_DASHED, FORWARD_PLAIN};
-use self::signature::{is_delimiter, is_mobile_signature, signature_start, Sender};
+use self::signature::{
+    is_bare_delimiter, is_delimiter, is_mobile_signature, signature_start, Sender,
+};
 use super::text::normalize_line;
 
 /// The new text of a reply, and whether it had to be kept whole.
@@ -109,13 +111,18 @@ pub(super) fn tidy<S: AsRef<str>>(lines: &[S]) -> String {
     out
 }
 
-/// `\n` line ends only; byte-order marks (iOS puts one at the start of quoted text) removed.
+/// Characters that take no room (byte-order mark, zero-width space and joiners, word joiner):
+/// iOS puts a byte-order mark at the start of quoted text, HTML converters leave zero-width
+/// spaces after a colon.
+const INVISIBLE: [char; 5] = ['\u{feff}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}'];
+
+/// `\n` line ends only; invisible characters removed.
 fn normalize_newlines(s: &str) -> Cow<'_, str> {
-    if s.contains(['\r', '\u{feff}']) {
+    if s.contains('\r') || s.contains(INVISIBLE) {
         Cow::Owned(
             s.replace("\r\n", "\n")
                 .replace('\r', "\n")
-                .replace('\u{feff}', ""),
+                .replace(INVISIBLE, ""),
         )
     } else {
         Cow::Borrowed(s)
@@ -192,7 +199,7 @@ fn without_signature<'a>(text: &[&'a str], sender: &Sender) -> Vec<&'a str> {
     let mut kept: Vec<&'a str> = Vec::with_capacity(text.len());
     for (k, line) in text.iter().enumerate() {
         if is_delimiter(line) {
-            let bare = line.trim_end() == "--";
+            let bare = is_bare_delimiter(line);
             let after = text[k + 1..]
                 .iter()
                 .filter(|l| !is_blank(l))

@@ -176,10 +176,57 @@ fn reads_as_attribution(n: &str, quote_follows: bool) -> bool {
         if f.ends_like_one {
             return f.date || f.address || f.verb;
         }
-        // Old Gmail ("2013/10/2 Bob <b@x.com>"): no colon, but a date and an address.
-        return f.date && f.address;
+        // No colon: old Gmail ("2013/10/2 Bob <b@x.com>", "2016-03-03 17:21 GMT+01:00 Bob
+        // Smith"), "Posted by bob on 01/21/2016".
+        return f.date && (f.address || f.verb || ends_with_name(n));
     }
-    f.ends_like_one && ((f.date && (f.address || f.verb)) || (f.address && f.verb))
+    f.ends_like_one
+        && ((f.date && (f.address || f.verb))
+            || (f.address && f.verb)
+            || (f.verb && names_writer(n)))
+}
+
+/// The text ends with one to three capitalised words (a name), in the original line's case.
+fn ends_with_name(n: &str) -> bool {
+    // `n` is folded; the caller's original case is lost, so look at word shapes only: words of
+    // letters after the last digit.
+    let tail: Vec<&str> = n
+        .rsplit(|c: char| c.is_ascii_digit())
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    (1..=4).contains(&tail.len())
+        && tail.iter().all(|w| {
+            w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                && w.chars().all(|c| c.is_alphabetic() || c == '.' || c == '-')
+        })
+        && !n.trim_end().ends_with('.')
+}
+
+/// "Bob Smith wrote:", "Example Support via sync-users wrote:": only a name (one to five words,
+/// no sentence words) before the verb.
+fn names_writer(n: &str) -> bool {
+    let core = core_of(n).trim_end_matches([':', '：', ' ']);
+    let Some(verb) = ATTRIBUTION_VERBS
+        .iter()
+        .filter(|v| core.ends_with(*v))
+        .max_by_key(|v| v.len())
+    else {
+        return false;
+    };
+    let who = core[..core.len() - verb.len()].trim();
+    let words: Vec<&str> = who.split_whitespace().collect();
+    const NOT_NAMES: &[&str] = &[
+        "what", "that", "which", "who", "he", "she", "they", "you", "we", "i", "the", "as", "here",
+        "is", "was", "has", "have", "just", "also", "what's",
+    ];
+    (1..=5).contains(&words.len())
+        && words.iter().all(|w| {
+            !NOT_NAMES.contains(w)
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '.' | '-' | '\'' | '"'))
+        })
 }
 
 /// A line that cannot be part of an attribution wrapped over lines.
@@ -277,6 +324,14 @@ mod tests {
             ("Bob wrote:", true),
             ("2013/10/2 Bob <b@x.com>", true),
             ("At 03/06/2024 09:02 AM, you wrote:", true),
+            ("2016-03-03 17:21 GMT+01:00 Some One", true),
+            ("Posted by mpalmer on 01/21/2016", true),
+            ("Example Support wrote:", false),
+            ("In message <4e1f@x.org>, Bob writes:", true),
+            (
+                "суббота, 14 марта 2015 г. пользователь etewiah написал:",
+                false,
+            ),
             ("2024-06-03 오전 9:02에 Bob이(가) 쓴 글:", true),
         ] {
             let text = if quoted {
@@ -293,7 +348,9 @@ mod tests {
         for s in [
             "Here is what the technician wrote:\nThe fan is broken.",
             "Here is the log from 03.06.2024 09:02:\n10:02:01 tunnel down",
-            "Bob wrote:\nold text without quote marks",
+            "Here is what the customer wrote:\nold text without quote marks",
+            "He wrote:\nthe printer is broken",
+            "The invoice number is 2024-0613.\n> quoted",
             "Steps:\n1. restart",
         ] {
             assert_eq!(attribution_len(&lines(s), 0), None, "{s}");

@@ -11,13 +11,19 @@ use super::header_block::is_rule;
 use super::is_blank;
 use super::markers::{
     DEVICES, DISCLAIMER_WORDS, LIST_FOOTER_WORDS, MOBILE_ANYWHERE, MOBILE_ENDS, MOBILE_STARTS,
-    SIGN_OFFS,
+    SIGN_OFFS, TITLE_WORDS,
 };
 use crate::core::text::normalize_line;
 
 /// `-- ` (RFC 3676) or a bare `--` that many people type.
 pub(super) fn is_delimiter(line: &str) -> bool {
-    line == "-- " || line.trim_end() == "--" || line.trim_end() == "-- "
+    line == "-- " || is_bare_delimiter(line)
+}
+
+/// `--` without its space, or a lone dash of another kind: a delimiter only before a short
+/// signature (the caller checks).
+pub(super) fn is_bare_delimiter(line: &str) -> bool {
+    matches!(line.trim_end(), "--" | "—" | "–" | "---")
 }
 
 /// The sender's display name, folded, and its words: a signature often is just the name.
@@ -28,8 +34,18 @@ pub(super) struct Sender {
 }
 
 impl Sender {
+    /// From the display name, or else from the local part of the address
+    /// (`jim.smith@x` gives "jim smith").
     pub(super) fn new(name: Option<&str>) -> Sender {
-        let full = name.map(normalize_line).unwrap_or_default();
+        let full = name.map(|n| {
+            let local = n.split('@').next().unwrap_or("");
+            if n.contains('@') && !n.contains(' ') {
+                normalize_line(&local.replace(['.', '_', '-', '+'], " "))
+            } else {
+                normalize_line(n)
+            }
+        });
+        let full = full.unwrap_or_default();
         let full = full
             .trim_matches(|c: char| c == '"' || c == '\'')
             .to_string();
@@ -54,6 +70,23 @@ impl Sender {
             return false;
         }
         if n == self.full || self.words.iter().any(|w| w == n) {
+            return true;
+        }
+        // "Jim P. Smith | Enrollment Manager", "Noah Carter, Office Manager".
+        if let Some((head, _)) = n.split_once([',', '|']) {
+            let head = head.trim();
+            if head != n && !head.is_empty() && self.is_name(head) {
+                return true;
+            }
+        }
+        let parts: Vec<&str> = n.split(' ').collect();
+        // "Jim P. Smith": first and last name with a middle initial.
+        if parts.len() == 3
+            && self.words.len() >= 2
+            && parts[0] == self.words[0]
+            && parts[2] == self.words[self.words.len() - 1]
+            && parts[1].trim_end_matches('.').chars().count() == 1
+        {
             return true;
         }
         let parts: Vec<&str> = n.split(' ').collect();
@@ -136,6 +169,13 @@ fn has_contact(line: &str) -> bool {
         }
     }
     best >= 7
+}
+
+/// A line with a job title or a company form in it ("Enrollment Manager", "XYZ Corp").
+fn is_title(line: &str) -> bool {
+    normalize_line(line)
+        .split([' ', '|', ','])
+        .any(|w| TITLE_WORDS.contains(&w))
 }
 
 fn contains_any(n: &str, words: &[&str]) -> usize {
@@ -259,8 +299,14 @@ pub(super) fn signature_start(block: &[&str], sender: &Sender) -> Option<usize> 
         if line.trim_start().starts_with('-') && is_name_like(line) && !is_rule(line) {
             return true;
         }
-        // Name + title + phone/email/URL block, a paragraph of its own.
-        s == ps && pe > s && is_name_like(line) && block[s..=pe].iter().any(|l| has_contact(l))
+        // Name + title + phone/email/URL block, a paragraph of its own and the last one:
+        // "Jane Roe\nHead of IT\n+33 1 23 45 67 89", "Jim P. Smith | Enrollment Manager\nXYZ Corp".
+        let head = line.split(['|', ',']).next().unwrap_or(line);
+        s == ps
+            && is_name_like(head)
+            && (pe > s || head.len() < line.len())
+            && (block[s..=pe].iter().any(|l| has_contact(l))
+                || (pe == last && pe - s <= 4 && block[s..=pe].iter().any(|l| is_title(l))))
     })
 }
 
@@ -339,6 +385,10 @@ mod tests {
 
     #[test]
     fn contact_blocks_and_disclaimers() {
+        let text = "Really it is.\n\nJim P. Smith | Enrollment Manager\nXYZ Corp";
+        assert_eq!(start(text, "jim.smith@example.com"), Some(2));
+        assert_eq!(start(text, "Someone Else"), Some(2));
+        assert_eq!(start("It works.\n\nJim P. Smith", "Jim Smith"), Some(2));
         let block = "Done.\n\nBest regards,\n\nNoah Carter\nNorthwind Ltd\nT +44 20 7946 0958 | M +44 7700 900123";
         assert_eq!(start(block, "Noah Carter"), Some(2));
         let text = "Done.\n\nJane Roe\nHead of IT | ACME\nTel. +33 1 23 45 67 89\nwww.acme.example";

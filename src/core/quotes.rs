@@ -22,7 +22,8 @@ use self::attribution::attribution_len;
 use self::header_block::{is_original_message_line, is_rule, quote_separator};
 use self::markers::{FORWARD_DASHED, FORWARD_PLAIN};
 use self::signature::{
-    is_bare_delimiter, is_delimiter, is_mobile_signature, signature_start, Sender,
+    inner_signature_lines, is_bare_delimiter, is_delimiter, is_mobile_signature, signature_start,
+    Sender,
 };
 use super::text::normalize_line;
 
@@ -133,7 +134,15 @@ fn normalize_newlines(s: &str) -> Cow<'_, str> {
 /// that introduced it).
 enum Segment<'a> {
     Text(Vec<&'a str>),
-    Quote(Vec<&'a str>),
+    /// The quoted lines, and whether an attribution line introduced them.
+    Quote(Vec<&'a str>, bool),
+}
+
+impl Segment<'_> {
+    /// A quote with at least one non-blank line.
+    fn is_quote(&self) -> bool {
+        matches!(self, Segment::Quote(q, _) if q.iter().any(|l| !is_blank(l)))
+    }
 }
 
 /// The lines of a reply up to where the previous message starts unquoted, in segments, and the
@@ -146,18 +155,18 @@ fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
         let line = lines[i];
         if is_quoted(line) {
             match segs.last_mut() {
-                Some(Segment::Quote(q)) => q.push(line),
-                _ => segs.push(Segment::Quote(vec![line])),
+                Some(Segment::Quote(q, _)) => q.push(line),
+                _ => segs.push(Segment::Quote(vec![line], false)),
             }
             i += 1;
             continue;
         }
         if is_blank(line) {
             // Blank lines between quoted lines belong to the quote.
-            let inside_quote = matches!(segs.last(), Some(Segment::Quote(_)))
+            let inside_quote = matches!(segs.last(), Some(Segment::Quote(..)))
                 && next_non_blank(lines, i).is_some_and(|j| is_quoted(lines[j]));
             match segs.last_mut() {
-                Some(Segment::Quote(q)) if inside_quote => q.push(line),
+                Some(Segment::Quote(q, _)) if inside_quote => q.push(line),
                 Some(Segment::Text(t)) => t.push(line),
                 _ => segs.push(Segment::Text(vec![line])),
             }
@@ -173,7 +182,7 @@ fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
                 // The previous message repeated without quote marks (Yahoo, Mail.ru, Zoho, Notes).
                 Some(j) if !is_quoted(lines[j]) => break,
                 Some(_) => {
-                    segs.push(Segment::Quote(Vec::new()));
+                    segs.push(Segment::Quote(Vec::new(), true));
                     i += len;
                     continue;
                 }
@@ -215,6 +224,15 @@ fn without_signature<'a>(text: &[&'a str], sender: &Sender) -> Vec<&'a str> {
     }
     if let Some(start) = signature_start(&kept, sender) {
         kept.truncate(start);
+    }
+    let inner = inner_signature_lines(&kept, sender);
+    if !inner.is_empty() {
+        kept = kept
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !inner.contains(k))
+            .map(|(_, l)| *l)
+            .collect();
     }
     while kept.last().is_some_and(|l| is_blank(l) || is_rule(l)) {
         kept.pop();
@@ -284,45 +302,44 @@ pub fn reply_text(body: &str, sender: Option<&str>) -> Reply {
     let sender = Sender::new(sender);
     let (segs, forward) = segments(&lines);
 
-    // Inline answers: text after a quote that is itself followed by another quote.
-    let last_quote = segs
-        .iter()
-        .rposition(|s| matches!(s, Segment::Quote(q) if q.iter().any(|l| !is_blank(l))));
+    // Inline answers: text after a quote that is itself followed by another quote, or text after
+    // a quote that no attribution introduced, below text of the writer's (selective quoting).
+    let last_quote = segs.iter().rposition(Segment::is_quote);
     let mut out: Vec<String> = Vec::new();
     let mut own: Vec<&str> = Vec::new();
     let mut inline = false;
-    let mut seen_quote = false;
     let mut answers = Vec::new();
+    let mut text_before: Option<usize> = None;
     for (k, seg) in segs.iter().enumerate() {
-        match seg {
-            Segment::Quote(q) => seen_quote |= q.iter().any(|l| !is_blank(l)),
-            Segment::Text(t) => {
-                own.extend(own_lines(t));
-                own.push("");
-                let kept = without_signature(t, &sender);
-                if kept.iter().all(|l| is_blank(l)) {
-                    continue;
-                }
-                if seen_quote && last_quote.is_some_and(|q| q > k) {
-                    inline = true;
-                }
-                answers.push((k, seen_quote, kept));
-            }
+        let Segment::Text(t) = seg else {
+            continue;
+        };
+        own.extend(own_lines(t));
+        own.push("");
+        let kept = without_signature(t, &sender);
+        if kept.iter().all(|l| is_blank(l)) {
+            continue;
         }
+        let quote_before = segs[..k].iter().rposition(Segment::is_quote);
+        if quote_before.is_some() && last_quote.is_some_and(|q| q > k) {
+            inline = true;
+        }
+        let selective = quote_before.is_some_and(|q| {
+            matches!(&segs[q], Segment::Quote(_, false)) && text_before.is_some_and(|t| t < q)
+        });
+        text_before.get_or_insert(k);
+        answers.push((k, quote_before, selective, kept));
     }
-    for (k, after_quote, kept) in answers {
-        if inline && after_quote {
-            if let Some(Segment::Quote(q)) = segs[..k]
-                .iter()
-                .rev()
-                .find(|s| matches!(s, Segment::Quote(q) if q.iter().any(|l| !is_blank(l))))
-            {
-                let context = context_of(q, &sender);
-                if !context.is_empty() {
-                    out.push(String::new());
-                    out.extend(context);
-                    out.push(String::new());
-                }
+    for (_, quote_before, selective, kept) in answers {
+        if let Some(Segment::Quote(q, _)) = quote_before
+            .filter(|_| inline || selective)
+            .map(|q| &segs[q])
+        {
+            let context = context_of(q, &sender);
+            if !context.is_empty() {
+                out.push(String::new());
+                out.extend(context);
+                out.push(String::new());
             }
         }
         out.push(String::new());

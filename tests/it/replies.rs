@@ -333,6 +333,46 @@ fn a_quoted_keyword_never_counts() {
     assert!(checked >= 300, "only {checked} cases quote a keyword");
 }
 
+/// Replies recorded from mutt, neomutt and alpine (tests/data/replies/clients/README.md), each
+/// kept exactly: alpine's signature above the quote, mutt's `sig_on_top`, a bottom-posted or
+/// inline answer after a `-- ` signature.
+#[test]
+fn real_client_replies_are_kept_exactly() {
+    let mut checked = 0;
+    for case in corpus().iter().filter(|c| c.name.starts_with("recorded_")) {
+        let mail = parse(&fs::read(case.eml()).expect("read eml"))
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name))
+            .mail;
+        let expected = fs::read_to_string(case.expected()).expect("read expectation");
+        assert_eq!(
+            normalise(&mail.reply_text),
+            normalise(&expected),
+            "{}",
+            case.name
+        );
+        assert!(!mail.reply_kept_whole, "{}", case.name);
+        checked += 1;
+    }
+    assert_eq!(checked, 25);
+}
+
+/// A reply that is only a sign-off and a name has nothing new once the signature is removed:
+/// its own text is kept whole and flagged, never dropped; a reply with nothing of its own stays
+/// empty and unflagged.
+#[test]
+fn own_text_is_kept_whole_never_lost() {
+    let mail = parse(&read_case("world_gmail_en_signoff_only_name"))
+        .expect("parses")
+        .mail;
+    assert_eq!(mail.reply_text, "Thanks,\nNoah");
+    assert!(mail.reply_kept_whole);
+    let mail = parse(&read_case("gmail_en_empty_reply"))
+        .expect("parses")
+        .mail;
+    assert_eq!(mail.reply_text, "");
+    assert!(!mail.reply_kept_whole);
+}
+
 #[test]
 fn corpus_attachments_are_listed() {
     let mail = parse(&read_case("apple_iphone_en_with_attachment")).expect("parses");

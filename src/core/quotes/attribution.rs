@@ -174,7 +174,13 @@ fn reads_as_attribution(n: &str, quote_follows: bool) -> bool {
     let f = features(n);
     if quote_follows {
         if f.ends_like_one {
-            return f.date || f.address || f.verb;
+            // "The log says:" before a pasted quote is the writer's own line; alpine's "Le Jun 3,
+            // Bob a écrit :" has a day but no year or time.
+            let day = n.chars().any(|c| c.is_ascii_digit());
+            return f.date
+                || f.address
+                || (f.verb && names_writer(n))
+                || (f.verb && day && !n.contains(" said") && !n.contains(" says"));
         }
         // No colon: old Gmail ("2013/10/2 Bob <b@x.com>", "2016-03-03 17:21 GMT+01:00 Bob
         // Smith"), "Posted by bob on 01/21/2016".
@@ -327,6 +333,7 @@ mod tests {
             ("2016-03-03 17:21 GMT+01:00 Some One", true),
             ("Posted by mpalmer on 01/21/2016", true),
             ("Example Support wrote:", false),
+            ("Le Jun 3, Example Support a écrit :", true),
             ("In message <4e1f@x.org>, Bob writes:", true),
             (
                 "суббота, 14 марта 2015 г. пользователь etewiah написал:",
@@ -350,6 +357,8 @@ mod tests {
             "Here is the log from 03.06.2024 09:02:\n10:02:01 tunnel down",
             "Here is what the customer wrote:\nold text without quote marks",
             "He wrote:\nthe printer is broken",
+            "The log says:\n> error 42",
+            "I tried 3 times, the log says:\n> error 42",
             "The invoice number is 2024-0613.\n> quoted",
             "Steps:\n1. restart",
         ] {

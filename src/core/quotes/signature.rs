@@ -23,7 +23,7 @@ pub(super) fn is_delimiter(line: &str) -> bool {
 /// `--` without its space, or a lone dash of another kind: a delimiter only before a short
 /// signature (the caller checks).
 pub(super) fn is_bare_delimiter(line: &str) -> bool {
-    matches!(line.trim_end(), "--" | "—" | "–" | "---")
+    matches!(line.trim_end(), "--" | "—")
 }
 
 /// The sender's display name, folded, and its words: a signature often is just the name.
@@ -220,7 +220,8 @@ fn is_sentence(line: &str) -> bool {
     let Some(last) = words.last().map(|w| w.trim_end_matches('.')) else {
         return false;
     };
-    let abbreviation = last.contains('.')
+    // "s.r.o.", "A.Ş.", "Ltd.", "Inc." end company names; "5.2.1." ends a sentence.
+    let abbreviation = (last.contains('.') && !last.chars().any(|c| c.is_ascii_digit()))
         || (last.chars().count() <= 4 && last.chars().next().is_some_and(char::is_uppercase));
     !abbreviation
 }
@@ -296,7 +297,14 @@ pub(super) fn signature_start(block: &[&str], sender: &Sender) -> Option<usize> 
         if sender.is_name(line) {
             return true;
         }
-        if line.trim_start().starts_with('-') && is_name_like(line) && !is_rule(line) {
+        // "-Abhishek Kona": a dash stuck to a name, alone in its paragraph (a "- Item" list is
+        // text).
+        let t = line.trim_start();
+        let dash_name = t.starts_with('-')
+            && t[1..].chars().next().is_some_and(char::is_alphabetic)
+            && s == ps
+            && pe == s;
+        if dash_name && is_name_like(line) {
             return true;
         }
         // Name + title + phone/email/URL block, a paragraph of its own and the last one:
@@ -308,6 +316,36 @@ pub(super) fn signature_start(block: &[&str], sender: &Sender) -> Option<usize> 
             && (block[s..=pe].iter().any(|l| has_contact(l))
                 || (pe == last && pe - s <= 4 && block[s..=pe].iter().any(|l| is_title(l))))
     })
+}
+
+/// Paragraphs inside a block of text that are a signature although text follows them (alpine
+/// with "signature-at-bottom" puts it under the quote, where a bottom-poster then writes): the
+/// sender's own name first (another name with a phone number is a contact the writer gives), a
+/// phone, address or URL in it, at most six short lines.
+/// Returns the indices of their lines.
+pub(super) fn inner_signature_lines(block: &[&str], sender: &Sender) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut s = 0;
+    while s < block.len() {
+        if is_blank(block[s]) {
+            s += 1;
+            continue;
+        }
+        let e = (s..block.len())
+            .find(|&j| is_blank(block[j]))
+            .unwrap_or(block.len());
+        let para = &block[s..e];
+        let is_sig = para.len() >= 2
+            && para.len() <= 6
+            && sender.is_name(para[0])
+            && para.iter().any(|l| has_contact(l))
+            && para.iter().all(|l| !is_sentence(l));
+        if is_sig {
+            out.extend(s..e);
+        }
+        s = e;
+    }
+    out
 }
 
 /// "Sent from my iPhone", "Envoyé de mon iPhone", "iPhoneから送信", "Get Outlook for iOS",
@@ -384,6 +422,25 @@ mod tests {
     }
 
     #[test]
+    fn signature_paragraph_before_text() {
+        let block: Vec<&str> =
+            "Noah Carter\nNorthwind Ltd\n+44 20 7946 0958\n\nLaptop only, version 5.2.1."
+                .split('\n')
+                .collect();
+        let sender = Sender::new(Some("Noah Carter"));
+        assert_eq!(inner_signature_lines(&block, &sender), [0, 1, 2]);
+        assert_eq!(signature_start(&block, &sender), None);
+        let block: Vec<&str> = "Call me on +44 20 7946 0958.\n\nThanks."
+            .split('\n')
+            .collect();
+        assert!(inner_signature_lines(&block, &sender).is_empty());
+        let block: Vec<&str> = "Please call:\n\nJohn Smith\n+44 20 7946 0958\n\nHe is in all day."
+            .split('\n')
+            .collect();
+        assert!(inner_signature_lines(&block, &sender).is_empty());
+    }
+
+    #[test]
     fn contact_blocks_and_disclaimers() {
         let text = "Really it is.\n\nJim P. Smith | Enrollment Manager\nXYZ Corp";
         assert_eq!(start(text, "jim.smith@example.com"), Some(2));
@@ -401,6 +458,10 @@ mod tests {
 
     #[test]
     fn text_is_not_a_signature() {
+        assert_eq!(
+            start("Steps:\n\n- Restart Router\n- Open Settings", "Noah"),
+            None
+        );
         assert_eq!(
             start("Thanks for the quick help, it works now.", "Noah"),
             None

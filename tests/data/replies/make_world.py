@@ -668,6 +668,76 @@ def traps():
       f"Тема: [SUP-64] Синхронизация\n\n{old_message(ru)}\n", "Работает.", L=ru, client="outlook")
 
 
+def shapes():
+    """Shapes seen in public mail-library and helpdesk fixtures, written anew for this corpus."""
+    en, ru, de = LANGS["en"], LANGS["ru"], LANGS["de"]
+    old = quote(old_message(en))
+
+    def s(name, body, expected, L=en, client="gmail", **kw):
+        add(f"shape_{client}_{L['code']}_{name}", client, L, "shape", plain=body, expected=expected, **kw)
+
+    s("sparrow_sig", "Hello\n\n-- \nNoah\nSent with Sparrow (http://www.sparrowmailapp.com/?sig)\n\n\n"
+      f"On Tuesday, June 3, 2024 at 9:02 AM, {SN} wrote:\n\n{old}\n", "Hello", client="apple_mac")
+    s("aol_original", "Confirmed, it syncs again.\n\n\n\n-----Original Message-----\nFrom: Example Support <support@example.com>\n"
+      "To: Noah <noah.carter@example.org>; Jane <jane@example.org>\nSent: Mon, Jun 3, 2024 9:02 am\nSubject: Sync\n\n\n"
+      + old_message(en) + "\n", "Confirmed, it syncs again.", client="outlook_express")
+    s("hotmail_quoted_headers", "\nStill broken.\n\n> Subject: Sync\n> From: support@example.com\n> To: noah.carter@example.org\n"
+      "> Date: Mon, 3 Jun 2024 09:02:00 +0200\n>\n> Hello Noah\n", "Still broken.", client="windows_mail")
+    s("remote_host_on", "On the server you can run:\n\n     curl -I http://127.0.0.1:8080/health\n\nIt should answer 200. If that fails, "
+      "the service is down.\n\n" + f"On 3 Jun 2024, at 9:02, {SN} wrote:\n\n{old}\n",
+      "On the server you can run:\n\n     curl -I http://127.0.0.1:8080/health\n\nIt should answer 200. If that fails, the service is down.")
+    s("paragraph_starting_on", "On Friday, the sync ran for the first time without stopping. We changed the proxy settings\n"
+      "on the laptop the day before, so that may be related.\n\n" + f"On Wed, Jun 5, 2024 at 9:32 AM, {SN} <{SA}> wrote:\n{old}\n",
+      "On Friday, the sync ran for the first time without stopping. We changed the proxy settings\non the laptop the day before, so that may be related.")
+    s("query_and_rule", "Thanks, this helps.\n\nThe query plan:\n\n QUERY PLAN\n" + "-" * 60 + "\n Limit  (cost=0.00..4.85 rows=1)\n\n"
+      f"On Jun 3, 2024, at 9:02 PM, {SN} wrote:\n\n{old}\n",
+      "Thanks, this helps.\n\nThe query plan:\n\n QUERY PLAN\n" + "-" * 60 + "\n Limit  (cost=0.00..4.85 rows=1)", client="apple_mac")
+    s("name_title_no_delimiter", "I never put a delimiter before my signature.\n\nReally.\n\nNoah J. Carter | Office Manager\nNorthwind Ltd\n",
+      "I never put a delimiter before my signature.\n\nReally.", client="outlook")
+    s("dashes_in_sentence", "Hi there!\n\nIt happened again.\n\nAnd here is a fix -- this is not a signature.\n\nkthxbye\n",
+      "Hi there!\n\nIt happened again.\n\nAnd here is a fix -- this is not a signature.\n\nkthxbye", client="mutt")
+    s("outlook_brackets_then_text", "Outlook reply with the question under the block.\n\nFrom: Support Desk [support@example.com]\n"
+      "Sent: Friday, 23 March 2024 5:08 p.m.\nTo: Noah Carter\nCc: Jane Roe\nSubject: Re: [SUP-51] Sync\n\nShould this be parsed?\n\n> quoted\n>\n",
+      "Outlook reply with the question under the block.", client="outlook")
+    s("header_trailing_spaces", "I learned a lot from the workshop; the examples were clear and the pace was right for the team, "
+      "even for the people who joined late.\n\nFrom: support@example.com \nSent: Tue, 4 Jun 2024 02:35:10 +0000 \nTo: noah.carter@example.org \n"
+      "Subject: Tell us what you learned.\n\n\n\n\nThank you for joining our workshop. \n",
+      "I learned a lot from the workshop; the examples were clear and the pace was right for the team, even for the people who joined late.",
+      client="outlook")
+    s("ru_user_wrote_no_address", "Спасибо, заработало.\n\nпонедельник, 3 июня 2024 г. пользователь Example Support написал:\n\n" + quote(old_message(ru)) + "\n",
+      "Спасибо, заработало.", L=ru)
+    s("uk_pyshe", "Працює.\n\n3 черв. 2024 р. 09:02 \"Example Support\" support@example.com пише:\n\n" + quote(old_message(LANGS["uk"])) + "\n",
+      "Працює.", L=LANGS["uk"])
+    s("de_schrieb_am", f"Geht wieder.\n\n{SN} <{SA}> schrieb am Mo., 3. Juni 2024 um 09:02 Uhr:\n\n" + quote(old_message(de)) + "\n",
+      "Geht wieder.", L=de)
+    s("nl_schreef_quoted_name", f"Werkt weer.\n\nOp 3 jun. 2024 09:02 schreef \"{SN}\" <{SA}>:\n\n" + quote(old_message(LANGS["nl"])) + "\n",
+      "Werkt weer.", L=LANGS["nl"])
+    s("da_son_skrev", f"Virker igen.\n\nsøn. 2. jun. 2024 kl. 09.02 skrev {SN} <{SA}>:\n\n" + quote(old_message(LANGS["da"])) + "\n",
+      "Virker igen.", L=LANGS["da"])
+    s("via_list_schrieb_unprefixed", f"Läuft.\n\nExample Support via Forum <{SA}> schrieb:\n\n" + old_message(de) + "\n", "Läuft.", L=de)
+    s("old_gmail_slash_date", f"Works.\n\n2024/6/3 Example Support <{SA}>\n\n{old}\n", "Works.")
+    s("ru_gmail_v", f"Работает.\n\nвт, 4 июн. 2024 г. в 23:39, {SN} <{SA}>:\n\n" + quote(old_message(ru)) + "\n", "Работает.", L=ru)
+    s("in_message_writes", f"Works.\n\nIn message <sup-51@example.com>, {SN} writes:\n{old}\n", "Works.", client="mutt")
+    s("zoho_no_space_before_address", f"Works.\n\n---- On Mon, 03 Jun 2024 09:02:00 +0200 Example Support<{SA}> wrote ----\n\n{old}\n", "Works.", client="zoho")
+    s("mailman_footer", "I see the same on 5.2.1.\n\n_______________________________________________\nsync-users mailing list\n"
+      "sync-users@lists.example.org\nhttps://lists.example.org/mailman/listinfo/sync-users\n", "I see the same on 5.2.1.", client="mutt")
+    s("google_groups_footer", "Same here.\n\n-- \nYou received this message because you are subscribed to the Google Groups \"sync-users\" group.\n"
+      "To unsubscribe from this group and stop receiving emails from it, send an email to sync-users+unsubscribe@googlegroups.com.\n",
+      "Same here.")
+    s("notification_footer_in_quote", f"Fixed in 5.2.2.\n\nOn Mon, Jun 3, 2024 at 9:02 AM {SN} <{SA}> wrote:\n{old}\n> —\n"
+      "> Reply to this email directly or view it on the web.\n", "Fixed in 5.2.2.")
+    for i, sig in enumerate(["Sent from Inbox", "Noah from mobile", "(Sent from mobile device)", "<<sent by galaxy>>",
+                             "Diese Nachricht wurde von meinem Android-Mobiltelefon mit K-9 Mail gesendet.", "從我的 iPhone 傳送",
+                             "Sent from my iPhone 15 Pro", "Enviado desde mi teléfono Huawei", "Sent via Superhuman"]):
+        s(f"mobile_{i}", f"Works again.\n\n{sig}\n\n{fill(en['gmail'], en)}\n\n{old}\n", "Works again.")
+    s("bullet_list_end", "Steps I took:\n\n- Restart Router\n- Open Settings\n- Sign In Again\n\n" + f"{fill(en['gmail'], en)}\n\n{old}\n",
+      "Steps I took:\n\n- Restart Router\n- Open Settings\n- Sign In Again")
+    s("log_says_pasted_quote", "The log says:\n> error 42 at sync start\n\nWhat does it mean?\n",
+      "The log says:\n\n> error 42 at sync start\n\nWhat does it mean?", client="thunderbird")
+    s("contact_person_given", "Please call our technician:\n\nJohn Smith\n+44 20 7946 0958\n\nHe is in the office all day.\n\n"
+      + f"{fill(en['gmail'], en)}\n\n{old}\n", "Please call our technician:\n\nJohn Smith\n+44 20 7946 0958\n\nHe is in the office all day.")
+
+
 # ----------------------------------------------------------------------------------------------
 # The matrix
 # ----------------------------------------------------------------------------------------------
@@ -741,6 +811,7 @@ def build_world():
     case_qq(LANGS["zh"], 2, random.Random("qq2"), "top")
     case_netease(LANGS["zh"], 1, random.Random("163"), "top")
     traps()
+    shapes()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -773,7 +844,7 @@ def main():
     os.makedirs(HELDOUT, exist_ok=True)
     for d in (HERE, HELDOUT):
         for f in os.listdir(d):
-            if f.startswith("world_") and (f.endswith(".eml") or f.endswith(".expected.txt") or f.endswith(".actual.txt")):
+            if f.startswith(("world_", "shape_")) and (f.endswith(".eml") or f.endswith(".expected.txt") or f.endswith(".actual.txt")):
                 os.remove(os.path.join(d, f))
     rows = []
     names = set()

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Builds the reply corpus: NAME.eml (a complete raw mail in the shape a real client sends) and
+"""The hand-written cases of the reply corpus: NAME.eml (a complete raw mail in the shape a real client sends) and
 NAME.expected.txt (the new text a support desk should keep, written by hand below).
 
-    python3 tests/data/replies/make_replies.py
+    python3 tests/data/replies/make_world.py   (writes these cases and the rest of the corpus)
 
 The .eml and .expected.txt files are committed; this script is how they were made and how to add
 more. Each case names the client it imitates; the MIME layout, header set, transfer encodings,
@@ -1232,4 +1232,7 @@ case("outlook_en_inline_colour_answers", "outlook", frm=ERIC, subject=SUBJ_REPOR
 
 
 if __name__ == "__main__":
-    write_all()
+    # The corpus is written as a whole, with its index, by make_world.py.
+    import make_world
+
+    make_world.main()

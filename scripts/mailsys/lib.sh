@@ -19,6 +19,9 @@ TG_MAIL_BOUNCE_LOCALPART="${TG_MAIL_BOUNCE_LOCALPART:-bounce-me}"
 # Existing system account that owns the mail files (no account is created).
 TG_MAIL_MAIL_USER="${TG_MAIL_MAIL_USER:-mail}"
 TG_MAIL_MAIL_GROUP="${TG_MAIL_MAIL_GROUP:-mail}"
+# OAuth2 mode (scripts/oauth2 runs the token service): off (default) | on (passwords and
+# XOAUTH2/OAUTHBEARER) | only (XOAUTH2/OAUTHBEARER only, every password refused).
+TG_MAIL_OAUTH2="${TG_MAIL_OAUTH2:-off}"
 
 TG_TLS="$TG_MAIL_DIR/tls"
 TG_CA="$TG_TLS/ca.crt"

@@ -23,6 +23,8 @@ pub struct Config {
     pub staff: StaffConfig,
     pub timers: TimersConfig,
     pub admin: AdminConfig,
+    /// Set when `imap.auth` or `smtp.auth` is an OAuth2 mechanism.
+    pub oauth2: Option<OAuth2Config>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +49,49 @@ pub enum Tls {
     Implicit,
     StartTls,
     None,
+}
+
+/// How the gateway logs in to IMAP or SMTP (SPEC §5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// LOGIN (IMAP), AUTH PLAIN or LOGIN (SMTP), with `password_file`/`password_env`.
+    Password,
+    /// SASL XOAUTH2 with an access token from `[oauth2]` (Gmail, Microsoft 365).
+    XOAuth2,
+    /// SASL OAUTHBEARER (RFC 7628) with an access token from `[oauth2]`.
+    OAuthBearer,
+}
+
+impl Auth {
+    pub fn is_oauth2(self) -> bool {
+        self != Auth::Password
+    }
+
+    /// The SASL mechanism name.
+    pub fn mechanism(self) -> &'static str {
+        match self {
+            Auth::Password => "PLAIN",
+            Auth::XOAuth2 => "XOAUTH2",
+            Auth::OAuthBearer => "OAUTHBEARER",
+        }
+    }
+}
+
+/// Where the access token for an OAuth2 login comes from (`[oauth2]`).
+#[derive(Debug, Clone)]
+pub struct OAuth2Config {
+    /// `https://…`, or `http://` to a loopback address only.
+    pub token_url: String,
+    pub client_id: String,
+    /// `None`: a public client (refresh-token grant only).
+    pub client_secret: Option<Secret>,
+    /// The refresh token as read at start, and its file (read again at each grant, so a
+    /// replaced file is picked up without a restart). `None`: client-credentials grant.
+    pub refresh_token: Option<(Secret, PathBuf)>,
+    /// Empty: no `scope` parameter.
+    pub scope: String,
+    /// Extra PEM roots for the token endpoint's certificate.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Clone)]
@@ -81,6 +126,7 @@ pub struct ImapConfig {
     pub quarantine_mailbox: String,
     pub idle: bool,
     pub poll_interval: Duration,
+    pub auth: Auth,
 }
 
 #[derive(Debug, Clone)]
@@ -93,6 +139,7 @@ pub struct SmtpConfig {
     pub username: String,
     pub password: Secret,
     pub give_up_after: Duration,
+    pub auth: Auth,
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +181,7 @@ pub struct RawConfig {
     pub timers: RawTimers,
     #[serde(default)]
     pub admin: RawAdmin,
+    pub oauth2: Option<RawOAuth2>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -167,6 +215,7 @@ pub struct RawImap {
     pub quarantine_mailbox: Option<String>,
     pub idle: Option<bool>,
     pub poll_interval: Option<String>,
+    pub auth: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -180,6 +229,7 @@ pub struct RawSmtp {
     pub password_file: Option<String>,
     pub password_env: Option<String>,
     pub give_up_after: Option<String>,
+    pub auth: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -204,6 +254,17 @@ pub struct RawTimers {
 #[serde(deny_unknown_fields)]
 pub struct RawAdmin {
     pub listen: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawOAuth2 {
+    pub token_url: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret_file: Option<String>,
+    pub refresh_token_file: Option<String>,
+    pub scope: Option<String>,
+    pub ca_file: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -424,36 +485,10 @@ impl Validator {
                 );
                 Secret::new("")
             }
-            (Some(f), None) => {
-                let f = f.trim();
-                let mut candidates = Vec::new();
-                if let Ok(dir) = std::env::var("CREDENTIALS_DIRECTORY") {
-                    if !Path::new(f).is_absolute() || !Path::new(f).exists() {
-                        let name = Path::new(f)
-                            .file_name()
-                            .map(PathBuf::from)
-                            .unwrap_or_default();
-                        candidates.push(Path::new(&dir).join(name));
-                    }
-                }
-                candidates.push(self.path(f));
-                for c in &candidates {
-                    if let Ok(s) = std::fs::read_to_string(c) {
-                        return Secret::new(s.trim_end_matches(['\n', '\r']));
-                    }
-                }
-                self.problem(
-                    &format!("{section}.password_file"),
-                    format!(
-                        "cannot read {}",
-                        candidates
-                            .last()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default()
-                    ),
-                );
-                Secret::new("")
-            }
+            (Some(f), None) => self
+                .secret_file(&format!("{section}.password_file"), &f)
+                .map(|(secret, _)| secret)
+                .unwrap_or_else(|| Secret::new("")),
             (None, Some(var)) => match std::env::var(var.trim()) {
                 Ok(s) => Secret::new(s),
                 Err(_) => {
@@ -474,6 +509,95 @@ impl Validator {
                 Secret::new("")
             }
         }
+    }
+
+    /// A secret in a file, and where it was found. Under systemd a relative name (or an
+    /// absolute one that does not exist) is looked up in `$CREDENTIALS_DIRECTORY` first.
+    fn secret_file(&mut self, key: &str, f: &str) -> Option<(Secret, PathBuf)> {
+        let f = f.trim();
+        let mut candidates = Vec::new();
+        if let Ok(dir) = std::env::var("CREDENTIALS_DIRECTORY") {
+            if !Path::new(f).is_absolute() || !Path::new(f).exists() {
+                let name = Path::new(f)
+                    .file_name()
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
+                candidates.push(Path::new(&dir).join(name));
+            }
+        }
+        candidates.push(self.path(f));
+        for c in &candidates {
+            if let Ok(s) = std::fs::read_to_string(c) {
+                return Some((Secret::new(s.trim_end_matches(['\n', '\r'])), c.clone()));
+            }
+        }
+        self.problem(
+            key,
+            format!(
+                "cannot read {}",
+                candidates
+                    .last()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            ),
+        );
+        None
+    }
+
+    fn auth(&mut self, key: &str, v: Option<String>) -> Auth {
+        match v.as_deref().map(str::trim).unwrap_or("password") {
+            "password" => Auth::Password,
+            "xoauth2" => Auth::XOAuth2,
+            "oauthbearer" => Auth::OAuthBearer,
+            other => {
+                self.problem(
+                    key,
+                    format!("expected password, xoauth2 or oauthbearer, got '{other}'"),
+                );
+                Auth::Password
+            }
+        }
+    }
+
+    /// `[oauth2]`, needed by an OAuth2 `imap.auth` or `smtp.auth` (`used_by` names it).
+    fn oauth2(&mut self, raw: Option<RawOAuth2>, used_by: &str) -> Option<OAuth2Config> {
+        let Some(o) = raw else {
+            self.problem(
+                "oauth2",
+                format!("the [oauth2] section is required when {used_by}"),
+            );
+            return None;
+        };
+        let token_url = self.required("oauth2.token_url", o.token_url);
+        if !token_url.is_empty() {
+            if let Err(reason) = check_token_url(&token_url) {
+                self.problem("oauth2.token_url", reason);
+            }
+        }
+        let client_id = self.required("oauth2.client_id", o.client_id);
+        let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let client_secret = nonempty(o.client_secret_file).and_then(|f| {
+            self.secret_file("oauth2.client_secret_file", &f)
+                .map(|(s, _)| s)
+        });
+        let refresh_token = nonempty(o.refresh_token_file)
+            .and_then(|f| self.secret_file("oauth2.refresh_token_file", &f));
+        if let Some((token, path)) = &refresh_token {
+            if token.expose().trim().is_empty() {
+                self.problem(
+                    "oauth2.refresh_token_file",
+                    format!("{} is empty", path.display()),
+                );
+            }
+        }
+        Some(OAuth2Config {
+            token_url,
+            client_id,
+            client_secret,
+            refresh_token,
+            scope: o.scope.unwrap_or_default().trim().to_string(),
+            ca_file: self.ca_file("oauth2.ca_file", o.ca_file),
+        })
     }
 
     fn addresses(&mut self, key: &str, v: Option<Vec<String>>) -> Vec<String> {
@@ -573,6 +697,7 @@ impl Validator {
 
         let i = raw.imap;
         let imap_tls = self.tls("imap.tls", i.tls);
+        let imap_auth = self.auth("imap.auth", i.auth);
         let imap = ImapConfig {
             host: self.required("imap.host", i.host),
             port: self.port(
@@ -583,7 +708,12 @@ impl Validator {
             tls: imap_tls,
             ca_file: self.ca_file("imap.ca_file", i.ca_file),
             username: self.required("imap.username", i.username),
-            password: self.password("imap", i.password_file, i.password_env, true),
+            password: self.password(
+                "imap",
+                i.password_file,
+                i.password_env,
+                !imap_auth.is_oauth2(),
+            ),
             mailbox: i.mailbox.unwrap_or_else(|| "INBOX".into()),
             processed_mailbox: match i.processed_mailbox {
                 None => Some("Processed".into()),
@@ -599,11 +729,19 @@ impl Validator {
             },
             idle: i.idle.unwrap_or(true),
             poll_interval: self.duration("imap.poll_interval", i.poll_interval, "30s"),
+            auth: imap_auth,
         };
 
         let s = raw.smtp;
         let smtp_tls = self.tls("smtp.tls", s.tls);
+        let smtp_auth = self.auth("smtp.auth", s.auth);
         let username = s.username.unwrap_or_default();
+        if smtp_auth.is_oauth2() && username.trim().is_empty() {
+            self.problem(
+                "smtp.username",
+                "is required when smtp.auth is xoauth2 or oauthbearer",
+            );
+        }
         let smtp = SmtpConfig {
             host: self.required("smtp.host", s.host),
             port: self.port(
@@ -621,10 +759,16 @@ impl Validator {
                 "smtp",
                 s.password_file,
                 s.password_env,
-                !username.is_empty(),
+                !username.is_empty() && !smtp_auth.is_oauth2(),
             ),
             username,
             give_up_after: self.duration("smtp.give_up_after", s.give_up_after, "3d"),
+            auth: smtp_auth,
+        };
+        let oauth2 = match (imap.auth.is_oauth2(), smtp.auth.is_oauth2()) {
+            (false, false) => None,
+            (true, _) => self.oauth2(raw.oauth2, "imap.auth is xoauth2 or oauthbearer"),
+            (false, true) => self.oauth2(raw.oauth2, "smtp.auth is xoauth2 or oauthbearer"),
         };
 
         let st = raw.staff;
@@ -717,7 +861,31 @@ impl Validator {
             staff,
             timers,
             admin: AdminConfig { listen },
+            oauth2,
         })
+    }
+}
+
+/// `https://host/...`, or `http://` to a loopback address (a token must not cross a network
+/// in clear).
+fn check_token_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("'{url}' is not a URL ({e})"))?;
+    match (parsed.scheme(), parsed.host()) {
+        ("https", Some(_)) => Ok(()),
+        ("http", Some(host)) if is_loopback(&host) => Ok(()),
+        ("http", Some(_)) => Err(format!(
+            "'{url}': plain http only to a loopback address; use https"
+        )),
+        _ => Err(format!("'{url}' is not an https:// URL")),
+    }
+}
+
+/// Is the URL host `localhost` or a loopback address?
+pub(crate) fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
     }
 }
 
@@ -885,6 +1053,62 @@ password_file = "pw"
         let text = base(dir.path()).replace("address = \"Support@Example.com\"\n", "");
         let err = parse(dir.path(), &text).unwrap_err().to_string();
         assert!(err.contains("gateway.address: is required"), "{err}");
+    }
+
+    #[test]
+    fn oauth2_logins_need_the_oauth2_section_and_no_password() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("refresh"), "rt-1\n").unwrap();
+        std::fs::write(dir.path().join("client-secret"), "cs\n").unwrap();
+        let oauth = base(dir.path())
+            .replace("password_file = \"pw\"\n", "")
+            .replace("[imap]", "[imap]\nauth = \"xoauth2\"")
+            .replace("[smtp]", "[smtp]\nauth = \"oauthbearer\"");
+        let err = parse(dir.path(), &oauth).unwrap_err().to_string();
+        assert!(
+            err.contains("oauth2: the [oauth2] section is required when imap.auth is xoauth2"),
+            "{err}"
+        );
+        assert!(!err.contains("password"), "no password needed: {err}");
+        let text = format!(
+            "{oauth}\n[oauth2]\ntoken_url = \"https://oauth2.googleapis.com/token\"\nclient_id = \"gw\"\nclient_secret_file = \"client-secret\"\nrefresh_token_file = \"refresh\"\nscope = \"https://mail.google.com/\"\n"
+        );
+        let c = parse(dir.path(), &text).unwrap();
+        assert_eq!(c.imap.auth, Auth::XOAuth2);
+        assert_eq!(c.smtp.auth, Auth::OAuthBearer);
+        let o = c.oauth2.as_ref().expect("oauth2");
+        assert_eq!(o.client_secret.as_ref().unwrap().expose(), "cs");
+        assert_eq!(o.refresh_token.as_ref().unwrap().0.expose(), "rt-1");
+        assert_eq!(o.scope, "https://mail.google.com/");
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("rt-1") && !shown.contains("\"cs\""),
+            "{shown}"
+        );
+        // Every mistake at once, each with its key.
+        let bad = text
+            .replace(
+                "https://oauth2.googleapis.com/token",
+                "http://oauth2.example.com/token",
+            )
+            .replace("client_id = \"gw\"", "client_id = \"\"")
+            .replace("\"refresh\"", "\"missing\"")
+            .replace("auth = \"xoauth2\"", "auth = \"oauth\"");
+        let err = parse(dir.path(), &bad).unwrap_err().to_string();
+        for want in [
+            "oauth2.token_url: 'http://oauth2.example.com/token': plain http only to a loopback address",
+            "oauth2.client_id: is required",
+            "oauth2.refresh_token_file: cannot read",
+            "imap.auth: expected password, xoauth2 or oauthbearer, got 'oauth'",
+        ] {
+            assert!(err.contains(want), "{want} missing from {err}");
+        }
+        // An unused [oauth2] section (password logins) is not checked beyond its keys.
+        let unused = format!(
+            "{}\n[oauth2]\ntoken_url = \"\"\nclient_id = \"\"\n",
+            base(dir.path())
+        );
+        assert!(parse(dir.path(), &unused).unwrap().oauth2.is_none());
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod core;
 pub mod daemon;
 pub mod imap;
 pub mod mime;
+pub mod oauth2;
 pub mod pipeline;
 pub mod smtp;
 pub mod store;

@@ -498,6 +498,7 @@ fn config(m: &MailSys, user: &str, tls: Tls) -> ImapConfig {
         quarantine_mailbox: "Quarantine".into(),
         idle: true,
         poll_interval: Duration::from_secs(30),
+        auth: ticket_gateway::config::Auth::Password,
     }
 }
 

@@ -70,6 +70,7 @@ impl MailSys {
             quarantine_mailbox: "Quarantine".into(),
             idle: true,
             poll_interval: Duration::from_secs(30),
+            auth: ticket_gateway::config::Auth::Password,
         }
     }
 }

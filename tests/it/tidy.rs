@@ -166,6 +166,7 @@ fn example_config_has_every_key() {
                 "quarantine_mailbox",
                 "idle",
                 "poll_interval",
+                "auth",
             ],
         ),
         (
@@ -178,6 +179,17 @@ fn example_config_has_every_key() {
                 "username",
                 "password_file",
                 "give_up_after",
+                "auth",
+            ],
+        ),
+        (
+            "oauth2",
+            &[
+                "token_url",
+                "client_id",
+                "client_secret_file",
+                "refresh_token_file",
+                "scope",
             ],
         ),
         (

@@ -2,7 +2,8 @@
 //! CLI uses while the daemon holds the store (sled allows one process at a time).
 //!
 //! - `GET /healthz`: IMAP, SMTP (probed when the last word on it is older than a few
-//!   seconds), the store, and the ingest and outbox loops; 200 `ok` or 503 `degraded`, one
+//!   seconds), the OAuth2 token endpoint (when a login uses it), the store, and the ingest
+//!   and outbox loops; 200 `ok` or 503 `degraded`, one
 //!   line per component with the reason.
 //! - `GET /metrics`: Prometheus (OpenMetrics) text, see [`crate::telemetry::Metrics`].
 //! - `/api/…` (bearer token): `GET /api/tickets[?state=S]`, `GET /api/tickets/ID`,
@@ -387,6 +388,9 @@ impl Api {
             "smtp",
             smtp.map(|()| format!("{}:{}", c.smtp.host, c.smtp.port)),
         );
+        if let Some(tokens) = &self.gw.tokens {
+            line("oauth2", tokens.status());
+        }
         line(
             "store",
             store.map(|()| c.gateway.store.display().to_string()),

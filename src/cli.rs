@@ -208,31 +208,66 @@ async fn check(path: &Path) -> Result<()> {
         Ok(line) => println!("ok    store {}: {line}", g.store.display()),
         Err(line) => fail(format!("store {}: {line}", g.store.display())),
     }
+    // OAuth2: one token source for both logins, as in the daemon; its grant is a check of
+    // its own, so that a refused refresh token is named as such, in the endpoint's words.
+    let tokens = match &config.oauth2 {
+        None => None,
+        Some(o) => match crate::oauth2::TokenSource::new(o) {
+            Ok(t) => {
+                match t.token().await {
+                    Ok(_) => println!(
+                        "ok    oauth2 {}: access token granted ({})",
+                        o.token_url,
+                        t.status().unwrap_or_default()
+                    ),
+                    Err(e) => fail(format!("oauth2 {}: {}", o.token_url, chain(&e))),
+                }
+                Some(t)
+            }
+            Err(e) => {
+                fail(format!("oauth2 {}: {}", o.token_url, chain(&e)));
+                None
+            }
+        },
+    };
     let imap = &config.imap;
     let at = format!("imap {}:{}", imap.host, imap.port);
-    match crate::imap::Session::connect(imap).await {
+    match crate::imap::Session::connect_with(imap, tokens.as_deref()).await {
         Ok(mut s) => match s.select(&imap.mailbox).await {
             Ok(st) => {
                 println!(
-                    "ok    {at}: logged in as {}, mailbox {} ({} mails)",
-                    imap.username, imap.mailbox, st.exists
+                    "ok    {at}: logged in as {}{}, mailbox {} ({} mails)",
+                    imap.username,
+                    auth_note(imap.auth),
+                    imap.mailbox,
+                    st.exists
                 );
                 let _ = s.logout().await;
             }
             Err(e) => fail(format!("{at}: mailbox {}: {}", imap.mailbox, chain(&e))),
         },
-        Err(e) => fail(format!("{at}: {}", describe_imap(&e, &imap.username))),
+        Err(e) => fail(format!(
+            "{at}: {}",
+            describe_imap(&e, &imap.username, imap.auth)
+        )),
     }
     let smtp = &config.smtp;
     let at = format!("smtp {}:{}", smtp.host, smtp.port);
-    match crate::smtp::Smtp::new(smtp) {
+    match crate::smtp::Smtp::with_tokens(smtp, tokens.clone()) {
         Ok(s) => match s.test_connection().await {
             Ok(true) if smtp.username.is_empty() => {
                 println!("ok    {at}: connected (no AUTH: smtp.username is empty)")
             }
-            Ok(true) => println!("ok    {at}: logged in as {}", smtp.username),
+            Ok(true) => println!(
+                "ok    {at}: logged in as {}{}",
+                smtp.username,
+                auth_note(smtp.auth)
+            ),
             Ok(false) => fail(format!("{at}: the server does not answer NOOP")),
-            Err(e) => fail(format!("{at}: {}", describe_smtp(&e, &smtp.username))),
+            Err(e) => fail(format!(
+                "{at}: {}",
+                describe_smtp(&e, &smtp.username, smtp.auth)
+            )),
         },
         Err(e) => fail(format!("{at}: {}", chain(&e))),
     }
@@ -337,9 +372,22 @@ fn certificate_hint(e: &(dyn std::error::Error + 'static), section: &str) -> Opt
     Some(format!("{what} ({})", chain(e)))
 }
 
-fn describe_imap(e: &crate::imap::ImapError, username: &str) -> String {
+/// " with XOAUTH2" for an OAuth2 login, nothing for a password.
+fn auth_note(auth: crate::config::Auth) -> String {
+    if auth.is_oauth2() {
+        format!(" with {}", auth.mechanism())
+    } else {
+        String::new()
+    }
+}
+
+fn describe_imap(e: &crate::imap::ImapError, username: &str, auth: crate::config::Auth) -> String {
     use crate::imap::ImapError as E;
     match e {
+        E::LoginRefused { detail, .. } if auth.is_oauth2() => format!(
+            "{} login refused for {username}: is the token's account {username}, and its scope right? (server said: {detail})",
+            auth.mechanism()
+        ),
         E::LoginRefused { detail, .. } => {
             format!("login refused for {username}: wrong user name or password? (server said: {detail})")
         }
@@ -347,7 +395,13 @@ fn describe_imap(e: &crate::imap::ImapError, username: &str) -> String {
     }
 }
 
-fn describe_smtp(e: &crate::smtp::SmtpError, username: &str) -> String {
+fn describe_smtp(e: &crate::smtp::SmtpError, username: &str, auth: crate::config::Auth) -> String {
+    if let crate::smtp::SmtpError::AuthRefused { detail, .. } = e {
+        return format!(
+            "{} login refused for {username}: is the token's account {username}, and its scope right? (server said: {detail})",
+            auth.mechanism()
+        );
+    }
     if let crate::smtp::SmtpError::Send { source } = e {
         let code = source.status().map(|c| c.to_string()).unwrap_or_default();
         if matches!(code.as_str(), "535" | "534" | "530") {
@@ -407,7 +461,7 @@ async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<
     }
     // Pipe mode: try to send what the mail queued now; what fails waits for the daemon.
     if !p.outbox.is_empty() {
-        let smtp = crate::smtp::Smtp::new(&gw.config.smtp)?;
+        let smtp = crate::smtp::Smtp::with_tokens(&gw.config.smtp, gw.tokens.clone())?;
         daemon::send_now(&gw, &smtp, p.outbox).await;
         gw.store.flush()?;
     }

@@ -123,6 +123,8 @@ pub struct Gateway {
     /// Attachment directories with a file added since the last [`Gateway::flush`]: synced
     /// then, so a flushed commit never names a file a crash could take back.
     pub unsynced: std::sync::Mutex<std::collections::BTreeSet<PathBuf>>,
+    /// Access tokens for OAuth2 logins (`imap.auth`/`smtp.auth`), shared by IMAP and SMTP.
+    pub tokens: Option<Arc<crate::oauth2::TokenSource>>,
 }
 
 pub fn now_secs() -> i64 {

@@ -16,18 +16,22 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
 };
+use lettre::transport::smtp::commands::Auth as AuthCommand;
 use lettre::transport::smtp::extension::ClientId;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
-use crate::config::{SmtpConfig, Tls};
+use crate::config::{Auth, SmtpConfig, Tls};
+use crate::oauth2::{sasl_error_ack, sasl_response, AccessToken, OAuth2Error, TokenSource};
 
 /// Connections kept open between mails.
 const MAX_IDLE: usize = 16;
@@ -59,6 +63,16 @@ pub enum SmtpError {
     Timeout { addr: String },
     #[error("invalid envelope: {0}")]
     Envelope(String),
+    /// No OAuth2 access token could be had (the token endpoint's words are in the source).
+    #[error("no oauth2 access token for the smtp login")]
+    Token(#[from] OAuth2Error),
+    /// The server refused the OAuth2 login, also with a renewed token.
+    #[error("smtp server refused {mechanism} login for {username}: {detail}")]
+    AuthRefused {
+        mechanism: &'static str,
+        username: String,
+        detail: String,
+    },
 }
 
 impl SmtpError {
@@ -70,6 +84,9 @@ impl SmtpError {
             SmtpError::Send { source } => !source.is_permanent(),
             SmtpError::Connect { .. } | SmtpError::Timeout { .. } => true,
             SmtpError::Tls { source, .. } => source.kind() != io::ErrorKind::InvalidData,
+            // The account's token, not the mail, is at fault: the mail waits (and health
+            // and the log say why) until the operator has renewed the grant.
+            SmtpError::Token(_) | SmtpError::AuthRefused { .. } => true,
         }
     }
 
@@ -97,10 +114,26 @@ struct Inner {
     implicit: Option<TlsConnector>,
     hello: ClientId,
     idle: Mutex<Vec<AsyncSmtpConnection>>,
+    /// For `smtp.auth` = `xoauth2` | `oauthbearer`.
+    tokens: Option<Arc<TokenSource>>,
 }
 
 impl Smtp {
     pub fn new(cfg: &SmtpConfig) -> Result<Smtp, SmtpError> {
+        Smtp::with_tokens(cfg, None)
+    }
+
+    /// [`Smtp::new`], with the access tokens an OAuth2 `smtp.auth` logs in with.
+    pub fn with_tokens(
+        cfg: &SmtpConfig,
+        tokens: Option<Arc<TokenSource>>,
+    ) -> Result<Smtp, SmtpError> {
+        if cfg.auth.is_oauth2() && tokens.is_none() && !cfg.username.is_empty() {
+            return Err(SmtpError::Setup(format!(
+                "smtp.auth = {} needs an access token, and no [oauth2] token source was given",
+                cfg.auth.mechanism().to_ascii_lowercase()
+            )));
+        }
         let mut starttls = None;
         let mut implicit = None;
         match cfg.tls {
@@ -140,6 +173,7 @@ impl Smtp {
                 implicit,
                 hello: ClientId::default(),
                 idle: Mutex::new(Vec::new()),
+                tokens,
             }),
         })
     }
@@ -149,6 +183,11 @@ impl Smtp {
     async fn connect(&self, login: bool) -> Result<AsyncSmtpConnection, SmtpError> {
         let i = &self.inner;
         let addr = || i.addr.clone();
+        // The token first: without one there is no point in a connection.
+        let oauth2 = match (&i.tokens, login && !i.cfg.username.is_empty()) {
+            (Some(tokens), true) if i.cfg.auth.is_oauth2() => Some((tokens, tokens.token().await?)),
+            _ => None,
+        };
         let host = i.cfg.host.trim_start_matches('[').trim_end_matches(']');
         let tcp = TcpStream::connect((host, i.cfg.port))
             .await
@@ -193,7 +232,9 @@ impl Smtp {
                 .await
                 .map_err(send)?,
         };
-        if login && !i.cfg.username.is_empty() {
+        if let Some((tokens, token)) = oauth2 {
+            self.oauth2_login(&mut conn, tokens, token).await?;
+        } else if login && !i.cfg.username.is_empty() {
             let credentials =
                 Credentials::new(i.cfg.username.clone(), i.cfg.password.expose().to_string());
             conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
@@ -201,6 +242,32 @@ impl Smtp {
                 .map_err(send)?;
         }
         Ok(conn)
+    }
+
+    /// SASL XOAUTH2 (lettre's mechanism) or OAUTHBEARER (RFC 7628, which lettre lacks)
+    /// with `token`; a refused token is renewed once.
+    async fn oauth2_login(
+        &self,
+        conn: &mut AsyncSmtpConnection,
+        tokens: &TokenSource,
+        mut token: AccessToken,
+    ) -> Result<(), SmtpError> {
+        let cfg = &self.inner.cfg;
+        loop {
+            let Some(words) = sasl_exchange(conn, cfg.auth, &cfg.username, &token).await? else {
+                return Ok(());
+            };
+            match tokens.refused(&token).await? {
+                Some(renewed) => token = renewed,
+                None => {
+                    return Err(SmtpError::AuthRefused {
+                        mechanism: cfg.auth.mechanism(),
+                        username: cfg.username.clone(),
+                        detail: format!("{words}; the access token was refused, also when renewed"),
+                    })
+                }
+            }
+        }
     }
 
     async fn connect_timed(&self, login: bool) -> Result<AsyncSmtpConnection, SmtpError> {
@@ -290,6 +357,67 @@ impl Smtp {
         let ok = conn.test_connected().await;
         let _ = conn.quit().await;
         Ok(ok)
+    }
+}
+
+/// One OAuth2 AUTH exchange: `None` when the server accepted the token, else its words (the
+/// final answer and the SASL error it sent as a challenge).
+async fn sasl_exchange(
+    conn: &mut AsyncSmtpConnection,
+    auth: Auth,
+    username: &str,
+    token: &AccessToken,
+) -> Result<Option<String>, SmtpError> {
+    let send = |source| SmtpError::Send { source };
+    let first = match auth {
+        Auth::XOAuth2 | Auth::Password => {
+            let credentials = Credentials::new(username.to_string(), token.expose().to_string());
+            conn.command(AuthCommand::new(Mechanism::Xoauth2, credentials, None).map_err(send)?)
+                .await
+        }
+        Auth::OAuthBearer => {
+            let response = sasl_response(auth, username, token.expose());
+            conn.command(Line(format!("AUTH OAUTHBEARER {}", B64.encode(response))))
+                .await
+        }
+    };
+    match first {
+        Ok(r) if r.has_code(334) => {
+            // The server's error status (JSON), then its final answer to our acknowledgement.
+            let challenge = r
+                .first_word()
+                .and_then(|w| B64.decode(w).ok())
+                .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+                .unwrap_or_default();
+            let end = match conn.command(Line(B64.encode(sasl_error_ack(auth)))).await {
+                Ok(r) => answer_text(&r),
+                // The server's final 5xx/4xx (or an answer lettre could not parse).
+                Err(e) if e.status().is_some() || e.is_response() => e.to_string(),
+                Err(e) => return Err(send(e)),
+            };
+            Ok(Some(if challenge.is_empty() {
+                end
+            } else {
+                format!("{end} (sasl: {challenge})")
+            }))
+        }
+        Ok(r) if r.code().is_positive() => Ok(None),
+        Ok(r) => Ok(Some(answer_text(&r))),
+        Err(e) if e.is_permanent() => Ok(Some(e.to_string())),
+        Err(e) => Err(send(e)),
+    }
+}
+
+fn answer_text(r: &lettre::transport::smtp::response::Response) -> String {
+    format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))
+}
+
+/// One raw command line (lettre adds nothing; the line ends here).
+struct Line(String);
+
+impl fmt::Display for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\r\n", self.0)
     }
 }
 

@@ -288,10 +288,20 @@ class Handler(BaseHTTPRequestHandler):
         raise OAuthError(404, "not_found", f"no such admin endpoint /admin/{what}")
 
 
+def write_port(state_dir, name, port):
+    if state_dir:
+        with open(os.path.join(state_dir, name + ".tmp"), "w") as f:
+            f.write(f"{port}\n")
+        os.replace(os.path.join(state_dir, name + ".tmp"), os.path.join(state_dir, name))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--listen", default="127.0.0.1:0", help="HOST:PORT (port 0: any free port)")
-    ap.add_argument("--state-dir", help="keeps state.json; writes port and pid files")
+    ap.add_argument("--state-dir", help="keeps state.json; writes the port files")
+    ap.add_argument("--tls-listen", help="HOST:PORT of a second, HTTPS listener (same state)")
+    ap.add_argument("--cert", help="PEM certificate chain for --tls-listen")
+    ap.add_argument("--key", help="PEM private key for --tls-listen")
     ap.add_argument("--lifetime", type=float, default=3600, help="access-token lifetime in seconds")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
@@ -302,10 +312,20 @@ def main():
     server.state = State(state_path, a.lifetime)
     server.verbose = a.verbose
     bound = server.server_address[1]
-    if a.state_dir:
-        with open(os.path.join(a.state_dir, "port.tmp"), "w") as f:
-            f.write(f"{bound}\n")
-        os.replace(os.path.join(a.state_dir, "port.tmp"), os.path.join(a.state_dir, "port"))
+    if a.tls_listen:
+        import ssl
+        thost, _, tport = a.tls_listen.rpartition(":")
+        tls_server = ThreadingHTTPServer((thost or "127.0.0.1", int(tport)), Handler)
+        tls_server.daemon_threads = True
+        tls_server.state = server.state
+        tls_server.verbose = a.verbose
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
+        tls_server.socket = ctx.wrap_socket(tls_server.socket, server_side=True)
+        threading.Thread(target=tls_server.serve_forever, daemon=True).start()
+        write_port(a.state_dir, "tls-port", tls_server.server_address[1])
+        print(f"tg-oauth2 listening with TLS on {thost or '127.0.0.1'}:{tls_server.server_address[1]}", flush=True)
+    write_port(a.state_dir, "port", bound)
     print(f"tg-oauth2 listening on {host or '127.0.0.1'}:{bound}", flush=True)
     try:
         server.serve_forever()

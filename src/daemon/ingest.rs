@@ -42,7 +42,7 @@ pub(super) async fn ingest_task(
         gw.telemetry.ingest.beat(BEAT_MARGIN);
         health.imap_connecting();
         let result = async {
-            let session = Session::connect(&gw.config.imap)
+            let session = Session::connect_with(&gw.config.imap, gw.tokens.as_deref())
                 .await
                 .map_err(IngestError::Imap)?;
             health.imap_connected();
@@ -59,7 +59,7 @@ pub(super) async fn ingest_task(
             Err(e) => {
                 health.imap_failed(&e);
                 if was_up != Some(false) {
-                    error!(error = %e, "imap unavailable; retrying with back-off");
+                    error!(error = %crate::telemetry::chain(&e), "imap unavailable; retrying with back-off");
                     was_up = Some(false);
                 } else {
                     debug!(error = %e, "imap still unavailable");

@@ -42,6 +42,8 @@ pub enum DaemonError {
     Admin(#[from] crate::admin::AdminError),
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    #[error(transparent)]
+    OAuth2(#[from] crate::oauth2::OAuth2Error),
 }
 
 /// What the admin endpoint and logs report (it lives with the metrics, on the gateway).
@@ -62,6 +64,11 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
         &config.gateway.tag_prefix,
     )
     .map_err(DaemonError::Templates)?;
+    let tokens = config
+        .oauth2
+        .as_ref()
+        .map(crate::oauth2::TokenSource::new)
+        .transpose()?;
     Ok(Gateway {
         policy: config.policy(),
         config,
@@ -70,6 +77,7 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
         telemetry: Default::default(),
         serial: Default::default(),
         unsynced: Default::default(),
+        tokens,
     })
 }
 
@@ -83,7 +91,7 @@ pub async fn run_with(
     gateway: Arc<Gateway>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
-    let smtp = Smtp::new(&gateway.config.smtp)?;
+    let smtp = Smtp::with_tokens(&gateway.config.smtp, gateway.tokens.clone())?;
     let health = gateway.telemetry.health.clone();
     let admin = crate::admin::Endpoint::bind(&gateway).await?;
     let admin_addr = admin.addr();

@@ -99,23 +99,23 @@ pub(super) async fn outbox_task(
             )
             .await;
             let mut any_ok = false;
-            let mut any_down = false;
+            let mut any_down: Option<String> = None;
             for (retry, ok, down) in results {
                 for r in retry {
                     queue.insert(r);
                 }
                 any_ok |= ok;
-                any_down |= down;
+                any_down = any_down.or(down);
             }
             if let Err(e) = gw.store.flush() {
                 error!(error = %e, "outbox flush failed");
             }
-            if any_down && !any_ok {
-                health.smtp_failed(
-                    "sending fails with temporary errors and is retried (see `ticket-gateway outbox`)",
-                );
+            if let (Some(why), false) = (&any_down, any_ok) {
+                health.smtp_failed(format!(
+                    "sending fails and is retried (see `ticket-gateway outbox`): {why}"
+                ));
                 if was_up != Some(false) {
-                    error!("smtp unavailable; outgoing mail waits and is retried");
+                    error!(error = %why, "smtp unavailable; outgoing mail waits and is retried");
                     was_up = Some(false);
                 }
             } else if any_ok {
@@ -162,17 +162,17 @@ pub async fn send_now(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) {
 }
 
 /// Sends some entries one after the other over one pooled connection. Returns the entries to
-/// retry, whether any was sent, and whether the server looked down.
+/// retry, whether any was sent, and why the server looked down (if it did).
 async fn send_some(
     gw: &Gateway,
     smtp: &Smtp,
     ids: Vec<u64>,
     budget: &Semaphore,
     cancel: &CancellationToken,
-) -> (Vec<(i64, u64)>, bool, bool) {
+) -> (Vec<(i64, u64)>, bool, Option<String>) {
     let mut retry = Vec::new();
     let mut any_ok = false;
-    let mut down = false;
+    let mut down: Option<String> = None;
     let give_up = gw.config.smtp.give_up_after.as_secs() as i64;
     for id in ids {
         // On shutdown the send in flight finishes; the rest stays pending for next time.
@@ -246,14 +246,20 @@ async fn send_some(
                 entry.last_error = None;
                 debug!(id, message_id = %entry.message_id, "sent");
             }
-            Err(e) => match failed_try(&mut entry, e.to_string(), e.is_transient(), now, give_up) {
+            Err(e) => match failed_try(
+                &mut entry,
+                crate::telemetry::chain(&e),
+                e.is_transient(),
+                now,
+                give_up,
+            ) {
                 Some(at) => {
-                    down = true;
+                    down = Some(crate::telemetry::chain(&e));
                     debug!(id, error = %e, delay = at - now, "send failed; will retry");
                     retry.push((at, id));
                 }
                 None => {
-                    warn!(id, message_id = %entry.message_id, error = %e, "outgoing mail is dead")
+                    warn!(id, message_id = %entry.message_id, error = %crate::telemetry::chain(&e), "outgoing mail is dead")
                 }
             },
         }

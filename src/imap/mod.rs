@@ -17,6 +17,7 @@
 
 mod error;
 mod names;
+mod sasl;
 mod transport;
 
 pub use error::ImapError;
@@ -41,7 +42,8 @@ use tokio_rustls::TlsConnector;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use crate::config::{ImapConfig, Tls};
+use crate::config::{Auth, ImapConfig, Tls};
+use crate::oauth2::TokenSource;
 use crate::tls;
 
 /// TCP connect and TLS handshake, each.
@@ -118,6 +120,15 @@ impl Session {
     /// The TLS server name (SNI and certificate check) is `cfg.host`; an IP address is checked
     /// against the certificate's IP SANs.
     pub async fn connect(cfg: &ImapConfig) -> Result<Session, ImapError> {
+        Session::connect_with(cfg, None).await
+    }
+
+    /// [`Session::connect`], logging in with an OAuth2 token from `tokens` when `cfg.auth`
+    /// says so (`AUTHENTICATE XOAUTH2` or `OAUTHBEARER`).
+    pub async fn connect_with(
+        cfg: &ImapConfig,
+        tokens: Option<&TokenSource>,
+    ) -> Result<Session, ImapError> {
         let started = Instant::now();
         let host = cfg.host.trim_start_matches('[').trim_end_matches(']');
         let addr = format!("{}:{}", cfg.host, cfg.port);
@@ -139,7 +150,7 @@ impl Session {
             source,
         })?;
 
-        let mut client = match cfg.tls {
+        let client = match cfg.tls {
             Tls::Implicit => {
                 let config = tls::client_config(cfg.ca_file.as_deref())?;
                 let tls = handshake(tcp, host, config, &addr).await?;
@@ -189,26 +200,19 @@ impl Session {
                 client
             }
         };
-        // async-imap traces every command it sends: hand it a placeholder, and let the
-        // transport put the password in on the way out.
-        let password = cfg.password.expose();
-        if password.contains(['\r', '\n', '\0']) {
-            return Err(ImapError::LoginRefused {
-                username: cfg.username.clone(),
-                detail: "the password contains a line break or NUL, which LOGIN cannot carry"
-                    .into(),
-            });
-        }
-        let mut placeholder = String::from("tg-password-placeholder");
-        while cfg.username.contains(&placeholder) {
-            placeholder.push('x');
-        }
-        client.get_mut().substitute(&placeholder, password);
-        let (mut inner, caps) = client
-            .login_with_capabilities(&cfg.username, &placeholder)
-            .await
-            .map_err(|(e, _client)| login_error(e, &cfg.username))?;
-        inner.get_mut().secret = None;
+        let (mut inner, caps) = match (cfg.auth, tokens) {
+            (Auth::Password, _) => login(client, cfg).await?,
+            (_, Some(tokens)) => (sasl::authenticate(client, cfg, tokens).await?, None),
+            (_, None) => {
+                return Err(ImapError::LoginRefused {
+                    username: cfg.username.clone(),
+                    detail: format!(
+                    "imap.auth = {} needs an access token, and no [oauth2] token source was given",
+                    cfg.auth.mechanism().to_ascii_lowercase()
+                ),
+                })
+            }
+        };
         let ext = match caps {
             Some(caps) => extensions(&caps),
             None => extensions(
@@ -769,6 +773,38 @@ impl Session {
     fn mailbox(&self) -> &str {
         self.selected.as_deref().unwrap_or("")
     }
+}
+
+/// LOGIN with the password. async-imap traces every command it sends: it is handed a
+/// placeholder, and the transport puts the password in on the way out.
+async fn login(
+    mut client: async_imap::Client<Conn>,
+    cfg: &ImapConfig,
+) -> Result<
+    (
+        async_imap::Session<Conn>,
+        Option<async_imap::types::Capabilities>,
+    ),
+    ImapError,
+> {
+    let password = cfg.password.expose();
+    if password.contains(['\r', '\n', '\0']) {
+        return Err(ImapError::LoginRefused {
+            username: cfg.username.clone(),
+            detail: "the password contains a line break or NUL, which LOGIN cannot carry".into(),
+        });
+    }
+    let mut placeholder = String::from("tg-password-placeholder");
+    while cfg.username.contains(&placeholder) {
+        placeholder.push('x');
+    }
+    client.get_mut().substitute(&placeholder, password);
+    let (mut inner, caps) = client
+        .login_with_capabilities(&cfg.username, &placeholder)
+        .await
+        .map_err(|(e, _client)| login_error(e, &cfg.username))?;
+    inner.get_mut().secret = None;
+    Ok((inner, caps))
 }
 
 /// Reads the server greeting; returns its CAPABILITY list if it carried one.

@@ -81,7 +81,7 @@ pub(super) struct Conn {
     timer: Option<Pin<Box<Sleep>>>,
 }
 
-/// A quoted placeholder to replace, once, by the quoted secret.
+/// A placeholder to replace, once, by the secret (both as they appear on the wire).
 pub(super) struct Substitution {
     placeholder: Vec<u8>,
     secret: Vec<u8>,
@@ -120,6 +120,15 @@ impl Conn {
         self.secret = Some(Substitution {
             placeholder: quote(placeholder).into_bytes(),
             secret: quote(secret).into_bytes(),
+        });
+    }
+
+    /// The next flush that contains `placeholder` as written sends `secret` in its place
+    /// (a SASL response: base64 text, not a quoted string).
+    pub(super) fn substitute_raw(&mut self, placeholder: &str, secret: &str) {
+        self.secret = Some(Substitution {
+            placeholder: placeholder.as_bytes().to_vec(),
+            secret: secret.as_bytes().to_vec(),
         });
     }
 

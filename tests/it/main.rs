@@ -5,6 +5,7 @@ mod charsets;
 mod conversations;
 mod imap;
 mod live;
+mod oauth2;
 mod operate;
 mod reliability;
 mod replies;

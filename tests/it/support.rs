@@ -507,9 +507,18 @@ fn parse_received(uid: u32, raw: Vec<u8>) -> Received {
 
 /// Every mail in `user`'s `folder`.
 pub async fn fetch_all(m: &MailSys, user: &str, folder: &str) -> Vec<Received> {
-    let mut s = Session::connect(&m.imap_config(user))
+    fetch_all_with(&m.imap_config(user), None, folder).await
+}
+
+/// Every mail in `folder` of the account `cfg` logs in to (with OAuth2 when `tokens`).
+pub async fn fetch_all_with(
+    cfg: &ImapConfig,
+    tokens: Option<&ticket_gateway::oauth2::TokenSource>,
+    folder: &str,
+) -> Vec<Received> {
+    let mut s = Session::connect_with(cfg, tokens)
         .await
-        .expect("imap login");
+        .unwrap_or_else(|e| panic!("imap login as {}: {e:?}", cfg.username));
     if s.select(folder).await.is_err() {
         let _ = s.logout().await;
         return vec![];
@@ -627,6 +636,8 @@ pub fn free_port_base() -> u16 {
 pub struct PrivateMailSys {
     pub dir: PathBuf,
     pub base: u16,
+    /// More environment for its scripts (e.g. `TG_MAIL_OAUTH2`).
+    pub extra_env: Vec<(String, String)>,
 }
 
 impl PrivateMailSys {
@@ -643,11 +654,24 @@ impl PrivateMailSys {
         PrivateMailSys {
             dir: PathBuf::from(format!("/tmp/tg-{name}-{}", std::process::id())),
             base: free_port_base(),
+            extra_env: Vec::new(),
         }
     }
 
+    /// Starts one with more environment for `up` (and its other scripts).
+    pub fn start_with_env(name: &str, env: &[(&str, &str)]) -> PrivateMailSys {
+        let mut p = PrivateMailSys::unstarted(name);
+        p.extra_env = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        p.script("up", &[]);
+        p
+    }
+
     fn env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = self.extra_env.clone();
+        env.extend([
             ("TG_MAIL_DIR".into(), self.dir.display().to_string()),
             ("TG_MAIL_IMAPS_PORT".into(), (self.base + 993).to_string()),
             ("TG_MAIL_IMAP_PORT".into(), (self.base + 143).to_string()),
@@ -660,7 +684,8 @@ impl PrivateMailSys {
                 "TG_MAIL_SUBMISSION_PORT".into(),
                 (self.base + 587).to_string(),
             ),
-        ]
+        ]);
+        env
     }
 
     pub fn script(&self, name: &str, args: &[&str]) {

@@ -8,7 +8,7 @@
 //! The shape is a pure core that decides ([`core`]: given a ticket, a mail and the policy it
 //! returns the new ticket, the mails to send and the reasons) and thin adapters that do:
 //! [`mime`] parses, [`templates`] and [`compose`] write mail, [`store`] keeps it, [`imap`] and
-//! [`smtp`] talk to the servers. [`pipeline`] takes one mail from bytes to a durable commit;
+//! [`smtp`] talk to the servers, with a password or an OAuth2 token from [`oauth2`]. [`pipeline`] takes one mail from bytes to a durable commit;
 //! [`daemon`] runs the ingest, outbox and timer tasks; [`admin`] serves `/healthz`, `/metrics`
 //! and the CLI's API; [`telemetry`] holds metrics, health and systemd notifications.
 //!

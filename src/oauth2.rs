@@ -248,8 +248,8 @@ pub struct TokenSource {
     /// The refresh token to send: the file's content, or the one the endpoint sent back
     /// with the last grant (rotation); with the file content it came from.
     refresh: Mutex<Option<(Secret, String)>>,
-    /// For `/healthz`: the last word on the token endpoint.
-    last: Mutex<Result<Instant, String>>,
+    /// For `/healthz`: when the last grant worked (`None`: none asked for yet), or why not.
+    last: Mutex<Result<Option<Instant>, String>>,
 }
 
 impl fmt::Debug for TokenSource {
@@ -283,7 +283,7 @@ impl TokenSource {
             cache: Mutex::new(Cache::default()),
             granting: tokio::sync::Mutex::new(()),
             refresh: Mutex::new(refresh),
-            last: Mutex::new(Err("no access token asked for yet".into())),
+            last: Mutex::new(Ok(None)),
         }))
     }
 
@@ -334,10 +334,15 @@ impl TokenSource {
         self.grant().await.map(Some)
     }
 
-    /// `Ok(detail)` while the last grant worked, else the reason (for `/healthz`).
+    /// `Ok(detail)` while the last grant worked (or none was needed yet), else the reason (for
+    /// `/healthz`).
     pub fn status(&self) -> Result<String, String> {
         match &*lock(&self.last) {
-            Ok(at) => {
+            Ok(None) => Ok(format!(
+                "{}; no access token needed yet",
+                self.cfg.token_url
+            )),
+            Ok(Some(at)) => {
                 let held = lock(&self.cache)
                     .held
                     .as_ref()
@@ -439,8 +444,8 @@ impl TokenSource {
                         *held = rotated;
                     }
                 }
-                let was_down = lock(&self.last).is_err();
-                *lock(&self.last) = Ok(now);
+                let was_down = !matches!(*lock(&self.last), Ok(Some(_)));
+                *lock(&self.last) = Ok(Some(now));
                 if was_down {
                     info!(token_url = %self.cfg.token_url, lifetime_s = granted.lifetime.as_secs(), "oauth2 access token granted");
                 }
@@ -915,6 +920,10 @@ mod tests {
             ca_file: None,
         })
         .unwrap();
+        assert!(
+            source.status().is_ok(),
+            "nothing asked yet is not a failure"
+        );
         let first = source.token().await.unwrap();
         assert_eq!(first.expose(), "at-1");
         let again = source.token().await.unwrap();

@@ -877,10 +877,38 @@ mod tests {
         ));
     }
 
+    /// Log lines written while the test runs (this thread only).
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+        type Writer = Captured;
+        fn make_writer(&'a self) -> Captured {
+            self.clone()
+        }
+    }
+
     /// Against a real HTTP server on loopback: a refusal comes back in the endpoint's words,
-    /// is kept (no second request), and a grant is cached.
+    /// is kept (no second request) and logged, a grant is cached, and no secret is logged.
     #[tokio::test]
     async fn the_endpoint_is_asked_once_and_its_refusal_kept() {
+        let log = Captured::default();
+        let _log = tracing::subscriber::set_default(
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(log.clone())
+                .finish(),
+        );
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -914,7 +942,7 @@ mod tests {
         let source = TokenSource::new(&OAuth2Config {
             token_url: format!("http://{addr}/token"),
             client_id: "gw".into(),
-            client_secret: Some(secret("s3")),
+            client_secret: Some(secret("client-s3cret-value")),
             refresh_token: Some((secret("rt-1"), file.clone())),
             scope: "mail".into(),
             ca_file: None,
@@ -926,6 +954,11 @@ mod tests {
         );
         let first = source.token().await.unwrap();
         assert_eq!(first.expose(), "at-1");
+        let granted_log = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
+        assert!(
+            granted_log.contains("oauth2 access token granted"),
+            "{granted_log}"
+        );
         let again = source.token().await.unwrap();
         assert_eq!(again.expose(), "at-1", "cached");
         assert!(source.status().is_ok());
@@ -950,6 +983,15 @@ mod tests {
             "{}",
             requests[0]
         );
-        assert!(requests[0].contains("grant_type=refresh_token&refresh_token=rt-1&client_id=gw&client_secret=s3&scope=mail"), "{}", requests[0]);
+        assert!(requests[0].contains("grant_type=refresh_token&refresh_token=rt-1&client_id=gw&client_secret=client-s3cret-value&scope=mail"), "{}", requests[0]);
+        let log = String::from_utf8_lossy(&log.0.lock().unwrap()).into_owned();
+        assert!(
+            log.contains("WARN")
+                && log.contains("invalid_grant: Token has been expired or revoked."),
+            "{log}"
+        );
+        for secret in ["rt-1", "client-s3cret-value", "at-1"] {
+            assert!(!log.contains(secret), "{secret} logged: {log}");
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! `mime::parse` catches a panic of mail-parser and turns it into `MimeError::ParserPanic` (the
 //! mail is quarantined): by design that is not a crash of the gateway, so the target tolerates
 //! a panic raised inside mail-parser's own source while `parse` runs, and prints its location
-//! once. A panic inside parse from anywhere else (our own `mime.rs`, `core::text` …) is a crash.
+//! once. A panic inside parse from anywhere else (our own `src/mime/`, `core::text` …) is a crash.
 //! `TG_FUZZ_STRICT=1` makes every panic a crash, mail-parser's too.
 //!
 //! Built and run on stable Rust by `scripts/fuzz` (see docs/fuzzing.md).

@@ -1,0 +1,305 @@
+//! Raw mail bytes -> [`crate::core::InboundMail`], through mail-parser. Pure: no I/O.
+//!
+//! mail-parser gives the MIME tree, addresses, dates and Message-IDs. This module adds what the
+//! gateway needs on top of it, and fixes what mail-parser 0.11 gets wrong for us:
+//!
+//! - the few things that make a mail unusable ([`MimeError`]: no header block, NUL bytes or a
+//!   monstrous line in the headers, a multipart never closed, base64 that does not decode).
+//!   Everything else (odd charsets, missing Message-ID, weird structure) is data;
+//! - header text: adjacent RFC 2047 words of one charset are joined *before* charset decoding
+//!   (a multibyte character split over two words survives), raw 8-bit headers are read as UTF-8
+//!   or else Latin-1 (Windows-1252), unlabelled ISO-2022-JP is recognised by its escapes;
+//! - body text: decoded from the transfer-decoded bytes with our own charset rules (GB2312
+//!   labels read as GB18030, unlabelled ISO-2022-JP sniffed, invalid UTF-8 read as Windows-1252),
+//!   `format=flowed` unwrapped;
+//! - file names: RFC 2231 continuations joined before percent- and charset-decoding, RFC 2047
+//!   in quoted names, then sanitised;
+//! - delivery-status reports (RFC 3464) read into [`DeliveryReport`].
+//!
+//! Invariant: [`parse`] never panics, whatever the bytes (a panic inside mail-parser is caught
+//! and reported as [`MimeError::ParserPanic`]).
+
+mod attachments;
+mod body;
+mod charset;
+mod headers;
+mod report;
+mod structure;
+mod transfer;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use mail_parser::{HeaderName, MessageParser};
+
+use crate::core::{AttachmentInfo, AutoSignals, InboundMail};
+
+pub use self::attachments::sanitize_file_name;
+use self::attachments::{decode_attachments, find_attachments};
+use self::body::body_and_reply;
+use self::headers::{
+    addresses, clean_id, decode_header_text, header_bytes, ids, to_address, unfold,
+};
+use self::report::delivery_report;
+use self::structure::{check_headers, check_structure, transcode_raw_headers};
+
+/// Longest header line we accept (RFC 5322 says 998; real mail stays far below this).
+pub const MAX_HEADER_LINE: usize = 64 * 1024;
+/// Largest header block we accept.
+pub const MAX_HEADER_BLOCK: usize = 1024 * 1024;
+/// Longest sanitised attachment name, in characters.
+pub const MAX_FILE_NAME: usize = 100;
+
+/// Headers of other helpdesks that mark their own mail (SPEC §3.6), as reported.
+const LOOP_HEADERS: &[&str] = &[
+    "X-Loop",
+    "X-RT-Loop-Prevention",
+    "X-OTRS-Loop",
+    "X-Znuny-Loop",
+    "X-JIRA-FingerPrint",
+    "X-Mailer-Loop",
+    "X-Zendesk-From-Account-Id",
+];
+
+/// A parsed mail: the core's view plus the attachment bytes the store keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedMail {
+    pub mail: InboundMail,
+    /// In the order of `mail.attachments`.
+    pub attachments: Vec<AttachmentData>,
+}
+
+/// One attachment with its decoded content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentData {
+    pub info: AttachmentInfo,
+    pub content: Vec<u8>,
+}
+
+/// Why a mail cannot be used at all. These are permanent: the mail goes to quarantine with the
+/// message as its reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MimeError {
+    #[error("not a mail: no header block")]
+    NotAMail,
+    #[error("nul byte in the header block at offset {offset}")]
+    NulInHeaders { offset: usize },
+    #[error("header line of {len} bytes is over the limit of {max} bytes")]
+    HeaderLineTooLong { len: usize, max: usize },
+    #[error("header block of {len} bytes is over the limit of {max} bytes")]
+    HeadersTooLarge { len: usize, max: usize },
+    #[error("truncated mime: multipart with boundary {boundary:?} is never closed")]
+    TruncatedMultipart { boundary: String },
+    #[error("broken base64 in mime part {part} ({content_type})")]
+    BrokenBase64 { part: usize, content_type: String },
+    #[error("mail parser failed on this input")]
+    ParserPanic,
+}
+
+impl MimeError {
+    /// A short stable name, for metrics labels and the decision log.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            MimeError::NotAMail => "not_a_mail",
+            MimeError::NulInHeaders { .. } => "nul_in_headers",
+            MimeError::HeaderLineTooLong { .. } => "header_line_too_long",
+            MimeError::HeadersTooLarge { .. } => "headers_too_large",
+            MimeError::TruncatedMultipart { .. } => "truncated_mime",
+            MimeError::BrokenBase64 { .. } => "broken_base64",
+            MimeError::ParserPanic => "parser_failure",
+        }
+    }
+}
+
+/// Parses one raw mail (RFC 5322 bytes, as fetched from IMAP).
+///
+/// `reply_text` comes from the text/plain part when there is one (its `>` quoting keeps inline
+/// answers, which the HTML quote containers swallow whole), and from the HTML part otherwise or
+/// when the plain part leaves nothing. A mail whose subject says "forward" (`FW:`, `TR:`) but
+/// whose client wrote no forward marker (Outlook) keeps the forwarded part too.
+pub fn parse(raw: &[u8]) -> Result<ParsedMail, MimeError> {
+    let size = raw.len();
+    // A saved .eml may start with a UTF-8 byte-order mark.
+    let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
+    let header_end = check_headers(raw)?;
+    let data = transcode_raw_headers(raw, header_end);
+    catch_unwind(AssertUnwindSafe(|| build(&data, size))).unwrap_or(Err(MimeError::ParserPanic))
+}
+
+fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
+    let message = MessageParser::new()
+        .parse(data)
+        .ok_or(MimeError::NotAMail)?;
+    if message.parts.is_empty() {
+        return Err(MimeError::NotAMail);
+    }
+    check_structure(&message, data)?;
+
+    let headers = message.headers();
+    let find = |name: &str| {
+        headers
+            .iter()
+            .find(|h| h.name.as_str().eq_ignore_ascii_case(name))
+    };
+    let has = |name: &str| find(name).is_some();
+    let raw_text = |name: &str| find(name).map(|h| unfold(header_bytes(data, h)));
+
+    let subject = find("subject")
+        .map(|h| decode_header_text(header_bytes(data, h)))
+        .unwrap_or_default();
+
+    let (body, reply_text, reply_kept_whole) = body_and_reply(&message, data, &subject);
+    let report = delivery_report(&message, data);
+    let found = find_attachments(&message, data, report.is_some());
+
+    let mut mail = InboundMail {
+        message_id: message
+            .message_id()
+            .map(clean_id)
+            .filter(|id| !id.is_empty()),
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+        from: message.from().and_then(|a| a.iter().find_map(to_address)),
+        to: addresses(&message, HeaderName::To),
+        cc: addresses(&message, HeaderName::Cc),
+        subject,
+        body,
+        reply_text,
+        reply_kept_whole,
+        content_language: raw_text("content-language")
+            .and_then(|v| v.split(',').next().map(|t| t.trim().to_ascii_lowercase()))
+            .filter(|t| !t.is_empty()),
+        auto: AutoSignals {
+            auto_submitted: raw_text("auto-submitted"),
+            precedence: raw_text("precedence"),
+            list_id: has("list-id"),
+            x_autoreply: has("x-autoreply") || has("x-autorespond"),
+            return_path: raw_text("return-path").map(|v| {
+                v.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .trim()
+                    .to_ascii_lowercase()
+            }),
+            loop_headers: LOOP_HEADERS
+                .iter()
+                .filter(|n| has(n))
+                .map(|n| n.to_string())
+                .collect(),
+            auto_response_suppress: has("x-auto-response-suppress"),
+        },
+        authentication_results: headers
+            .iter()
+            .filter(|h| {
+                h.name
+                    .as_str()
+                    .eq_ignore_ascii_case("authentication-results")
+            })
+            .map(|h| unfold(header_bytes(data, h)))
+            .collect(),
+        attachments: Vec::new(),
+        delivery_report: report,
+        size: size as u64,
+        date: message
+            .date()
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp()),
+    };
+    // The parser's decoded parts go before the files are decoded from the raw bytes: a
+    // 10 MiB attachment was otherwise held twice at once (docs/benchmarks.md, memory).
+    drop(message);
+    let attachments = decode_attachments(data, found);
+    mail.attachments = attachments.iter().map(|a| a.info.clone()).collect();
+    Ok(ParsedMail { mail, attachments })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(super) fn mail(raw: &str) -> InboundMail {
+        match parse(raw.as_bytes()) {
+            Ok(p) => p.mail,
+            Err(e) => panic!("parse failed: {e}"),
+        }
+    }
+
+    pub(super) const SIMPLE: &str = "From: Alice Example <Alice@Example.COM>\r\n\
+To: support@example.com, \"Bob\" <bob@example.com>\r\n\
+Cc: Team: carol@example.com, dave@example.com;\r\n\
+Subject: Printer broken\r\n\
+Message-ID: <abc@example.com>\r\n\
+In-Reply-To: <x1@example.com>\r\n\
+References: <x0@example.com> <x1@example.com>\r\n\
+Date: Mon, 3 Jun 2024 10:00:00 +0200\r\n\
+Content-Language: fr-FR, en\r\n\
+\r\n\
+Hello\r\n";
+
+    #[test]
+    fn automated_mail_signals() {
+        let raw = "From: MAILER-DAEMON@example.com\r\nReturn-Path: <>\r\nAuto-Submitted: auto-replied\r\n\
+Precedence: bulk\r\nList-Id: <list.example.com>\r\nX-Autoreply: yes\r\nX-Loop: support@example.com\r\n\
+X-RT-Loop-Prevention: rt\r\nX-JIRA-FingerPrint: abc\r\nX-Auto-Response-Suppress: All\r\nSubject: x\r\n\r\nbody\r\n";
+        let a = mail(raw).auto;
+        assert_eq!(a.auto_submitted.as_deref(), Some("auto-replied"));
+        assert_eq!(a.precedence.as_deref(), Some("bulk"));
+        assert!(a.list_id && a.x_autoreply && a.auto_response_suppress);
+        assert_eq!(a.return_path.as_deref(), Some(""));
+        assert_eq!(
+            a.loop_headers,
+            vec!["X-Loop", "X-RT-Loop-Prevention", "X-JIRA-FingerPrint"]
+        );
+
+        let plain = mail(SIMPLE).auto;
+        assert_eq!(plain, AutoSignals::default());
+        let rp = mail("From: a@x.com\r\nReturn-Path: <Bounce@X.com>\r\n\r\nx")
+            .auto
+            .return_path;
+        assert_eq!(rp.as_deref(), Some("bounce@x.com"));
+    }
+
+    #[test]
+    fn authentication_results_are_kept_raw_in_order() {
+        let raw = "From: a@x.com\r\nAuthentication-Results: mx.example.com;\r\n\tdkim=pass header.d=x.com\r\nAuthentication-Results: other; spf=fail\r\n\r\nx";
+        assert_eq!(
+            mail(raw).authentication_results,
+            vec![
+                "mx.example.com;\tdkim=pass header.d=x.com",
+                "other; spf=fail"
+            ]
+        );
+    }
+
+    #[test]
+    fn error_messages_are_lowercase_reasons() {
+        let errors = [
+            MimeError::NotAMail,
+            MimeError::NulInHeaders { offset: 3 },
+            MimeError::HeaderLineTooLong { len: 9, max: 1 },
+            MimeError::HeadersTooLarge { len: 9, max: 1 },
+            MimeError::TruncatedMultipart {
+                boundary: "b".into(),
+            },
+            MimeError::BrokenBase64 {
+                part: 1,
+                content_type: "application/pdf".into(),
+            },
+            MimeError::ParserPanic,
+        ];
+        for e in errors {
+            let msg = e.to_string();
+            assert!(msg.starts_with(|c: char| c.is_ascii_lowercase()), "{msg}");
+            assert!(!msg.ends_with('.'), "{msg}");
+            assert!(!e.reason().is_empty());
+        }
+    }
+
+    #[test]
+    fn never_panics_on_prefixes_of_a_mail() {
+        let raw = "From: a@x.com\r\nSubject: =?UTF-8?B?w6k=?=\r\nContent-Type: multipart/alternative; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8; format=flowed\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 \r\nok\r\n--b\r\nContent-Type: text/html\r\n\r\n<div>x</div>\r\n--b--\r\n";
+        for end in 0..=raw.len() {
+            let _ = parse(&raw.as_bytes()[..end]);
+        }
+        assert_eq!(mail(raw).reply_text, "Café ok");
+    }
+}

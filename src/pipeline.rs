@@ -260,6 +260,9 @@ impl Gateway {
         };
         let mut outcome = workflow::decide(found.as_ref().map(|(t, by)| (t, *by)), &mail, &ctx);
         outcome.decision.extend(limits);
+        outcome
+            .decision
+            .extend(mail.repairs.iter().map(ToString::to_string));
         self.execute(
             outcome,
             keys,

@@ -72,6 +72,46 @@ pub struct DeliveryRecipient {
     pub diagnostic: Option<String>,
 }
 
+/// Something the parser read liberally rather than refuse the mail (SPEC §3.8 "be liberal"):
+/// each one is a line of the decision log, so that staff know why a file is raw or a part is
+/// missing from the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MimeRepair {
+    /// Lines before the header block that are not headers (an mbox `From ` line, junk).
+    SkippedBeforeHeaders { lines: usize },
+    /// A multipart whose closing delimiter never comes: its parts are read to the end.
+    UnclosedMultipart { boundary: String },
+    /// A part whose transfer encoding does not decode, kept as it came under `file`.
+    UndecodablePart {
+        file: String,
+        content_type: String,
+        encoding: String,
+    },
+}
+
+impl std::fmt::Display for MimeRepair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MimeRepair::SkippedBeforeHeaders { lines } => write!(
+                f,
+                "mime: {lines} line(s) before the headers that are not headers, skipped"
+            ),
+            MimeRepair::UnclosedMultipart { boundary } => write!(
+                f,
+                "mime: multipart with boundary {boundary:?} is never closed, read to the end of the mail"
+            ),
+            MimeRepair::UndecodablePart {
+                file,
+                content_type,
+                encoding,
+            } => write!(
+                f,
+                "mime: a {content_type} part has broken {encoding}, kept as it came as {file}"
+            ),
+        }
+    }
+}
+
 /// The core's view of a mail. Message-IDs are without angle brackets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InboundMail {
@@ -105,4 +145,6 @@ pub struct InboundMail {
     pub size: u64,
     /// `Date`, as Unix seconds.
     pub date: Option<i64>,
+    /// What was read liberally (SPEC §3.8), in the order found.
+    pub repairs: Vec<MimeRepair>,
 }

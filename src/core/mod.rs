@@ -20,6 +20,7 @@ pub mod workflow;
 pub use effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
 pub use inbound::{
     Address, AttachmentInfo, AutoSignals, DeliveryRecipient, DeliveryReport, InboundMail,
+    MimeRepair,
 };
 pub use keyword::Keyword;
 pub use policy::{ClosedReply, Policy, StaffAuth};

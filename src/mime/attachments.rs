@@ -4,12 +4,13 @@
 use mail_parser::{Encoding, HeaderName, Message, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
-use super::body::{body_range, transfer_decode};
+use super::body::{body_range, part_bytes};
 use super::charset::decode_charset;
 use super::headers::{decode_header_text, header_bytes};
 use super::transfer::hex_value;
+use super::transfer::{base64_decode, declared_encoding, transfer_decode};
 use super::{AttachmentData, MAX_FILE_NAME};
-use crate::core::AttachmentInfo;
+use crate::core::{AttachmentInfo, MimeRepair};
 
 /// Parameters of a structured header value (`type; a=1; b="x y"`): lower-case names, raw value
 /// bytes (quotes and backslash escapes removed). Raw 8-bit bytes are kept as they are.
@@ -119,6 +120,11 @@ pub(super) fn split_rfc2231(value: &[u8]) -> (Option<String>, &[u8]) {
 }
 
 /// The decoded value of parameter `want` (RFC 2231 with continuations, RFC 2047, raw 8-bit).
+///
+/// Our own rather than mail-parser's `attachment_name`: mail-parser decodes each RFC 2231
+/// continuation and each encoded word of a quoted name on its own, so a character split
+/// between two of them comes out as U+FFFD or with a space inside
+/// (`mail_parser_misreads_split_file_names` below). Here the bytes are joined first.
 pub(super) fn header_param(raw: &[u8], want: &str) -> Option<String> {
     let all = params(raw);
     let mut segments: Vec<(u32, bool, &[u8])> = all
@@ -237,8 +243,57 @@ pub(super) const REPORT_TYPES: &[&str] = &[
     "message/global",
 ];
 
-/// Attachments: non-inline parts, and inline parts with a file name; never the body's text
-/// parts, nor the parts that make up a delivery report.
+/// The extension of a generated file name, from the part's content type: the common ones by
+/// table, else a plain subtype (`image/webp` -> `webp`), else `bin`.
+pub(super) fn extension_for(content_type: &str) -> String {
+    let known = match content_type {
+        "message/rfc822" | "message/global" => "eml",
+        "text/plain" => "txt",
+        "text/html" => "html",
+        "text/calendar" | "application/ics" => "ics",
+        "text/vcard" | "text/x-vcard" => "vcf",
+        "text/csv" => "csv",
+        "image/jpeg" | "image/jpg" | "image/pjpeg" => "jpg",
+        "image/svg+xml" => "svg",
+        "image/tiff" => "tif",
+        "application/ms-tnef" | "application/vnd.ms-tnef" => "dat",
+        "application/pgp-signature" => "asc",
+        "application/pgp-encrypted" => "pgp",
+        "application/pkcs7-signature" | "application/x-pkcs7-signature" => "p7s",
+        "application/pkcs7-mime" | "application/x-pkcs7-mime" => "p7m",
+        "application/msword" => "doc",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.ms-powerpoint" => "ppt",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
+        "application/x-zip-compressed" | "application/zip" => "zip",
+        "application/gzip" | "application/x-gzip" => "gz",
+        "audio/mpeg" => "mp3",
+        "audio/x-wav" | "audio/wav" => "wav",
+        "video/quicktime" => "mov",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
+    let subtype = content_type.split_once('/').map_or("", |(_, s)| s);
+    let subtype = subtype.strip_prefix("x-").unwrap_or(subtype);
+    if (1..=8).contains(&subtype.len())
+        && subtype.bytes().all(|b| b.is_ascii_alphanumeric())
+        && subtype != "octet"
+        && subtype != "stream"
+    {
+        return subtype.to_string();
+    }
+    "bin".to_string()
+}
+
+/// The parts kept as files (SPEC §3.7, §3.8: no part is ever dropped): every part that is not
+/// a multipart container, not the text of the body, and not a piece of a delivery report.
+/// Inline images, attached messages, calendar invitations, TNEF (`winmail.dat`) and signatures
+/// are files; a body text part whose transfer encoding does not decode is one too (kept as it
+/// came). A part without a usable name gets `attachment-N.<ext>`.
 pub(super) fn find_attachments(
     message: &Message<'_>,
     data: &[u8],
@@ -250,56 +305,69 @@ pub(super) fn find_attachments(
         if is_report && REPORT_TYPES.contains(&content_type.as_str()) {
             continue;
         }
-        let disposition = part.content_disposition();
-        let is_attachment = disposition.is_some_and(|d| d.is_attachment());
         let name = file_name(data, part);
         let keep = match part.body {
             PartType::Multipart(_) => false,
             PartType::Text(_) | PartType::Html(_) => {
                 let id = index as u32;
                 let in_body = message.text_body.contains(&id) || message.html_body.contains(&id);
-                if index == 0 {
-                    false
-                } else if is_attachment || name.is_some() {
+                let is_attachment = part
+                    .content_disposition()
+                    .is_some_and(|d| d.is_attachment());
+                if index != 0 && (is_attachment || name.is_some()) {
                     true
+                } else if !in_body {
+                    // Not the body: a file unless it is an unnamed part with nothing in it (the
+                    // empty body mail-parser gives a mail of headers only).
+                    is_attachment
+                        || name.is_some()
+                        || !part_bytes(data, part).iter().all(u8::is_ascii_whitespace)
                 } else {
-                    !in_body && !matches!(content_type.as_str(), "text/plain" | "text/html")
+                    // Body text: a file only when it cannot be read (checked on the text parts
+                    // alone, which are small; big files are decoded once, later).
+                    declared_encoding(part) == Encoding::Base64
+                        && base64_decode(part_bytes(data, part)).is_none()
                 }
             }
-            PartType::Binary(_) | PartType::InlineBinary(_) => {
-                let inline = match disposition {
-                    Some(d) => d.is_inline(),
-                    None => matches!(part.body, PartType::InlineBinary(_)),
-                };
-                !inline || name.is_some()
-            }
-            PartType::Message(_) => true,
+            PartType::Binary(_) | PartType::InlineBinary(_) | PartType::Message(_) => true,
         };
         if !keep {
             continue;
         }
         let n = found.len() + 1;
-        let fallback_ext = if matches!(part.body, PartType::Message(_)) {
-            "eml"
-        } else {
-            "bin"
-        };
         found.push(FoundFile {
-            name: sanitize_file_name(name.as_deref().unwrap_or(""), n, fallback_ext),
+            name: sanitize_file_name(
+                name.as_deref().unwrap_or(""),
+                n,
+                &extension_for(&content_type),
+            ),
             content_type,
             body: body_range(part),
-            encoding: part.encoding,
+            encoding: declared_encoding(part),
         });
     }
     found
 }
 
-/// The files of [`find_attachments`], transfer-decoded and hashed, one at a time.
-pub(super) fn decode_attachments(data: &[u8], found: Vec<FoundFile>) -> Vec<AttachmentData> {
-    found
+/// The files of [`find_attachments`], transfer-decoded and hashed, one at a time; a file whose
+/// transfer encoding does not decode is kept as it came, and said so.
+pub(super) fn decode_attachments(
+    data: &[u8],
+    found: Vec<FoundFile>,
+) -> (Vec<AttachmentData>, Vec<MimeRepair>) {
+    let mut repairs = Vec::new();
+    let files = found
         .into_iter()
         .map(|f| {
-            let content = transfer_decode(data.get(f.body).unwrap_or_default(), f.encoding);
+            let raw = data.get(f.body).unwrap_or_default();
+            let content = transfer_decode(raw, f.encoding).unwrap_or_else(|| {
+                repairs.push(MimeRepair::UndecodablePart {
+                    file: f.name.clone(),
+                    content_type: f.content_type.clone(),
+                    encoding: "base64".into(),
+                });
+                raw.to_vec()
+            });
             let info = AttachmentInfo {
                 name: f.name,
                 content_type: f.content_type,
@@ -308,7 +376,8 @@ pub(super) fn decode_attachments(data: &[u8], found: Vec<FoundFile>) -> Vec<Atta
             };
             AttachmentData { info, content }
         })
-        .collect()
+        .collect();
+    (files, repairs)
 }
 
 /// A part kept as a file, found in the parsed structure: where its bytes are and how they are
@@ -417,7 +486,8 @@ mod tests {
             .iter()
             .map(|a| a.name.as_str())
             .collect();
-        assert_eq!(names, vec!["r.pdf", "attachment-2.bin"]);
+        // The inline image without a name is kept too (SPEC §3.8: no part is dropped).
+        assert_eq!(names, vec!["r.pdf", "attachment-2.png", "attachment-3.bin"]);
         assert_eq!(parsed.attachments[0].content, b"hello");
         assert_eq!(parsed.attachments[0].info.content_type, "application/pdf");
         assert_eq!(parsed.attachments[0].info.size, 5);
@@ -425,6 +495,86 @@ mod tests {
             parsed.attachments[0].info.sha256,
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
         );
-        assert_eq!(parsed.attachments[1].content, b"raw");
+        assert_eq!(parsed.attachments[1].content, b"hi");
+        assert_eq!(parsed.attachments[2].content, b"raw");
+    }
+
+    #[test]
+    fn mail_parser_misreads_split_file_names() {
+        // The measured reason for our own RFC 2231 / RFC 2047 assembly of file names:
+        // mail-parser decodes each continuation and each encoded word on its own.
+        use mail_parser::MimeHeaders;
+        for (disposition, ours) in [
+            (
+                "attachment;\r\n filename*0*=UTF-8''%C3; filename*1*=%A9t%C3%A9; filename*2=.pdf",
+                "été.pdf",
+            ),
+            (
+                "attachment; filename=\"=?UTF-8?B?w6l0?= =?UTF-8?B?w6kucGRm?=\"",
+                "été.pdf",
+            ),
+        ] {
+            let raw = format!("From: a@x.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: {disposition}\r\n\r\ndata\r\n--b--\r\n");
+            let theirs = mail_parser::MessageParser::new()
+                .parse(raw.as_bytes())
+                .and_then(|m| m.parts[2].attachment_name().map(str::to_string));
+            assert_ne!(theirs.as_deref(), Some(ours), "{disposition}");
+            assert_eq!(
+                header_param(disposition.as_bytes(), "filename").as_deref(),
+                Some(ours)
+            );
+        }
+    }
+
+    #[test]
+    fn parts_without_a_usable_name_are_kept_under_a_generated_one() {
+        let part = |headers: &str| {
+            format!("--b\r\n{headers}\r\nContent-Transfer-Encoding: base64\r\n\r\naGk=\r\n")
+        };
+        let raw = [
+            "From: a@x.com\r\nSubject: files\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the files.\r\n".to_string(),
+            part("Content-Type: image/png; name=\"=?utf-8?b??=\"\r\nContent-Disposition: inline; filename=\"=?utf-8?b??=\""),
+            part("Content-Type: image/jpeg\r\nContent-Disposition: attachment; filename=\"\""),
+            part("Content-Type: application/pdf; name=\"/\\/\""),
+            part("Content-Type: text/calendar; method=REQUEST"),
+            part("Content-Type: application/ms-tnef; name=\"winmail.dat\""),
+            part("Content-Type: message/rfc822"),
+            part("Content-Type: image/gif\r\nContent-ID: <logo@x>"),
+            "--b--\r\n".to_string(),
+        ]
+        .concat();
+        let parsed = parse(raw.as_bytes()).expect("parses");
+        let names: Vec<_> = parsed
+            .mail
+            .attachments
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "attachment-1.png",
+                "attachment-2.jpg",
+                "attachment-3.pdf",
+                "attachment-4.ics",
+                "winmail.dat",
+                "attachment-6.eml",
+                "attachment-7.gif",
+            ]
+        );
+        assert_eq!(parsed.mail.reply_text, "See the files.");
+        assert!(parsed.attachments.iter().all(|a| a.content == b"hi"));
+    }
+
+    #[test]
+    fn generated_names_take_their_extension_from_the_content_type() {
+        assert_eq!(extension_for("image/webp"), "webp");
+        assert_eq!(extension_for("image/x-icon"), "icon");
+        assert_eq!(extension_for("application/octet-stream"), "bin");
+        assert_eq!(
+            extension_for("application/vnd.oasis.opendocument.text"),
+            "bin"
+        );
+        assert_eq!(extension_for("text/calendar"), "ics");
     }
 }

@@ -4,8 +4,8 @@
 use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
 
 use super::attachments::file_name;
-use super::charset::decode_charset;
-use super::transfer::{base64_decode, qp_decode};
+use super::charset::{decode_charset, meta_charset};
+use super::transfer::{declared_encoding, qp_decode_flowed, transfer_decode};
 use crate::core::{html, quotes, text};
 
 /// The raw (still transfer-encoded) body bytes of a part.
@@ -20,29 +20,34 @@ pub(super) fn body_range(part: &MessagePart<'_>) -> std::ops::Range<usize> {
     start..(part.offset_end as usize).max(start)
 }
 
-pub(super) fn transfer_decode(bytes: &[u8], encoding: Encoding) -> Vec<u8> {
-    match encoding {
-        Encoding::Base64 => base64_decode(bytes, false).unwrap_or_default(),
-        Encoding::QuotedPrintable => qp_decode(bytes),
-        Encoding::None => bytes.to_vec(),
-    }
+/// A part's content: transfer-decoded bytes, as its `Content-Transfer-Encoding` says (not as
+/// mail-parser left it: it gives up on the whole part at the first bad byte); `None` when
+/// base64 does not decode.
+pub(super) fn part_content(data: &[u8], part: &MessagePart<'_>) -> Option<Vec<u8>> {
+    transfer_decode(part_bytes(data, part), declared_encoding(part))
 }
 
-/// A part's content: transfer-decoded bytes.
-pub(super) fn part_content(data: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
-    transfer_decode(part_bytes(data, part), part.encoding)
-}
-
-/// A text part as UTF-8, charset and `format=flowed` handled.
+/// A text part as UTF-8, charset and `format=flowed` handled; empty when its transfer encoding
+/// does not decode (the part is then kept as a file as it came, SPEC §3.8). An HTML part that
+/// declares no charset in its header may do so in a `<meta>` tag, as browsers read it.
 pub(super) fn part_text(data: &[u8], part: &MessagePart<'_>) -> String {
-    let bytes = part_content(data, part);
     let ct = part.content_type();
-    let text = decode_charset(&bytes, ct.and_then(|c| c.attribute("charset")));
     let flowed = ct.is_some_and(|c| {
         c.attribute("format")
             .is_some_and(|f| f.eq_ignore_ascii_case("flowed"))
             && c.subtype().is_none_or(|s| s.eq_ignore_ascii_case("plain"))
     });
+    let content = match declared_encoding(part) {
+        Encoding::QuotedPrintable if flowed => Some(qp_decode_flowed(part_bytes(data, part))),
+        _ => part_content(data, part),
+    };
+    let Some(bytes) = content else {
+        return String::new();
+    };
+    let is_html = ct.is_some_and(|c| c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("html")));
+    let meta = if is_html { meta_charset(&bytes) } else { None };
+    let label = ct.and_then(|c| c.attribute("charset")).or(meta.as_deref());
+    let text = decode_charset(&bytes, label);
     if flowed {
         let delsp = ct
             .and_then(|c| c.attribute("delsp"))

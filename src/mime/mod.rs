@@ -1,20 +1,23 @@
 //! Raw mail bytes -> [`crate::core::InboundMail`], through mail-parser. Pure: no I/O.
 //!
-//! mail-parser gives the MIME tree, addresses, dates and Message-IDs. This module adds what the
-//! gateway needs on top of it, and fixes what mail-parser 0.11 gets wrong for us:
+//! mail-parser gives the MIME tree, addresses, dates and Message-IDs, and its decoders do the
+//! transfer decoding (base64, quoted-printable, the B and Q data of RFC 2047 words). This
+//! module adds what the gateway needs on top of it, and reads mail the way a common client
+//! would display it (SPEC §3.8 "be liberal"):
 //!
-//! - the few things that make a mail unusable ([`MimeError`]: no header block, NUL bytes or a
-//!   monstrous line in the headers, a multipart never closed, base64 that does not decode).
-//!   Everything else (odd charsets, missing Message-ID, weird structure) is data;
-//! - header text: adjacent RFC 2047 words of one charset are joined *before* charset decoding
-//!   (a multibyte character split over two words survives), raw 8-bit headers are read as UTF-8
-//!   or else Latin-1 (Windows-1252), unlabelled ISO-2022-JP is recognised by its escapes;
-//! - body text: decoded from the transfer-decoded bytes with our own charset rules (GB2312
-//!   labels read as GB18030, unlabelled ISO-2022-JP sniffed, invalid UTF-8 read as Windows-1252),
-//!   `format=flowed` unwrapped;
-//! - file names: RFC 2231 continuations joined before percent- and charset-decoding, RFC 2047
-//!   in quoted names, then sanitised;
-//! - delivery-status reports (RFC 3464) read into [`DeliveryReport`].
+//! - only a mail without a header block, or with one no mail has (NUL bytes, a monstrous line
+//!   or size), is refused ([`MimeError`]). A stray line before the headers, a multipart never
+//!   closed, a part whose base64 does not decode are read anyway and reported as
+//!   [`crate::core::MimeRepair`]s for the decision log (`structure.rs`);
+//! - header text (`headers.rs`): adjacent RFC 2047 words of one charset are joined *before*
+//!   charset decoding, each word decoded once; raw 8-bit headers are read in the charset
+//!   detected for them; the sender is found in odd `From` syntax too;
+//! - charsets (`charset.rs`): labels as browsers read them, wrong labels not trusted, undeclared
+//!   8-bit text detected with chardetng (not assumed Latin-1);
+//! - body text (`body.rs`): `format=flowed` unwrapped, HTML turned into text, quotes stripped;
+//! - files (`attachments.rs`): every part that is not body text is kept, named by RFC 2231 /
+//!   RFC 2047 and sanitised, or `attachment-N.<ext>`;
+//! - delivery-status reports (RFC 3464) read into [`crate::core::DeliveryReport`] (`report.rs`).
 //!
 //! Invariant: [`parse`] never panics, whatever the bytes (a panic inside mail-parser is caught
 //! and reported as [`MimeError::ParserPanic`]).
@@ -29,18 +32,19 @@ mod transfer;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use mail_parser::{HeaderName, MessageParser};
+use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
 
-use crate::core::{AttachmentInfo, AutoSignals, InboundMail};
+use crate::core::{AttachmentInfo, AutoSignals, InboundMail, MimeRepair};
 
 pub use self::attachments::sanitize_file_name;
 use self::attachments::{decode_attachments, find_attachments};
 use self::body::body_and_reply;
 use self::headers::{
-    addresses, clean_id, decode_header_text, header_bytes, ids, to_address, unfold,
+    addresses, clean_id, decode_header_text, header_bytes, ids, sender, transcode_raw_headers,
+    unfold,
 };
 use self::report::delivery_report;
-use self::structure::{check_headers, check_structure, transcode_raw_headers};
+use self::structure::{close_multiparts, find_headers, unclosed_multiparts};
 
 /// Longest header line we accept (RFC 5322 says 998; real mail stays far below this).
 pub const MAX_HEADER_LINE: usize = 64 * 1024;
@@ -75,8 +79,9 @@ pub struct AttachmentData {
     pub content: Vec<u8>,
 }
 
-/// Why a mail cannot be used at all. These are permanent: the mail goes to quarantine with the
-/// message as its reason.
+/// Why a mail cannot be used at all: no header block, or one that no mail has. These are
+/// permanent: the mail goes to quarantine with the message as its reason. Everything a common
+/// client would still display is read ([`crate::core::MimeRepair`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MimeError {
     #[error("not a mail: no header block")]
@@ -87,10 +92,6 @@ pub enum MimeError {
     HeaderLineTooLong { len: usize, max: usize },
     #[error("header block of {len} bytes is over the limit of {max} bytes")]
     HeadersTooLarge { len: usize, max: usize },
-    #[error("truncated mime: multipart with boundary {boundary:?} is never closed")]
-    TruncatedMultipart { boundary: String },
-    #[error("broken base64 in mime part {part} ({content_type})")]
-    BrokenBase64 { part: usize, content_type: String },
     #[error("mail parser failed on this input")]
     ParserPanic,
 }
@@ -103,8 +104,6 @@ impl MimeError {
             MimeError::NulInHeaders { .. } => "nul_in_headers",
             MimeError::HeaderLineTooLong { .. } => "header_line_too_long",
             MimeError::HeadersTooLarge { .. } => "headers_too_large",
-            MimeError::TruncatedMultipart { .. } => "truncated_mime",
-            MimeError::BrokenBase64 { .. } => "broken_base64",
             MimeError::ParserPanic => "parser_failure",
         }
     }
@@ -120,19 +119,59 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, MimeError> {
     let size = raw.len();
     // A saved .eml may start with a UTF-8 byte-order mark.
     let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
-    let header_end = check_headers(raw)?;
-    let data = transcode_raw_headers(raw, header_end);
-    catch_unwind(AssertUnwindSafe(|| build(&data, size))).unwrap_or(Err(MimeError::ParserPanic))
+    let block = find_headers(raw)?;
+    let raw = &raw[block.start..];
+    let data = transcode_raw_headers(raw, block.len);
+    let mut repairs = Vec::new();
+    if block.junk_lines > 0 {
+        repairs.push(MimeRepair::SkippedBeforeHeaders {
+            lines: block.junk_lines,
+        });
+    }
+    catch_unwind(AssertUnwindSafe(|| build(&data, size, repairs)))
+        .unwrap_or(Err(MimeError::ParserPanic))
 }
 
-fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
+fn build(data: &[u8], size: usize, mut repairs: Vec<MimeRepair>) -> Result<ParsedMail, MimeError> {
     let message = MessageParser::new()
         .parse(data)
         .ok_or(MimeError::NotAMail)?;
     if message.parts.is_empty() {
         return Err(MimeError::NotAMail);
     }
-    check_structure(&message, data)?;
+    let unclosed = unclosed_multiparts(&message, data);
+    if !unclosed.is_empty() {
+        // mail-parser reads the parts of an unclosed multipart as undecodable (base64 left
+        // encoded, text dropped from the body): the missing closing delimiters are written at
+        // the end, innermost first, and the mail read again as its sender meant it.
+        drop(message);
+        let closed = close_multiparts(data, &unclosed);
+        repairs.extend(unclosed);
+        return build_closed(&closed, size, repairs);
+    }
+    build_closed(data, size, repairs)
+}
+
+fn build_closed(
+    data: &[u8],
+    size: usize,
+    repairs: Vec<MimeRepair>,
+) -> Result<ParsedMail, MimeError> {
+    let mut message = MessageParser::new()
+        .parse(data)
+        .ok_or(MimeError::NotAMail)?;
+    if message.parts.is_empty() {
+        return Err(MimeError::NotAMail);
+    }
+    // A multipart whose boundary never comes is read by mail-parser as one text part that it
+    // lists as neither text nor HTML body: that text is the body.
+    let root_is_lost_multipart = matches!(message.parts[0].body, PartType::Text(_))
+        && message.parts[0]
+            .content_type()
+            .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart"));
+    if root_is_lost_multipart && message.text_body.is_empty() && message.html_body.is_empty() {
+        message.text_body.push(0);
+    }
 
     let headers = message.headers();
     let find = |name: &str| {
@@ -158,7 +197,7 @@ fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
             .filter(|id| !id.is_empty()),
         in_reply_to: ids(message.in_reply_to()),
         references: ids(message.references()),
-        from: message.from().and_then(|a| a.iter().find_map(to_address)),
+        from: sender(&message, data),
         to: addresses(&message, HeaderName::To),
         cc: addresses(&message, HeaderName::Cc),
         subject,
@@ -203,11 +242,13 @@ fn build(data: &[u8], size: usize) -> Result<ParsedMail, MimeError> {
             .date()
             .filter(|d| d.is_valid())
             .map(|d| d.to_timestamp()),
+        repairs,
     };
     // The parser's decoded parts go before the files are decoded from the raw bytes: a
     // 10 MiB attachment was otherwise held twice at once (docs/benchmarks.md, memory).
     drop(message);
-    let attachments = decode_attachments(data, found);
+    let (attachments, undecodable) = decode_attachments(data, found);
+    mail.repairs.extend(undecodable);
     mail.attachments = attachments.iter().map(|a| a.info.clone()).collect();
     Ok(ParsedMail { mail, attachments })
 }
@@ -277,13 +318,6 @@ X-RT-Loop-Prevention: rt\r\nX-JIRA-FingerPrint: abc\r\nX-Auto-Response-Suppress:
             MimeError::NulInHeaders { offset: 3 },
             MimeError::HeaderLineTooLong { len: 9, max: 1 },
             MimeError::HeadersTooLarge { len: 9, max: 1 },
-            MimeError::TruncatedMultipart {
-                boundary: "b".into(),
-            },
-            MimeError::BrokenBase64 {
-                part: 1,
-                content_type: "application/pdf".into(),
-            },
             MimeError::ParserPanic,
         ];
         for e in errors {

@@ -1,4 +1,4 @@
-//! Delivery-status reports (RFC 3464) read into [`DeliveryReport`].
+//! Delivery-status reports (RFC 3464) read into [`crate::core::DeliveryReport`].
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
@@ -89,7 +89,7 @@ pub(super) fn delivery_report(message: &Message<'_>, data: &[u8]) -> Option<Deli
         match content_type_of(part).as_str() {
             "message/delivery-status" | "message/global-delivery-status" => {
                 has_status = true;
-                let content = part_content(data, part);
+                let content = part_content(data, part).unwrap_or_default();
                 report
                     .recipients
                     .extend(parse_dsn(&String::from_utf8_lossy(&content)));
@@ -106,7 +106,7 @@ pub(super) fn delivery_report(message: &Message<'_>, data: &[u8]) -> Option<Deli
                     }
                     _ => None,
                 }
-                .or_else(|| message_id_in(&part_content(data, part)));
+                .or_else(|| message_id_in(&part_content(data, part).unwrap_or_default()));
             }
             _ => {}
         }

@@ -1,16 +1,15 @@
-//! What makes a mail unusable: the header block and the MIME structure checked before and after
-//! mail-parser reads it.
+//! What makes a mail unusable, and what is read liberally instead (SPEC §3.8): the header
+//! block found and checked before mail-parser reads the mail, and the MIME structure checked
+//! after. Only a mail without a header block, or with one no mail has (NUL bytes, a monstrous
+//! line or size), is refused; an unclosed multipart or a stray line before the headers is a
+//! [`MimeRepair`] for the decision log.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
-use mail_parser::{HeaderName, Message, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Message, MimeHeaders, PartType};
 
-use super::attachments::content_type_of;
-use super::body::part_bytes;
-use super::charset::decode_cp1252;
-use super::transfer::base64_decode;
 use super::{MimeError, MAX_HEADER_BLOCK, MAX_HEADER_LINE};
+use crate::core::MimeRepair;
 
 /// Headers at least one of which a mail has; a header block without any is not a mail.
 pub(super) const KNOWN_HEADERS: &[&str] = &[
@@ -30,6 +29,50 @@ pub(super) const KNOWN_HEADERS: &[&str] = &[
     "in-reply-to",
     "references",
 ];
+
+/// Lines before the header block that are skipped to find it (an mbox `From ` line, a line a
+/// tool wrote in front, blank lines); past them the input is not a mail.
+const MAX_LINES_BEFORE_HEADERS: usize = 8;
+
+/// Where the header block is: its start (past lines that are not headers), its length (up to
+/// and including the newline of its last line), and how many lines were skipped that are not
+/// an mbox `From ` separator (those are normal in a saved file, not worth a note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct HeaderBlock {
+    pub(super) start: usize,
+    pub(super) len: usize,
+    pub(super) junk_lines: usize,
+}
+
+/// Finds the header block: the first of the first few lines from which a block of header
+/// fields starts that holds a header every mail has. Then checks it.
+pub(super) fn find_headers(raw: &[u8]) -> Result<HeaderBlock, MimeError> {
+    let mut start = 0;
+    let mut junk_lines = 0;
+    for _ in 0..=MAX_LINES_BEFORE_HEADERS {
+        let rest = &raw[start..];
+        match check_headers(rest) {
+            Ok(len) => {
+                return Ok(HeaderBlock {
+                    start,
+                    len,
+                    junk_lines,
+                })
+            }
+            // A header block was found and is bad: that is the answer.
+            Err(e) if e != MimeError::NotAMail => return Err(e),
+            Err(_) => {}
+        }
+        let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+            break;
+        };
+        if !rest.starts_with(b"From ") && !rest.starts_with(b">From ") {
+            junk_lines += 1;
+        }
+        start += nl + 1;
+    }
+    Err(MimeError::NotAMail)
+}
 
 /// The length of the header block, up to and including the newline of its last line.
 pub(super) fn header_block_end(raw: &[u8]) -> usize {
@@ -73,21 +116,24 @@ pub(super) fn field_name(line: &[u8]) -> Option<String> {
     )
 }
 
-/// Checks the header block and returns its length.
-pub(super) fn check_headers(raw: &[u8]) -> Result<usize, MimeError> {
+/// Checks a header block that starts at the beginning of `raw` and returns its length.
+fn check_headers(raw: &[u8]) -> Result<usize, MimeError> {
     let end = header_block_end(raw);
     let head = &raw[..end];
     let lines = || {
         head.split(|&b| b == b'\n')
             .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
     };
-    // An mbox "From " separator line may precede the headers (`ingest` of a saved file).
-    let mut fields = lines()
-        .skip_while(|l| l.starts_with(b"From "))
-        .filter(|l| !l.is_empty());
-    match fields.next() {
+    match lines().find(|l| !l.is_empty()) {
         Some(first) if is_field_line(first) => {}
         _ => return Err(MimeError::NotAMail),
+    }
+    let known = lines()
+        .filter(|l| !l.starts_with(b" ") && !l.starts_with(b"\t"))
+        .filter_map(field_name)
+        .any(|n| KNOWN_HEADERS.contains(&n.as_str()));
+    if !known {
+        return Err(MimeError::NotAMail);
     }
     if let Some(offset) = head.iter().position(|&b| b == 0) {
         return Err(MimeError::NulInHeaders { offset });
@@ -104,32 +150,7 @@ pub(super) fn check_headers(raw: &[u8]) -> Result<usize, MimeError> {
             max: MAX_HEADER_BLOCK,
         });
     }
-    let known = lines()
-        .filter(|l| !l.starts_with(b" ") && !l.starts_with(b"\t"))
-        .filter_map(field_name)
-        .any(|n| KNOWN_HEADERS.contains(&n.as_str()));
-    if !known {
-        return Err(MimeError::NotAMail);
-    }
     Ok(end)
-}
-
-/// Raw 8-bit header lines that are not UTF-8 are read as Windows-1252 (Latin-1) and rewritten
-/// as UTF-8, so that mail-parser (which reads them as lossy UTF-8) sees the right text.
-pub(super) fn transcode_raw_headers(raw: &[u8], header_end: usize) -> Cow<'_, [u8]> {
-    let head = &raw[..header_end];
-    if std::str::from_utf8(head).is_ok() {
-        return Cow::Borrowed(raw);
-    }
-    let mut out = Vec::with_capacity(raw.len() + raw.len() / 8);
-    for line in head.split_inclusive(|&b| b == b'\n') {
-        match std::str::from_utf8(line) {
-            Ok(_) => out.extend_from_slice(line),
-            Err(_) => out.extend_from_slice(decode_cp1252(line).as_bytes()),
-        }
-    }
-    out.extend_from_slice(&raw[header_end..]);
-    Cow::Owned(out)
 }
 
 /// The boundaries closed somewhere in `data`: every line `--boundary--` (transport padding
@@ -148,19 +169,13 @@ pub(super) fn closed_boundaries(data: &[u8]) -> HashSet<&[u8]> {
         .collect()
 }
 
-pub(super) fn transfer_encoding(part: &MessagePart<'_>) -> Option<String> {
-    part.headers
-        .iter()
-        .find(|h| h.name == HeaderName::ContentTransferEncoding)
-        .and_then(|h| h.value.as_text())
-        .map(|v| v.trim().to_ascii_lowercase())
-}
-
-/// A multipart whose closing delimiter never comes, or a base64 part with bytes outside the
-/// base64 alphabet, makes the mail unusable: what we would read is not what was sent. Parts of
-/// an attached message (a bounce's returned mail, often cut short by the MTA) are not checked.
-pub(super) fn check_structure(message: &Message<'_>, data: &[u8]) -> Result<(), MimeError> {
+/// The multiparts whose closing delimiter never comes: mail-parser reads their parts to the end
+/// of the mail (a part cut short is then kept as far as it goes), and the decision log says so.
+/// Parts of an attached message (a bounce's returned mail, often cut short by the MTA) are not
+/// looked at.
+pub(super) fn unclosed_multiparts(message: &Message<'_>, data: &[u8]) -> Vec<MimeRepair> {
     let mut closed: Option<HashSet<&[u8]>> = None;
+    let mut out = Vec::new();
     for part in &message.parts {
         if !matches!(part.body, PartType::Multipart(_)) {
             continue;
@@ -174,23 +189,30 @@ pub(super) fn check_structure(message: &Message<'_>, data: &[u8]) -> Result<(), 
         };
         let closed = closed.get_or_insert_with(|| closed_boundaries(data));
         if !closed.contains(boundary.as_bytes()) {
-            return Err(MimeError::TruncatedMultipart {
+            out.push(MimeRepair::UnclosedMultipart {
                 boundary: boundary.to_string(),
             });
         }
     }
-    for (index, part) in message.parts.iter().enumerate() {
-        if part.is_encoding_problem
-            && transfer_encoding(part).as_deref() == Some("base64")
-            && base64_decode(part_bytes(data, part), true).is_none()
-        {
-            return Err(MimeError::BrokenBase64 {
-                part: index,
-                content_type: content_type_of(part),
-            });
+    out
+}
+
+/// `data` with the closing delimiters of the `unclosed` multiparts (outermost first) written at
+/// its end, innermost first.
+pub(super) fn close_multiparts(data: &[u8], unclosed: &[MimeRepair]) -> Vec<u8> {
+    let mut closed = Vec::with_capacity(data.len() + 64 * unclosed.len());
+    closed.extend_from_slice(data);
+    for repair in unclosed.iter().rev() {
+        if let MimeRepair::UnclosedMultipart { boundary } = repair {
+            if !closed.ends_with(b"\n") {
+                closed.extend_from_slice(b"\r\n");
+            }
+            closed.extend_from_slice(b"--");
+            closed.extend_from_slice(boundary.as_bytes());
+            closed.extend_from_slice(b"--\r\n");
         }
     }
-    Ok(())
+    closed
 }
 
 #[cfg(test)]
@@ -230,22 +252,114 @@ mod tests {
     }
 
     #[test]
-    fn truncated_multipart_and_broken_base64() {
-        let truncated = "From: a@x.com\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1\r\nContent-Type: application/pdf\r\n\r\nJVBER";
+    fn stray_lines_before_the_headers_are_skipped_and_said() {
+        let p = |raw: &[u8]| parse(raw).expect("parses");
+        // An mbox separator is normal: skipped without a note.
+        let mbox = p(b"From a@x.com Mon Jun  3 10:00:00 2024\nFrom: a@x.com\nSubject: hi\n\nbody");
+        assert_eq!(mbox.mail.subject, "hi");
+        assert!(mbox.mail.repairs.is_empty());
+        // One junk line (Outlook's copy of the headers starts with one), blank lines.
+        for raw in [
+            &b"Microsoft Mail Internet Headers Version 2.0\r\nFrom: a@x.com\r\nSubject: hi\r\n\r\nbody"[..],
+            b"\r\n\r\nFrom: a@x.com\r\nSubject: hi\r\n\r\nbody",
+            b">From a@x.com\nX-Junk\nFrom: a@x.com\nSubject: hi\n\nbody",
+        ] {
+            let m = p(raw).mail;
+            assert_eq!(m.from.map(|f| f.addr).as_deref(), Some("a@x.com"));
+            assert_eq!(m.subject, "hi");
+            assert!(matches!(
+                m.repairs.as_slice(),
+                [MimeRepair::SkippedBeforeHeaders { lines: 1 | 2 }]
+            ), "{:?}", m.repairs);
+        }
+        // Past a few lines, text is not a mail.
+        let mut prose = "line of text\n".repeat(MAX_LINES_BEFORE_HEADERS + 1);
+        prose.push_str("From: a@x.com\n\nbody");
+        assert_eq!(parse(prose.as_bytes()), Err(MimeError::NotAMail));
+    }
+
+    #[test]
+    fn an_unclosed_multipart_is_read_to_the_end() {
+        let truncated = "From: a@x.com\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0x";
+        let parsed = parse(truncated.as_bytes()).expect("parses");
+        assert_eq!(parsed.mail.reply_text, "hello");
         assert_eq!(
-            parse(truncated.as_bytes()),
-            Err(MimeError::TruncatedMultipart {
+            parsed.mail.repairs,
+            vec![MimeRepair::UnclosedMultipart {
                 boundary: "b1".into()
-            })
+            }]
         );
-        let broken = "From: a@x.com\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBE*&^%$ not base64 !!\r\n--b1--\r\n";
+        // The part cut short is kept as far as it goes.
+        assert_eq!(parsed.attachments.len(), 1);
+        assert_eq!(parsed.attachments[0].content, b"%PDF-1");
+        // Four mails of this kind: the body in the last part, an HTML alternative cut, nested.
+        let last_is_text = "From: a@x.com\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nthe question\r\n";
         assert_eq!(
-            parse(broken.as_bytes()),
-            Err(MimeError::BrokenBase64 {
-                part: 2,
-                content_type: "application/pdf".into()
-            })
+            parse(last_is_text.as_bytes())
+                .expect("parses")
+                .mail
+                .reply_text,
+            "the question"
         );
+        let alternative = "From: a@x.com\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\nplain text\r\n--a\r\nContent-Type: text/html\r\n\r\n<p>plain";
+        assert_eq!(
+            parse(alternative.as_bytes())
+                .expect("parses")
+                .mail
+                .reply_text,
+            "plain text"
+        );
+        let nested = "From: a@x.com\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\ninner text\r\n--a--\r\n--m\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n";
+        let nested = parse(nested.as_bytes()).expect("parses");
+        assert_eq!(nested.mail.reply_text, "inner text");
+        assert_eq!(nested.attachments.len(), 1, "{:?}", nested.mail.attachments);
+        assert_eq!(nested.attachments[0].content, b"\x89PNG\r\n\x1a\n");
+    }
+
+    #[test]
+    fn a_part_that_does_not_decode_is_kept_as_it_came() {
+        let broken = "From: a@x.com\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b1\r\nContent-Type: audio/mpeg; name=\"voice.mp3\"\r\nContent-Transfer-Encoding: base64\r\n\r\nSUQz*&^%$ not base64 !!\r\n--b1--\r\n";
+        let parsed = parse(broken.as_bytes()).expect("parses");
+        assert_eq!(parsed.mail.reply_text, "hello");
+        assert_eq!(parsed.attachments.len(), 1);
+        assert_eq!(parsed.attachments[0].info.name, "voice.mp3");
+        assert_eq!(parsed.attachments[0].content, b"SUQz*&^%$ not base64 !!");
+        assert_eq!(
+            parsed.mail.repairs,
+            vec![MimeRepair::UndecodablePart {
+                file: "voice.mp3".into(),
+                content_type: "audio/mpeg".into(),
+                encoding: "base64".into(),
+            }]
+        );
+        // A body whose base64 does not decode: no garbage as text, the part kept as a file.
+        let body = "From: a@x.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8g*** d29ybGQ=\r\n";
+        let parsed = parse(body.as_bytes()).expect("parses");
+        assert_eq!(parsed.mail.body, "");
+        assert_eq!(parsed.mail.attachments.len(), 1);
+        assert_eq!(parsed.mail.attachments[0].name, "attachment-1.txt");
+        assert_eq!(parsed.attachments[0].content, b"SGVsbG8g*** d29ybGQ=\r\n");
+        assert!(matches!(
+            parsed.mail.repairs.as_slice(),
+            [MimeRepair::UndecodablePart { .. }]
+        ));
+    }
+
+    #[test]
+    fn missing_mime_version_and_odd_boundaries_are_read() {
+        // No MIME-Version, boundary with spaces around `=`, delimiters with trailing blanks
+        // (transport padding), a boundary parameter on a folded line.
+        let raw = "From: a@x.com\r\nSubject: odd\r\nContent-Type: multipart/mixed;\r\n\tboundary = \"odd b\"\r\n\r\npreamble\r\n--odd b  \r\nContent-Type: text/plain\r\n\r\nthe text\r\n--odd b\t\r\nContent-Type: application/pdf; name=r.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0x\r\n--odd b-- \r\n";
+        let parsed = parse(raw.as_bytes()).expect("parses");
+        assert_eq!(parsed.mail.reply_text, "the text");
+        assert_eq!(
+            parsed.mail.attachments.len(),
+            1,
+            "{:?}",
+            parsed.mail.attachments
+        );
+        assert_eq!(parsed.attachments[0].content, b"%PDF-1");
+        assert!(parsed.mail.repairs.is_empty(), "{:?}", parsed.mail.repairs);
     }
 
     #[test]

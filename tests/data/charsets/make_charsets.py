@@ -18,9 +18,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = []
 
 
-def case(name, raw, *, subject, body_contains=(), attachments=(), from_name=None, reply_text=None):
+def case(name, raw, *, subject, body_contains=(), attachments=(), from_name=None, reply_text=None, from_addr=None,
+         cls=None):
     CASES.append((name, raw, dict(subject=subject, body_contains=list(body_contains), attachments=list(attachments),
-                                  from_name=from_name, reply_text=reply_text)))
+                                  from_name=from_name, reply_text=reply_text, from_addr=from_addr, **{"class": cls})))
 
 
 def crlf(b):
@@ -271,7 +272,88 @@ case("unsafe_filenames",
      ]),
      subject="Unsafe names",
      attachments=["passwd", "evil.bat", "htaccess", "invoicefdp.exe", "tabandnewline.txt",
-                  (LONG[:96].rstrip() + ".pdf"), "attachment-7.bin", "attachment-8.bin"])
+                  (LONG[:96].rstrip() + ".pdf"), "attachment-7.bin", "attachment-8.zip"])
+
+# ---- raw 8-bit text without a declared charset: detected as browsers do (issue 15) ---------------
+
+def raw_case(name, enc, subject, body, tld, sender_name, cls):
+    case(name,
+         simple(subject.encode(enc), body.encode(enc), ctype=b"text/plain", cte=b"8bit",
+                frm=sender_name.encode(enc) + b" <help@mail.example." + tld + b">"),
+         subject=subject, from_name=sender_name, body_contains=[body.strip()], from_addr="help@mail.example." + tld.decode(),
+         cls=cls)
+
+
+raw_case("raw_gb2312_subject", "gbk", "转发：关于下周会议的安排", "各位同事，下周一上午十点在三楼会议室开会，请准时参加。\n", b"cn", "王小明",
+         "raw 8-bit GB2312 subject, sender name and body, no charset declared")
+raw_case("raw_shift_jis_subject", "shift_jis", "会議資料の送付について", "お世話になっております。来週の会議資料をお送りします。\n", b"jp", "山田太郎",
+         "raw 8-bit Shift_JIS headers and body, no charset declared")
+raw_case("raw_big5_subject", "big5", "關於訂單出貨的問題", "您好，請問我上週訂購的商品什麼時候可以出貨？謝謝。\n", b"tw", "陳大文",
+         "raw 8-bit Big5 headers and body, no charset declared")
+raw_case("raw_euc_kr_subject", "euc_kr", "주문 상품 배송 문의", "안녕하세요. 지난주에 주문한 상품이 아직 도착하지 않았습니다.\n", b"kr", "김철수",
+         "raw 8-bit EUC-KR headers and body, no charset declared")
+raw_case("raw_koi8_r_subject", "koi8_r", "Не работает принтер", "Здравствуйте, у меня в офисе не работает принтер. Помогите, пожалуйста.\n", b"ru",
+         "Иван Петров", "raw 8-bit KOI8-R headers and body, no charset declared")
+raw_case("raw_windows_1251_subject", "cp1251", "Счёт за июнь", "Добрый день! Пришлите, пожалуйста, счёт за июнь ещё раз.\n", b"ru",
+         "Ольга Смирнова", "raw 8-bit windows-1251 headers and body, no charset declared")
+raw_case("raw_iso_8859_2_subject", "iso8859_2", "Drukarka nie działa", "Dzień dobry, drukarka w biurze nie działa od wczoraj. Proszę o pomoc.\n", b"pl",
+         "Łukasz Żółć", "raw 8-bit ISO-8859-2 headers and body, no charset declared")
+raw_case("raw_latin1_no_charset", "latin-1", "Problème de connexion", "Bonjour, je n'arrive plus à me connecter depuis mercredi. Merci d'avance.\n", b"fr",
+         "Hélène Dupré", "raw 8-bit Latin-1 headers and body, no charset declared")
+
+case("rfc2047_raw_8bit_in_word",
+     simple(b"Re: =?iso-8859-1?Q?Die_Fr\xf6sche_im_Teich?=", b"Alles gut.\n", frm=b"=?iso-8859-1?Q?J\xfcrgen_M\xfcller?= <jm@example.de>"),
+     subject="Re: Die Frösche im Teich", from_name="Jürgen Müller", body_contains=["Alles gut."],
+     cls="raw 8-bit byte inside an encoded word: decoded exactly once, in the word's charset")
+
+case("declared_us_ascii_utf8_bytes",
+     simple(b"Wrong label", "Grüße aus München — der Drucker druckt nicht.\n".encode(), ctype=b"text/plain; charset=us-ascii", cte=b"7bit"),
+     subject="Wrong label", body_contains=["Grüße aus München — der Drucker druckt nicht."],
+     cls="declared us-ascii over UTF-8 bytes")
+
+case("declared_latin1_utf8_bytes",
+     simple(b"=?iso-8859-1?Q?Wrong_label?=", "Ça ne marche pas, désolé — vraiment.\n".encode(), ctype=b"text/plain; charset=iso-8859-1", cte=b"8bit"),
+     subject="Wrong label", body_contains=["Ça ne marche pas, désolé — vraiment."],
+     cls="declared ISO-8859-1 over UTF-8 bytes")
+
+case("html_meta_charset",
+     simple(b"Meta charset", b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1251\"></head><body><p>"
+            + "Добрый день, счёт получен.".encode("cp1251") + b"</p></body></html>\n", ctype=b"text/html", cte=b"8bit"),
+     subject="Meta charset", body_contains=["Добрый день, счёт получен."],
+     cls="HTML part whose charset is only in its <meta> tag")
+
+case("utf7_encoded_word",
+     simple(b"Benachrichtung zum =?unicode-1-1-utf-7?Q?+ANw-bermittlungsstatus (Fehlgeschlagen)?=", b"Status\n",
+            frm=b"postmaster@example.com"),
+     subject="Benachrichtung zum Übermittlungsstatus (Fehlgeschlagen)", body_contains=["Status"], from_addr="postmaster@example.com",
+     cls="UTF-7 encoded word (Exchange delivery notices), spaces inside the word")
+
+case("rfc2047_split_display_name",
+     simple(b"Name", b"ok\n", frm=b"=?UTF-8?B?5bGx55Sw5aQ=?= =?UTF-8?B?qumDjg==?= <yamada@example.jp>"),
+     subject="Name", from_name="山田太郎", from_addr="yamada@example.jp", body_contains=["ok"],
+     cls="display name with a character split over two encoded words")
+
+for label, codec, text in [
+    ("iso-8859-7", "iso8859_7", "Καλημέρα, ο εκτυπωτής δεν λειτουργεί."),
+    ("iso-8859-9", "iso8859_9", "Merhaba, yazıcı çalışmıyor. Teşekkürler."),
+    ("windows-1250", "cp1250", "Dobrý den, tiskárna nefunguje. Děkuji."),
+    ("windows-1256", "cp1256", "مرحبا، الطابعة لا تعمل."),
+    ("iso-8859-8-i", "iso8859_8", "שלום, המדפסת לא עובדת."),
+    ("windows-874", "cp874", "สวัสดีครับ เครื่องพิมพ์เสีย"),
+    ("euc-jp", "euc_jp", "プリンターが動きません。"),
+    ("koi8-u", "koi8_u", "Добрий день, принтер не працює. Дякую."),
+    ("windows-1257", "cp1257", "Laba diena, spausdintuvas neveikia."),
+    ("windows-1258", "cp1258", "Xin chao, may in khong hoat dong."),
+    ("iso-8859-5", "iso8859_5", "Здравствуйте, принтер не работает."),
+    ("cp866", "cp866", "Здравствуйте, принтер не работает."),
+    ("gbk", "gbk", "打印机坏了，请帮忙。"),
+    ("x-mac-cyrillic", "mac_cyrillic", "Здравствуйте, принтер не работает."),
+]:
+    case("labelled_" + label.replace("-", "_"),
+         simple(b"=?" + label.encode() + b"?B?" + base64.b64encode(text.encode(codec)) + b"?=", qp(text.encode(codec) + b"\n"),
+                ctype=b"text/plain; charset=" + label.encode(), cte=b"quoted-printable"),
+         subject=text, body_contains=[text], cls="labelled " + label + " subject (RFC 2047) and body (quoted-printable)")
+
 
 
 def write_all():

@@ -4,7 +4,8 @@
     python3 tests/data/malformed/make_malformed.py
 
 What each must give (an error of ticket_gateway::mime::MimeError, `from = None`, or a parsed
-mail) is in the table of tests/it/charsets.rs.
+mail with its sender, files and repairs) and which class of real-world mail it stands for is in
+the table MALFORMED of tests/it/charsets.rs (and README.md beside this script).
 """
 
 import base64
@@ -76,6 +77,93 @@ FILES = {
     "broken_encoded_words.eml": crlf(b"From: \"Broken <alice@example.org>\nTo: <<support@example.com\nSubject: =?utf-8?B?w6k=?= =?utf-8?Q?unterminated\n"
                                      b"Message-ID: <<>>\nIn-Reply-To: not an id\nDate: not a date\nContent-Type: text/plain; charset=\"utf-8\n\nbody\n"),
 }
+
+
+def mixed(boundary, parts, head=HEAD, close=True):
+    """A multipart/mixed mail: `parts` are (part headers, body) pairs."""
+    out = head + b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\n\n'
+    for h, body in parts:
+        out += b"--" + boundary + b"\n" + h + b"\n\n" + body + b"\n"
+    if close:
+        out += b"--" + boundary + b"--\n"
+    return crlf(out)
+
+
+TEXT = (b"Content-Type: text/plain; charset=utf-8", b"Please see the attached file.")
+PNG = base64.encodebytes(bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"))
+
+
+def sender(value):
+    return crlf(HEAD.replace(b"From: Alice <alice@example.org>", b"From: " + value) + b"\nHello from an odd sender.\n")
+
+
+FILES.update({
+    # ---- strict MIME must not quarantine readable mail ------------------------------------------
+    "junk_line_before_headers.eml": crlf(b"Microsoft Mail Internet Headers Version 2.0\n" + HEAD + b"\nThe text after a junk line.\n"),
+    "mbox_from_line.eml": crlf(b"From alice@example.org Mon Jun  3 10:00:00 2024\n" + HEAD + b"\nThe text after an mbox separator.\n"),
+    "no_mime_version.eml": mixed(b"nv", [TEXT, (b'Content-Type: application/pdf; name="r.pdf"\nContent-Transfer-Encoding: base64',
+                                                base64.encodebytes(b"%PDF-1.4 no MIME-Version"))],
+                                 head=HEAD.replace(b"MIME-Version: 1.0\n", b"")),
+    "boundary_odd_whitespace.eml": crlf(HEAD + b'Content-Type: multipart/mixed;\n\tboundary = "odd b"\n\npreamble\n'
+                                        b"--odd b  \nContent-Type: text/plain\n\nThe text between odd boundaries.\n"
+                                        b'--odd b\t\nContent-Type: application/pdf; name="r.pdf"\nContent-Transfer-Encoding: base64\n\n'
+                                        + base64.encodebytes(b"%PDF-1.4 odd") + b"--odd b-- \n"),
+    "unclosed_text_last.eml": mixed(b"u1", [(b'Content-Type: application/pdf; name="r.pdf"\nContent-Transfer-Encoding: base64',
+                                             base64.encodebytes(b"%PDF-1.4 first")),
+                                            (b"Content-Type: text/plain; charset=utf-8", b"The question comes last and the mail ends.")],
+                                    close=False),
+    "unclosed_alternative.eml": crlf(HEAD + b'Content-Type: multipart/alternative; boundary="alt"\n\n'
+                                     b"--alt\nContent-Type: text/plain; charset=utf-8\n\nPlain text of a cut mail.\n"
+                                     b"--alt\nContent-Type: text/html; charset=utf-8\n\n<p>Plain text of a cu"),
+    "unclosed_nested.eml": crlf(HEAD + b'Content-Type: multipart/mixed; boundary="outer"\n\n'
+                                b'--outer\nContent-Type: multipart/alternative; boundary="inner"\n\n'
+                                b"--inner\nContent-Type: text/plain\n\nInner text.\n--inner\nContent-Type: text/html\n\n<p>Inner text.</p>\n--inner--\n"
+                                b'--outer\nContent-Type: image/png; name="shot.png"\nContent-Transfer-Encoding: base64\n\n' + PNG),
+    "bad_base64_audio.eml": mixed(b"au", [(b"Content-Type: text/plain", b"A voice message is attached."),
+                                          (b'Content-Type: audio/mpeg; name="voice.mp3"\nContent-Transfer-Encoding: base64',
+                                           b"SUQzAwAAAAAA\n!!!! not base64 ####\nSUQz"),
+                                          (b'Content-Type: application/pdf; name="ok.pdf"\nContent-Transfer-Encoding: base64',
+                                           base64.encodebytes(b"%PDF-1.4 fine"))]),
+    # ---- no MIME part is ever dropped -----------------------------------------------------------
+    "inline_image_empty_name.eml": crlf(HEAD + b'Content-Type: multipart/related; boundary="rel"\n\n'
+                                        b'--rel\nContent-Type: text/html; charset=utf-8\n\n<p>Look: <img src="cid:img1@x"></p>\n'
+                                        b'--rel\nContent-Type: image/png; name="=?utf-8?b??="\nContent-Disposition: inline; filename="=?utf-8?b??="\n'
+                                        b"Content-ID: <img1@x>\nContent-Transfer-Encoding: base64\n\n" + PNG + b"--rel--\n"),
+    "name_only_separators.eml": mixed(b"sep", [TEXT, (b'Content-Type: application/pdf; name="/"\nContent-Disposition: attachment; filename="\\\\/"\n'
+                                                      b"Content-Transfer-Encoding: base64", base64.encodebytes(b"%PDF-1.4 nameless")),
+                                               (b'Content-Type: image/jpeg\nContent-Disposition: attachment; filename=""\nContent-Transfer-Encoding: base64',
+                                                base64.encodebytes(b"\xff\xd8\xff\xe0 jpeg"))]),
+    "related_inline_images.eml": crlf(HEAD + b'Content-Type: multipart/alternative; boundary="alt"\n\n'
+                                      b"--alt\nContent-Type: text/plain\n\nSee the screenshots.\n"
+                                      b'--alt\nContent-Type: multipart/related; boundary="rel"\n\n'
+                                      b'--rel\nContent-Type: text/html\n\n<p>See <img src="cid:a@x"><img src="cid:b@x"></p>\n'
+                                      b"--rel\nContent-Type: image/png\nContent-ID: <a@x>\nContent-Transfer-Encoding: base64\n\n" + PNG
+                                      + b"--rel\nContent-Type: image/gif\nContent-ID: <b@x>\nContent-Disposition: inline\nContent-Transfer-Encoding: base64\n\n"
+                                      + base64.encodebytes(b"GIF89a tiny") + b"--rel--\n--alt--\n"),
+    "attached_message.eml": mixed(b"fwd", [(b"Content-Type: text/plain", b"Forwarding the customer's mail."),
+                                           (b"Content-Type: message/rfc822", b"From: Carol <carol@example.net>\nSubject: Original\n"
+                                            b"Message-ID: <orig@example.net>\n\nThe original text.")]),
+    "calendar_invitation.eml": crlf(HEAD + b'Content-Type: multipart/mixed; boundary="mx"\n\n'
+                                    b'--mx\nContent-Type: multipart/alternative; boundary="alt"\n\n'
+                                    b"--alt\nContent-Type: text/plain\n\nYou are invited to a call.\n"
+                                    b'--alt\nContent-Type: text/calendar; charset=utf-8; method=REQUEST\n\nBEGIN:VCALENDAR\nMETHOD:REQUEST\nEND:VCALENDAR\n'
+                                    b'--alt--\n--mx\nContent-Type: application/ics; name="invite.ics"\nContent-Disposition: attachment; filename="invite.ics"\n'
+                                    b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(b"BEGIN:VCALENDAR\nEND:VCALENDAR\n") + b"--mx--\n"),
+    "tnef_winmail.eml": mixed(b"tn", [(b"Content-Type: text/plain", b"Sent from Outlook with rich text."),
+                                      (b'Content-Type: application/ms-tnef; name="winmail.dat"\nContent-Disposition: attachment; filename="winmail.dat"\n'
+                                       b"Content-Transfer-Encoding: base64", base64.encodebytes(b"\x78\x9f\x3e\x22 tnef stream"))]),
+    "root_calendar.eml": crlf(HEAD + b"Content-Type: text/calendar; method=REQUEST; charset=utf-8\n\nBEGIN:VCALENDAR\nMETHOD:REQUEST\nEND:VCALENDAR\n"),
+    # ---- sender and subject read right ----------------------------------------------------------
+    "from_no_brackets.eml": sender(b"Alice Example alice@example.org"),
+    "from_comment_name.eml": sender(b"alice@example.org (Alice Example)"),
+    "from_group.eml": sender(b"Support Team: alice@example.org, bob@example.org;"),
+    "from_multiple.eml": sender(b"Alice Example <alice@example.org>, Bob <bob@example.org>"),
+    "from_idn.eml": sender("Jörg <joerg@bücher.example>".encode()),
+    "from_odd_quotes.eml": sender(b"'Alice Example' <<alice@example.org>>"),
+    "from_encoded_name.eml": sender(b"=?UTF-8?B?5bGx55Sw5aQ=?= =?UTF-8?B?qumDjg==?= <alice@example.org>"),
+    "from_obsolete_route.eml": sender(b"Alice Example <@relay.example:alice@example.org>"),
+    "from_empty_angle.eml": sender("\"我\" <>".encode()),
+})
 
 
 def main():

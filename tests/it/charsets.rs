@@ -621,3 +621,115 @@ fn no_fixture_panics_when_cut_or_mangled() {
     }
     assert!(runs > 1000, "only {runs} runs");
 }
+
+/// A fixture as the live test appends it: its sender replaced by a customer of this test's
+/// mail system (so that the acknowledgement is delivered), its Message-ID made unique.
+fn live_fixture(sub: &str, file: &str, from: &str, to: &str, alice: &str, n: usize) -> Vec<u8> {
+    let raw = fs::read(data_dir(sub).join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let mut out = Vec::with_capacity(raw.len());
+    let mut rest = &raw[..];
+    let id = format!("<world-{n}-{}@c.test>", std::process::id());
+    let swaps: [(&[u8], &[u8]); 3] = [
+        (from.as_bytes(), alice.as_bytes()),
+        (b"support@example.com", to.as_bytes()),
+        (b"<hostile@example.org>", id.as_bytes()),
+    ];
+    'bytes: while !rest.is_empty() {
+        for (old, new) in swaps {
+            if rest.starts_with(old) {
+                out.extend_from_slice(new);
+                rest = &rest[old.len()..];
+                continue 'bytes;
+            }
+        }
+        out.push(rest[0]);
+        rest = &rest[1..];
+    }
+    out
+}
+
+/// Mail from the world through the real Dovecot and Postfix (SPEC §3.2, §3.8): a raw GB2312
+/// subject, a junk line before the headers, a multipart never closed, an inline image without
+/// a usable name and an audio file whose base64 is broken each make a ticket whose summary,
+/// text, files and decision log are right, and the acknowledgement carries the decoded subject.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_from_the_world_makes_readable_tickets() {
+    use crate::support::*;
+    let h = Harness::start("world").await;
+    let n = h.names.clone();
+    let mails: Vec<Vec<u8>> = [
+        ("charsets", "raw_gb2312_subject.eml", "help@mail.example.cn"),
+        (
+            "charsets",
+            "raw_shift_jis_subject.eml",
+            "help@mail.example.jp",
+        ),
+        (
+            "malformed",
+            "junk_line_before_headers.eml",
+            "alice@example.org",
+        ),
+        ("malformed", "unclosed_text_last.eml", "alice@example.org"),
+        (
+            "malformed",
+            "inline_image_empty_name.eml",
+            "alice@example.org",
+        ),
+        ("malformed", "bad_base64_audio.eml", "alice@example.org"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (sub, file, from))| live_fixture(sub, file, from, &n.support, &n.alice, i))
+    .collect();
+    append(&h.mail, &n.support, "INBOX", &mails, "").await;
+    h.wait_ticket(6, "the last mail's ticket", |_| true).await;
+    h.wait_inbox_empty().await;
+    assert_eq!(count(&h.mail, &n.support, "Quarantine").await, 0);
+
+    let ticket = |id| h.ticket(id).unwrap_or_else(|| panic!("ticket {id}"));
+    let decision = |id: u64| ticket(id).events[0].decision.join("\n");
+    let files = |id: u64| -> Vec<String> {
+        ticket(id).events[0]
+            .attachments
+            .iter()
+            .map(|a| a.name.clone())
+            .collect()
+    };
+    let gb = ticket(1);
+    // "转发：" is the Chinese "Fwd:", a prefix the summary drops.
+    assert_eq!(gb.summary, "关于下周会议的安排");
+    assert!(
+        gb.events[0].text.contains("各位同事"),
+        "{}",
+        gb.events[0].text
+    );
+    assert_eq!(ticket(2).summary, "会議資料の送付について");
+    assert!(
+        decision(3).contains("before the headers"),
+        "{}",
+        decision(3)
+    );
+    assert_eq!(ticket(3).events[0].text, "The text after a junk line.");
+    assert!(decision(4).contains("never closed"), "{}", decision(4));
+    assert_eq!(
+        ticket(4).events[0].text,
+        "The question comes last and the mail ends."
+    );
+    assert_eq!(files(4), ["r.pdf"]);
+    assert_eq!(files(5), ["attachment-1.png"]);
+    assert_eq!(files(6), ["voice.mp3", "ok.pdf"]);
+    assert!(
+        decision(6).contains("kept as it came as voice.mp3"),
+        "{}",
+        decision(6)
+    );
+    let ack = wait_mail(&n.alice, "the acknowledgement of the GB2312 mail", |r| {
+        r.subject.contains("[SUP-1]")
+    })
+    .await;
+    assert!(
+        ack.subject.contains("关于下周会议的安排"),
+        "{}",
+        ack.subject
+    );
+}

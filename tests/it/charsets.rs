@@ -1,12 +1,15 @@
 //! Charsets and encodings (SPEC §3.2, §3.7) and bad input (SPEC §3.8), through
 //! `ticket_gateway::mime::parse`:
-//! - `tests/data/charsets/NAME.eml` must decode to `NAME.expected.json` (subject, sender name,
-//!   pieces of the body, attachment names, maybe the reply text);
-//! - `tests/data/malformed/*.eml` each give their expected error, `from = None`, or a mail;
-//! - no input panics: every fixture, cut short and with bytes flipped, still returns.
+//! - `tests/data/charsets/NAME.eml` must decode to `NAME.expected.json` (subject, sender, pieces
+//!   of the body, attachment names, maybe the reply text);
+//! - `tests/data/malformed/*.eml` each give what their row in `MALFORMED` says: an error, no
+//!   usable sender, or a mail with its sender, text, files and decision-log repairs;
+//! - no input panics: every fixture, cut short and with bytes flipped, still returns;
+//! - live: a few of them through the real Dovecot and Postfix make the right tickets.
 //!
 //! The fixtures are built by `tests/data/charsets/make_charsets.py` and
-//! `tests/data/malformed/make_malformed.py`.
+//! `tests/data/malformed/make_malformed.py`; the README beside each lists the class of real
+//! mail every fixture stands for.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -79,6 +79,8 @@ pub struct DeliveryRecipient {
 pub enum MimeRepair {
     /// Lines before the header block that are not headers (an mbox `From ` line, junk).
     SkippedBeforeHeaders { lines: usize },
+    /// A multipart whose declared boundary never comes while its parts use another one.
+    BoundaryMismatch { declared: String, used: String },
     /// A multipart whose closing delimiter never comes: its parts are read to the end.
     UnclosedMultipart { boundary: String },
     /// A part whose transfer encoding does not decode, kept as it came under `file`.
@@ -95,6 +97,10 @@ impl std::fmt::Display for MimeRepair {
             MimeRepair::SkippedBeforeHeaders { lines } => write!(
                 f,
                 "mime: {lines} line(s) before the headers that are not headers, skipped"
+            ),
+            MimeRepair::BoundaryMismatch { declared, used } => write!(
+                f,
+                "mime: boundary {declared:?} is declared but the parts use {used:?}, read with it"
             ),
             MimeRepair::UnclosedMultipart { boundary } => write!(
                 f,

@@ -32,7 +32,7 @@ mod transfer;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use mail_parser::{HeaderName, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
 
 use crate::core::{AttachmentInfo, AutoSignals, InboundMail, MimeRepair};
 
@@ -44,7 +44,7 @@ use self::headers::{
     unfold,
 };
 use self::report::delivery_report;
-use self::structure::{close_multiparts, find_headers, unclosed_multiparts};
+use self::structure::{close_multiparts, find_headers, fix_root_boundary, unclosed_multiparts};
 
 /// Longest header line we accept (RFC 5322 says 998; real mail stays far below this).
 pub const MAX_HEADER_LINE: usize = 64 * 1024;
@@ -128,41 +128,56 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, MimeError> {
             lines: block.junk_lines,
         });
     }
-    catch_unwind(AssertUnwindSafe(|| build(&data, size, repairs)))
+    catch_unwind(AssertUnwindSafe(|| build(&data, size, repairs, 0)))
         .unwrap_or(Err(MimeError::ParserPanic))
 }
 
-fn build(data: &[u8], size: usize, mut repairs: Vec<MimeRepair>) -> Result<ParsedMail, MimeError> {
+/// How many times a mail is read again after a repair of its structure (a root boundary
+/// rewritten, then missing closing delimiters written): each repair is done once.
+const MAX_REREADS: usize = 2;
+
+fn build(
+    data: &[u8],
+    size: usize,
+    mut repairs: Vec<MimeRepair>,
+    rereads: usize,
+) -> Result<ParsedMail, MimeError> {
     let message = MessageParser::new()
         .parse(data)
         .ok_or(MimeError::NotAMail)?;
     if message.parts.is_empty() {
         return Err(MimeError::NotAMail);
     }
-    let unclosed = unclosed_multiparts(&message, data);
-    if !unclosed.is_empty() {
-        // mail-parser reads the parts of an unclosed multipart as undecodable (base64 left
-        // encoded, text dropped from the body): the missing closing delimiters are written at
-        // the end, innermost first, and the mail read again as its sender meant it.
-        drop(message);
-        let closed = close_multiparts(data, &unclosed);
-        repairs.extend(unclosed);
-        return build_closed(&closed, size, repairs);
+    if rereads < MAX_REREADS {
+        if let Some((fixed, repair)) = fix_root_boundary(&message, data) {
+            // The declared boundary never comes but the delimiter lines name another one
+            // (quoted oddly, a stray space): the mail is read again with the boundary its
+            // parts use.
+            drop(message);
+            repairs.push(repair);
+            return build(&fixed, size, repairs, rereads + 1);
+        }
+        let unclosed = unclosed_multiparts(&message, data);
+        if !unclosed.is_empty() {
+            // mail-parser reads the parts of an unclosed multipart as undecodable (base64 left
+            // encoded, text dropped from the body): the missing closing delimiters are written
+            // at the end, innermost first, and the mail read again as its sender meant it.
+            drop(message);
+            let closed = close_multiparts(data, &unclosed);
+            repairs.extend(unclosed);
+            return build(&closed, size, repairs, rereads + 1);
+        }
     }
-    build_closed(data, size, repairs)
+    read(message, data, size, repairs)
 }
 
-fn build_closed(
+/// The [`ParsedMail`] of a mail as mail-parser read it (the one parse of a well-formed mail).
+fn read(
+    mut message: Message<'_>,
     data: &[u8],
     size: usize,
     repairs: Vec<MimeRepair>,
 ) -> Result<ParsedMail, MimeError> {
-    let mut message = MessageParser::new()
-        .parse(data)
-        .ok_or(MimeError::NotAMail)?;
-    if message.parts.is_empty() {
-        return Err(MimeError::NotAMail);
-    }
     // A multipart whose boundary never comes is read by mail-parser as one text part that it
     // lists as neither text nor HTML body: that text is the body.
     let root_is_lost_multipart = matches!(message.parts[0].body, PartType::Text(_))

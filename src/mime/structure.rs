@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use mail_parser::{Message, MimeHeaders, PartType};
+use mail_parser::{HeaderName, Message, MimeHeaders, PartType};
 
 use super::{MimeError, MAX_HEADER_BLOCK, MAX_HEADER_LINE};
 use crate::core::MimeRepair;
@@ -197,6 +197,64 @@ pub(super) fn unclosed_multiparts(message: &Message<'_>, data: &[u8]) -> Vec<Mim
     out
 }
 
+/// A root multipart whose declared boundary never comes (mail-parser then reads the whole body
+/// as one text), while the body's delimiter lines name one boundary consistently (`--b` lines
+/// at least twice): `data` with the root `Content-Type` naming that boundary instead, and the
+/// repair to log. Declared `'b'` in single quotes or `"b "` with a stray space is how senders
+/// get this wrong.
+pub(super) fn fix_root_boundary(
+    message: &Message<'_>,
+    data: &[u8],
+) -> Option<(Vec<u8>, MimeRepair)> {
+    let root = message.parts.first()?;
+    if !matches!(root.body, PartType::Text(_)) {
+        return None;
+    }
+    let ct = root.content_type()?;
+    if !ct.ctype().eq_ignore_ascii_case("multipart") {
+        return None;
+    }
+    let declared = ct.attribute("boundary").unwrap_or_default();
+    let body = data.get(root.offset_body as usize..)?;
+    let delimiters = || {
+        body.split(|&b| b == b'\n').filter_map(|line| {
+            let line = line.strip_prefix(b"--")?;
+            let end = line
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .map_or(0, |p| p + 1);
+            let line = &line[..end];
+            let line = line.strip_suffix(b"--").unwrap_or(line);
+            (!line.is_empty() && line.len() <= 200 && !line.contains(&b' ')).then_some(line)
+        })
+    };
+    let used = delimiters().next()?;
+    if used == declared.as_bytes() || delimiters().filter(|d| *d == used).count() < 2 {
+        return None;
+    }
+    let used = std::str::from_utf8(used).ok()?;
+    let header = root
+        .headers
+        .iter()
+        .find(|h| h.name == HeaderName::ContentType)?;
+    let (start, end) = (header.offset_start as usize, header.offset_end as usize);
+    let mut fixed = Vec::with_capacity(data.len() + used.len());
+    fixed.extend_from_slice(data.get(..start)?);
+    fixed.extend_from_slice(
+        format!(
+            " multipart/{}; boundary=\"{used}\"\r\n",
+            ct.subtype().unwrap_or("mixed")
+        )
+        .as_bytes(),
+    );
+    fixed.extend_from_slice(data.get(end..)?);
+    let repair = MimeRepair::BoundaryMismatch {
+        declared: declared.to_string(),
+        used: used.to_string(),
+    };
+    Some((fixed, repair))
+}
+
 /// `data` with the closing delimiters of the `unclosed` multiparts (outermost first) written at
 /// its end, innermost first.
 pub(super) fn close_multiparts(data: &[u8], unclosed: &[MimeRepair]) -> Vec<u8> {
@@ -360,6 +418,27 @@ mod tests {
         );
         assert_eq!(parsed.attachments[0].content, b"%PDF-1");
         assert!(parsed.mail.repairs.is_empty(), "{:?}", parsed.mail.repairs);
+    }
+
+    #[test]
+    fn a_boundary_declared_oddly_is_read_as_the_parts_use_it() {
+        for declared in ["'abc'", "\"abc \"", "\" abc\""] {
+            let raw = format!("From: a@x.com\r\nContent-Type: multipart/mixed; boundary={declared}\r\n\r\n--abc\r\nContent-Type: text/plain\r\n\r\nhello text\r\n--abc\r\nContent-Type: application/pdf; name=r.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0x\r\n--abc--\r\n");
+            let p = parse(raw.as_bytes()).expect("parses");
+            assert_eq!(p.mail.reply_text, "hello text", "{declared}");
+            assert_eq!(p.attachments.len(), 1, "{declared}");
+            assert_eq!(p.attachments[0].content, b"%PDF-1", "{declared}");
+            assert!(
+                matches!(&p.mail.repairs[..], [MimeRepair::BoundaryMismatch { used, .. }] if used == "abc"),
+                "{declared}: {:?}",
+                p.mail.repairs
+            );
+        }
+        // A boundary that is never used stays text: no other boundary to take.
+        let raw = "From: a@x.com\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\nJust text.\r\n-- \r\nsig\r\n";
+        let p = parse(raw.as_bytes()).expect("parses");
+        assert!(p.mail.body.starts_with("Just text."), "{:?}", p.mail.body);
+        assert!(p.mail.repairs.is_empty());
     }
 
     #[test]

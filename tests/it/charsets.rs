@@ -320,6 +320,16 @@ const MALFORMED: &[(&str, &str, Expect)] = &[
             repairs: &[],
         },
     ),
+    (
+        "boundary_single_quoted.eml",
+        "boundary='b' in single quotes, delimiters --b",
+        Expect::Mail {
+            from: ALICE,
+            text: "The text under a single-quoted boundary.",
+            files: &["r.pdf"],
+            repairs: &["the parts use"],
+        },
+    ),
     ("headers_only.eml", "headers, no body", mail(ALICE, "")),
     ("lf_only.eml", "LF line ends", mail(ALICE, "Plain LF mail.")),
     (

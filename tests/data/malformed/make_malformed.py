@@ -108,6 +108,10 @@ FILES.update({
                                         b"--odd b  \nContent-Type: text/plain\n\nThe text between odd boundaries.\n"
                                         b'--odd b\t\nContent-Type: application/pdf; name="r.pdf"\nContent-Transfer-Encoding: base64\n\n'
                                         + base64.encodebytes(b"%PDF-1.4 odd") + b"--odd b-- \n"),
+    "boundary_single_quoted.eml": crlf(HEAD + b"Content-Type: multipart/mixed; boundary='sq'\n\n"
+                                       b"--sq\nContent-Type: text/plain\n\nThe text under a single-quoted boundary.\n"
+                                       b'--sq\nContent-Type: application/pdf; name="r.pdf"\nContent-Transfer-Encoding: base64\n\n'
+                                       + base64.encodebytes(b"%PDF-1.4 quoted") + b"--sq--\n"),
     "unclosed_text_last.eml": mixed(b"u1", [(b'Content-Type: application/pdf; name="r.pdf"\nContent-Transfer-Encoding: base64',
                                              base64.encodebytes(b"%PDF-1.4 first")),
                                             (b"Content-Type: text/plain; charset=utf-8", b"The question comes last and the mail ends.")],

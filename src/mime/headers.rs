@@ -172,9 +172,15 @@ fn salvage_mailbox(text: &str) -> Option<Address> {
     let is_stop = |c: char| c.is_whitespace() || "<>()[],;:\"'".contains(c);
     let mut from = 0;
     while let Some(at) = text[from..].find('@').map(|p| from + p) {
-        let start = text[..at].rfind(is_stop).map_or(0, |p| p + 1);
+        // Past the stop character, whatever its width (U+3000 is whitespace too).
+        let start = text[..at]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_stop(c))
+            .map_or(0, |(p, c)| p + c.len_utf8());
+        // A domain is letters (any script), digits, `-`, `.` and `_`.
         let end = text[at + 1..]
-            .find(is_stop)
+            .find(|c: char| !(c.is_alphanumeric() || "-._".contains(c)))
             .map_or(text.len(), |p| at + 1 + p);
         if let Some(mut address) = mailbox(&text[start..end]) {
             let phrase = match text[..start].rfind('<') {
@@ -515,6 +521,12 @@ mod tests {
             "joerg@xn--bcher-kva.example",
             None,
         ),
+        // A wide space before the address (CJK clients).
+        (
+            "王小明\u{3000}wang@example.cn",
+            "wang@example.cn",
+            Some("王小明"),
+        ),
         // Obsolete syntax: an unquoted dot in the name, a source route, spaces around `@`.
         (
             "Joe Q. Public <john.q.public@example.com>",
@@ -540,6 +552,13 @@ mod tests {
             }
         }
         assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn the_salvage_reads_wide_characters_around_the_address() {
+        let a = salvage_mailbox("王小明\u{3000}wang@example.cn（备注）").expect("found");
+        assert_eq!(a.addr, "wang@example.cn");
+        assert_eq!(a.name.as_deref(), Some("王小明"));
     }
 
     #[test]

@@ -323,9 +323,10 @@ pub(super) fn find_attachments(
                         || name.is_some()
                         || !part_bytes(data, part).iter().all(u8::is_ascii_whitespace)
                 } else {
-                    // Body text: a file only when it cannot be read (checked on the text parts
-                    // alone, which are small; big files are decoded once, later).
-                    declared_encoding(part) == Encoding::Base64
+                    // Body text: a file only when it cannot be read. Only a part mail-parser
+                    // could not decode is decoded again to check (files are decoded once, later).
+                    part.is_encoding_problem
+                        && declared_encoding(part) == Encoding::Base64
                         && base64_decode(part_bytes(data, part)).is_none()
                 }
             }

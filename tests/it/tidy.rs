@@ -131,6 +131,24 @@ fn module_dependencies_point_one_way() {
     assert!(problems.is_empty(), "{problems:?}");
 }
 
+/// A file is one job its name says: none holds more than 1,000 lines of production code
+/// (the lines before its `#[cfg(test)]` module).
+#[test]
+fn no_production_file_over_a_thousand_lines() {
+    let mut big = Vec::new();
+    for f in rust_files(&root().join("src")) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let production = text
+            .lines()
+            .take_while(|l| !l.starts_with("#[cfg(test)]"))
+            .count();
+        if production > 1000 {
+            big.push(format!("{}: {production}", f.display()));
+        }
+    }
+    assert!(big.is_empty(), "production lines over 1,000: {big:?}");
+}
+
 /// The annotated example config has every key of SPEC §5.2 and parses.
 #[test]
 fn example_config_has_every_key() {

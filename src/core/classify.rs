@@ -109,6 +109,10 @@ pub enum StaffCheck {
     Failed(String),
 }
 
+/// SPEC §3.4 and RFC 8601: only `Authentication-Results` from a pinned authserv-id count,
+/// and of those only the topmost one and the pinned ones directly after it (a run, no other
+/// header field between): the receiving server adds its own on top, a sender can only add
+/// below. Within the run a pass counts only if no header says fail for the same domain.
 pub fn check_staff(mail: &InboundMail, policy: &Policy) -> StaffCheck {
     let Some(from) = &mail.from else {
         return StaffCheck::NotStaff;
@@ -122,40 +126,68 @@ pub fn check_staff(mail: &InboundMail, policy: &Policy) -> StaffCheck {
         StaffAuth::Dmarc => "dmarc",
     };
     let domain = from.domain().to_string();
-    let mut ignored = 0;
-    for header in &mail.authentication_results {
-        let Some(results) = parse_authentication_results(header) else {
-            continue;
-        };
-        if !policy.authserv_ids.contains(&results.authserv_id) {
-            ignored += 1;
-            continue;
+    let parsed: Vec<(usize, AuthResults)> = mail
+        .authentication_results
+        .iter()
+        .filter_map(|h| parse_authentication_results(&h.value).map(|r| (h.position, r)))
+        .collect();
+    let pinned = |r: &AuthResults| policy.authserv_ids.contains(&r.authserv_id);
+    let ignored = parsed.iter().filter(|(_, r)| !pinned(r)).count();
+    let mut run: Vec<&AuthResults> = Vec::new();
+    let mut last = None;
+    for (position, r) in &parsed {
+        match last {
+            None if pinned(r) => {}
+            None => continue,
+            Some(p) if pinned(r) && *position == p + 1 => {}
+            Some(_) => break,
         }
-        for r in &results.results {
-            if r.method != method || r.result != "pass" {
-                continue;
-            }
-            let aligned = match method {
-                "dmarc" => r
-                    .prop("header.from")
-                    .is_some_and(|d| d.eq_ignore_ascii_case(&domain)),
-                _ => r
-                    .prop("header.d")
-                    .or_else(|| {
-                        r.prop("header.i")
-                            .map(|i| i.rsplit('@').next().unwrap_or(i))
-                    })
-                    .is_some_and(|d| aligned(&domain, d)),
-            };
-            if aligned {
-                return StaffCheck::Staff(format!(
-                    "{method}=pass for {domain} by {}",
-                    results.authserv_id
-                ));
-            }
-        }
+        run.push(r);
+        last = Some(*position);
     }
-    let mut why = format!("no {method}=pass for {domain} from a pinned authserv-id");
+    let below = parsed.iter().filter(|(_, r)| pinned(r)).count() - run.len();
+    let about_sender = |r: &AuthResult| match method {
+        "dmarc" => r
+            .prop("header.from")
+            .is_none_or(|d| d.eq_ignore_ascii_case(&domain)),
+        _ => r
+            .prop("header.d")
+            .or_else(|| {
+                r.prop("header.i")
+                    .map(|i| i.rsplit('@').next().unwrap_or(i))
+            })
+            .is_none_or(|d| aligned(&domain, d)),
+    };
+    let results = || {
+        run.iter().flat_map(|h| {
+            h.results
+                .iter()
+                .filter(|r| r.method == method && about_sender(r))
+                .map(move |r| (h, r))
+        })
+    };
+    let fail = results().find(|(_, r)| matches!(r.result.as_str(), "fail" | "permerror"));
+    // A pass must name the domain it vouches for; a fail that names none counts against all.
+    let names_domain = |r: &AuthResult| match method {
+        "dmarc" => r.prop("header.from").is_some(),
+        _ => r.prop("header.d").or_else(|| r.prop("header.i")).is_some(),
+    };
+    let pass = results().find(|(_, r)| r.result == "pass" && names_domain(r));
+    let mut why = match (pass, fail) {
+        (Some((h, _)), None) => {
+            return StaffCheck::Staff(format!("{method}=pass for {domain} by {}", h.authserv_id))
+        }
+        (_, Some((h, r))) => format!(
+            "{method}={} for {domain} by {}: no pass counts beside it",
+            r.result, h.authserv_id
+        ),
+        (None, None) => format!("no {method}=pass for {domain} from a pinned authserv-id"),
+    };
+    if below > 0 {
+        why.push_str(&format!(
+            " ({below} pinned Authentication-Results header(s) below the topmost run ignored)"
+        ));
+    }
     if ignored > 0 {
         why.push_str(&format!(
             " ({ignored} Authentication-Results header(s) from other authserv-ids ignored)"
@@ -245,7 +277,7 @@ fn strip_comments(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::{Address, AutoSignals};
+    use crate::core::{Address, AuthenticationResults, AutoSignals};
 
     #[test]
     fn tags_are_found_after_prefixes_and_in_any_case() {
@@ -338,8 +370,52 @@ mod tests {
     fn from_staff(results: &[&str]) -> InboundMail {
         InboundMail {
             from: Some(Address::new("alice@example.com")),
-            authentication_results: results.iter().map(|s| s.to_string()).collect(),
+            authentication_results: results
+                .iter()
+                .enumerate()
+                .map(|(i, s)| AuthenticationResults {
+                    position: i + 3,
+                    value: s.to_string(),
+                })
+                .collect(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_the_topmost_run_of_pinned_results_counts_and_a_fail_beats_a_pass() {
+        let dkim = staff_policy(StaffAuth::Dkim);
+        let pass = "mx.example.com; dkim=pass header.d=example.com";
+        let fail = "mx.example.com; dkim=fail header.d=example.com";
+        let none = "mx.example.com; dkim=none";
+        let other = "other.test; dkim=none";
+        let staff = |m: &InboundMail| matches!(check_staff(m, &dkim), StaffCheck::Staff(_));
+        assert!(staff(&from_staff(&[pass])));
+        assert!(
+            staff(&from_staff(&[other, pass])),
+            "unpinned above: not ours"
+        );
+        assert!(staff(&from_staff(&[pass, none])));
+        for forged in [
+            vec![fail, pass],
+            vec![pass, fail],
+            vec![none, other, pass],
+            vec!["mx.example.com; dkim=fail", pass],
+        ] {
+            assert!(!staff(&from_staff(&forged)), "{forged:?}");
+        }
+        // A fail for another domain does not spoil a pass for the sender's.
+        assert!(staff(&from_staff(&[
+            "mx.example.com; dkim=fail header.d=list.test",
+            pass
+        ])));
+        // Another header between two pinned ones ends the run.
+        let mut gap = from_staff(&[none, pass]);
+        gap.authentication_results[1].position += 1;
+        assert!(!staff(&gap));
+        match check_staff(&gap, &dkim) {
+            StaffCheck::Failed(why) => assert!(why.contains("below the topmost run"), "{why}"),
+            other => panic!("{other:?}"),
         }
     }
 

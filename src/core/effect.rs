@@ -1,6 +1,6 @@
 //! What the core asks the adapters to do: [`Effect`]s, and the [`Notice`]s (mails) among them.
 
-use super::{AttachmentInfo, Lang, State, Ticket, TicketId};
+use super::{AttachmentInfo, Audience, Lang, State, Ticket, TicketId};
 
 /// The mails the gateway sends. Each has a template of the same name under `templates/<lang>/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,10 +27,14 @@ pub enum NoticeKind {
     DeliveryFailure,
     /// To the sender: the mail could not be processed (quarantined).
     Quarantined,
+    /// To one staff member: a keyword line held a word that is not a keyword; nothing done.
+    Held,
+    /// To staff: the mails of one sender past the hourly limit, in one mail (SPEC §3.6).
+    FloodSummary,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 11] = [
+    pub const ALL: [NoticeKind; 13] = [
         NoticeKind::Acknowledgement,
         NoticeKind::NewTicket,
         NoticeKind::CustomerUpdate,
@@ -42,6 +46,8 @@ impl NoticeKind {
         NoticeKind::StaffWarning,
         NoticeKind::DeliveryFailure,
         NoticeKind::Quarantined,
+        NoticeKind::Held,
+        NoticeKind::FloodSummary,
     ];
 
     /// The template's base name.
@@ -58,6 +64,8 @@ impl NoticeKind {
             NoticeKind::StaffWarning => "staff_warning",
             NoticeKind::DeliveryFailure => "delivery_failure",
             NoticeKind::Quarantined => "quarantined",
+            NoticeKind::Held => "held",
+            NoticeKind::FloodSummary => "flood_summary",
         }
     }
 
@@ -73,20 +81,73 @@ impl NoticeKind {
                 | NoticeKind::AutoClosed
                 | NoticeKind::StaffWarning
                 | NoticeKind::DeliveryFailure
+                | NoticeKind::FloodSummary
         )
     }
 
     /// Sent to staff (never rate-limited).
     pub fn to_staff(self) -> bool {
-        matches!(
-            self,
-            NoticeKind::NewTicket
-                | NoticeKind::CustomerUpdate
-                | NoticeKind::Refused
-                | NoticeKind::StaffWarning
-                | NoticeKind::DeliveryFailure
-        )
+        self.audience() == Audience::Staff
     }
+
+    /// Who reads it (an automatic close is mailed to both: its staff copy says so itself).
+    pub fn audience(self) -> Audience {
+        match self {
+            NoticeKind::NewTicket
+            | NoticeKind::CustomerUpdate
+            | NoticeKind::Refused
+            | NoticeKind::StaffWarning
+            | NoticeKind::DeliveryFailure
+            | NoticeKind::Held
+            | NoticeKind::FloodSummary => Audience::Staff,
+            NoticeKind::Acknowledgement
+            | NoticeKind::StaffUpdate
+            | NoticeKind::ClosedReply
+            | NoticeKind::Reminder
+            | NoticeKind::AutoClosed
+            | NoticeKind::Quarantined => Audience::Customers,
+        }
+    }
+}
+
+/// Why a mail was quarantined, as its sender is told (SPEC §3.8): a closed set, rendered by
+/// the templates in the sender's language. The internal detail goes to the log and the
+/// decision record only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuarantineReason {
+    /// Over `gateway.max_message_size`, which is this many bytes.
+    TooBig { limit: u64 },
+    /// No header block, or nothing a mail reader could display.
+    Unreadable,
+    /// No usable `From` address.
+    NoSender,
+    /// The gateway failed on it.
+    Internal,
+}
+
+impl QuarantineReason {
+    /// A short stable name: for templates, metrics and the decision log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuarantineReason::TooBig { .. } => "too_big",
+            QuarantineReason::Unreadable => "unreadable",
+            QuarantineReason::NoSender => "no_sender",
+            QuarantineReason::Internal => "internal",
+        }
+    }
+}
+
+/// One staff notice held back for a sender's hourly summary (SPEC §3.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FloodItem {
+    /// The sender whose mails are summed up.
+    pub sender: String,
+    pub ticket: TicketId,
+    pub summary: String,
+    /// What staff would have been sent.
+    pub kind: NoticeKind,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 /// The ticket as a notice shows it (a snapshot: the ticket may change later).
@@ -98,7 +159,10 @@ pub struct TicketSnapshot {
     pub reporter: String,
     pub language: Lang,
     pub description: String,
+    /// Every Message-ID of the ticket (staff may see them all).
     pub thread: Vec<String>,
+    /// The ids a customer could have seen ([`Ticket::public_thread`]).
+    pub public_thread: Vec<String>,
 }
 
 impl TicketSnapshot {
@@ -111,6 +175,15 @@ impl TicketSnapshot {
             language: t.language,
             description: t.description().to_string(),
             thread: t.thread.clone(),
+            public_thread: t.public_thread(),
+        }
+    }
+
+    /// The Message-IDs a reader of `audience` may be given (`References`).
+    pub fn thread_for(&self, audience: Audience) -> &[String] {
+        match audience {
+            Audience::Customers => &self.public_thread,
+            Audience::Staff => &self.thread,
         }
     }
 }
@@ -119,6 +192,8 @@ impl TicketSnapshot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub kind: NoticeKind,
+    /// Who reads it: what of the thread it may name.
+    pub audience: Audience,
     /// Recipients' own addresses (never a `Reply-To`).
     pub to: Vec<String>,
     pub lang: Lang,
@@ -129,10 +204,17 @@ pub struct Notice {
     pub text: String,
     pub from_state: Option<State>,
     pub to_state: Option<State>,
-    /// For `Refused`: the keyword and the keywords allowed now.
+    /// For `Refused` and `Held`: the keyword (or the word not understood) and the keywords
+    /// allowed now.
     pub keyword: Option<String>,
     pub allowed: Vec<String>,
-    /// Free reason text for `Quarantined`, `StaffWarning`, `DeliveryFailure`.
+    /// For `Held`: the keyword nearest to the word not understood.
+    pub nearest: Option<String>,
+    /// For `Quarantined`: why, from the closed set the templates render.
+    pub quarantine: Option<QuarantineReason>,
+    /// For `FloodSummary`: what staff were not sent one by one.
+    pub flood: Vec<FloodItem>,
+    /// Free reason text for `StaffWarning`, `DeliveryFailure` (staff read it).
     pub reason: String,
     /// The incoming Message-ID this answers (`In-Reply-To`).
     pub in_reply_to: Option<String>,
@@ -148,15 +230,22 @@ pub struct Notice {
 
 /// What the adapters must do for one mail or one timer tick.
 #[derive(Debug, Clone, PartialEq, Eq)]
+// An outcome holds a handful of effects, most of them notices: boxing them would cost an
+// allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Effect {
     /// Write this ticket (new or updated) with its events.
     Save(Ticket),
     /// Send this mail (through the durable outbox).
     Notify(Notice),
     /// Move the mail to the quarantine mailbox, for this reason.
-    Quarantine(String),
-    /// This address hard-bounced a gateway mail: send it nothing for a while.
-    HardBounce(String),
+    Quarantine(QuarantineReason),
+    /// This address hard-bounced a gateway mail: send it nothing until then (Unix seconds).
+    HardBounce { address: String, until: i64 },
+    /// Keep this staff notice for its sender's hourly summary instead of sending it.
+    Flood(FloodItem),
+    /// This sender's held staff notices are summed up in a mail of this outcome: forget them.
+    FloodDone(String),
 }
 
 /// The result of deciding on one mail or timer tick.
@@ -182,9 +271,9 @@ impl Outcome {
         })
     }
 
-    pub fn quarantine(&self) -> Option<&str> {
+    pub fn quarantine(&self) -> Option<QuarantineReason> {
         self.effects.iter().find_map(|e| match e {
-            Effect::Quarantine(r) => Some(r.as_str()),
+            Effect::Quarantine(r) => Some(*r),
             _ => None,
         })
     }

@@ -43,6 +43,16 @@ pub struct AutoSignals {
     pub auto_response_suppress: bool,
 }
 
+/// One `Authentication-Results` header field (RFC 8601) as found in the mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticationResults {
+    /// Its place among all the header fields of the mail, 0 the topmost: fields with
+    /// consecutive places have no other field between them.
+    pub position: usize,
+    /// The raw value, unfolded.
+    pub value: String,
+}
+
 /// One attachment as found in the mail (content kept by the adapter).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentInfo {
@@ -143,8 +153,8 @@ pub struct InboundMail {
     /// `Content-Language` (first tag, lower case, e.g. `fr`).
     pub content_language: Option<String>,
     pub auto: AutoSignals,
-    /// Raw `Authentication-Results` header values, in order.
-    pub authentication_results: Vec<String>,
+    /// The `Authentication-Results` header fields, top first.
+    pub authentication_results: Vec<AuthenticationResults>,
     pub attachments: Vec<AttachmentInfo>,
     pub delivery_report: Option<DeliveryReport>,
     /// Size of the raw message in bytes.

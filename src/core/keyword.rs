@@ -19,6 +19,114 @@ pub enum Keyword {
     Partial,
 }
 
+/// What a keyword takes after it on its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    /// Nothing: `#close`.
+    None,
+    /// One word: an address or a value (`#assign ADDRESS`, `#type bug`).
+    Word,
+}
+
+/// Who writes a keyword: staff move the workflow, customers give feedback or close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writer {
+    Staff,
+    Customer,
+}
+
+/// One keyword as data: its spellings, what follows it, who uses it. A keyword is added by
+/// adding a row to [`KEYWORDS`] (and its effect to the workflow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeywordSpec {
+    pub keyword: Keyword,
+    /// The English spelling, folded, without `#`.
+    pub english: &'static str,
+    /// The French spellings, folded, without `#` (the first is the one shown).
+    pub french: &'static [&'static str],
+    /// Other spellings accepted, folded, without `#`.
+    pub variants: &'static [&'static str],
+    pub arg: Arg,
+    pub writer: Writer,
+}
+
+impl KeywordSpec {
+    /// Every spelling of the keyword, English first.
+    pub fn spellings(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.english)
+            .chain(self.french.iter().copied())
+            .chain(self.variants.iter().copied())
+    }
+}
+
+/// The keywords of SPEC §2.2 and §3.3.
+pub const KEYWORDS: &[KeywordSpec] = &[
+    KeywordSpec {
+        keyword: Keyword::Ack,
+        english: "ack",
+        french: &["pris-en-compte"],
+        variants: &["prisencompte", "pris_en_compte"],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Progress,
+        english: "progress",
+        french: &["en-cours"],
+        variants: &["encours", "en_cours"],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Waiting,
+        english: "waiting",
+        french: &["attente"],
+        variants: &[],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Resolve,
+        english: "resolve",
+        french: &["resolu"],
+        variants: &["resolved"],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Close,
+        english: "close",
+        french: &["clore", "fermer"],
+        variants: &[],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Reopen,
+        english: "reopen",
+        french: &["rouvrir"],
+        variants: &[],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Note,
+        english: "note",
+        french: &[],
+        variants: &[],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Partial,
+        english: "partial",
+        french: &["partiel"],
+        variants: &[],
+        arg: Arg::None,
+        writer: Writer::Customer,
+    },
+];
+
 impl Keyword {
     pub const ALL: [Keyword; 8] = [
         Keyword::Ack,
@@ -59,20 +167,244 @@ impl Keyword {
         }
     }
 
+    /// Its row of [`KEYWORDS`].
+    pub fn spec(self) -> &'static KeywordSpec {
+        KEYWORDS
+            .iter()
+            .find(|s| s.keyword == self)
+            .expect("every keyword has a row in KEYWORDS")
+    }
+
     /// Parses one word *without* its `#`, already folded (lower case, accents removed).
     pub fn from_folded(word: &str) -> Option<Keyword> {
-        Some(match word {
-            "ack" | "pris-en-compte" | "prisencompte" | "pris_en_compte" => Keyword::Ack,
-            "progress" | "en-cours" | "encours" | "en_cours" => Keyword::Progress,
-            "waiting" | "attente" => Keyword::Waiting,
-            "resolve" | "resolu" | "resolved" => Keyword::Resolve,
-            "close" | "clore" | "fermer" => Keyword::Close,
-            "reopen" | "rouvrir" => Keyword::Reopen,
-            "note" => Keyword::Note,
-            "partial" | "partiel" => Keyword::Partial,
-            _ => return None,
-        })
+        spec_of(KEYWORDS, word).map(|s| s.keyword)
     }
+}
+
+/// The row of `table` one of whose spellings is `folded`.
+fn spec_of<'t>(table: &'t [KeywordSpec], folded: &str) -> Option<&'t KeywordSpec> {
+    table.iter().find(|s| s.spellings().any(|w| w == folded))
+}
+
+/// A keyword with its argument, as found on a keyword line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub keyword: Keyword,
+    pub arg: Option<String>,
+}
+
+/// A staff keyword line that could not be read (SPEC §3.3): the word not understood and the
+/// nearest keyword. The mail that holds it is held, never guessed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotUnderstood {
+    /// The word as written (`#closed`, or a stray word after a keyword).
+    pub word: String,
+    /// The nearest staff keyword by edit distance over every spelling (`#close`).
+    pub nearest: Option<String>,
+}
+
+/// What a staff mail says: its commands in order, or the word that holds it, and its text
+/// without the keyword lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StaffCommands {
+    pub commands: Vec<Command>,
+    pub not_understood: Option<NotUnderstood>,
+    pub text: String,
+}
+
+impl StaffCommands {
+    /// The keywords, in order, without duplicates.
+    pub fn keywords(&self) -> Vec<Keyword> {
+        let mut out = Vec::new();
+        for c in &self.commands {
+            if !out.contains(&c.keyword) {
+                out.push(c.keyword);
+            }
+        }
+        out
+    }
+}
+
+/// Reads a staff mail (SPEC §3.3): keywords in the subject (never those of the ticket's own
+/// `summary`, which every gateway mail echoes), and keyword lines among the first
+/// [`KEYWORD_LINES`] lines of the new text. A line that starts with `#word` is a keyword line;
+/// a word on it that is not a staff keyword (or an argument missing or left over) makes the
+/// whole mail not understood.
+pub fn staff_commands(subject: &str, reply_text: &str, summary: &str) -> StaffCommands {
+    staff_commands_in(KEYWORDS, subject, reply_text, summary)
+}
+
+/// [`staff_commands`] with another keyword table (tests give it keywords with arguments).
+pub fn staff_commands_in(
+    table: &[KeywordSpec],
+    subject: &str,
+    reply_text: &str,
+    summary: &str,
+) -> StaffCommands {
+    let staff: Vec<KeywordSpec> = table
+        .iter()
+        .filter(|s| s.writer == Writer::Staff)
+        .copied()
+        .collect();
+    let mut commands: Vec<Command> = subject_keywords(subject, summary)
+        .into_iter()
+        .filter(|k| staff.iter().any(|s| s.keyword == *k && s.arg == Arg::None))
+        .map(|keyword| Command { keyword, arg: None })
+        .collect();
+    let lines: Vec<&str> = reply_text.lines().collect();
+    let mut remove = vec![false; lines.len()];
+    for (i, line) in first_lines(&lines) {
+        if !starts_with_hashword(line) {
+            continue;
+        }
+        remove[i] = true;
+        match parse_line(&staff, line) {
+            Ok(found) => commands.extend(found),
+            Err(word) => {
+                let nearest = word
+                    .strip_prefix('#')
+                    .and_then(|w| nearest_keyword(&staff, &fold(w)));
+                return StaffCommands {
+                    commands: vec![],
+                    not_understood: Some(NotUnderstood { word, nearest }),
+                    text: without_lines(&lines, &remove),
+                };
+            }
+        }
+    }
+    StaffCommands {
+        commands,
+        not_understood: None,
+        text: without_lines(&lines, &remove),
+    }
+}
+
+/// Reads a customer mail (SPEC §2.2, §3.3): `#close` or `#partial` on a keyword line or in
+/// the subject (never in the ticket's own `summary`). Staff keywords and other `#words` are
+/// plain text in a customer's mail; only the customer keyword lines are removed.
+pub fn customer_commands(
+    subject: &str,
+    reply_text: &str,
+    summary: &str,
+) -> (Option<Keyword>, String) {
+    let is_customer = |k: &Keyword| matches!(k, Keyword::Close | Keyword::Partial);
+    let mut found: Vec<Keyword> = subject_keywords(subject, summary);
+    let lines: Vec<&str> = reply_text.lines().collect();
+    let mut remove = vec![false; lines.len()];
+    for (i, line) in first_lines(&lines) {
+        if let Some(kws) = keyword_line(line) {
+            if kws.iter().all(is_customer) {
+                remove[i] = true;
+            }
+            found.extend(kws);
+        }
+    }
+    let keyword = [Keyword::Close, Keyword::Partial]
+        .into_iter()
+        .find(|k| found.contains(k));
+    (keyword, without_lines(&lines, &remove))
+}
+
+/// The first [`KEYWORD_LINES`] non-blank lines, with their index.
+fn first_lines<'a>(lines: &'a [&'a str]) -> impl Iterator<Item = (usize, &'a str)> + 'a {
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(KEYWORD_LINES)
+        .map(|(i, l)| (i, *l))
+}
+
+/// A line whose first word is `#` and a letter: a keyword line, for staff.
+fn starts_with_hashword(line: &str) -> bool {
+    let mut chars = line.trim_start().chars();
+    chars.next() == Some('#') && chars.next().is_some_and(char::is_alphabetic)
+}
+
+/// Punctuation a keyword line may end with.
+const TRAILING: [char; 6] = ['.', '!', ',', ';', ':', '?'];
+
+/// The commands of one keyword line, or the word that is not understood.
+fn parse_line(table: &[KeywordSpec], line: &str) -> Result<Vec<Command>, String> {
+    let line = line
+        .trim()
+        .trim_end_matches(|c: char| c.is_whitespace() || TRAILING.contains(&c));
+    let mut tokens = line.split_whitespace().peekable();
+    let mut found = Vec::new();
+    while let Some(token) = tokens.next() {
+        let Some(word) = token.strip_prefix('#') else {
+            return Err(token.to_string());
+        };
+        let word = word.trim_end_matches(TRAILING);
+        if word.is_empty() || !word.chars().all(is_keyword_char) {
+            return Err(token.to_string());
+        }
+        let spec = spec_of(table, &fold(word)).ok_or_else(|| format!("#{word}"))?;
+        let arg = match spec.arg {
+            Arg::None => None,
+            Arg::Word => match tokens.next_if(|t| !t.starts_with('#')) {
+                Some(a) => Some(a.trim_end_matches(TRAILING).to_string()),
+                None => return Err(format!("#{word}")),
+            },
+        };
+        found.push(Command {
+            keyword: spec.keyword,
+            arg,
+        });
+    }
+    Ok(found)
+}
+
+/// The nearest spelling of `table` to a folded word, by edit distance (ties: table order,
+/// English first); `None` when nothing is within half the word's length.
+fn nearest_keyword(table: &[KeywordSpec], folded: &str) -> Option<String> {
+    let (distance, spelling) = table
+        .iter()
+        .flat_map(KeywordSpec::spellings)
+        .map(|w| (edit_distance(folded, w), w))
+        .min_by_key(|(d, _)| *d)?;
+    (distance <= folded.chars().count().max(4) / 2).then(|| format!("#{spelling}"))
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// `lines` without the removed ones, joined and trimmed; a removed line between two blank
+/// ones leaves one blank line.
+fn without_lines(lines: &[&str], remove: &[bool]) -> String {
+    let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
+    let mut skip_blank = false;
+    for (i, line) in lines.iter().enumerate() {
+        let blank = line.trim().is_empty();
+        if remove[i] {
+            let prev_blank = kept.last().is_some_and(|l| l.trim().is_empty());
+            let next_blank = lines.get(i + 1).is_some_and(|l| l.trim().is_empty());
+            skip_blank = prev_blank && next_blank;
+            continue;
+        }
+        if skip_blank && blank {
+            skip_blank = false;
+            continue;
+        }
+        skip_blank = false;
+        kept.push(line);
+    }
+    kept.join("\n").trim().to_string()
 }
 
 /// The commands found in a mail, and its new text without the keyword lines.
@@ -98,21 +430,12 @@ pub fn extract_keywords(subject: &str, reply_text: &str) -> Commands {
             keywords.push(kw);
         }
     };
-    for kw in subject_keywords(subject) {
+    for kw in subject_keywords(subject, "") {
         add(kw, &mut keywords);
     }
-
     let lines: Vec<&str> = reply_text.lines().collect();
     let mut remove = vec![false; lines.len()];
-    let mut non_blank = 0;
-    for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        non_blank += 1;
-        if non_blank > KEYWORD_LINES {
-            break;
-        }
+    for (i, line) in first_lines(&lines) {
         if let Some(found) = keyword_line(line) {
             for kw in found {
                 add(kw, &mut keywords);
@@ -120,28 +443,9 @@ pub fn extract_keywords(subject: &str, reply_text: &str) -> Commands {
             remove[i] = true;
         }
     }
-
-    let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
-    let mut skip_blank = false;
-    for (i, line) in lines.iter().enumerate() {
-        let blank = line.trim().is_empty();
-        if remove[i] {
-            // "Hello\n\n#resolve\n\nFixed." must not leave two blank lines behind.
-            let prev_blank = kept.last().is_some_and(|l| l.trim().is_empty());
-            let next_blank = lines.get(i + 1).is_some_and(|l| l.trim().is_empty());
-            skip_blank = prev_blank && next_blank;
-            continue;
-        }
-        if skip_blank && blank {
-            skip_blank = false;
-            continue;
-        }
-        skip_blank = false;
-        kept.push(line);
-    }
     Commands {
         keywords,
-        text: kept.join("\n").trim().to_string(),
+        text: without_lines(&lines, &remove),
     }
 }
 
@@ -170,9 +474,20 @@ fn is_keyword_char(c: char) -> bool {
     c.is_alphanumeric() || c == '-' || c == '_'
 }
 
-/// `#word` anywhere in the subject, as a whole word.
-fn subject_keywords(subject: &str) -> Vec<Keyword> {
-    let chars: Vec<(usize, char)> = subject.char_indices().collect();
+/// The keywords of `#word`s anywhere in the subject, as whole words, except the `#word`s of
+/// the ticket's summary: the customer wrote those, and every gateway mail echoes them.
+fn subject_keywords(subject: &str, summary: &str) -> Vec<Keyword> {
+    let echoed = hashwords(summary);
+    hashwords(subject)
+        .into_iter()
+        .filter(|w| !echoed.contains(w))
+        .filter_map(|w| Keyword::from_folded(&w))
+        .collect()
+}
+
+/// The `#word`s of a line, as whole words, folded, without `#`.
+fn hashwords(text: &str) -> Vec<String> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let mut found = Vec::new();
     for (k, &(i, c)) in chars.iter().enumerate() {
         if c != '#' {
@@ -185,13 +500,13 @@ fn subject_keywords(subject: &str) -> Vec<Keyword> {
             }
         }
         let start = i + 1;
-        let end = subject[start..]
+        let end = text[start..]
             .char_indices()
             .find(|&(_, c)| !is_keyword_char(c))
-            .map_or(subject.len(), |(j, _)| start + j);
-        let word = subject[start..end].trim_end_matches(['-', '_']);
-        if let Some(kw) = Keyword::from_folded(&fold(word)) {
-            found.push(kw);
+            .map_or(text.len(), |(j, _)| start + j);
+        let word = text[start..end].trim_end_matches(['-', '_']);
+        if !word.is_empty() {
+            found.push(fold(word));
         }
     }
     found
@@ -330,5 +645,126 @@ mod tests {
         assert_eq!(c.text, "Done");
         let c = extract_keywords("", "#resolve done");
         assert!(c.keywords.is_empty());
+    }
+
+    // ---- staff and customer mail (SPEC §3.3) ----------------------------------------------
+
+    #[test]
+    fn a_keyword_of_the_summary_is_plain_text_for_staff_and_customers() {
+        let summary = "How do I #close my account?";
+        let subject = "Re: [SUP-9] How do I #close my account?";
+        let c = staff_commands(subject, "Which account?", summary);
+        assert!(c.commands.is_empty(), "{c:?}");
+        assert_eq!(customer_commands(subject, "Any news?", summary).0, None);
+        let color = "Printing in color #Résolu does not work";
+        let c = staff_commands(
+            "RE: [SUP-9] Printing in color #resolu does not work",
+            "",
+            color,
+        );
+        assert!(c.commands.is_empty(), "{c:?}");
+        // What the sender wrote still counts: another subject keyword, a keyword line.
+        let c = staff_commands(&format!("{subject} #waiting"), "", summary);
+        assert_eq!(c.keywords(), [Keyword::Waiting]);
+        let c = staff_commands(subject, "#close\nDone.", summary);
+        assert_eq!(
+            (c.keywords(), c.text.as_str()),
+            (vec![Keyword::Close], "Done.")
+        );
+        assert_eq!(
+            customer_commands(subject, "#close\nThanks", summary),
+            (Some(Keyword::Close), "Thanks".to_string())
+        );
+    }
+
+    #[test]
+    fn a_staff_keyword_line_with_a_word_that_is_not_a_keyword_is_not_understood() {
+        for (text, word, nearest) in [
+            ("#closed\nDone.", "#closed", Some("#close")),
+            ("#internal\nThis looks like spam.", "#internal", None),
+            ("#assign paul\nyours", "#assign", None),
+            ("#severity critical", "#severity", None),
+            ("#resolve #tpyo", "#tpyo", None),
+            ("#resolve done", "done", None),
+            ("#note do not tell the customer", "do", None),
+            ("#partial\nstaff cannot", "#partial", None),
+            ("Hello,\n#attent\nWhich model?", "#attent", Some("#attente")),
+            ("#rouvir", "#rouvir", Some("#rouvrir")),
+        ] {
+            let c = staff_commands("Re: [SUP-1] Printer", text, "Printer");
+            assert_eq!(
+                c.not_understood,
+                Some(NotUnderstood {
+                    word: word.into(),
+                    nearest: nearest.map(str::to_string)
+                }),
+                "{text:?}"
+            );
+            assert!(c.commands.is_empty(), "{text:?}");
+        }
+        // Not keyword lines: text, relayed as written.
+        for text in [
+            "# Heading\nText",
+            "#1 priority is the printer",
+            "Please #close this when done.",
+            "one\ntwo\nthree\nfour\nfive\n#closed",
+        ] {
+            let c = staff_commands("Re: [SUP-1] Printer", text, "Printer");
+            assert_eq!(c.not_understood, None, "{text:?}");
+            assert!(c.commands.is_empty(), "{text:?}");
+        }
+        assert_eq!(
+            staff_commands("", "#Pris-En-Compte #note.", "").keywords(),
+            [Keyword::Ack, Keyword::Note]
+        );
+    }
+
+    #[test]
+    fn a_keyword_takes_its_argument_as_its_row_says() {
+        const ASSIGN: &[KeywordSpec] = &[
+            KeywordSpec {
+                keyword: Keyword::Note,
+                english: "assign",
+                french: &["attribuer"],
+                variants: &[],
+                arg: Arg::Word,
+                writer: Writer::Staff,
+            },
+            KeywordSpec {
+                keyword: Keyword::Waiting,
+                english: "waiting",
+                french: &[],
+                variants: &[],
+                arg: Arg::None,
+                writer: Writer::Staff,
+            },
+        ];
+        let c = staff_commands_in(ASSIGN, "", "#assign paul@x.test #waiting\nText", "");
+        assert_eq!(
+            c.commands,
+            [
+                Command {
+                    keyword: Keyword::Note,
+                    arg: Some("paul@x.test".into())
+                },
+                Command {
+                    keyword: Keyword::Waiting,
+                    arg: None
+                }
+            ]
+        );
+        assert_eq!(c.text, "Text");
+        for missing in ["#assign", "#attribuer #waiting"] {
+            let c = staff_commands_in(ASSIGN, "", missing, "");
+            assert!(c.not_understood.is_some(), "{missing}");
+        }
+    }
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("closed", "close"), 1);
+        assert_eq!(edit_distance("", "ack"), 3);
+        assert_eq!(edit_distance("resolu", "resolu"), 0);
+        assert_eq!(edit_distance("prgoress", "progress"), 2);
     }
 }

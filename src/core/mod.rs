@@ -4,27 +4,33 @@
 //! ids come in as arguments. A tidy test (`tests/it/tidy.rs`) enforces it.
 
 pub mod attachments;
+pub mod bounce;
 pub mod classify;
+pub mod delivery;
 pub mod effect;
 pub mod html;
 pub mod inbound;
 pub mod keyword;
 pub mod language;
 pub mod policy;
+pub mod quarantine;
 pub mod quotes;
 pub mod text;
 pub mod ticket;
 pub mod timers;
 pub mod workflow;
 
-pub use effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
+pub use delivery::{Facts, ReportedMail};
+pub use effect::{
+    Effect, FloodItem, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot,
+};
 pub use inbound::{
-    Address, AttachmentInfo, AutoSignals, DeliveryRecipient, DeliveryReport, InboundMail,
-    MimeRepair,
+    Address, AttachmentInfo, AuthenticationResults, AutoSignals, DeliveryRecipient, DeliveryReport,
+    InboundMail, MimeRepair,
 };
 pub use keyword::Keyword;
 pub use policy::{ClosedReply, Policy, StaffAuth};
-pub use ticket::{Event, EventKind, State, Ticket, TicketId};
+pub use ticket::{Audience, Event, EventKind, SentMail, State, Ticket, TicketId};
 pub use workflow::{Context, MatchedBy};
 
 /// A ticket's language: the templates it is answered with.

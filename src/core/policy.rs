@@ -38,6 +38,13 @@ pub struct Policy {
     /// Bytes of attachments one notice carries as files (`gateway.forward_attachments_max`);
     /// the others are listed only.
     pub forward_attachments_max: u64,
+    /// Other addresses that deliver into the gateway's mailbox (`gateway.aliases`), lower case.
+    pub aliases: Vec<String>,
+    /// Automatic answers to one address, and mails from one sender before staff get a
+    /// summary instead, in an hour (`gateway.max_replies_per_hour`).
+    pub max_replies_per_hour: u32,
+    /// Seconds a hard-bounced address gets no mail (`gateway.hard_bounce_pause`).
+    pub hard_bounce_pause: i64,
 }
 
 impl Policy {
@@ -46,6 +53,22 @@ impl Policy {
             || addr
                 .rsplit_once('@')
                 .is_some_and(|(_, d)| self.staff_domains.iter().any(|s| s == d))
+    }
+
+    /// The gateway's own address, an alias, or a plus-address of either (`support+billing@`):
+    /// never a participant, never a recipient, and mail from it is the gateway's own.
+    pub fn is_gateway_address(&self, addr: &str) -> bool {
+        let addr = addr.trim().to_ascii_lowercase();
+        let base = match addr.rsplit_once('@') {
+            Some((local, domain)) => match local.split_once('+') {
+                Some((local, _)) => format!("{local}@{domain}"),
+                None => addr.clone(),
+            },
+            None => return false,
+        };
+        std::iter::once(&self.gateway_address)
+            .chain(&self.aliases)
+            .any(|a| *a == addr || *a == base)
     }
 
     pub fn tag(&self, id: TicketId) -> String {
@@ -68,6 +91,37 @@ impl Policy {
             waiting_autoclose: 14 * 86400,
             resolved_autoclose: 7 * 86400,
             forward_attachments_max: 10 * 1024 * 1024,
+            aliases: vec!["help@gateway.test".into()],
+            max_replies_per_hour: 5,
+            hard_bounce_pause: 86_400,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateway_address_its_aliases_and_their_plus_addresses_are_its_own() {
+        let p = Policy::for_tests();
+        for own in [
+            "support@gateway.test",
+            "Support@Gateway.test",
+            "support+billing@gateway.test",
+            "help@gateway.test",
+            "help+x+y@gateway.test",
+        ] {
+            assert!(p.is_gateway_address(own), "{own}");
+        }
+        for other in [
+            "support@other.test",
+            "supporter@gateway.test",
+            "staff@gateway.test",
+            "support",
+            "",
+        ] {
+            assert!(!p.is_gateway_address(other), "{other}");
         }
     }
 }

@@ -62,6 +62,14 @@ fn push_folded(out: &mut String, c: char) {
     out.push_str(plain);
 }
 
+/// Text as it is stored and sent: `\r\n` and lone `\r` become `\n`.
+pub fn normalize_newlines(s: &str) -> String {
+    if !s.contains('\r') {
+        return s.to_string();
+    }
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
 /// A line reduced for matching: folded, whitespace runs collapsed to one space, trimmed.
 pub(super) fn normalize_line(line: &str) -> String {
     let folded = fold(line);
@@ -153,6 +161,12 @@ mod tests {
         assert_eq!(fold("Straße"), "strasse");
         assert_eq!(fold("e\u{301}te\u{301}"), "ete");
         assert_eq!(fold("message d’origine"), "message d'origine");
+    }
+
+    #[test]
+    fn stored_text_has_no_carriage_returns() {
+        assert_eq!(normalize_newlines("a\r\nb\rc\n"), "a\nb\nc\n");
+        assert_eq!(normalize_newlines("plain"), "plain");
     }
 
     // ---- subject prefixes -------------------------------------------------------------------

@@ -122,6 +122,9 @@ pub enum EventKind {
     AutoClose,
     /// A gateway mail bounced.
     DeliveryFailure,
+    /// A staff mail not applied because a keyword line held a word that is not a keyword
+    /// (SPEC §3.3): recorded for staff, never shown to the customer.
+    Held,
 }
 
 impl EventKind {
@@ -136,6 +139,7 @@ impl EventKind {
             EventKind::Reminder => "reminder",
             EventKind::AutoClose => "auto_close",
             EventKind::DeliveryFailure => "delivery_failure",
+            EventKind::Held => "held",
         }
     }
 
@@ -150,6 +154,7 @@ impl EventKind {
             EventKind::Reminder,
             EventKind::AutoClose,
             EventKind::DeliveryFailure,
+            EventKind::Held,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -174,6 +179,39 @@ pub struct Event {
     pub decision: Vec<String>,
 }
 
+/// Who a gateway mail is for: what its reader may see of the ticket's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    /// The reporter and participants (or the sender of a quarantined mail).
+    Customers,
+    /// Staff: internal text and staff-only mail.
+    Staff,
+}
+
+impl Audience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::Customers => "customers",
+            Audience::Staff => "staff",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Audience> {
+        [Audience::Customers, Audience::Staff]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+/// A mail the gateway queued for a ticket: its Message-ID, its outbox entry and its readers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMail {
+    pub message_id: String,
+    /// The outbox entry that carries it (its recipients and whether it went out).
+    pub outbox: u64,
+    pub audience: Audience,
+}
+
 /// A ticket with its whole history.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket {
@@ -196,6 +234,9 @@ pub struct Ticket {
     pub refers_to: Option<TicketId>,
     /// Message-IDs of every mail received or sent for the ticket, oldest first (threading).
     pub thread: Vec<String>,
+    /// The mails the gateway queued for the ticket, oldest first: which ids of `thread` are
+    /// its own, and who read them.
+    pub sent: Vec<SentMail>,
     pub events: Vec<Event>,
 }
 
@@ -213,6 +254,25 @@ impl Ticket {
 
     pub fn is_customer(&self, addr: &str) -> bool {
         self.reporter == addr || self.participants.iter().any(|p| p == addr)
+    }
+
+    /// The ids of `thread` a customer could have seen: the customers' own mails and the
+    /// gateway's mails to customers; never a staff mail, a note, or a staff-only notice.
+    pub fn public_thread(&self) -> Vec<String> {
+        self.thread
+            .iter()
+            .filter(|id| {
+                self.sent
+                    .iter()
+                    .any(|s| &s.message_id == *id && s.audience == Audience::Customers)
+                    || self.events.iter().any(|e| {
+                        e.message_id.as_ref() == Some(*id)
+                            && matches!(e.kind, EventKind::Created | EventKind::Comment)
+                            && self.is_customer(&e.from)
+                    })
+            })
+            .cloned()
+            .collect()
     }
 
     /// The description: the text of the first event.

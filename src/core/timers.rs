@@ -1,9 +1,10 @@
 //! Timers (SPEC §2.3): when a ticket's reminder or automatic close falls due ([`next_due`],
 //! [`due`]) and what it does ([`apply_timer`]).
 
+use super::delivery::{deliver, Facts};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
 use super::workflow::{notice, push_event};
-use super::{EventKind, InboundMail, Policy, State, Ticket};
+use super::{Audience, EventKind, InboundMail, Policy, State, Ticket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimerAction {
@@ -52,8 +53,14 @@ fn waiting_question(t: &Ticket) -> String {
         .unwrap_or_default()
 }
 
-/// Applies a due timer action.
-pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -> Outcome {
+/// Applies a due timer action; `facts` says who may be mailed (pauses).
+pub fn apply_timer(
+    t: &Ticket,
+    action: TimerAction,
+    policy: &Policy,
+    now: i64,
+    facts: &Facts,
+) -> Outcome {
     let mut t = t.clone();
     let gateway = policy.gateway_address.clone();
     let from_state = t.state;
@@ -114,7 +121,8 @@ pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -
             );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t.clone()));
-            let n = |to: Vec<String>, lang| Notice {
+            let n = |to: Vec<String>, lang, audience| Notice {
+                audience,
                 from_state: Some(from_state),
                 to_state: Some(State::Closed),
                 ..notice(
@@ -126,15 +134,22 @@ pub fn apply_timer(t: &Ticket, action: TimerAction, policy: &Policy, now: i64) -
                     &mail,
                 )
             };
-            effects.push(Effect::Notify(n(t.customers(), t.language)));
+            effects.push(Effect::Notify(n(
+                t.customers(),
+                t.language,
+                Audience::Customers,
+            )));
             effects.push(Effect::Notify(n(
                 policy.staff_notify.clone(),
                 policy.default_language,
+                Audience::Staff,
             )));
         }
     }
-    Outcome {
+    let mut out = Outcome {
         effects,
         decision: why,
-    }
+    };
+    deliver(&mut out, policy, now, facts);
+    out
 }

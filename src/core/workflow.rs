@@ -3,13 +3,19 @@
 
 use super::attachments::forwardable;
 use super::classify::{self, StaffCheck};
-use super::effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
+use super::delivery::{deliver, fold_flood, Facts};
+use super::effect::{Effect, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot};
+use super::keyword::{self, NotUnderstood};
 use super::language::language_of;
-use super::{keyword, text};
+use super::{bounce, text};
 use super::{
     AttachmentInfo, ClosedReply, Event, EventKind, InboundMail, Keyword, Lang, Policy, State,
     Ticket, TicketId,
 };
+
+/// The longest summary a ticket keeps, in characters: every gateway mail repeats it in its
+/// subject, so a 60,000-character subject is cut (SPEC §3.1).
+pub const MAX_SUMMARY_CHARS: usize = 200;
 
 // ---------------------------------------------------------------------------------------------
 // SPEC §2.2, as data.
@@ -125,6 +131,9 @@ pub struct Context<'a> {
     /// daemon does, on another core, for mail likely to open a ticket); else it is worked
     /// out here if a ticket is opened.
     pub language: Option<(Lang, String)>,
+    /// What the store knows that the delivery rules need (answers sent, pauses, the
+    /// sender's mails, the mail a delivery report names).
+    pub facts: Facts,
 }
 
 impl<'a> Context<'a> {
@@ -135,6 +144,7 @@ impl<'a> Context<'a> {
             now,
             new_id,
             language: None,
+            facts: Facts::default(),
         }
     }
 }
@@ -144,13 +154,15 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     let policy = ctx.policy;
     let mut why = Vec::new();
     let Some(from) = mail.from.as_ref().filter(|f| f.addr.contains('@')) else {
-        return Outcome {
-            effects: vec![Effect::Quarantine("no usable sender (From)".into())],
-            decision: vec!["quarantined: no usable sender (From)".into()],
-        };
+        return super::quarantine::quarantine(
+            QuarantineReason::NoSender,
+            "no usable sender (From)",
+            Some(mail),
+            ctx,
+        );
     };
     let sender = from.addr.as_str();
-    if sender == policy.gateway_address {
+    if policy.is_gateway_address(sender) {
         return Outcome {
             effects: vec![],
             decision: vec![format!(
@@ -175,7 +187,9 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     }
 
     if mail.delivery_report.is_some() {
-        return delivery_report(found.map(|(t, _)| t), mail, ctx, why);
+        let mut out = bounce::report(found.map(|(t, _)| t), mail, ctx, why);
+        deliver(&mut out, policy, ctx.now, &ctx.facts);
+        return out;
     }
     let automated = classify::automated_rule(mail);
     if let Some(rule) = &automated {
@@ -266,6 +280,10 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
             }));
         }
     }
+    if !role_is_staff {
+        fold_flood(&mut out, sender, policy, ctx.now, &ctx.facts);
+    }
+    deliver(&mut out, policy, ctx.now, &ctx.facts);
     out
 }
 
@@ -285,6 +303,7 @@ pub(super) fn notice(
 ) -> Notice {
     Notice {
         kind,
+        audience: kind.audience(),
         to,
         lang,
         ticket,
@@ -294,6 +313,9 @@ pub(super) fn notice(
         to_state: None,
         keyword: None,
         allowed: vec![],
+        nearest: None,
+        quarantine: None,
+        flood: vec![],
         reason: String::new(),
         in_reply_to: mail.message_id.clone(),
         attachments: vec![],
@@ -330,7 +352,7 @@ pub(super) fn push_event(
         at: now,
         kind,
         from: from.to_string(),
-        text,
+        text: text::normalize_newlines(&text),
         from_state: change.map(|c| c.0),
         to_state: change.map(|c| c.1),
         message_id: mail.message_id.clone(),
@@ -342,13 +364,11 @@ pub(super) fn push_event(
 fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<String>) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
-    let cmds = keyword::extract_keywords(&mail.subject, &mail.reply_text);
-    let keywords: Vec<Keyword> = cmds
-        .keywords
-        .iter()
-        .copied()
-        .filter(|k| *k != Keyword::Partial)
-        .collect();
+    let cmds = keyword::staff_commands(&mail.subject, &mail.reply_text, &t.summary);
+    if let Some(word) = &cmds.not_understood {
+        return held(t, mail, ctx, word, why);
+    }
+    let keywords = cmds.keywords();
     let mut t = t.clone();
     let mut effects = Vec::new();
     let customers = t.customers();
@@ -491,37 +511,63 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
     }
 }
 
-/// The customer's text: customer keywords (`#close`, `#partial`) removed; staff keywords are
-/// plain text in a customer's mail.
-fn customer_commands(mail: &InboundMail) -> (Option<Keyword>, String) {
-    let cmds = keyword::extract_keywords(&mail.subject, &mail.reply_text);
-    let is_customer_kw = |k: &Keyword| matches!(k, Keyword::Close | Keyword::Partial);
-    let keyword = if cmds.keywords.contains(&Keyword::Close) {
-        Some(Keyword::Close)
-    } else if cmds.keywords.contains(&Keyword::Partial) {
-        Some(Keyword::Partial)
-    } else {
-        None
-    };
-    if cmds.keywords.iter().all(is_customer_kw) {
-        return (keyword, cmds.text);
+/// A staff mail whose keyword line holds a word that is not a keyword (SPEC §3.3): nothing
+/// changes and nothing reaches the customer; the mail is recorded as held and its sender is
+/// told the word, the nearest keyword and the keywords allowed now.
+fn held(
+    t: &Ticket,
+    mail: &InboundMail,
+    ctx: &Context,
+    word: &NotUnderstood,
+    mut why: Vec<String>,
+) -> Outcome {
+    let policy = ctx.policy;
+    let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
+    let allowed: Vec<String> = staff_keywords_allowed(t.state)
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect();
+    why.push(format!(
+        "keyword line holds {}, which is not a keyword{}: mail held, nothing changed, nothing sent to the customer (allowed: {})",
+        word.word,
+        word.nearest
+            .as_deref()
+            .map(|n| format!(" (nearest: {n})"))
+            .unwrap_or_default(),
+        allowed.join(" ")
+    ));
+    let mut t = t.clone();
+    push_event(
+        &mut t,
+        mail,
+        ctx.now,
+        EventKind::Held,
+        sender,
+        mail.reply_text.trim().to_string(),
+        None,
+        &why,
+    );
+    let snap = TicketSnapshot::of(&t);
+    Outcome {
+        effects: vec![
+            Effect::Save(t),
+            Effect::Notify(Notice {
+                keyword: Some(word.word.clone()),
+                nearest: word.nearest.clone(),
+                allowed,
+                text: mail.reply_text.trim().to_string(),
+                ..notice(
+                    NoticeKind::Held,
+                    vec![sender.to_string()],
+                    policy.default_language,
+                    snap,
+                    sender,
+                    mail,
+                )
+            }),
+        ],
+        decision: why,
     }
-    // Staff keywords stay: drop only the lines that are customer keywords.
-    let text = mail
-        .reply_text
-        .lines()
-        .filter(|line| {
-            let w = text::fold(line.trim());
-            let w = w.trim_end_matches(['.', '!', ',', ';']);
-            !w.strip_prefix('#')
-                .and_then(Keyword::from_folded)
-                .is_some_and(|k| is_customer_kw(&k))
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string();
-    (keyword, text)
 }
 
 fn customer_reply_outcome(
@@ -532,7 +578,7 @@ fn customer_reply_outcome(
 ) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
-    let (keyword, text) = customer_commands(mail);
+    let (keyword, text) = keyword::customer_commands(&mail.subject, &mail.reply_text, &t.summary);
     match keyword {
         Some(k) => why.push(format!("customer keyword {}", k.as_str())),
         None => why.push("no customer keyword".into()),
@@ -647,93 +693,6 @@ fn customer_reply_outcome(
     }
 }
 
-fn delivery_report(
-    found: Option<&Ticket>,
-    mail: &InboundMail,
-    ctx: &Context,
-    mut why: Vec<String>,
-) -> Outcome {
-    let policy = ctx.policy;
-    let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
-    let failed_recipients: Vec<_> = mail
-        .delivery_report
-        .iter()
-        .flat_map(|r| &r.recipients)
-        .filter(|r| r.action.eq_ignore_ascii_case("failed"))
-        .collect();
-    let failed: Vec<String> = failed_recipients
-        .iter()
-        .map(|r| {
-            format!(
-                "{} ({}{})",
-                r.address,
-                r.status,
-                r.diagnostic
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
-    let Some(t) = found else {
-        why.push("delivery-status report that matches no gateway mail: nothing changed".into());
-        return Outcome {
-            effects: vec![],
-            decision: why,
-        };
-    };
-    if failed.is_empty() {
-        why.push("delivery-status report without a failed recipient: recorded".into());
-    } else {
-        why.push(format!("delivery failure: {}", failed.join(", ")));
-    }
-    let mut t = t.clone();
-    let text = if failed.is_empty() {
-        "delivery-status report (no failure)".to_string()
-    } else {
-        format!("delivery failed: {}", failed.join(", "))
-    };
-    push_event(
-        &mut t,
-        mail,
-        ctx.now,
-        EventKind::DeliveryFailure,
-        sender,
-        text.clone(),
-        None,
-        &why,
-    );
-    let snap = TicketSnapshot::of(&t);
-    let mut effects = vec![Effect::Save(t)];
-    for r in &failed_recipients {
-        if r.status.trim().starts_with('5') {
-            why.push(format!(
-                "{} hard-bounced ({}): no more mail to it for a while",
-                r.address, r.status
-            ));
-            effects.push(Effect::HardBounce(r.address.to_ascii_lowercase()));
-        }
-    }
-    if !failed.is_empty() {
-        effects.push(Effect::Notify(Notice {
-            reason: text,
-            in_reply_to: None,
-            ..notice(
-                NoticeKind::DeliveryFailure,
-                policy.staff_notify.clone(),
-                policy.default_language,
-                snap,
-                sender,
-                mail,
-            )
-        }));
-    }
-    Outcome {
-        effects,
-        decision: why,
-    }
-}
-
 fn new_ticket(
     mail: &InboundMail,
     ctx: &Context,
@@ -754,13 +713,13 @@ fn new_ticket(
     let summary = if summary.trim().is_empty() {
         "(no subject)".to_string()
     } else {
-        summary
+        cap_summary(&summary, &mut why)
     };
     let mut participants = Vec::new();
     for a in mail.to.iter().chain(mail.cc.iter()) {
         let addr = &a.addr;
         if *addr != from
-            && *addr != policy.gateway_address
+            && !policy.is_gateway_address(addr)
             && !policy.is_staff_address(addr)
             && !policy.staff_notify.contains(addr)
             && !participants.contains(addr)
@@ -805,6 +764,7 @@ fn new_ticket(
         automated,
         refers_to,
         thread: vec![],
+        sent: vec![],
         events: vec![],
     };
     if automated {
@@ -855,6 +815,24 @@ fn new_ticket(
     }
 }
 
+/// The summary cut to [`MAX_SUMMARY_CHARS`] (at a word when one ends near the cut).
+fn cap_summary(summary: &str, why: &mut Vec<String>) -> String {
+    let total = summary.chars().count();
+    if total <= MAX_SUMMARY_CHARS {
+        return summary.to_string();
+    }
+    let cut: String = summary.chars().take(MAX_SUMMARY_CHARS - 1).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > MAX_SUMMARY_CHARS / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    why.push(format!(
+        "summary cut to {} of {total} characters",
+        cut.chars().count()
+    ));
+    format!("{}…", cut.trim_end())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -892,6 +870,7 @@ mod tests {
             automated: false,
             refers_to: None,
             thread: vec!["orig@customer.test".into()],
+            sent: vec![],
             events: vec![],
         }
     }
@@ -970,6 +949,18 @@ mod tests {
 
     // -- identity and who may act (SPEC §3.4) ----------------------------------------------
 
+    /// `Authentication-Results` fields one after the other at the top of a mail.
+    fn auth(values: &[&str]) -> Vec<crate::core::AuthenticationResults> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(position, v)| crate::core::AuthenticationResults {
+                position,
+                value: v.to_string(),
+            })
+            .collect()
+    }
+
     fn dmarc_policy() -> Policy {
         Policy {
             staff_auth: StaffAuth::Dmarc,
@@ -1003,7 +994,7 @@ mod tests {
 
         // Another authserv-id vouching: ignored, the same outcome.
         let mut m2 = m.clone();
-        m2.authentication_results = vec!["evil.test; dmarc=pass header.from=gateway.test".into()];
+        m2.authentication_results = auth(&["evil.test; dmarc=pass header.from=gateway.test"]);
         let o = run(Some(&t), &m2, &policy);
         assert_eq!(o.saved().unwrap().id, TicketId(8));
         assert!(o
@@ -1013,10 +1004,9 @@ mod tests {
 
         // The pinned authserv-id vouching: a staff command.
         let mut m3 = m.clone();
-        m3.authentication_results = vec![
-            "mx.gateway.test; dkim=pass header.d=gateway.test; dmarc=pass header.from=gateway.test"
-                .into(),
-        ];
+        m3.authentication_results = auth(&[
+            "mx.gateway.test; dkim=pass header.d=gateway.test; dmarc=pass header.from=gateway.test",
+        ]);
         let o = run(Some(&t), &m3, &policy);
         let saved = o.saved().unwrap();
         assert_eq!((saved.id, saved.state), (TicketId(7), State::Closed));
@@ -1128,7 +1118,7 @@ mod tests {
         assert_eq!(due(&t, &policy, 1001), None);
         assert_eq!(due(&t, &policy, 1002), Some(TimerAction::Remind));
 
-        let o = apply_timer(&t, TimerAction::Remind, &policy, 1002);
+        let o = apply_timer(&t, TimerAction::Remind, &policy, 1002, &Facts::default());
         t = o.saved().unwrap().clone();
         assert!(t.reminded);
         let n: Vec<_> = o.notices().collect();
@@ -1142,7 +1132,7 @@ mod tests {
         }
         assert_eq!(next_due(&t, &policy), Some(1005));
         assert_eq!(due(&t, &policy, 1005), Some(TimerAction::AutoClose));
-        let o = apply_timer(&t, TimerAction::AutoClose, &policy, 1005);
+        let o = apply_timer(&t, TimerAction::AutoClose, &policy, 1005, &Facts::default());
         t = o.saved().unwrap().clone();
         assert_eq!(t.state, State::Closed);
         let kinds: Vec<_> = o.notices().map(|n| (n.kind, n.to.clone())).collect();
@@ -1198,6 +1188,7 @@ mod tests {
             TimerAction::AutoClose,
             &policy,
             1000 + policy.resolved_autoclose,
+            &Facts::default(),
         );
         assert!(o.decision[0].contains("after resolved"), "{:?}", o.decision);
     }
@@ -1245,8 +1236,7 @@ mod tests {
         let policy = dmarc_policy();
         let t = ticket(State::Closed);
         let mut m = mail(STAFF, "Re: [SUP-7] Printer", "#ack\nLooking.");
-        m.authentication_results =
-            vec!["mx.gateway.test; dmarc=pass header.from=gateway.test".into()];
+        m.authentication_results = auth(&["mx.gateway.test; dmarc=pass header.from=gateway.test"]);
         let o = run(Some(&t), &m, &policy);
         let log = o.decision.join("\n");
         for part in [

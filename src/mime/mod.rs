@@ -34,7 +34,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use mail_parser::{HeaderName, Message, MessageParser, MimeHeaders, PartType};
 
-use crate::core::{AttachmentInfo, AutoSignals, InboundMail, MimeRepair};
+use crate::core::{AttachmentInfo, AuthenticationResults, AutoSignals, InboundMail, MimeRepair};
 
 pub use self::attachments::sanitize_file_name;
 use self::attachments::{decode_attachments, find_attachments};
@@ -243,12 +243,16 @@ fn read(
         },
         authentication_results: headers
             .iter()
-            .filter(|h| {
+            .enumerate()
+            .filter(|(_, h)| {
                 h.name
                     .as_str()
                     .eq_ignore_ascii_case("authentication-results")
             })
-            .map(|h| unfold(header_bytes(data, h)))
+            .map(|(position, h)| AuthenticationResults {
+                position,
+                value: unfold(header_bytes(data, h)),
+            })
             .collect(),
         attachments: Vec::new(),
         delivery_report: report,
@@ -317,11 +321,16 @@ X-RT-Loop-Prevention: rt\r\nX-JIRA-FingerPrint: abc\r\nX-Auto-Response-Suppress:
     #[test]
     fn authentication_results_are_kept_raw_in_order() {
         let raw = "From: a@x.com\r\nAuthentication-Results: mx.example.com;\r\n\tdkim=pass header.d=x.com\r\nAuthentication-Results: other; spf=fail\r\n\r\nx";
+        let found: Vec<(usize, String)> = mail(raw)
+            .authentication_results
+            .into_iter()
+            .map(|a| (a.position, a.value))
+            .collect();
         assert_eq!(
-            mail(raw).authentication_results,
+            found,
             vec![
-                "mx.example.com;\tdkim=pass header.d=x.com",
-                "other; spf=fail"
+                (1, "mx.example.com;\tdkim=pass header.d=x.com".to_string()),
+                (2, "other; spf=fail".to_string())
             ]
         );
     }

@@ -25,6 +25,7 @@ fn ticket(state: State) -> Ticket {
         automated: false,
         refers_to: None,
         thread: vec!["orig@customer.test".into()],
+        sent: vec![],
         events: vec![],
     }
 }

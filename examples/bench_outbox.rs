@@ -60,6 +60,7 @@ fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String
         };
         let notice = Notice {
             kind: NoticeKind::StaffUpdate,
+            audience: NoticeKind::StaffUpdate.audience(),
             to: vec![to.to_string()],
             lang,
             ticket: TicketSnapshot {
@@ -70,6 +71,7 @@ fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String
                 language: lang,
                 description: "The printer shows error 503 after login.".into(),
                 thread: vec![format!("bench.{i}@customer.test")],
+                public_thread: vec![format!("bench.{i}@customer.test")],
             },
             author: "staff@gateway.test".into(),
             text: text.into(),
@@ -77,6 +79,9 @@ fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String
             to_state: Some(State::InProgress),
             keyword: Some("progress".into()),
             allowed: vec![],
+            nearest: None,
+            quarantine: None,
+            flood: vec![],
             reason: String::new(),
             in_reply_to: Some(format!("bench.{i}@customer.test")),
             attachments: vec![],
@@ -88,7 +93,15 @@ fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String
             decision: vec!["bench: status mail".into()],
         };
         let p = gw
-            .execute(outcome, vec![], None, None, now)
+            .execute(
+                outcome,
+                ticket_gateway::pipeline::Mail {
+                    keys: vec![],
+                    mail: None,
+                },
+                None,
+                now,
+            )
             .map_err(|e| e.to_string())?;
         for id in p.outbox {
             let raw = gw

@@ -18,7 +18,7 @@ use email_encoding::headers::writer::EmailWriter;
 use lettre::Address;
 use sha2::{Digest, Sha256};
 
-use crate::core::{Notice, TicketId};
+use crate::core::{Lang, Notice, NoticeKind, TicketId};
 use crate::templates::Rendered;
 
 #[derive(Debug, thiserror::Error)]
@@ -71,9 +71,18 @@ pub fn compose(
         n.to.iter()
             .map(|a| address(a).map(|_| a.clone()))
             .collect::<Result<Vec<_>, _>>()?;
-    // Every mail about a ticket carries its tag; a quarantine notice names no ticket (id 0).
+    // Every mail about a ticket carries its tag; a quarantine notice or a flood summary
+    // names no ticket (id 0).
     let subject = if n.ticket.id.0 == 0 {
-        format!("Undeliverable to support: {}", n.ticket.summary)
+        match (n.kind, n.lang) {
+            (NoticeKind::FloodSummary, Lang::En) => {
+                format!("Emails from {} summed up", n.ticket.summary)
+            }
+            (NoticeKind::FloodSummary, Lang::Fr) => {
+                format!("Messages de {} résumés", n.ticket.summary)
+            }
+            _ => format!("Undeliverable to support: {}", n.ticket.summary),
+        }
     } else {
         format!(
             "[{}] {}",
@@ -92,12 +101,19 @@ pub fn compose(
         .map_or(date.clone(), |d| format!("{d}+0000"));
     text_header(&mut head, "Date", &date);
     text_header(&mut head, "Message-ID", &format!("<{message_id}>"));
-    // Threading: answer the mail that caused this notice, and carry the ticket's thread.
-    let parent = n.in_reply_to.as_ref().or_else(|| n.ticket.thread.first());
+    // Threading: answer the mail that caused this notice, and carry the ticket's thread; a
+    // reader is given only the ids of mails they could have seen (a customer never the id
+    // of a staff mail, a note or a staff-only notice).
+    let thread = n.ticket.thread_for(n.audience);
+    let parent = n
+        .in_reply_to
+        .as_ref()
+        .filter(|p| thread.contains(p))
+        .or_else(|| thread.first());
     if let Some(p) = parent {
         text_header(&mut head, "In-Reply-To", &format!("<{p}>"));
     }
-    let mut refs: Vec<&String> = n.ticket.thread.iter().collect();
+    let mut refs: Vec<&String> = thread.iter().collect();
     if let Some(p) = parent {
         if !refs.contains(&p) {
             refs.push(p);
@@ -569,9 +585,46 @@ mod tests {
     }
 
     #[test]
+    fn a_customer_is_given_only_ids_of_mails_they_could_have_seen() {
+        let mut n = crate::templates::sample_notice(NoticeKind::StaffUpdate, Lang::En);
+        n.ticket.thread = vec![
+            "alice.1@customer.test".into(),
+            "tg.42.new-ticket@example.com".into(),
+            "tg.42.ack@example.com".into(),
+            "staff.2@example.com".into(),
+        ];
+        n.ticket.public_thread = vec![
+            "alice.1@customer.test".into(),
+            "tg.42.ack@example.com".into(),
+        ];
+        // The staff member's own mail caused it: the customer never saw that one.
+        n.in_reply_to = Some("staff.2@example.com".into());
+        let raw = compose_notice(&n, &text_only("Hello\n"), "tg.42.00@example.com");
+        let m = MessageParser::default().parse(&raw).unwrap();
+        let refs: Vec<String> = m
+            .references()
+            .as_text_list()
+            .unwrap()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(refs, n.ticket.public_thread);
+        assert_eq!(m.in_reply_to().as_text(), Some("alice.1@customer.test"));
+
+        // Staff are given the whole thread.
+        let mut staff = crate::templates::sample_notice(NoticeKind::CustomerUpdate, Lang::En);
+        staff.ticket = n.ticket.clone();
+        staff.in_reply_to = Some("staff.2@example.com".into());
+        let raw = compose_notice(&staff, &text_only("Hello\n"), "tg.42.01@example.com");
+        let m = MessageParser::default().parse(&raw).unwrap();
+        assert_eq!(m.references().as_text_list().unwrap().len(), 4);
+        assert_eq!(m.in_reply_to().as_text(), Some("staff.2@example.com"));
+    }
+
+    #[test]
     fn a_long_thread_is_folded_and_keeps_its_root_and_newest_ids() {
         let mut n = crate::templates::sample_notice(NoticeKind::StaffUpdate, Lang::En);
-        n.ticket.thread = (0..30)
+        n.ticket.public_thread = (0..30)
             .map(|i| format!("id-{i}.abcdefgh@mail.example.org"))
             .collect();
         n.in_reply_to = Some("id-29.abcdefgh@mail.example.org".into());

@@ -42,6 +42,9 @@ pub struct GatewayConfig {
     pub closed_reply: ClosedReply,
     /// How long a hard-bounced address gets no mail.
     pub hard_bounce_pause: Duration,
+    /// Other addresses that deliver into the mailbox (lower case): never participants,
+    /// never recipients (SPEC §5.4).
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +201,7 @@ pub struct RawGateway {
     pub forward_attachments_max: Option<String>,
     pub closed_reply: Option<String>,
     pub hard_bounce_pause: Option<String>,
+    pub aliases: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -693,6 +697,7 @@ impl Validator {
                 g.hard_bounce_pause,
                 "1d",
             ),
+            aliases: self.addresses("gateway.aliases", g.aliases),
         };
 
         let i = raw.imap;
@@ -942,6 +947,9 @@ impl Config {
             waiting_autoclose: self.timers.waiting_autoclose.as_secs() as i64,
             resolved_autoclose: self.timers.resolved_autoclose.as_secs() as i64,
             forward_attachments_max: self.gateway.forward_attachments_max,
+            aliases: self.gateway.aliases.clone(),
+            max_replies_per_hour: self.gateway.max_replies_per_hour,
+            hard_bounce_pause: self.gateway.hard_bounce_pause.as_secs() as i64,
         }
     }
 }

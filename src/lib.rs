@@ -27,6 +27,7 @@ pub mod compose;
 pub mod config;
 pub mod core;
 pub mod daemon;
+pub mod dedupe;
 pub mod imap;
 pub mod mime;
 pub mod oauth2;

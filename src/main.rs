@@ -10,6 +10,10 @@ use ticket_gateway::cli::{self, Cli, LogFormat};
 
 fn main() -> ExitCode {
     allocator_settings();
+    // Everything the daemon and the CLI create (the store, sled's files, attachments) is
+    // theirs alone, whatever the umask they were started with (SPEC §4); the store also
+    // sets its modes itself.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     if let Err(e) = ticket_gateway::telemetry::init_tracing(cli.log_format == LogFormat::Json) {
         eprintln!("ticket-gateway: cannot set up logging: {e}");

@@ -8,16 +8,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sha2::{Digest, Sha256};
 use tracing::{debug, info, warn};
 
 use crate::compose::{self, Sender};
 use crate::config::Config;
+use crate::core::delivery::{self, Facts, HOUR};
 use crate::core::workflow::{self, Context, MatchedBy};
 use crate::core::{
-    attachments, classify, language, timers, AttachmentInfo, Effect, InboundMail, Lang, Notice,
-    Outcome, Policy, Ticket,
+    attachments, classify, language, quarantine, timers, AttachmentInfo, Effect, InboundMail, Lang,
+    Notice, Outcome, Policy, QuarantineReason, ReportedMail, SentMail, Ticket, TicketId,
 };
+use crate::dedupe::{content_key, fingerprint, header_fields, header_fingerprint, message_id_key};
 use crate::mime;
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
@@ -50,6 +51,7 @@ pub struct Prepared(PreparedKind);
 enum PreparedKind {
     Mail {
         mail: Box<InboundMail>,
+        /// Dedupe keys: the fingerprint first.
         keys: Vec<String>,
         /// Decision-log lines about attachments over the limits.
         limits: Vec<String>,
@@ -58,16 +60,24 @@ enum PreparedKind {
     Quarantine {
         keys: Vec<String>,
         hint: Option<Box<InboundMail>>,
-        reason: String,
+        reason: QuarantineReason,
+        /// What the operator reads (log, decision record); never the sender.
+        detail: String,
     },
 }
 
 impl Prepared {
-    fn quarantine(keys: Vec<String>, hint: Option<InboundMail>, reason: String) -> Prepared {
+    fn quarantine(
+        keys: Vec<String>,
+        hint: Option<InboundMail>,
+        reason: QuarantineReason,
+        detail: String,
+    ) -> Prepared {
         Prepared(PreparedKind::Quarantine {
             keys,
             hint: hint.map(Box::new),
             reason,
+            detail,
         })
     }
 }
@@ -83,6 +93,7 @@ fn panicked(raw: &[u8], panic: &(dyn std::any::Any + Send)) -> Prepared {
     Prepared::quarantine(
         vec![content_key(raw)],
         sender_hint(raw),
+        QuarantineReason::Internal,
         format!("internal error while processing: {what}"),
     )
 }
@@ -141,17 +152,6 @@ fn random16() -> [u8; 16] {
     b
 }
 
-/// The dedupe key of a mail by its bytes (`sha:<hex>`), for one without a readable
-/// Message-ID.
-fn content_key(raw: &[u8]) -> String {
-    format!("sha:{}", sha256_hex(raw))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Gateway {
     /// Processes one raw mail.
     pub fn process(&self, raw: &[u8], now: i64) -> Result<Processed, PipelineError> {
@@ -165,31 +165,33 @@ impl Gateway {
     /// a ticket, its language. The daemon runs it on other cores, ahead of
     /// [`Gateway::finish`], which decides and commits the mails one by one in order.
     ///
-    /// A mail's dedupe key is its Message-ID (`mid:`), or the hash of its bytes (`sha:`)
-    /// when it has none or cannot be read: both are the same when the server hands the
-    /// same mail again, so its place there (UID) needs no key of its own (one store write
-    /// less a mail).
+    /// A mail's dedupe key is its fingerprint (`fp:`, [`crate::dedupe`]): the same when the
+    /// server hands the same mail again or it is delivered twice, different for another mail
+    /// that reuses a Message-ID; its place on the server (UID) needs no key of its own (one
+    /// store write less a mail). Its Message-ID (`mid:`) is kept too, to find it by, never
+    /// to drop a mail by. Mail that cannot be read is known by its bytes (`sha:`).
     pub fn prepare(&self, raw: &[u8]) -> Result<Prepared, PipelineError> {
-        if raw.len() as u64 > self.config.gateway.max_message_size {
-            let reason = format!(
-                "message of {} bytes is over gateway.max_message_size ({} bytes)",
+        let max = self.config.gateway.max_message_size;
+        if raw.len() as u64 > max {
+            let detail = format!(
+                "message of {} bytes is over gateway.max_message_size ({max} bytes)",
                 raw.len(),
-                self.config.gateway.max_message_size
             );
             return Ok(Prepared::quarantine(
                 vec![content_key(raw)],
                 sender_hint(raw),
-                reason,
+                QuarantineReason::TooBig { limit: max },
+                detail,
             ));
         }
         let parsed = match mime::parse(raw) {
             Ok(p) => p,
             Err(e) => {
-                let reason = format!("unparseable mail: {e}");
                 return Ok(Prepared::quarantine(
                     vec![content_key(raw)],
                     sender_hint(raw),
-                    reason,
+                    QuarantineReason::Unreadable,
+                    format!("unparseable mail: {e}"),
                 ));
             }
         };
@@ -197,10 +199,11 @@ impl Gateway {
         // SPEC §3.7 limits: what is over them stays in the raw mail only.
         let limits =
             attachments::limit_attachments(&mut mail, self.config.gateway.max_message_size);
-        let keys = vec![match &mail.message_id {
-            Some(id) => format!("mid:{id}"),
-            None => content_key(raw),
-        }];
+        let mut keys = vec![fingerprint(raw)];
+        if mail.message_id.is_none() {
+            // What an older store kept such a mail under.
+            keys.push(content_key(raw));
+        }
         for a in &parsed.attachments {
             if mail.attachments.iter().any(|k| k.sha256 == a.info.sha256) {
                 self.save_attachment(&a.info.sha256, &a.content)?;
@@ -228,9 +231,12 @@ impl Gateway {
     pub fn finish(&self, prepared: Prepared, now: i64) -> Result<Processed, PipelineError> {
         let _serial = self.serialize();
         let (mail, keys, limits, language) = match prepared.0 {
-            PreparedKind::Quarantine { keys, hint, reason } => {
-                return self.quarantine(keys, hint.map(|m| *m), reason, now)
-            }
+            PreparedKind::Quarantine {
+                keys,
+                hint,
+                reason,
+                detail,
+            } => return self.quarantine(keys, hint.map(|m| *m), reason, detail, now),
             PreparedKind::Mail {
                 mail,
                 keys,
@@ -238,38 +244,112 @@ impl Gateway {
                 language,
             } => (mail, keys, limits, language),
         };
-        if let Some(prev) = self.store.mail_seen(&keys)? {
+        if let Some(prev) = self.seen(&keys, &mail)? {
             debug!(message_id = ?mail.message_id, "already processed");
-            let disposition = match prev.outcome.as_str() {
-                "quarantined" => Disposition::Quarantine(prev.decision.join("; ")),
-                _ => Disposition::Processed,
-            };
-            return Ok(Processed {
-                disposition,
-                record: prev,
-                outbox: vec![],
-                duplicate: true,
-            });
+            return Ok(duplicate(prev));
         }
-        let found = self.find_ticket(&mail)?;
+        let reported = match &mail.delivery_report {
+            Some(r) => match &r.original_message_id {
+                Some(id) => self.store.sent_mail(id)?,
+                None => None,
+            },
+            None => None,
+        };
+        let found = self.find_ticket(&mail, reported.as_ref())?;
+        let facts = self.facts(&mail, found.as_ref().map(|(t, _)| t), reported, now)?;
         let ctx = Context {
             policy: &self.policy,
             now,
             new_id: self.store.next_ticket_id()?,
             language,
+            facts,
         };
         let mut outcome = workflow::decide(found.as_ref().map(|(t, by)| (t, *by)), &mail, &ctx);
         outcome.decision.extend(limits);
         outcome
             .decision
             .extend(mail.repairs.iter().map(ToString::to_string));
+        let mut keys = keys;
+        keys.extend(mail.message_id.as_deref().map(message_id_key));
         self.execute(
             outcome,
-            keys,
-            Some(&mail),
+            Mail {
+                keys,
+                mail: Some(&mail),
+            },
             found.as_ref().map(|(t, _)| t),
             now,
         )
+    }
+
+    /// The record of this mail if it was processed before: under its fingerprint, or, in a
+    /// store written before fingerprints, under its Message-ID when that record is this
+    /// sender's (a record naming a ticket counts only if the ticket holds the id from this
+    /// sender; one naming none, an ignored or quarantined mail, counts).
+    fn seen(&self, keys: &[String], mail: &InboundMail) -> Result<Option<MailRecord>, StoreError> {
+        if let Some(prev) = self.store.mail_seen(keys)? {
+            return Ok(Some(prev));
+        }
+        let Some(id) = &mail.message_id else {
+            return Ok(None);
+        };
+        let Some(prev) = self.store.mail_seen(&[message_id_key(id)])? else {
+            return Ok(None);
+        };
+        if prev.fingerprint.is_some() {
+            return Ok(None);
+        }
+        let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
+        let same = match prev.ticket {
+            None => true,
+            Some(n) => self.store.ticket(TicketId(n))?.is_some_and(|t| {
+                t.events
+                    .iter()
+                    .any(|e| e.message_id.as_deref() == Some(id) && e.from == sender)
+            }),
+        };
+        Ok(same.then_some(prev))
+    }
+
+    /// What the delivery rules need to know about the addresses this mail may lead to mail
+    /// for: its sender, its To and Cc, the ticket's customers, staff.
+    fn facts(
+        &self,
+        mail: &InboundMail,
+        found: Option<&Ticket>,
+        reported: Option<ReportedMail>,
+        now: i64,
+    ) -> Result<Facts, StoreError> {
+        let sender = mail.from.as_ref().map(|f| f.addr.clone());
+        let mut addrs: Vec<String> = sender.iter().cloned().collect();
+        addrs.extend(mail.to.iter().chain(&mail.cc).map(|a| a.addr.clone()));
+        if let Some(t) = found {
+            addrs.extend(t.customers());
+        }
+        let mut facts = self.facts_for(addrs, now)?;
+        if let Some(s) = sender.filter(|s| !self.policy.is_staff_address(s)) {
+            facts.sender_mails_last_hour = self.store.sender_mails_since(&s, now - HOUR)?;
+        }
+        facts.reported = reported;
+        Ok(facts)
+    }
+
+    /// Answers sent and pauses of these addresses and of staff.
+    fn facts_for(&self, mut addrs: Vec<String>, now: i64) -> Result<Facts, StoreError> {
+        addrs.extend(self.policy.staff_notify.iter().cloned());
+        addrs.sort_unstable();
+        addrs.dedup();
+        let mut facts = Facts::default();
+        for a in addrs {
+            let answers = self.store.replies_since(&a, now - HOUR)?;
+            if answers > 0 {
+                facts.answers_last_hour.insert(a.clone(), answers);
+            }
+            if let Some(until) = self.store.bounced_until(&a)?.filter(|u| *u > now) {
+                facts.paused_until.insert(a, until);
+            }
+        }
+        Ok(facts)
     }
 
     /// [`Gateway::finish`], but a panic quarantines the mail. `raw` is the mail's, for the
@@ -287,38 +367,64 @@ impl Gateway {
         }
     }
 
-    /// A mail too big to fetch: quarantined by its UID alone.
+    /// A mail too big to fetch: quarantined by its UID (and its header block, when the
+    /// server gave it: the same mail delivered twice is one), its sender told from its
+    /// headers.
     pub fn process_oversize(
         &self,
         uid_key: String,
         size: u64,
+        head: Option<&[u8]>,
         now: i64,
     ) -> Result<Processed, PipelineError> {
         let _serial = self.serialize();
-        if let Some(prev) = self.store.mail_seen(std::slice::from_ref(&uid_key))? {
-            return Ok(Processed {
-                disposition: Disposition::Quarantine(prev.decision.join("; ")),
-                record: prev,
-                outbox: vec![],
-                duplicate: true,
-            });
+        let mut keys = vec![uid_key];
+        keys.extend(head.map(header_fingerprint));
+        if let Some(prev) = self.store.mail_seen(&keys)? {
+            return Ok(duplicate(prev));
         }
-        let reason = format!(
-            "message of {size} bytes is over gateway.max_message_size ({} bytes)",
-            self.config.gateway.max_message_size
-        );
-        self.quarantine(vec![uid_key], None, reason, now)
+        let max = self.config.gateway.max_message_size;
+        let detail =
+            format!("message of {size} bytes is over gateway.max_message_size ({max} bytes)");
+        let hint = head.and_then(sender_hint);
+        self.quarantine(
+            keys,
+            hint,
+            QuarantineReason::TooBig { limit: max },
+            detail,
+            now,
+        )
     }
 
-    fn find_ticket(&self, mail: &InboundMail) -> Result<Option<(Ticket, MatchedBy)>, StoreError> {
+    /// The ticket a mail belongs to (SPEC §3.1). A delivery report belongs to the ticket of
+    /// the mail it reports on when the gateway sent that mail (`reported`); the id it names
+    /// finds nothing else.
+    fn find_ticket(
+        &self,
+        mail: &InboundMail,
+        reported: Option<&ReportedMail>,
+    ) -> Result<Option<(Ticket, MatchedBy)>, StoreError> {
+        if let Some(r) = reported {
+            return Ok(self
+                .store
+                .ticket(r.ticket)?
+                .map(|t| (t, MatchedBy::Reference)));
+        }
         if mail.delivery_report.is_none() {
             if let Some(n) = classify::tag_in_subject(&mail.subject, &self.policy.tag_prefix) {
-                if let Some(t) = self.store.ticket(crate::core::TicketId(n))? {
+                if let Some(t) = self.store.ticket(TicketId(n))? {
                     return Ok(Some((t, MatchedBy::Tag)));
                 }
             }
         }
-        let refs = classify::reference_ids(mail);
+        let named = mail
+            .delivery_report
+            .as_ref()
+            .and_then(|r| r.original_message_id.as_ref());
+        let refs: Vec<String> = classify::reference_ids(mail)
+            .into_iter()
+            .filter(|id| Some(id) != named)
+            .collect();
         if let Some(id) = self.store.ticket_by_message_id(&refs)? {
             if let Some(t) = self.store.ticket(id)? {
                 return Ok(Some((t, MatchedBy::Reference)));
@@ -380,11 +486,11 @@ impl Gateway {
             if !top.is_dir() {
                 unsynced.push(self.config.gateway.store.clone());
             }
-            std::fs::create_dir_all(&dir).map_err(err)?;
+            crate::store::private_dir(&dir).map_err(err)?;
             unsynced.push(top);
         }
         let tmp = dir.join(format!("{sha}.tmp"));
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        let mut f = crate::store::private_file(&tmp).map_err(err)?;
         f.write_all(content).map_err(err)?;
         f.sync_all().map_err(err)?;
         std::fs::rename(&tmp, &path).map_err(err)?;
@@ -417,43 +523,42 @@ impl Gateway {
         Ok(())
     }
 
-    /// Quarantines a mail; its sender (as far as the headers tell) gets a short notice
-    /// unless the mail is automated.
+    /// Quarantines a mail; the core decides whether its sender (as far as the headers tell)
+    /// gets a notice. `detail` is for the log and the decision record only.
     fn quarantine(
         &self,
         keys: Vec<String>,
         hint: Option<InboundMail>,
-        reason: String,
+        reason: QuarantineReason,
+        detail: String,
         now: i64,
     ) -> Result<Processed, PipelineError> {
-        warn!(%reason, "mail quarantined");
-        // Findable by its Message-ID too (`show <Message-ID>`), when the headers tell it.
+        warn!(reason = reason.as_str(), %detail, "mail quarantined");
         let mut keys = keys;
-        if let Some(id) = hint.as_ref().and_then(|m| m.message_id.as_ref()) {
-            let key = format!("mid:{id}");
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-        let mut effects = vec![Effect::Quarantine(reason.clone())];
-        let mut decision = vec![format!("quarantined: {reason}")];
-        if let Some(mail) = &hint {
-            match (&mail.from, classify::automated_rule(mail)) {
-                (Some(from), None) if from.addr != self.policy.gateway_address => {
-                    decision.push(format!("notice sent to {}", from.addr));
-                    effects.push(Effect::Notify(quarantine_notice(
-                        mail,
-                        &from.addr,
-                        &reason,
-                        &self.policy,
-                    )));
-                }
-                (_, Some(rule)) => decision.push(format!("no notice: automated mail ({rule})")),
-                _ => decision.push("no notice: no usable sender".into()),
-            }
-        }
-        let outcome = Outcome { effects, decision };
-        self.execute(outcome, keys, hint.as_ref(), None, now)
+        // Findable by its Message-ID too (`show <Message-ID>`), when the headers tell it.
+        keys.extend(
+            hint.as_ref()
+                .and_then(|m| m.message_id.as_deref())
+                .map(message_id_key),
+        );
+        let addrs = hint
+            .iter()
+            .flat_map(|m| m.from.iter().map(|f| f.addr.clone()))
+            .collect();
+        let ctx = Context {
+            facts: self.facts_for(addrs, now)?,
+            ..Context::new(&self.policy, now, TicketId(0))
+        };
+        let outcome = quarantine::quarantine(reason, &detail, hint.as_ref(), &ctx);
+        self.execute(
+            outcome,
+            Mail {
+                keys,
+                mail: hint.as_ref(),
+            },
+            None,
+            now,
+        )
     }
 
     /// [`Gateway::process`], but a panic while handling one mail quarantines that mail
@@ -463,79 +568,49 @@ impl Gateway {
         self.finish_safely(raw, prepared, now)
     }
 
-    /// Renders the notices, applies the rate limit, and commits everything at once. `read`
-    /// is the ticket as the store had it before this change, when there was one.
+    /// Renders the notices and commits everything at once: the mail's keys and record, the
+    /// ticket, the outgoing mail, and what the delivery rules remember (answers, pauses,
+    /// the sender's mails, held staff notices). `read` is the ticket as the store had it
+    /// before this change, when there was one.
     pub fn execute(
         &self,
         outcome: Outcome,
-        keys: Vec<String>,
-        mail: Option<&InboundMail>,
+        m: Mail<'_>,
         read: Option<&Ticket>,
         now: i64,
     ) -> Result<Processed, PipelineError> {
         let mut decision = outcome.decision.clone();
         let mut ticket = outcome.saved().cloned();
-        let mut outbox = Vec::new();
-        let mut replies = Vec::new();
-        let since = now - 3600;
-        let pause = self.config.gateway.hard_bounce_pause.as_secs() as i64;
-        let bounces: Vec<(String, i64)> = outcome
-            .effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::HardBounce(addr) => Some((addr.clone(), now + pause)),
-                _ => None,
-            })
-            .collect();
+        let mut commit = Commit::default();
+        for e in &outcome.effects {
+            match e {
+                Effect::HardBounce { address, until } => {
+                    commit.bounces.push((address.clone(), *until))
+                }
+                Effect::Flood(item) => commit.flood.push(item.clone()),
+                Effect::FloodDone(sender) => commit.flood_sent.push(sender.clone()),
+                Effect::Save(_) | Effect::Notify(_) | Effect::Quarantine(_) => {}
+            }
+        }
         for n in outcome.notices() {
-            let mut n = n.clone();
-            let mut kept = Vec::new();
-            for addr in &n.to {
-                match self.store.bounced_until(addr)? {
-                    Some(until) if until > now => decision.push(format!(
-                        "no {} to {addr}: it hard-bounced; paused until {}",
-                        n.kind.as_str(),
-                        humantime::format_rfc3339_seconds(
-                            UNIX_EPOCH + std::time::Duration::from_secs(until as u64)
-                        )
-                    )),
-                    _ => kept.push(addr.clone()),
-                }
-            }
-            n.to = kept;
-            if n.answers_customer {
-                let mut kept = Vec::new();
-                for addr in &n.to {
-                    let sent = self.store.replies_since(addr, since)?
-                        + replies.iter().filter(|(a, _, _)| a == addr).count() as u32;
-                    if sent >= self.config.gateway.max_replies_per_hour {
-                        decision.push(format!(
-                            "no {} to {addr}: {sent} automatic answers in the last hour (gateway.max_replies_per_hour = {})",
-                            n.kind.as_str(),
-                            self.config.gateway.max_replies_per_hour
-                        ));
-                    } else {
-                        kept.push(addr.clone());
-                    }
-                }
-                n.to = kept;
-            }
-            if n.to.is_empty() {
-                continue;
-            }
-            match self.enqueue(&n, now) {
+            match self.enqueue(n, now) {
                 Ok((entry, raw)) => {
                     if n.answers_customer {
                         for a in &n.to {
-                            replies.push((a.clone(), now, entry.id));
+                            commit.replies.push((a.clone(), now, entry.id));
                         }
                     }
-                    if let Some(t) = ticket.as_mut() {
-                        if t.id == n.ticket.id && !t.thread.contains(&entry.message_id) {
+                    if let Some(t) = ticket.as_mut().filter(|t| t.id == n.ticket.id) {
+                        if !t.thread.contains(&entry.message_id) {
                             t.thread.push(entry.message_id.clone());
                         }
+                        t.sent.push(SentMail {
+                            message_id: entry.message_id.clone(),
+                            outbox: entry.id,
+                            audience: n.audience,
+                        });
                     }
-                    outbox.push((entry, raw));
+                    commit.outbox.push((entry, raw));
                 }
                 Err(e) => {
                     warn!(kind = n.kind.as_str(), error = %e, "notice not sent");
@@ -546,14 +621,14 @@ impl Gateway {
         // The decision log lives on the ticket's newest event too (SPEC §3.9).
         if let Some(t) = ticket.as_mut() {
             if let Some(ev) = t.events.last_mut() {
-                if ev.message_id.is_some() || mail.is_none() {
+                if ev.message_id.is_some() || m.mail.is_none() {
                     ev.decision = decision.clone();
                 }
             }
         }
-        let quarantine = outcome.quarantine().map(str::to_string);
+        let quarantine = outcome.quarantine();
         let record = MailRecord {
-            message_id: mail.and_then(|m| m.message_id.clone()),
+            message_id: m.mail.and_then(|m| m.message_id.clone()),
             at: now,
             ticket: ticket.as_ref().map(|t| t.id.0),
             outcome: if quarantine.is_some() {
@@ -564,33 +639,37 @@ impl Gateway {
                 "ignored".into()
             },
             decision: decision.clone(),
+            fingerprint: m.keys.first().cloned(),
         };
-        let outbox_ids = outbox.iter().map(|(e, _)| e.id).collect();
         // One line per mail: the decision, in order (`show` has it line by line).
         info!(
             message_id = record.message_id.as_deref().unwrap_or(""),
-            ticket = record.ticket.map(|n| crate::core::TicketId(n).tag(&self.policy.tag_prefix)).unwrap_or_default(),
+            ticket = record.ticket.map(|n| TicketId(n).tag(&self.policy.tag_prefix)).unwrap_or_default(),
             outcome = %record.outcome,
             "{}",
             decision.join("; ")
         );
+        // Mails from a sender count towards the flood rule (staff and the gateway's own never do).
+        if let Some(from) = m.mail.and_then(|m| m.from.as_ref()) {
+            if !self.policy.is_staff_address(&from.addr)
+                && !self.policy.is_gateway_address(&from.addr)
+            {
+                commit.senders.push((from.addr.clone(), now));
+            }
+        }
         // The thread only grows: what the store had of it is indexed already.
-        let known_ids = match (&ticket, read) {
+        commit.known_ids = match (&ticket, read) {
             (Some(t), Some(r)) if t.id == r.id && t.thread.starts_with(&r.thread) => r.thread.len(),
             _ => 0,
         };
-        self.store.commit(Commit {
-            mail_keys: keys,
-            mail: Some(record.clone()),
-            ticket,
-            known_ids,
-            outbox,
-            replies,
-            bounces,
-        })?;
+        let outbox_ids = commit.outbox.iter().map(|(e, _)| e.id).collect();
+        commit.mail_keys = m.keys;
+        commit.mail = Some(record.clone());
+        commit.ticket = ticket;
+        self.store.commit(commit)?;
         Ok(Processed {
             disposition: match quarantine {
-                Some(r) => Disposition::Quarantine(r),
+                Some(_) => Disposition::Quarantine(decision.join("; ")),
                 None => Disposition::Processed,
             },
             record,
@@ -655,14 +734,27 @@ impl Gateway {
         self.serial.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs every timer due at `now`; returns the outbox ids committed.
+    /// Runs every timer due at `now` (reminders, automatic closes, the hourly summaries of
+    /// flooding senders); returns the outbox ids committed.
     pub fn run_timers(&self, now: i64) -> Result<Vec<u64>, PipelineError> {
         let _serial = self.serialize();
         let mut ids = Vec::new();
+        let none = || Mail {
+            keys: vec![],
+            mail: None,
+        };
         for t in self.store.timed_tickets()? {
             if let Some(action) = timers::due(&t, &self.policy, now) {
-                let outcome = timers::apply_timer(&t, action, &self.policy, now);
-                let p = self.execute(outcome, vec![], None, Some(&t), now)?;
+                let facts = self.facts_for(t.customers(), now)?;
+                let outcome = timers::apply_timer(&t, action, &self.policy, now, &facts);
+                let p = self.execute(outcome, none(), Some(&t), now)?;
+                ids.extend(p.outbox);
+            }
+        }
+        for (sender, items) in self.store.flood()? {
+            if items.first().is_some_and(|i| i.at + HOUR <= now) {
+                let outcome = delivery::flood_summary(&sender, items, &self.policy, now);
+                let p = self.execute(outcome, none(), None, now)?;
                 ids.extend(p.outbox);
             }
         }
@@ -670,26 +762,32 @@ impl Gateway {
     }
 }
 
-/// The sender and automated-mail headers of a mail that could not be parsed, read leniently
-/// from its header block: enough to decide whether it may get a notice.
-fn sender_hint(raw: &[u8]) -> Option<InboundMail> {
-    let head = &raw[..raw.len().min(256 * 1024)];
-    let text = String::from_utf8_lossy(head);
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for line in text.split('\n') {
-        let line = line.trim_end_matches('\r');
-        if line.is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(last) = headers.last_mut() {
-                last.1.push(' ');
-                last.1.push_str(line.trim());
-            }
-        } else if let Some((k, v)) = line.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
+/// The mail a commit is about, when there is one: its keys and our view of it.
+pub struct Mail<'a> {
+    /// Dedupe keys (the fingerprint first) and lookup keys, all written with its record.
+    pub keys: Vec<String>,
+    pub mail: Option<&'a InboundMail>,
+}
+
+/// What a mail processed before becomes: nothing new; moved where it went the first time.
+fn duplicate(prev: MailRecord) -> Processed {
+    let disposition = match prev.outcome.as_str() {
+        "quarantined" => Disposition::Quarantine(prev.decision.join("; ")),
+        _ => Disposition::Processed,
+    };
+    Processed {
+        disposition,
+        record: prev,
+        outbox: vec![],
+        duplicate: true,
     }
+}
+
+/// The sender and automated-mail headers of a mail that could not be parsed (or was too
+/// big to fetch), read leniently from its header block: enough to decide whether it may get
+/// a notice, and in which language.
+fn sender_hint(raw: &[u8]) -> Option<InboundMail> {
+    let headers = header_fields(raw);
     let get = |name: &str| {
         headers
             .iter()
@@ -722,6 +820,9 @@ fn sender_hint(raw: &[u8]) -> Option<InboundMail> {
         from,
         message_id: get("message-id").map(|m| m.trim_matches(['<', '>', ' ']).to_string()),
         subject: get("subject").unwrap_or_default(),
+        content_language: get("content-language")
+            .and_then(|v| v.split(',').next().map(|t| t.trim().to_ascii_lowercase()))
+            .filter(|t| !t.is_empty()),
         auto: crate::core::AutoSignals {
             auto_submitted: get("auto-submitted"),
             precedence: get("precedence"),
@@ -733,42 +834,4 @@ fn sender_hint(raw: &[u8]) -> Option<InboundMail> {
         },
         ..Default::default()
     })
-}
-
-/// The short notice to the sender of a quarantined mail (it names no ticket).
-fn quarantine_notice(mail: &InboundMail, to: &str, reason: &str, policy: &Policy) -> Notice {
-    let lang = mail
-        .content_language
-        .as_deref()
-        .and_then(crate::core::Lang::from_tag)
-        .unwrap_or(policy.default_language);
-    Notice {
-        kind: crate::core::NoticeKind::Quarantined,
-        to: vec![to.to_string()],
-        lang,
-        ticket: crate::core::TicketSnapshot {
-            id: crate::core::TicketId(0),
-            summary: if mail.subject.trim().is_empty() {
-                "(no subject)".into()
-            } else {
-                mail.subject.chars().take(200).collect()
-            },
-            state: crate::core::State::Open,
-            reporter: to.to_string(),
-            language: lang,
-            description: String::new(),
-            thread: mail.message_id.iter().cloned().collect(),
-        },
-        author: policy.gateway_address.clone(),
-        text: String::new(),
-        from_state: None,
-        to_state: None,
-        keyword: None,
-        allowed: vec![],
-        reason: reason.to_string(),
-        in_reply_to: mail.message_id.clone(),
-        attachments: vec![],
-        forward: vec![],
-        answers_customer: true,
-    }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::core::{AttachmentInfo, Lang, Notice, NoticeKind, State};
+use crate::core::{AttachmentInfo, Lang, Notice, NoticeKind, QuarantineReason, State};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -53,10 +53,31 @@ struct Data<'a> {
     to_state_id: Option<&'static str>,
     keyword: Option<&'a str>,
     allowed: &'a [String],
+    /// For `held`: the keyword nearest to the word not understood.
+    nearest: Option<&'a str>,
+    /// For `quarantined`: why, from a closed set (`too_big`, `unreadable`, `no_sender`,
+    /// `internal`), and the size limit as a person reads it (`25 MB`, `25 Mo`).
+    quarantine: Option<QuarantineData>,
+    /// For `flood_summary`: the sender's tickets staff were not mailed about one by one.
+    flood: Vec<FloodData>,
     reason: &'a str,
     attachments: Vec<AttachmentData<'a>>,
     /// How many of `attachments` are listed only (not attached to this mail).
     not_forwarded: usize,
+}
+
+#[derive(Serialize)]
+struct QuarantineData {
+    reason: &'static str,
+    limit: String,
+}
+
+#[derive(Serialize)]
+struct FloodData {
+    tag: String,
+    summary: String,
+    /// `new_ticket`, `customer_update` …: what staff would have been sent.
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -105,6 +126,25 @@ fn size_text(size: u64, lang: Lang) -> String {
         format!("{:.1} {}", s / KB / KB, units[1])
     } else {
         format!("{:.1} {}", s / KB / KB / KB, units[2])
+    };
+    match lang {
+        Lang::En => text,
+        Lang::Fr => text.replace('.', ","),
+    }
+}
+
+/// A size limit as a person reads it: whole megabytes when it is some (`25 MB`), else one
+/// decimal (`2.5 MB`; in French `25 Mo`, `2,5 Mo`).
+fn limit_text(bytes: u64, lang: Lang) -> String {
+    const MB: u64 = 1024 * 1024;
+    let unit = match lang {
+        Lang::En => "MB",
+        Lang::Fr => "Mo",
+    };
+    let text = if bytes % MB == 0 {
+        format!("{} {unit}", bytes / MB)
+    } else {
+        format!("{:.1} {unit}", bytes as f64 / MB as f64)
     };
     match lang {
         Lang::En => text,
@@ -244,6 +284,23 @@ impl Templates {
             to_state_id: n.to_state.map(State::as_str),
             keyword: n.keyword.as_deref(),
             allowed: &n.allowed,
+            nearest: n.nearest.as_deref(),
+            quarantine: n.quarantine.map(|q| QuarantineData {
+                reason: q.as_str(),
+                limit: match q {
+                    QuarantineReason::TooBig { limit } => limit_text(limit, n.lang),
+                    _ => String::new(),
+                },
+            }),
+            flood: n
+                .flood
+                .iter()
+                .map(|f| FloodData {
+                    tag: f.ticket.tag(&self.tag_prefix),
+                    summary: f.summary.clone(),
+                    kind: f.kind.as_str(),
+                })
+                .collect(),
             reason: &n.reason,
             attachments: n
                 .attachments
@@ -278,9 +335,10 @@ impl Templates {
 
 /// Sample data for the start-up check and `check`.
 pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
-    use crate::core::{TicketId, TicketSnapshot};
+    use crate::core::{FloodItem, TicketId, TicketSnapshot};
     Notice {
         kind,
+        audience: kind.audience(),
         to: vec!["customer@example.com".into()],
         lang,
         ticket: TicketSnapshot {
@@ -291,6 +349,7 @@ pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
             language: lang,
             description: "It does not print.\n{% raw %}".into(),
             thread: vec!["orig@example.com".into()],
+            public_thread: vec!["orig@example.com".into()],
         },
         author: "staff@example.com".into(),
         text: "Which model is it? {{ 7*7 }}".into(),
@@ -298,6 +357,15 @@ pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
         to_state: Some(State::WaitingForFeedback),
         keyword: Some("#ack".into()),
         allowed: vec!["#resolve".into(), "#close".into()],
+        nearest: Some("#close".into()),
+        quarantine: Some(QuarantineReason::TooBig { limit: 25 << 20 }),
+        flood: vec![FloodItem {
+            sender: "customer@example.com".into(),
+            ticket: TicketId(43),
+            summary: "Another {{ one }}".into(),
+            kind: NoticeKind::NewTicket,
+            at: 0,
+        }],
         reason: "sample reason".into(),
         in_reply_to: Some("orig@example.com".into()),
         attachments: vec![
@@ -368,20 +436,24 @@ mod tests {
                 let n = sample_notice(kind, lang);
                 let r = render(&t, &n);
                 let what = format!("{} {}:\n{}", lang.as_str(), kind.as_str(), r.text);
-                if kind != NoticeKind::Quarantined {
+                let about_a_ticket =
+                    !matches!(kind, NoticeKind::Quarantined | NoticeKind::FloodSummary);
+                if about_a_ticket {
                     assert!(r.text.contains("[SUP-42]"), "tag in {what}");
                 }
                 // StaffUpdate names the new state; every other one the current state.
                 let label = match kind {
                     NoticeKind::StaffUpdate => State::WaitingForFeedback.label(lang),
-                    NoticeKind::Quarantined => "",
+                    _ if !about_a_ticket => "",
                     _ => n.ticket.state.label(lang),
                 };
                 assert!(r.text.contains(label), "state label in {what}");
-                assert!(
-                    r.text.contains("Printer is broken {{ not template code }}"),
-                    "summary, literally, in {what}"
-                );
+                if kind != NoticeKind::FloodSummary {
+                    assert!(
+                        r.text.contains("Printer is broken {{ not template code }}"),
+                        "summary, literally, in {what}"
+                    );
+                }
                 if shows_text.contains(&kind) {
                     assert!(
                         r.text.contains("Which model is it? {{ 7*7 }}"),
@@ -403,10 +475,33 @@ mod tests {
                 if kind == NoticeKind::Refused {
                     assert!(r.text.contains("#resolve #close"), "{what}");
                 }
-                if matches!(kind, NoticeKind::Quarantined | NoticeKind::DeliveryFailure) {
+                if kind == NoticeKind::DeliveryFailure {
                     assert!(r.text.contains("sample reason"), "{what}");
                 }
-                // The staff's own words never reach the customer as a keyword line.
+                if kind == NoticeKind::Held {
+                    assert!(
+                        r.text.contains("#ack") && r.text.contains("#close"),
+                        "{what}"
+                    );
+                }
+                if kind == NoticeKind::FloodSummary {
+                    assert!(
+                        r.text.contains("SUP-43") && r.text.contains("Another {{ one }}"),
+                        "{what}"
+                    );
+                }
+                // The staff's own words never reach the customer as a keyword line; the
+                // sender of a quarantined mail reads no internal detail.
+                if kind == NoticeKind::Quarantined {
+                    let size = match lang {
+                        Lang::En => "25 MB",
+                        Lang::Fr => "25 Mo",
+                    };
+                    assert!(r.text.contains(size), "{what}");
+                    for internal in ["sample reason", "max_message_size", "bytes", "octets"] {
+                        assert!(!r.text.contains(internal), "{internal} in {what}");
+                    }
+                }
                 if !kind.to_staff() {
                     assert!(!r.text.contains("#ack"), "{what}");
                 }
@@ -428,6 +523,35 @@ mod tests {
         let html = r.html.expect("the acknowledgement has an HTML alternative");
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(r.text.contains("<script>"), "plain text is not escaped");
+    }
+
+    #[test]
+    fn every_quarantine_reason_reads_in_both_languages_without_detail() {
+        let t = load();
+        for lang in [Lang::En, Lang::Fr] {
+            let mut texts = Vec::new();
+            for q in [
+                QuarantineReason::TooBig { limit: 5 << 19 },
+                QuarantineReason::Unreadable,
+                QuarantineReason::NoSender,
+                QuarantineReason::Internal,
+            ] {
+                let mut n = sample_notice(NoticeKind::Quarantined, lang);
+                n.quarantine = Some(q);
+                let text = render(&t, &n).text;
+                assert!(!text.contains("sample reason"), "{text}");
+                texts.push(text);
+            }
+            assert!(
+                texts[0].contains(&limit_text(5 << 19, lang)),
+                "{}",
+                texts[0]
+            );
+            texts.dedup();
+            assert_eq!(texts.len(), 4, "each reason says something of its own");
+        }
+        assert_eq!(limit_text(25 << 20, Lang::En), "25 MB");
+        assert_eq!(limit_text(5 << 19, Lang::Fr), "2,5 Mo");
     }
 
     #[test]

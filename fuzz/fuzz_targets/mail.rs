@@ -105,6 +105,7 @@ fn ticket(id: u64, state: State) -> Ticket {
         automated: false,
         refers_to: None,
         thread: vec!["orig@customer.test".into()],
+        sent: vec![],
         events: vec![Event {
             at: 0,
             kind: EventKind::Created,

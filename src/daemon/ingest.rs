@@ -163,7 +163,7 @@ fn prepare_workers() -> usize {
 async fn process_fetched(
     gw: &Arc<Gateway>,
     validity: u32,
-    oversize: Vec<(u32, u64)>,
+    oversize: Vec<(u32, u64, Option<Vec<u8>>)>,
     fetched: Vec<(u32, Vec<u8>)>,
     cancel: &CancellationToken,
 ) -> Result<Vec<(u32, Disposition, Vec<u64>)>, IngestError> {
@@ -177,9 +177,9 @@ async fn process_fetched(
             let outcome = MailOutcome::from_record(&p.record.outcome, p.duplicate);
             g.telemetry.metrics.mail(outcome, started.elapsed());
         };
-        for (uid, size) in oversize {
+        for (uid, size, head) in oversize {
             let started = std::time::Instant::now();
-            let p = g.process_oversize(uid_key(validity, uid), size, now)?;
+            let p = g.process_oversize(uid_key(validity, uid), size, head.as_deref(), now)?;
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
@@ -284,7 +284,13 @@ async fn process_uids(
     for batch in batches(uids) {
         let sizes = session.sizes(batch).await?;
         let (fetched, over): (Vec<_>, Vec<_>) = sizes.into_iter().partition(|(_, s)| *s <= max);
-        oversize.extend(over);
+        // Too big to fetch, but its sender is told (SPEC §3.8): its header block is enough.
+        let over_uids: Vec<u32> = over.iter().map(|(uid, _)| *uid).collect();
+        let mut heads = session.headers(&over_uids).await?.into_iter().peekable();
+        for (uid, size) in over {
+            let head = heads.next_if(|(u, _)| *u == uid).map(|(_, h)| h);
+            oversize.push((uid, size, head));
+        }
         let limit = if groups.is_empty() {
             FIRST_GROUP
         } else {

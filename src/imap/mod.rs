@@ -6,7 +6,8 @@
 //! - never sends the password over a connection that is not TLS, unless `tls = "none"`; with
 //!   `starttls` it stops before LOGIN when the server does not offer or accept STARTTLS;
 //! - never logs the password (and never logs message contents);
-//! - never fetches with `BODY[]` (which sets `\Seen`): only `BODY.PEEK[]` and `RFC822.SIZE`;
+//! - never fetches with `BODY[]` (which sets `\Seen`): only `BODY.PEEK[]`, `BODY.PEEK[HEADER]`
+//!   and `RFC822.SIZE`;
 //! - never issues a plain `EXPUNGE` or `CLOSE`: the only expunge is `UID EXPUNGE` of exactly the
 //!   UIDs just copied elsewhere, so mail the gateway has not processed is never removed;
 //! - never relies on `\Seen` or `UNSEEN` to find work: callers get all UIDs and keep their own
@@ -61,6 +62,8 @@ const MAX_SET_LEN: usize = 8000;
 /// Mails bigger than this are fetched alone, this many bytes at a time
 /// ([`Session::fetch_sized`]).
 pub const FETCH_PART: u64 = 2 * 1024 * 1024;
+/// The most of a mail's header block [`Session::headers`] fetches.
+pub const HEADER_PEEK: u64 = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -399,6 +402,41 @@ impl Session {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "imap fetch"
         );
+        Ok(out)
+    }
+
+    /// The header block of each of `uids` (at most [`HEADER_PEEK`] bytes of it), ascending by
+    /// UID, with `UID FETCH <set> BODY.PEEK[HEADER]<0.n>` (which never sets `\Seen`): enough
+    /// to answer the sender of a mail too big to fetch. UIDs that no longer exist are absent.
+    pub async fn headers(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>, ImapError> {
+        let wanted = normalise(uids);
+        let mut out = Vec::with_capacity(wanted.len());
+        if wanted.is_empty() {
+            return Ok(out);
+        }
+        self.drain_unsolicited();
+        let query = format!("BODY.PEEK[HEADER]<0.{HEADER_PEEK}>");
+        for set in uid_sets(&wanted) {
+            let mut stream = self
+                .inner
+                .uid_fetch(&set, &query)
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?;
+            while let Some(f) = stream
+                .try_next()
+                .await
+                .map_err(|e| op_error("UID FETCH", e))?
+            {
+                if let (Some(uid), Some(head)) = (f.uid, f.header()) {
+                    if wanted.binary_search(&uid).is_ok() {
+                        out.push((uid, head.to_vec()));
+                    }
+                }
+            }
+        }
+        self.drain_unsolicited();
+        out.sort_by_key(|(uid, _)| *uid);
+        out.dedup_by_key(|(uid, _)| *uid);
         Ok(out)
     }
 

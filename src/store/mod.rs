@@ -5,7 +5,10 @@
 //! a mail's dedupe keys, its ticket, its index entries and its outgoing mail are committed
 //! together or not at all.
 
+mod files;
 pub mod schema;
+
+pub use files::{make_private, private_dir, private_file};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional as _;
 
-use crate::core::{Ticket, TicketId};
+use crate::core::{FloodItem, ReportedMail, Ticket, TicketId};
 use schema::*;
 pub use schema::{MailRecord, OutboxEntry, OutboxStatus};
 
@@ -69,6 +72,12 @@ pub struct Commit {
     pub replies: Vec<(String, i64, u64)>,
     /// Hard-bounced addresses, with the time until which they get no mail.
     pub bounces: Vec<(String, i64)>,
+    /// The sender of the mail committed, and when it came (the flood rule counts them).
+    pub senders: Vec<(String, i64)>,
+    /// Staff notices held for their sender's hourly summary.
+    pub flood: Vec<FloodItem>,
+    /// Senders whose summary this commit sends: their held notices are done.
+    pub flood_sent: Vec<String>,
 }
 
 /// Does a ticket in this state have timers (SPEC §2.3)? The store keeps an index of them.
@@ -103,6 +112,34 @@ pub trait Store: Send + Sync {
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError>;
     /// Until when `addr` gets no mail because it hard-bounced, if it did.
     fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError>;
+    /// Mails from `addr` processed at or after `since` (the store remembers at least the
+    /// last two hours of them).
+    fn sender_mails_since(&self, addr: &str, since: i64) -> Result<u32, StoreError>;
+    /// Every sender with staff notices held for its summary, with them, oldest first.
+    fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>)>, StoreError>;
+    /// The mail the gateway sent under `message_id`, with its own recipients: only an id of
+    /// the gateway's form that its ticket records as sent, whose outbox entry went out.
+    /// Never an incoming id, whatever thread holds it.
+    fn sent_mail(&self, message_id: &str) -> Result<Option<ReportedMail>, StoreError> {
+        let Some(n) = TicketId::of_message_id(message_id) else {
+            return Ok(None);
+        };
+        let Some(t) = self.ticket(n)? else {
+            return Ok(None);
+        };
+        let Some(sent) = t.sent.iter().find(|s| s.message_id == message_id) else {
+            return Ok(None);
+        };
+        Ok(self
+            .outbox_entry(sent.outbox)?
+            .filter(|e| e.message_id == message_id && e.status == OutboxStatus::Sent)
+            .map(|e| ReportedMail {
+                ticket: n,
+                message_id: message_id.to_string(),
+                to: e.to,
+                audience: sent.audience,
+            }))
+    }
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError>;
@@ -154,9 +191,11 @@ enum T {
     Bounces,
     Timed,
     Meta,
+    Senders,
+    Flood,
 }
 
-const TREE_NAMES: [&str; 9] = [
+const TREE_NAMES: [&str; 11] = [
     TREE_TICKETS,
     TREE_BY_MESSAGE_ID,
     TREE_MAILS,
@@ -166,6 +205,8 @@ const TREE_NAMES: [&str; 9] = [
     TREE_BOUNCES,
     TREE_TIMED,
     TREE_META,
+    TREE_SENDERS,
+    TREE_FLOOD,
 ];
 
 /// Committed writes not yet in sled: the ones being applied (`frozen`) and the newer ones.
@@ -193,7 +234,7 @@ impl Overlay {
 /// Per tree, key → value (`None`: removed).
 #[derive(Default)]
 struct Writes {
-    trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 9],
+    trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 11],
     bytes: usize,
 }
 
@@ -256,8 +297,16 @@ impl SledStore {
         }
     }
 
+    /// Opens (or creates) the store in `dir`, private to the daemon's user: the directory and
+    /// everything in it are made 0700 (directories) and 0600 (files) whatever the umask, and
+    /// a store left more open by an older version is tightened (SPEC §4).
     pub fn open(dir: &Path) -> Result<SledStore, StoreError> {
         let path = dir.display().to_string();
+        let private = |source| StoreError::File {
+            path: path.clone(),
+            source,
+        };
+        private_dir(dir).map_err(private)?;
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -282,6 +331,10 @@ impl SledStore {
                     source: e,
                 },
             })?;
+        // Everything in the store is the daemon's alone: sled's own files (those it makes
+        // later are made under the binary's umask, inside a directory no one else may
+        // enter), and whatever an older version left more open.
+        make_private(dir).map_err(private)?;
         let trees = TREE_NAMES
             .iter()
             .map(|name| db.open_tree(name))
@@ -350,7 +403,39 @@ impl SledStore {
             meta.insert(META_REPLY_LOGS, &[1])?;
             store.db.flush()?;
         }
+        if meta.get(META_SENT_BUILT)?.is_none() {
+            store.build_sent_records()?;
+            meta.insert(META_SENT_BUILT, &[1])?;
+            store.db.flush()?;
+        }
         Ok(store)
+    }
+
+    /// Stores written before tickets kept their sent mails: each ticket gets the outbox
+    /// entries of its own, once (a delivery report counts only for a mail the gateway sent,
+    /// and customers are shown only the ids of mails they could have seen).
+    fn build_sent_records(&self) -> Result<(), StoreError> {
+        let mut by_ticket: BTreeMap<u64, Vec<OutboxEntry>> = BTreeMap::new();
+        for kv in self.tree(T::Outbox).iter() {
+            let (_, v) = kv?;
+            let (e, _) = decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?;
+            if let Some(t) = e.ticket {
+                by_ticket.entry(t).or_default().push(e);
+            }
+        }
+        let tickets = self.tree(T::Tickets);
+        for (id, entries) in by_ticket {
+            let key = u64_key(id);
+            let Some(v) = tickets.get(key)? else { continue };
+            let mut r: TicketRecord = decode(&v).map_err(corrupt(TREE_TICKETS))?;
+            for e in entries {
+                if !r.sent.iter().any(|s| s.message_id == e.message_id) {
+                    r.sent.push(SentRecord::of_entry(&e, &r.reporter));
+                }
+            }
+            tickets.insert(key, encode(&r))?;
+        }
+        Ok(())
     }
 
     /// Writes a big outgoing mail to `<store>/outbox/<id>.eml` and syncs it (and its
@@ -363,9 +448,9 @@ impl SledStore {
             path: path.display().to_string(),
             source,
         };
-        std::fs::create_dir_all(&self.raw_dir).map_err(err)?;
+        private_dir(&self.raw_dir).map_err(err)?;
         let tmp = self.raw_dir.join(format!("{name}.tmp"));
-        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        let mut f = private_file(&tmp).map_err(err)?;
         f.write_all(raw).map_err(err)?;
         f.sync_all().map_err(err)?;
         std::fs::rename(&tmp, &path).map_err(err)?;
@@ -702,6 +787,29 @@ impl Store for SledStore {
             let until = u64_key(until.max(&0).unsigned_abs()).to_vec();
             writes.push((T::Bounces, addr.as_bytes().to_vec(), Some(until)));
         }
+        for (addr, at) in &c.senders {
+            let mut log: SenderLog = match self.read_locked(&o, T::Senders, addr.as_bytes())? {
+                Some(v) => decode(&v).map_err(corrupt(TREE_SENDERS))?,
+                None => SenderLog::default(),
+            };
+            log.add(*at);
+            writes.push((T::Senders, addr.as_bytes().to_vec(), Some(encode(&log))));
+        }
+        let mut held: BTreeMap<&str, Vec<&FloodItem>> = BTreeMap::new();
+        for item in &c.flood {
+            held.entry(&item.sender).or_default().push(item);
+        }
+        for (addr, items) in held {
+            let mut r: FloodRecord = match self.read_locked(&o, T::Flood, addr.as_bytes())? {
+                Some(v) => decode(&v).map_err(corrupt(TREE_FLOOD))?,
+                None => FloodRecord::default(),
+            };
+            r.items.extend(items.into_iter().map(FloodItemRecord::from));
+            writes.push((T::Flood, addr.as_bytes().to_vec(), Some(encode(&r))));
+        }
+        for addr in &c.flood_sent {
+            writes.push((T::Flood, addr.as_bytes().to_vec(), None));
+        }
         self.write(o, writes)
     }
 
@@ -718,6 +826,26 @@ impl Store for SledStore {
             .read(T::Bounces, addr.as_bytes(), key_u64)?
             .flatten()
             .map(|n| n as i64))
+    }
+
+    fn sender_mails_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
+        let log = self
+            .read(T::Senders, addr.as_bytes(), decode::<SenderLog>)?
+            .transpose()
+            .map_err(corrupt(TREE_SENDERS))?
+            .unwrap_or_default();
+        Ok(log.at.iter().filter(|at| **at >= since).count() as u32)
+    }
+
+    fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>)>, StoreError> {
+        let mut out = Vec::new();
+        self.scan(T::Flood, |k, v| {
+            let r: FloodRecord = decode(v).map_err(corrupt(TREE_FLOOD))?;
+            let sender = String::from_utf8_lossy(k).into_owned();
+            out.push((sender.clone(), r.items(&sender)));
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
@@ -859,6 +987,7 @@ mod tests {
             automated: false,
             refers_to: None,
             thread: thread.iter().map(|s| s.to_string()).collect(),
+            sent: vec![],
             events: vec![],
         }
     }
@@ -870,6 +999,7 @@ mod tests {
             ticket: Some(1),
             outcome: "ticket".into(),
             decision: vec!["why".into()],
+            fingerprint: None,
         }
     }
 

@@ -5,7 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::{AttachmentInfo, Event, EventKind, Lang, State, Ticket, TicketId};
+use crate::core::{
+    AttachmentInfo, Audience, Event, EventKind, FloodItem, Lang, NoticeKind, SentMail, State,
+    Ticket, TicketId,
+};
 
 /// The layout version this build writes; an unknown (newer) one refuses to start.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -22,11 +25,17 @@ pub const TREE_BOUNCES: &str = "bounces";
 /// Ids of the tickets in a state with timers (waiting for feedback, resolved).
 pub const TREE_TIMED: &str = "timed";
 pub const TREE_META: &str = "meta";
+/// Per sender address: when its last mails came ([`SenderLog`]).
+pub const TREE_SENDERS: &str = "senders";
+/// Per sender address: the staff notices held for its hourly summary ([`FloodRecord`]).
+pub const TREE_FLOOD: &str = "flood";
 
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
 pub const META_TIMED_INDEX: &[u8] = b"timed_index_built";
 pub const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
+/// Tickets know which ids of their thread the gateway sent (`TicketRecord::sent`).
+pub const META_SENT_BUILT: &[u8] = b"sent_records_built";
 
 pub fn u64_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -72,6 +81,68 @@ impl ReplyLog {
         let newest = self.answers.last().map_or(0, |a| a.0);
         self.answers
             .retain(|a| a.0 >= newest.saturating_sub(REPLY_LOG_KEEP_SECS));
+    }
+}
+
+/// When the mails of one sender came (tree `senders`, key: the address): seconds, oldest
+/// first, the last two hours (the flood rule of SPEC §3.6 looks back an hour).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SenderLog {
+    pub at: Vec<i64>,
+}
+
+/// How long a sender's mails are remembered.
+pub const SENDER_LOG_KEEP_SECS: i64 = 2 * 3600;
+
+impl SenderLog {
+    pub fn add(&mut self, at: i64) {
+        self.at.push(at);
+        self.at.sort_unstable();
+        let newest = self.at.last().copied().unwrap_or(at);
+        self.at
+            .retain(|t| *t >= newest.saturating_sub(SENDER_LOG_KEEP_SECS));
+    }
+}
+
+/// The staff notices held for one sender's hourly summary (tree `flood`, key: the address),
+/// oldest first; the summary is due an hour after the first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FloodRecord {
+    pub items: Vec<FloodItemRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FloodItemRecord {
+    pub ticket: u64,
+    pub summary: String,
+    pub kind: String,
+    pub at: i64,
+}
+
+impl FloodRecord {
+    /// The items as the core sees them (an item of an unknown kind reads as a new ticket).
+    pub fn items(&self, sender: &str) -> Vec<FloodItem> {
+        self.items
+            .iter()
+            .map(|i| FloodItem {
+                sender: sender.to_string(),
+                ticket: TicketId(i.ticket),
+                summary: i.summary.clone(),
+                kind: NoticeKind::parse(&i.kind).unwrap_or(NoticeKind::NewTicket),
+                at: i.at,
+            })
+            .collect()
+    }
+}
+
+impl From<&FloodItem> for FloodItemRecord {
+    fn from(i: &FloodItem) -> FloodItemRecord {
+        FloodItemRecord {
+            ticket: i.ticket.0,
+            summary: i.summary.clone(),
+            kind: i.kind.as_str().into(),
+            at: i.at,
+        }
     }
 }
 
@@ -145,7 +216,35 @@ pub struct TicketRecord {
     pub automated: bool,
     pub refers_to: Option<u64>,
     pub thread: Vec<String>,
+    /// Absent in records written before the gateway kept its sent mails on the ticket
+    /// (the store adds them once, from the outbox, when it opens).
+    #[serde(default)]
+    pub sent: Vec<SentRecord>,
     pub events: Vec<EventRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SentRecord {
+    pub message_id: String,
+    pub outbox: u64,
+    /// `customers` or `staff`.
+    pub audience: String,
+}
+
+impl SentRecord {
+    /// The audience of an outbox entry of an older store, from its kind and recipients.
+    pub fn of_entry(e: &OutboxEntry, reporter: &str) -> SentRecord {
+        let audience = match NoticeKind::parse(&e.kind) {
+            Some(NoticeKind::AutoClosed) if !e.to.iter().any(|a| a == reporter) => Audience::Staff,
+            Some(k) => k.audience(),
+            None => Audience::Staff,
+        };
+        SentRecord {
+            message_id: e.message_id.clone(),
+            outbox: e.id,
+            audience: audience.as_str().into(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -185,6 +284,15 @@ impl From<&Ticket> for TicketRecord {
             automated: t.automated,
             refers_to: t.refers_to.map(|r| r.0),
             thread: t.thread.clone(),
+            sent: t
+                .sent
+                .iter()
+                .map(|m| SentRecord {
+                    message_id: m.message_id.clone(),
+                    outbox: m.outbox,
+                    audience: m.audience.as_str().into(),
+                })
+                .collect(),
             events: t
                 .events
                 .iter()
@@ -258,6 +366,16 @@ impl TryFrom<TicketRecord> for Ticket {
             automated: r.automated,
             refers_to: r.refers_to.map(TicketId),
             thread: r.thread,
+            sent: r
+                .sent
+                .into_iter()
+                .map(|m| SentMail {
+                    // An unknown audience reads as staff: never shown to a customer.
+                    audience: Audience::parse(&m.audience).unwrap_or(Audience::Staff),
+                    message_id: m.message_id,
+                    outbox: m.outbox,
+                })
+                .collect(),
             events,
         })
     }
@@ -272,6 +390,10 @@ pub struct MailRecord {
     /// `ticket`, `ignored`, `quarantined`, `duplicate`.
     pub outcome: String,
     pub decision: Vec<String>,
+    /// The mail's fingerprint (its dedupe key); absent in records of older stores, which
+    /// were kept under the Message-ID alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// One outgoing mail. Its raw bytes live in `outbox_raw` under the same id.

@@ -3,6 +3,7 @@
 mod chaos;
 mod charsets;
 mod conversations;
+mod hostile;
 mod imap;
 mod live;
 mod oauth2;

@@ -751,9 +751,9 @@ impl Gateway {
                 ids.extend(p.outbox);
             }
         }
-        for (sender, items) in self.store.flood()? {
+        for (sender, items, more) in self.store.flood()? {
             if items.first().is_some_and(|i| i.at + HOUR <= now) {
-                let outcome = delivery::flood_summary(&sender, items, &self.policy, now);
+                let outcome = delivery::flood_summary(&sender, items, more, &self.policy, now);
                 let p = self.execute(outcome, none(), None, now)?;
                 ids.extend(p.outbox);
             }

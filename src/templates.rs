@@ -58,8 +58,11 @@ struct Data<'a> {
     /// For `quarantined`: why, from a closed set (`too_big`, `unreadable`, `no_sender`,
     /// `internal`), and the size limit as a person reads it (`25 MB`, `25 Mo`).
     quarantine: Option<QuarantineData>,
-    /// For `flood_summary`: the sender's tickets staff were not mailed about one by one.
+    /// For `flood_summary`: the sender's tickets staff were not mailed about one by one (the
+    /// first of them), how many more, and how many in all.
     flood: Vec<FloodData>,
+    flood_more: u32,
+    flood_total: usize,
     reason: &'a str,
     attachments: Vec<AttachmentData<'a>>,
     /// How many of `attachments` are listed only (not attached to this mail).
@@ -301,6 +304,8 @@ impl Templates {
                     kind: f.kind.as_str(),
                 })
                 .collect(),
+            flood_more: n.flood_more,
+            flood_total: n.flood.len() + n.flood_more as usize,
             reason: &n.reason,
             attachments: n
                 .attachments
@@ -366,6 +371,7 @@ pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
             kind: NoticeKind::NewTicket,
             at: 0,
         }],
+        flood_more: 2,
         reason: "sample reason".into(),
         in_reply_to: Some("orig@example.com".into()),
         attachments: vec![
@@ -489,6 +495,7 @@ mod tests {
                         r.text.contains("SUP-43") && r.text.contains("Another {{ one }}"),
                         "{what}"
                     );
+                    assert!(r.text.starts_with("3 "), "{what}");
                 }
                 // The staff's own words never reach the customer as a keyword line; the
                 // sender of a quarantined mail reads no internal detail.

@@ -114,11 +114,18 @@ pub fn deliver(out: &mut Outcome, policy: &Policy, now: i64, facts: &Facts) {
     out.decision.extend(why);
 }
 
-/// The hourly summary of one sender's mails to staff (SPEC §3.6).
-pub fn flood_summary(sender: &str, items: Vec<FloodItem>, policy: &Policy, now: i64) -> Outcome {
+/// The hourly summary of one sender's mails to staff (SPEC §3.6): `items` listed, `more`
+/// counted.
+pub fn flood_summary(
+    sender: &str,
+    items: Vec<FloodItem>,
+    more: u32,
+    policy: &Policy,
+    now: i64,
+) -> Outcome {
     let why = vec![format!(
         "hourly summary to staff of {} mail(s) from {sender} past gateway.max_replies_per_hour",
-        items.len()
+        items.len() + more as usize
     )];
     let mut out = Outcome {
         effects: vec![
@@ -138,6 +145,7 @@ pub fn flood_summary(sender: &str, items: Vec<FloodItem>, policy: &Policy, now: 
                 nearest: None,
                 quarantine: None,
                 flood: items,
+                flood_more: more,
                 reason: String::new(),
                 in_reply_to: None,
                 attachments: vec![],
@@ -293,10 +301,14 @@ mod tests {
             kind: NoticeKind::NewTicket,
             at: 1,
         };
-        let o = flood_summary("m@evil.test", vec![item.clone()], &policy, 5000);
+        let o = flood_summary("m@evil.test", vec![item.clone()], 7, &policy, 5000);
         let n = o.notices().next().unwrap();
         assert_eq!(n.to, policy.staff_notify);
-        assert_eq!(n.flood, vec![item]);
+        assert_eq!((n.flood.clone(), n.flood_more), (vec![item], 7));
+        assert!(o
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::FloodDone(s) if s == "m@evil.test")));
         assert_eq!(n.ticket.id, TicketId(0));
     }
 }

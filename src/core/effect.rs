@@ -212,8 +212,10 @@ pub struct Notice {
     pub nearest: Option<String>,
     /// For `Quarantined`: why, from the closed set the templates render.
     pub quarantine: Option<QuarantineReason>,
-    /// For `FloodSummary`: what staff were not sent one by one.
+    /// For `FloodSummary`: what staff were not sent one by one (the first of them), and how
+    /// many more.
     pub flood: Vec<FloodItem>,
+    pub flood_more: u32,
     /// Free reason text for `StaffWarning`, `DeliveryFailure` (staff read it).
     pub reason: String,
     /// The incoming Message-ID this answers (`In-Reply-To`).

@@ -67,6 +67,7 @@ pub fn quarantine(
                 nearest: None,
                 quarantine: Some(reason),
                 flood: vec![],
+                flood_more: 0,
                 reason: String::new(),
                 in_reply_to: mail.message_id.clone(),
                 attachments: vec![],

@@ -316,6 +316,7 @@ pub(super) fn notice(
         nearest: None,
         quarantine: None,
         flood: vec![],
+        flood_more: 0,
         reason: String::new(),
         in_reply_to: mail.message_id.clone(),
         attachments: vec![],

@@ -115,8 +115,9 @@ pub trait Store: Send + Sync {
     /// Mails from `addr` processed at or after `since` (the store remembers at least the
     /// last two hours of them).
     fn sender_mails_since(&self, addr: &str, since: i64) -> Result<u32, StoreError>;
-    /// Every sender with staff notices held for its summary, with them, oldest first.
-    fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>)>, StoreError>;
+    /// Every sender with staff notices held for its summary: the first of them (oldest
+    /// first) and how many more there are.
+    fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError>;
     /// The mail the gateway sent under `message_id`, with its own recipients: only an id of
     /// the gateway's form that its ticket records as sent, whose outbox entry went out.
     /// Never an incoming id, whatever thread holds it.
@@ -804,7 +805,9 @@ impl Store for SledStore {
                 Some(v) => decode(&v).map_err(corrupt(TREE_FLOOD))?,
                 None => FloodRecord::default(),
             };
-            r.items.extend(items.into_iter().map(FloodItemRecord::from));
+            for item in items {
+                r.add(FloodItemRecord::from(item));
+            }
             writes.push((T::Flood, addr.as_bytes().to_vec(), Some(encode(&r))));
         }
         for addr in &c.flood_sent {
@@ -837,12 +840,12 @@ impl Store for SledStore {
         Ok(log.at.iter().filter(|at| **at >= since).count() as u32)
     }
 
-    fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>)>, StoreError> {
+    fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError> {
         let mut out = Vec::new();
         self.scan(T::Flood, |k, v| {
             let r: FloodRecord = decode(v).map_err(corrupt(TREE_FLOOD))?;
             let sender = String::from_utf8_lossy(k).into_owned();
-            out.push((sender.clone(), r.items(&sender)));
+            out.push((sender.clone(), r.items(&sender), r.more));
             Ok(())
         })?;
         Ok(out)
@@ -1063,6 +1066,103 @@ mod tests {
                 None,
                 "{id}: the gateway's form, or a mail's record, counts only with the thread"
             );
+        }
+    }
+
+    #[test]
+    fn senders_and_held_notices_are_kept_bounded_and_forgotten_once_summed_up() {
+        use crate::core::NoticeKind;
+        let dir = tempfile::tempdir().unwrap();
+        let s = SledStore::open(dir.path()).unwrap();
+        let item = |n: u64| FloodItem {
+            sender: "m@evil.test".into(),
+            ticket: TicketId(n),
+            summary: format!("Flood {n}"),
+            kind: NoticeKind::NewTicket,
+            at: 1000 + n as i64,
+        };
+        for n in 0..(FLOOD_ITEMS_MAX as u64 + 5) {
+            s.commit(Commit {
+                senders: vec![("m@evil.test".into(), 1000 + n as i64)],
+                flood: vec![item(n)],
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        assert_eq!(s.sender_mails_since("m@evil.test", 0).unwrap(), 105);
+        assert_eq!(s.sender_mails_since("m@evil.test", 1100).unwrap(), 5);
+        assert_eq!(s.sender_mails_since("a@x.test", 0).unwrap(), 0);
+        let flood = s.flood().unwrap();
+        assert_eq!(flood.len(), 1);
+        let (sender, items, more) = &flood[0];
+        assert_eq!(
+            (sender.as_str(), items.len(), *more),
+            ("m@evil.test", 100, 5)
+        );
+        assert_eq!(items[0], item(0));
+        s.commit(Commit {
+            flood_sent: vec!["m@evil.test".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(s.flood().unwrap().is_empty());
+
+        let mut log = SenderLog::default();
+        for at in 0..(SENDER_LOG_MAX as i64 + 10) {
+            log.add(at);
+        }
+        assert_eq!(log.at.len(), SENDER_LOG_MAX, "bounded");
+        assert_eq!(log.at.last(), Some(&(SENDER_LOG_MAX as i64 + 9)));
+    }
+
+    #[test]
+    fn a_sent_mail_is_found_only_when_the_gateway_sent_it_and_older_stores_learn_theirs() {
+        use crate::core::Audience;
+        let dir = tempfile::tempdir().unwrap();
+        let ack = TicketId(1).message_id([1; 16], "gw.test");
+        let queued = TicketId(1).message_id([2; 16], "gw.test");
+        let forged = TicketId(1).message_id([3; 16], "gw.test");
+        {
+            let s = SledStore::open(dir.path()).unwrap();
+            // A ticket of an older store: its thread holds the customer's id, the gateway's
+            // two mails, and an incoming id of the gateway's form; it lists no sent mail.
+            let t = ticket(1, State::Open, &["m@x", &ack, &queued, &forged]);
+            let sent = OutboxEntry {
+                message_id: ack.clone(),
+                ticket: Some(1),
+                to: vec!["a@x.test".into()],
+                status: OutboxStatus::Sent,
+                ..pending(10, 1)
+            };
+            let waiting = OutboxEntry {
+                message_id: queued.clone(),
+                ticket: Some(1),
+                ..pending(11, 1)
+            };
+            s.commit(Commit {
+                ticket: Some(t),
+                outbox: vec![(sent, b"x".to_vec()), (waiting, b"y".to_vec())],
+                ..Default::default()
+            })
+            .unwrap();
+            s.flush().unwrap();
+            s.tree(T::Meta).remove(META_SENT_BUILT).unwrap();
+            s.db.flush().unwrap();
+        }
+        let s = SledStore::open(dir.path()).unwrap();
+        let t = s.ticket(TicketId(1)).unwrap().unwrap();
+        assert_eq!(t.sent.len(), 2, "{:?}", t.sent);
+        assert_eq!(t.sent[0].audience, Audience::Customers);
+        let found = s
+            .sent_mail(&ack)
+            .unwrap()
+            .expect("the acknowledgement was sent");
+        assert_eq!(
+            (found.ticket, found.to),
+            (TicketId(1), vec!["a@x.test".to_string()])
+        );
+        for id in [queued.as_str(), forged.as_str(), "m@x"] {
+            assert_eq!(s.sent_mail(id).unwrap(), None, "{id}");
         }
     }
 

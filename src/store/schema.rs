@@ -93,6 +93,9 @@ pub struct SenderLog {
 
 /// How long a sender's mails are remembered.
 pub const SENDER_LOG_KEEP_SECS: i64 = 2 * 3600;
+/// How many of a sender's mails are remembered at most: a flood is one long before, and the
+/// log is rewritten with each mail, so it must not grow with the flood.
+pub const SENDER_LOG_MAX: usize = 1024;
 
 impl SenderLog {
     pub fn add(&mut self, at: i64) {
@@ -101,14 +104,23 @@ impl SenderLog {
         let newest = self.at.last().copied().unwrap_or(at);
         self.at
             .retain(|t| *t >= newest.saturating_sub(SENDER_LOG_KEEP_SECS));
+        let over = self.at.len().saturating_sub(SENDER_LOG_MAX);
+        self.at.drain(..over);
     }
 }
+
+/// How many held notices a summary lists; the others are counted (the record is rewritten
+/// with each held notice, so it must not grow with the flood).
+pub const FLOOD_ITEMS_MAX: usize = 100;
 
 /// The staff notices held for one sender's hourly summary (tree `flood`, key: the address),
 /// oldest first; the summary is due an hour after the first.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FloodRecord {
     pub items: Vec<FloodItemRecord>,
+    /// Held notices past [`FLOOD_ITEMS_MAX`], counted only.
+    #[serde(default)]
+    pub more: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -120,6 +132,15 @@ pub struct FloodItemRecord {
 }
 
 impl FloodRecord {
+    /// Holds one more notice: listed while there is room, else counted.
+    pub fn add(&mut self, item: FloodItemRecord) {
+        if self.items.len() < FLOOD_ITEMS_MAX {
+            self.items.push(item);
+        } else {
+            self.more = self.more.saturating_add(1);
+        }
+    }
+
     /// The items as the core sees them (an item of an unknown kind reads as a new ticket).
     pub fn items(&self, sender: &str) -> Vec<FloodItem> {
         self.items

@@ -31,7 +31,7 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 use tracing::{info, warn};
 
-use crate::config::{Auth, OAuth2Config, Secret};
+use crate::config::{Auth, OAuth2Config, Secret, SecretError, SecretSource};
 use crate::tls::TlsError;
 
 /// TCP connect, TLS handshake and the whole HTTP exchange, each.
@@ -82,12 +82,9 @@ pub enum OAuth2Error {
     },
     #[error("token endpoint {url} answered without a usable access token: {detail}")]
     BadAnswer { url: String, detail: String },
-    #[error("cannot read oauth2.refresh_token_file {}", path.display())]
-    RefreshTokenFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The client secret or the refresh token cannot be read, named by its key.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 impl OAuth2Error {
@@ -102,7 +99,7 @@ impl OAuth2Error {
             OAuth2Error::Url(_)
             | OAuth2Error::TlsSetup(_)
             | OAuth2Error::Refused { .. }
-            | OAuth2Error::RefreshTokenFile { .. } => false,
+            | OAuth2Error::Secret(_) => false,
         }
     }
 }
@@ -248,6 +245,8 @@ pub struct TokenSource {
     /// The refresh token to send: the file's content, or the one the endpoint sent back
     /// with the last grant (rotation); with the file content it came from.
     refresh: Mutex<Option<(Secret, String)>>,
+    /// The file the refresh token was read from (read again before each grant).
+    refresh_path: Option<PathBuf>,
     /// For `/healthz`: when the last grant worked (`None`: none asked for yet), or why not.
     last: Mutex<Result<Option<Instant>, String>>,
 }
@@ -272,14 +271,18 @@ impl TokenSource {
             "http" if url.host().is_some_and(|h| crate::config::is_loopback(&h)) => None,
             _ => return Err(OAuth2Error::Url(cfg.token_url.clone())),
         };
-        let refresh = cfg
-            .refresh_token
-            .as_ref()
-            .map(|(s, _)| (s.clone(), s.expose().to_string()));
+        let (refresh, refresh_path) = match &cfg.refresh_token {
+            Some(source) => {
+                let (s, path) = source.read_from()?;
+                (Some((s.clone(), s.expose().to_string())), path)
+            }
+            None => (None, None),
+        };
         Ok(Arc::new(TokenSource {
             cfg: cfg.clone(),
             url,
             tls,
+            refresh_path,
             cache: Mutex::new(Cache::default()),
             granting: tokio::sync::Mutex::new(()),
             refresh: Mutex::new(refresh),
@@ -374,7 +377,7 @@ impl TokenSource {
 
     /// Has the operator put another refresh token in the file since it was last read?
     fn refresh_file_changed(&self) -> bool {
-        let Some((_, path)) = &self.cfg.refresh_token else {
+        let Some(path) = &self.refresh_path else {
             return false;
         };
         let Ok(text) = std::fs::read_to_string(path) else {
@@ -404,7 +407,11 @@ impl TokenSource {
             None => form.push(("grant_type", "client_credentials")),
         }
         form.push(("client_id", &self.cfg.client_id));
-        if let Some(secret) = &self.cfg.client_secret {
+        let client_secret = match &self.cfg.client_secret {
+            SecretSource::Unused => None,
+            source => Some(source.read()?),
+        };
+        if let Some(secret) = &client_secret {
             form.push(("client_secret", secret.expose()));
         }
         if !self.cfg.scope.is_empty() {
@@ -846,11 +853,8 @@ mod tests {
         let source = TokenSource::new(&OAuth2Config {
             token_url: "http://127.0.0.1:9/token".into(),
             client_id: "gw".into(),
-            client_secret: Some(secret("client-secret-value")),
-            refresh_token: Some((
-                secret("refresh-secret-value"),
-                PathBuf::from("/nonexistent"),
-            )),
+            client_secret: SecretSource::Value(secret("client-secret-value")),
+            refresh_token: Some(SecretSource::Value(secret("refresh-secret-value"))),
             scope: String::new(),
             ca_file: None,
         })
@@ -864,7 +868,7 @@ mod tests {
         let cfg = |url: &str| OAuth2Config {
             token_url: url.into(),
             client_id: "gw".into(),
-            client_secret: None,
+            client_secret: SecretSource::Unused,
             refresh_token: None,
             scope: String::new(),
             ca_file: None,
@@ -942,8 +946,12 @@ mod tests {
         let source = TokenSource::new(&OAuth2Config {
             token_url: format!("http://{addr}/token"),
             client_id: "gw".into(),
-            client_secret: Some(secret("client-s3cret-value")),
-            refresh_token: Some((secret("rt-1"), file.clone())),
+            client_secret: SecretSource::Value(secret("client-s3cret-value")),
+            refresh_token: Some(SecretSource::File {
+                key: "oauth2.refresh_token_file".into(),
+                written: "refresh".into(),
+                path: file.clone(),
+            }),
             scope: "mail".into(),
             ca_file: None,
         })

@@ -63,6 +63,9 @@ pub enum SmtpError {
     Timeout { addr: String },
     #[error("invalid envelope: {0}")]
     Envelope(String),
+    /// The password cannot be read (its file or environment variable), named by its key.
+    #[error(transparent)]
+    Password(#[from] crate::config::SecretError),
     /// No OAuth2 access token could be had (the token endpoint's words are in the source).
     #[error("no oauth2 access token for the smtp login")]
     Token(#[from] OAuth2Error),
@@ -86,7 +89,7 @@ impl SmtpError {
             SmtpError::Tls { source, .. } => source.kind() != io::ErrorKind::InvalidData,
             // The account's token, not the mail, is at fault: the mail waits (and health
             // and the log say why) until the operator has renewed the grant.
-            SmtpError::Token(_) | SmtpError::AuthRefused { .. } => true,
+            SmtpError::Token(_) | SmtpError::AuthRefused { .. } | SmtpError::Password(_) => true,
         }
     }
 
@@ -235,8 +238,9 @@ impl Smtp {
         if let Some((tokens, token)) = oauth2 {
             self.oauth2_login(&mut conn, tokens, token).await?;
         } else if login && !i.cfg.username.is_empty() {
+            let password = i.cfg.password.read()?;
             let credentials =
-                Credentials::new(i.cfg.username.clone(), i.cfg.password.expose().to_string());
+                Credentials::new(i.cfg.username.clone(), password.expose().to_string());
             conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
                 .await
                 .map_err(send)?;

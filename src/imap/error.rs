@@ -35,6 +35,10 @@ pub enum ImapError {
     /// The server refused the user name and password. Permanent.
     #[error("imap server refused login for {username}: {detail}")]
     LoginRefused { username: String, detail: String },
+    /// The password cannot be read (its file or environment variable), named by its key.
+    /// Permanent: the operator must put it there.
+    #[error(transparent)]
+    Password(#[from] crate::config::SecretError),
     /// No OAuth2 access token could be had for the login (the token endpoint is down or
     /// refused the grant, in its own words). Transient as the token source's error is.
     #[error("no oauth2 access token for the imap login")]
@@ -78,6 +82,7 @@ impl ImapError {
             ImapError::Tls { source, .. } => !is_certificate_problem(source),
             ImapError::StartTls { .. } => false,
             ImapError::LoginRefused { .. } => false,
+            ImapError::Password(_) => false,
             ImapError::Token(e) => e.is_transient(),
             ImapError::No { detail, .. } => !has_code(detail, PERMANENT_NO_CODES),
             ImapError::Bad { .. } => false,

@@ -825,7 +825,8 @@ async fn login(
     ),
     ImapError,
 > {
-    let password = cfg.password.expose();
+    let password = cfg.password.read()?;
+    let password = password.expose();
     if password.contains(['\r', '\n', '\0']) {
         return Err(ImapError::LoginRefused {
             username: cfg.username.clone(),

@@ -76,7 +76,7 @@ async fn wrong_password_is_a_permanent_login_error() {
     let m = mailsys();
     let user = address("wrongpw");
     let mut cfg = config(&m, &user, Tls::Implicit);
-    cfg.password = Secret::new("not-the-password");
+    cfg.password = Secret::new("not-the-password").into();
     let err = Session::connect(&cfg)
         .await
         .expect_err("wrong password must fail");
@@ -130,7 +130,7 @@ async fn starttls_refused_means_no_login_in_clear() {
         let m = mailsys();
         let mut cfg = config(&m, "someone@gateway.test", Tls::StartTls);
         cfg.port = port;
-        cfg.password = Secret::new("secret-never-sent");
+        cfg.password = Secret::new("secret-never-sent").into();
         let err = Session::connect(&cfg).await.expect_err("no STARTTLS");
         assert!(matches!(err, ImapError::StartTls { .. }), "{err:?}");
         assert!(!err.is_transient());
@@ -492,7 +492,7 @@ fn config(m: &MailSys, user: &str, tls: Tls) -> ImapConfig {
         tls,
         ca_file,
         username: user.into(),
-        password: Secret::new("secret"),
+        password: Secret::new("secret").into(),
         mailbox: "INBOX".into(),
         processed_mailbox: Some("Processed".into()),
         quarantine_mailbox: "Quarantine".into(),

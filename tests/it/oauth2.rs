@@ -123,7 +123,7 @@ impl Reader {
         let tokens = TokenSource::new(&OAuth2Config {
             token_url: format!("{}/token", svc.url),
             client_id: client,
-            client_secret: Some(Secret::new("r")),
+            client_secret: Secret::new("r").into(),
             refresh_token: None,
             scope: String::new(),
             ca_file: None,

@@ -64,7 +64,7 @@ impl MailSys {
             tls: Tls::Implicit,
             ca_file: Some(self.ca()),
             username: user.into(),
-            password: Secret::new("secret"),
+            password: Secret::new("secret").into(),
             mailbox: "INBOX".into(),
             processed_mailbox: Some("Processed".into()),
             quarantine_mailbox: "Quarantine".into(),

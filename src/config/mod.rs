@@ -1,0 +1,561 @@
+//! Configuration: the TOML file of SPEC §5.2, in two stages.
+//!
+//! `raw.rs` reads the file into plain serde types and names every problem of its shape
+//! (unknown sections and keys, values of the wrong type); `validate.rs` turns what is left
+//! into [`Config`], the types the rest of the crate trusts, naming every problem with its
+//! key path; `secrets.rs` reads passwords and tokens, but only when a command needs them.
+//! Relative paths in a file are relative to the file's directory.
+
+mod raw;
+mod secrets;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use crate::core::{ClosedReply, StaffAuth};
+use crate::core::{Lang, Policy};
+pub use raw::RawConfig;
+pub use secrets::{Secret, SecretError, SecretSource};
+pub(crate) use validate::is_loopback;
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub gateway: GatewayConfig,
+    pub imap: ImapConfig,
+    pub smtp: SmtpConfig,
+    pub staff: StaffConfig,
+    pub timers: TimersConfig,
+    pub admin: AdminConfig,
+    pub web: WebConfig,
+    /// Set when `imap.auth` or `smtp.auth` is an OAuth2 mechanism.
+    pub oauth2: Option<OAuth2Config>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Lower-case address where customers write; `From` of every gateway mail.
+    pub address: String,
+    pub name: String,
+    pub tag_prefix: String,
+    pub default_language: Lang,
+    pub store: PathBuf,
+    pub templates: PathBuf,
+    pub max_message_size: u64,
+    pub max_replies_per_hour: u32,
+    pub forward_attachments_max: u64,
+    pub closed_reply: ClosedReply,
+    /// How long a hard-bounced address gets no mail.
+    pub hard_bounce_pause: Duration,
+    /// Other addresses that deliver into the mailbox (lower case): never participants,
+    /// never recipients (SPEC §5.4).
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    Implicit,
+    StartTls,
+    None,
+}
+
+/// How the gateway logs in to IMAP or SMTP (SPEC §5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// LOGIN (IMAP), AUTH PLAIN or LOGIN (SMTP), with `password_file`/`password_env`.
+    Password,
+    /// SASL XOAUTH2 with an access token from `[oauth2]` (Gmail, Microsoft 365).
+    XOAuth2,
+    /// SASL OAUTHBEARER (RFC 7628) with an access token from `[oauth2]`.
+    OAuthBearer,
+}
+
+impl Auth {
+    pub fn is_oauth2(self) -> bool {
+        self != Auth::Password
+    }
+
+    /// The SASL mechanism name.
+    pub fn mechanism(self) -> &'static str {
+        match self {
+            Auth::Password => "PLAIN",
+            Auth::XOAuth2 => "XOAUTH2",
+            Auth::OAuthBearer => "OAUTHBEARER",
+        }
+    }
+}
+
+/// Where the access token for an OAuth2 login comes from (`[oauth2]`).
+#[derive(Debug, Clone)]
+pub struct OAuth2Config {
+    /// `https://…`, or `http://` to a loopback address only.
+    pub token_url: String,
+    pub client_id: String,
+    /// `Unused`: a public client (refresh-token grant only).
+    pub client_secret: SecretSource,
+    /// The refresh token's file (read at each grant, so a replaced file is picked up
+    /// without a restart). `None`: client-credentials grant.
+    pub refresh_token: Option<SecretSource>,
+    /// Empty: no `scope` parameter.
+    pub scope: String,
+    /// Extra PEM roots for the token endpoint's certificate.
+    pub ca_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImapConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub ca_file: Option<PathBuf>,
+    pub username: String,
+    pub password: SecretSource,
+    pub mailbox: String,
+    /// `None`: leave processed mail in place, flagged `\Seen`.
+    pub processed_mailbox: Option<String>,
+    pub quarantine_mailbox: String,
+    pub idle: bool,
+    pub poll_interval: Duration,
+    pub auth: Auth,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: Tls,
+    pub ca_file: Option<PathBuf>,
+    /// Empty: no AUTH.
+    pub username: String,
+    pub password: SecretSource,
+    pub give_up_after: Duration,
+    pub auth: Auth,
+}
+
+#[derive(Debug, Clone)]
+pub struct StaffConfig {
+    pub addresses: Vec<String>,
+    pub domains: Vec<String>,
+    pub notify: Vec<String>,
+    pub authentication: StaffAuth,
+    pub authserv_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TimersConfig {
+    pub waiting_reminder: Duration,
+    pub waiting_autoclose: Duration,
+    pub resolved_autoclose: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    pub listen: std::net::SocketAddr,
+}
+
+/// `[web]`, the customer page of SPEC §3.10. The page itself is not served yet: `check`
+/// reports a `listen` address already in use, and the keys are validated.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// `None`: off (`listen = ""`).
+    pub listen: Option<std::net::SocketAddr>,
+    pub base_url: String,
+    pub key_file: Option<PathBuf>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// Every problem found in one config file, each with its key path.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `smtp.port`, or empty for the file as a whole.
+    pub key: String,
+    pub reason: String,
+}
+
+impl Problem {
+    pub fn new(key: &str, reason: impl Into<String>) -> Problem {
+        Problem {
+            key: key.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.key.is_empty() {
+            f.write_str(&self.reason)
+        } else {
+            write!(f, "{}: {}", self.key, self.reason)
+        }
+    }
+}
+
+impl ConfigError {
+    fn render(&self) -> String {
+        self.problems
+            .iter()
+            .map(|p| format!("{}: {p}", self.file.display()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+impl Config {
+    /// Reads, parses and validates `path`. Reads no secret ([`Config::read_secrets`]).
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            problems: vec![Problem::new("", format!("cannot read: {e}"))],
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// Parses and validates config text; `path` names the file in errors, and its
+    /// directory anchors relative paths (store, templates, ca files, secret files, key
+    /// files), so that a config works wherever it is copied and whatever the working
+    /// directory.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let fail = |problems| ConfigError {
+            file: path.to_path_buf(),
+            problems,
+        };
+        let (raw, mut problems) = raw::parse(text).map_err(|p| fail(vec![p]))?;
+        let (config, more) = validate::Validator::run(raw, base_dir(path));
+        // A key whose value was refused as it stood was left out of validation: say
+        // nothing more of it (not "is required" after "expected a string").
+        let refused: Vec<String> = problems.iter().map(|p| p.key.clone()).collect();
+        problems.extend(more.into_iter().filter(|p| !refused.contains(&p.key)));
+        match config {
+            Some(c) if problems.is_empty() => Ok(c),
+            _ => Err(fail(problems)),
+        }
+    }
+
+    /// Reads every secret a login needs (IMAP, SMTP, the OAuth2 grant), to report each
+    /// that cannot be read, with its key, before anything starts. The commands that only
+    /// read the store never call it.
+    pub fn read_secrets(&self, file: &Path) -> Result<(), ConfigError> {
+        let mut sources = vec![&self.imap.password, &self.smtp.password];
+        if let Some(o) = &self.oauth2 {
+            sources.push(&o.client_secret);
+            sources.extend(o.refresh_token.iter());
+        }
+        let mut problems = Vec::new();
+        for s in sources {
+            match s.read_from() {
+                Err(e) => problems.push(Problem::new(&e.key, e.reason)),
+                Ok((secret, Some(from))) if secret.expose().trim().is_empty() => {
+                    if let SecretSource::File { key, .. } = s {
+                        problems.push(Problem::new(key, format!("{} is empty", from.display())));
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError {
+                file: file.to_path_buf(),
+                problems,
+            })
+        }
+    }
+}
+
+/// The config file's directory, absolute: relative paths in the file are relative to it.
+fn base_dir(path: &Path) -> PathBuf {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    std::path::absolute(&dir).unwrap_or(dir)
+}
+
+impl StaffConfig {
+    /// Is `address` (lower case) a staff address by the lists, before any authentication?
+    pub fn lists(&self, address: &str) -> bool {
+        if self.addresses.iter().any(|a| a == address) {
+            return true;
+        }
+        match address.rsplit_once('@') {
+            Some((_, d)) => self.domains.iter().any(|s| s == d),
+            None => false,
+        }
+    }
+}
+
+impl Config {
+    /// The part of the configuration the pure core needs.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            gateway_address: self.gateway.address.clone(),
+            tag_prefix: self.gateway.tag_prefix.clone(),
+            default_language: self.gateway.default_language,
+            closed_reply: self.gateway.closed_reply,
+            staff_addresses: self.staff.addresses.clone(),
+            staff_domains: self.staff.domains.clone(),
+            staff_notify: self.staff.notify.clone(),
+            staff_auth: self.staff.authentication,
+            authserv_ids: self.staff.authserv_ids.clone(),
+            waiting_reminder: self.timers.waiting_reminder.as_secs() as i64,
+            waiting_autoclose: self.timers.waiting_autoclose.as_secs() as i64,
+            resolved_autoclose: self.timers.resolved_autoclose.as_secs() as i64,
+            forward_attachments_max: self.gateway.forward_attachments_max,
+            aliases: self.gateway.aliases.clone(),
+            max_replies_per_hour: self.gateway.max_replies_per_hour,
+            hard_bounce_pause: self.gateway.hard_bounce_pause.as_secs() as i64,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(dir: &Path) -> String {
+        std::fs::write(dir.join("pw"), "s3cret\n").unwrap();
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        r#"
+[gateway]
+address = "Support@Example.com"
+templates = "templates"
+store = "store"
+[imap]
+host = "imap.example.com"
+username = "support@example.com"
+password_file = "pw"
+[smtp]
+host = "smtp.example.com"
+username = "support@example.com"
+password_file = "pw"
+"#
+        .to_string()
+    }
+
+    fn parse(dir: &Path, text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, &dir.join("gateway.toml"))
+    }
+
+    #[test]
+    fn a_minimal_file_gets_the_documented_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = parse(dir.path(), &base(dir.path())).unwrap();
+        assert_eq!(c.gateway.address, "support@example.com");
+        assert_eq!(c.gateway.tag_prefix, "SUP");
+        assert_eq!(c.gateway.max_message_size, 25 * 1024 * 1024);
+        assert_eq!(c.gateway.max_replies_per_hour, 5);
+        assert_eq!(c.gateway.closed_reply, ClosedReply::Comment);
+        assert_eq!(c.imap.port, 993);
+        assert_eq!(c.imap.tls, Tls::Implicit);
+        assert_eq!(c.imap.processed_mailbox.as_deref(), Some("Processed"));
+        assert_eq!(c.imap.poll_interval, Duration::from_secs(30));
+        assert_eq!(c.smtp.port, 465);
+        assert_eq!(c.smtp.give_up_after, Duration::from_secs(3 * 86400));
+        assert_eq!(c.timers.waiting_reminder, Duration::from_secs(3 * 86400));
+        assert_eq!(c.timers.waiting_autoclose, Duration::from_secs(14 * 86400));
+        assert_eq!(c.timers.resolved_autoclose, Duration::from_secs(7 * 86400));
+        assert_eq!(c.admin.listen.to_string(), "127.0.0.1:9187");
+        let password = c.imap.password.read().unwrap();
+        assert_eq!(password.expose(), "s3cret");
+        assert_eq!(format!("{password:?}"), "[redacted]");
+        assert!(
+            c.gateway.store.is_absolute(),
+            "relative paths are anchored at the file"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = base(dir.path())
+            .replace("[imap]", "[imap]\nport = 0\npoll_interval = \"soon\"\ntls = \"maybe\"")
+            .replace("[smtp]", "[smtp]\ngive_up_after = \"3 fortnights\"")
+            .replace("[gateway]", "[gateway]\nmax_message_size = \"lots\"\ndefault_language = \"de\"\ntag_prefix = \"S U P\"");
+        let err = parse(dir.path(), &text).unwrap_err();
+        let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+        for key in [
+            "imap.port",
+            "imap.poll_interval",
+            "imap.tls",
+            "smtp.give_up_after",
+            "gateway.max_message_size",
+            "gateway.default_language",
+            "gateway.tag_prefix",
+        ] {
+            assert!(keys.contains(&key), "{key} missing from {keys:?}");
+        }
+        let msg = err.to_string();
+        assert!(
+            msg.contains("gateway.toml: imap.port: expected 1-65535, got 0"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_and_secrets_are_read_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = base(dir.path()).replace("[imap]", "[imap]\npasword_file = \"pw\"");
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(
+            err.contains("imap.pasword_file: unknown key (did you mean imap.password_file?)"),
+            "{err}"
+        );
+        let file = dir.path().join("gateway.toml");
+        let text = base(dir.path())
+            .replacen(
+                "password_file = \"pw\"",
+                "password_env = \"TG_TEST_UNSET_VARIABLE\"",
+                1,
+            )
+            .replacen("password_file = \"pw\"", "password_file = \"nope\"", 1);
+        let c = parse(dir.path(), &text).expect("no secret is read when the config loads");
+        let err = c.read_secrets(&file).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "gateway.toml: imap.password_env: environment variable TG_TEST_UNSET_VARIABLE is not set"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("gateway.toml: smtp.password_file: cannot read "),
+            "{err}"
+        );
+        let text = base(dir.path()).replacen("password_file = \"pw\"\n", "", 1);
+        let c = parse(dir.path(), &text).unwrap();
+        let err = c.read_secrets(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("imap.password_file: a password_file or password_env is required"),
+            "{err}"
+        );
+        let c = parse(dir.path(), &base(dir.path())).unwrap();
+        std::fs::write(dir.path().join("pw"), "\n").unwrap();
+        let err = c.read_secrets(&file).unwrap_err().to_string();
+        assert!(
+            err.contains("imap.password_file: ") && err.contains("pw is empty"),
+            "{err}"
+        );
+        let text = base(dir.path()).replace("address = \"Support@Example.com\"\n", "");
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(err.contains("gateway.address: is required"), "{err}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_reported_once_with_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = base(dir.path())
+            .replace("[gateway]", "[gateway]\nmax_replies_per_hour = \"five\"")
+            .replace("host = \"imap.example.com\"", "host = 143\nport = 0")
+            .replace("[smtp]", "[timer]\nwaiting_reminder = \"1d\"\n[smtp]");
+        let err = parse(dir.path(), &text).unwrap_err();
+        let got: Vec<String> = err.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            got,
+            [
+                "gateway.max_replies_per_hour: expected an integer, found \"five\"",
+                "imap.host: expected a string, found 143",
+                "unknown section [timer] (did you mean [timers]?)",
+                "imap.port: expected 1-65535, got 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn oauth2_logins_need_the_oauth2_section_and_no_password() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("refresh"), "rt-1\n").unwrap();
+        std::fs::write(dir.path().join("client-secret"), "cs\n").unwrap();
+        let oauth = base(dir.path())
+            .replace("password_file = \"pw\"\n", "")
+            .replace("[imap]", "[imap]\nauth = \"xoauth2\"")
+            .replace("[smtp]", "[smtp]\nauth = \"oauthbearer\"");
+        let err = parse(dir.path(), &oauth).unwrap_err().to_string();
+        assert!(
+            err.contains("oauth2: the [oauth2] section is required when imap.auth is xoauth2"),
+            "{err}"
+        );
+        assert!(!err.contains("password"), "no password needed: {err}");
+        let text = format!(
+            "{oauth}\n[oauth2]\ntoken_url = \"https://oauth2.googleapis.com/token\"\nclient_id = \"gw\"\nclient_secret_file = \"client-secret\"\nrefresh_token_file = \"refresh\"\nscope = \"https://mail.google.com/\"\n"
+        );
+        let c = parse(dir.path(), &text).unwrap();
+        assert_eq!(c.imap.auth, Auth::XOAuth2);
+        assert_eq!(c.smtp.auth, Auth::OAuthBearer);
+        let o = c.oauth2.as_ref().expect("oauth2");
+        assert_eq!(o.client_secret.read().unwrap().expose(), "cs");
+        assert_eq!(
+            o.refresh_token.as_ref().unwrap().read().unwrap().expose(),
+            "rt-1"
+        );
+        assert_eq!(o.scope, "https://mail.google.com/");
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("rt-1") && !shown.contains("\"cs\""),
+            "{shown}"
+        );
+        // Every mistake at once, each with its key.
+        let bad = text
+            .replace(
+                "https://oauth2.googleapis.com/token",
+                "http://oauth2.example.com/token",
+            )
+            .replace("client_id = \"gw\"", "client_id = \"\"")
+            .replace("\"refresh\"", "\"missing\"")
+            .replace("auth = \"xoauth2\"", "auth = \"oauth\"");
+        let err = parse(dir.path(), &bad).unwrap_err().to_string();
+        for want in [
+            "oauth2.token_url: 'http://oauth2.example.com/token': plain http only to a loopback address",
+            "oauth2.client_id: is required",
+            "imap.auth: expected password, xoauth2 or oauthbearer, got 'oauth'",
+        ] {
+            assert!(err.contains(want), "{want} missing from {err}");
+        }
+        // An unused [oauth2] section (password logins) is not checked beyond its keys.
+        let unused = format!(
+            "{}\n[oauth2]\ntoken_url = \"\"\nclient_id = \"\"\n",
+            base(dir.path())
+        );
+        assert!(parse(dir.path(), &unused).unwrap().oauth2.is_none());
+        // A refresh token that cannot be read is reported when the secrets are read.
+        let c = parse(dir.path(), &text.replace("\"refresh\"", "\"missing\"")).unwrap();
+        let err = c
+            .read_secrets(&dir.path().join("gateway.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("oauth2.refresh_token_file: cannot read "),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn staff_authentication_needs_pinned_authserv_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "{}\n[staff]\nauthentication = \"dmarc\"\n",
+            base(dir.path())
+        );
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        assert!(err.contains("staff.authserv_ids"), "{err}");
+        let text = format!("{}\n[staff]\nauthentication = \"dmarc\"\nauthserv_ids = [\"MX.example.com\"]\ndomains = [\"@Example.com\"]\n", base(dir.path()));
+        let c = parse(dir.path(), &text).unwrap();
+        assert_eq!(c.staff.authserv_ids, vec!["mx.example.com".to_string()]);
+        assert!(c.policy().is_staff_address("bob@example.com"));
+    }
+}

@@ -1,0 +1,563 @@
+//! The validation stage: [`RawConfig`] to [`Config`], every problem with its key path.
+//!
+//! Relative paths are anchored at the config file's directory. No secret is read here
+//! (see `secrets.rs`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::raw::{RawConfig, RawOAuth2};
+use super::*;
+use crate::core::Lang;
+
+pub(super) struct Validator {
+    problems: Vec<Problem>,
+    base: PathBuf,
+}
+
+impl Validator {
+    /// Validates `raw`; relative paths are anchored at `base` (the config file's directory).
+    pub(super) fn run(raw: RawConfig, base: PathBuf) -> (Option<Config>, Vec<Problem>) {
+        let mut v = Validator {
+            problems: Vec::new(),
+            base,
+        };
+        let config = v.config(raw);
+        (config, v.problems)
+    }
+
+    fn listen(&mut self, key: &str, s: &str) -> Option<SocketAddr> {
+        match s.trim().parse() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                self.problem(
+                    key,
+                    format!("'{s}' is not an address:port like 127.0.0.1:9187"),
+                );
+                None
+            }
+        }
+    }
+
+    fn problem(&mut self, key: &str, reason: impl Into<String>) {
+        self.problems.push(Problem::new(key, reason));
+    }
+
+    fn required(&mut self, key: &str, v: Option<String>) -> String {
+        match v {
+            Some(s) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => {
+                self.problem(key, "is required");
+                String::new()
+            }
+        }
+    }
+
+    fn address(&mut self, key: &str, v: &str) -> String {
+        let a = v.trim().to_ascii_lowercase();
+        if !is_address(&a) {
+            self.problem(key, format!("'{v}' is not an email address"));
+        }
+        a
+    }
+
+    fn duration(&mut self, key: &str, v: Option<String>, default: &str) -> Duration {
+        let s = v.unwrap_or_else(|| default.to_string());
+        match humantime::parse_duration(s.trim()) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                self.problem(key, "must be longer than zero");
+                Duration::from_secs(1)
+            }
+            Err(e) => {
+                self.problem(
+                    key,
+                    format!("'{s}' is not a duration like \"30s\" or \"3d\" ({e})"),
+                );
+                Duration::from_secs(1)
+            }
+        }
+    }
+
+    fn size(&mut self, key: &str, v: Option<String>, default: &str) -> u64 {
+        let s = v.unwrap_or_else(|| default.to_string());
+        match parse_size::parse_size(s.trim()) {
+            Ok(n) if n > 0 => n,
+            Ok(_) => {
+                self.problem(key, "must be larger than zero");
+                1
+            }
+            Err(e) => {
+                self.problem(key, format!("'{s}' is not a size like \"25MiB\" ({e})"));
+                1
+            }
+        }
+    }
+
+    fn port(&mut self, key: &str, v: Option<i64>, default: u16) -> u16 {
+        match v {
+            None => default,
+            Some(p) if (1..=65535).contains(&p) => p as u16,
+            Some(p) => {
+                self.problem(key, format!("expected 1-65535, got {p}"));
+                default
+            }
+        }
+    }
+
+    fn tls(&mut self, key: &str, v: Option<String>) -> Tls {
+        match v.as_deref().unwrap_or("implicit") {
+            "implicit" => Tls::Implicit,
+            "starttls" => Tls::StartTls,
+            "none" => Tls::None,
+            other => {
+                self.problem(
+                    key,
+                    format!("expected implicit, starttls or none, got '{other}'"),
+                );
+                Tls::Implicit
+            }
+        }
+    }
+
+    fn path(&self, s: &str) -> PathBuf {
+        let p = PathBuf::from(s);
+        if p.is_absolute() {
+            p
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn ca_file(&mut self, key: &str, v: Option<String>) -> Option<PathBuf> {
+        let s = v.unwrap_or_default();
+        if s.trim().is_empty() {
+            return None;
+        }
+        let p = self.path(s.trim());
+        if !p.is_file() {
+            self.problem(
+                key,
+                format!("{} does not exist or is not a file", p.display()),
+            );
+        }
+        Some(p)
+    }
+
+    /// `password_file` or `password_env`: where the password is (read when a login needs
+    /// it). `needed`: a login uses a password, so naming neither is a problem at that time.
+    fn password(
+        &mut self,
+        section: &str,
+        file: Option<String>,
+        env: Option<String>,
+        needed: bool,
+    ) -> SecretSource {
+        let file = file.filter(|s| !s.trim().is_empty());
+        let env = env.filter(|s| !s.trim().is_empty());
+        match (file, env) {
+            (Some(_), Some(_)) => {
+                self.problem(
+                    &format!("{section}.password_file"),
+                    "give password_file or password_env, not both",
+                );
+                SecretSource::Unused
+            }
+            (Some(f), None) => self.secret_file(&format!("{section}.password_file"), &f),
+            (None, Some(var)) => SecretSource::Env {
+                key: format!("{section}.password_env"),
+                var: var.trim().to_string(),
+            },
+            (None, None) if needed => SecretSource::Missing {
+                key: format!("{section}.password_file"),
+            },
+            (None, None) => SecretSource::Unused,
+        }
+    }
+
+    /// A secret in a file: a systemd credential name, or a path relative to the config.
+    fn secret_file(&self, key: &str, f: &str) -> SecretSource {
+        SecretSource::File {
+            key: key.to_string(),
+            written: f.trim().to_string(),
+            path: self.path(f.trim()),
+        }
+    }
+
+    fn auth(&mut self, key: &str, v: Option<String>) -> Auth {
+        match v.as_deref().map(str::trim).unwrap_or("password") {
+            "password" => Auth::Password,
+            "xoauth2" => Auth::XOAuth2,
+            "oauthbearer" => Auth::OAuthBearer,
+            other => {
+                self.problem(
+                    key,
+                    format!("expected password, xoauth2 or oauthbearer, got '{other}'"),
+                );
+                Auth::Password
+            }
+        }
+    }
+
+    /// `[oauth2]`, needed by an OAuth2 `imap.auth` or `smtp.auth` (`used_by` names it).
+    fn oauth2(&mut self, raw: Option<RawOAuth2>, used_by: &str) -> Option<OAuth2Config> {
+        let Some(o) = raw else {
+            self.problem(
+                "oauth2",
+                format!("the [oauth2] section is required when {used_by}"),
+            );
+            return None;
+        };
+        let token_url = self.required("oauth2.token_url", o.token_url);
+        if !token_url.is_empty() {
+            if let Err(reason) = check_token_url(&token_url) {
+                self.problem("oauth2.token_url", reason);
+            }
+        }
+        let client_id = self.required("oauth2.client_id", o.client_id);
+        let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        let client_secret = match nonempty(o.client_secret_file) {
+            Some(f) => self.secret_file("oauth2.client_secret_file", &f),
+            None => SecretSource::Unused,
+        };
+        let refresh_token = nonempty(o.refresh_token_file)
+            .map(|f| self.secret_file("oauth2.refresh_token_file", &f));
+        Some(OAuth2Config {
+            token_url,
+            client_id,
+            client_secret,
+            refresh_token,
+            scope: o.scope.unwrap_or_default().trim().to_string(),
+            ca_file: self.ca_file("oauth2.ca_file", o.ca_file),
+        })
+    }
+
+    fn addresses(&mut self, key: &str, v: Option<Vec<String>>) -> Vec<String> {
+        v.unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, a)| self.address(&format!("{key}[{i}]"), a))
+            .collect()
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Option<Config> {
+        let g = raw.gateway;
+        let address = self.required("gateway.address", g.address);
+        let address = if address.is_empty() {
+            address
+        } else {
+            self.address("gateway.address", &address)
+        };
+        let tag_prefix = g.tag_prefix.unwrap_or_else(|| "SUP".into());
+        if tag_prefix.is_empty()
+            || tag_prefix.len() > 16
+            || !tag_prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            self.problem(
+                "gateway.tag_prefix",
+                format!("'{tag_prefix}' must be 1-16 ASCII letters or digits"),
+            );
+        }
+        let default_language = match g.default_language.as_deref().unwrap_or("en") {
+            "en" => Lang::En,
+            "fr" => Lang::Fr,
+            other => {
+                self.problem(
+                    "gateway.default_language",
+                    format!("expected en or fr, got '{other}'"),
+                );
+                Lang::En
+            }
+        };
+        let store = self.path(g.store.as_deref().unwrap_or("/var/lib/ticket-gateway"));
+        let templates = self.path(
+            g.templates
+                .as_deref()
+                .unwrap_or("/usr/share/ticket-gateway/templates"),
+        );
+        if !templates.is_dir() {
+            self.problem(
+                "gateway.templates",
+                format!("{} is not a directory", templates.display()),
+            );
+        }
+        let max_message_size = self.size("gateway.max_message_size", g.max_message_size, "25MiB");
+        let max_replies_per_hour = match g.max_replies_per_hour {
+            None => 5,
+            Some(n) if (0..=u32::MAX as i64).contains(&n) => n as u32,
+            Some(n) => {
+                self.problem(
+                    "gateway.max_replies_per_hour",
+                    format!("expected a count >= 0, got {n}"),
+                );
+                5
+            }
+        };
+        let forward_attachments_max = self.size(
+            "gateway.forward_attachments_max",
+            g.forward_attachments_max,
+            "10MiB",
+        );
+        let closed_reply = match g.closed_reply.as_deref().unwrap_or("comment") {
+            "comment" => ClosedReply::Comment,
+            "new_ticket" => ClosedReply::NewTicket,
+            other => {
+                self.problem(
+                    "gateway.closed_reply",
+                    format!("expected comment or new_ticket, got '{other}'"),
+                );
+                ClosedReply::Comment
+            }
+        };
+        let gateway = GatewayConfig {
+            address,
+            name: g.name.unwrap_or_else(|| "Support".into()),
+            tag_prefix: tag_prefix.to_ascii_uppercase(),
+            default_language,
+            store,
+            templates,
+            max_message_size,
+            max_replies_per_hour,
+            forward_attachments_max,
+            closed_reply,
+            hard_bounce_pause: self.duration(
+                "gateway.hard_bounce_pause",
+                g.hard_bounce_pause,
+                "1d",
+            ),
+            aliases: self.addresses("gateway.aliases", g.aliases),
+        };
+
+        let i = raw.imap;
+        let imap_tls = self.tls("imap.tls", i.tls);
+        let imap_auth = self.auth("imap.auth", i.auth);
+        let imap = ImapConfig {
+            host: self.required("imap.host", i.host),
+            port: self.port(
+                "imap.port",
+                i.port,
+                if imap_tls == Tls::Implicit { 993 } else { 143 },
+            ),
+            tls: imap_tls,
+            ca_file: self.ca_file("imap.ca_file", i.ca_file),
+            username: self.required("imap.username", i.username),
+            password: self.password(
+                "imap",
+                i.password_file,
+                i.password_env,
+                !imap_auth.is_oauth2(),
+            ),
+            mailbox: i.mailbox.unwrap_or_else(|| "INBOX".into()),
+            processed_mailbox: match i.processed_mailbox {
+                None => Some("Processed".into()),
+                Some(s) if s.trim().is_empty() => None,
+                Some(s) => Some(s),
+            },
+            quarantine_mailbox: {
+                let q = i.quarantine_mailbox.unwrap_or_else(|| "Quarantine".into());
+                if q.trim().is_empty() {
+                    self.problem("imap.quarantine_mailbox", "must name a mailbox");
+                }
+                q
+            },
+            idle: i.idle.unwrap_or(true),
+            poll_interval: self.duration("imap.poll_interval", i.poll_interval, "30s"),
+            auth: imap_auth,
+        };
+
+        let s = raw.smtp;
+        let smtp_tls = self.tls("smtp.tls", s.tls);
+        let smtp_auth = self.auth("smtp.auth", s.auth);
+        let username = s.username.unwrap_or_default();
+        if smtp_auth.is_oauth2() && username.trim().is_empty() {
+            self.problem(
+                "smtp.username",
+                "is required when smtp.auth is xoauth2 or oauthbearer",
+            );
+        }
+        let smtp = SmtpConfig {
+            host: self.required("smtp.host", s.host),
+            port: self.port(
+                "smtp.port",
+                s.port,
+                match smtp_tls {
+                    Tls::Implicit => 465,
+                    Tls::StartTls => 587,
+                    Tls::None => 25,
+                },
+            ),
+            tls: smtp_tls,
+            ca_file: self.ca_file("smtp.ca_file", s.ca_file),
+            password: self.password(
+                "smtp",
+                s.password_file,
+                s.password_env,
+                !username.is_empty() && !smtp_auth.is_oauth2(),
+            ),
+            username,
+            give_up_after: self.duration("smtp.give_up_after", s.give_up_after, "3d"),
+            auth: smtp_auth,
+        };
+        let oauth2 = match (imap.auth.is_oauth2(), smtp.auth.is_oauth2()) {
+            (false, false) => None,
+            (true, _) => self.oauth2(raw.oauth2, "imap.auth is xoauth2 or oauthbearer"),
+            (false, true) => self.oauth2(raw.oauth2, "smtp.auth is xoauth2 or oauthbearer"),
+        };
+
+        let st = raw.staff;
+        let domains: Vec<String> = st
+            .domains
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(n, d)| {
+                let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
+                if !is_domain(&d) {
+                    self.problem(
+                        &format!("staff.domains[{n}]"),
+                        format!("'{d}' is not a domain"),
+                    );
+                }
+                d
+            })
+            .collect();
+        let authentication = match st.authentication.as_deref().unwrap_or("none") {
+            "none" => StaffAuth::None,
+            "dkim" => StaffAuth::Dkim,
+            "dmarc" => StaffAuth::Dmarc,
+            other => {
+                self.problem(
+                    "staff.authentication",
+                    format!("expected none, dkim or dmarc, got '{other}'"),
+                );
+                StaffAuth::None
+            }
+        };
+        let authserv_ids: Vec<String> = st
+            .authserv_ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if authentication != StaffAuth::None && authserv_ids.is_empty() {
+            self.problem(
+                "staff.authserv_ids",
+                "must name at least one authserv-id when staff.authentication is dkim or dmarc",
+            );
+        }
+        let staff = StaffConfig {
+            addresses: self.addresses("staff.addresses", st.addresses),
+            domains,
+            notify: self.addresses("staff.notify", st.notify),
+            authentication,
+            authserv_ids,
+        };
+
+        let t = raw.timers;
+        let timers = TimersConfig {
+            waiting_reminder: self.duration("timers.waiting_reminder", t.waiting_reminder, "3d"),
+            waiting_autoclose: self.duration(
+                "timers.waiting_autoclose",
+                t.waiting_autoclose,
+                "14d",
+            ),
+            resolved_autoclose: self.duration(
+                "timers.resolved_autoclose",
+                t.resolved_autoclose,
+                "7d",
+            ),
+        };
+        if timers.waiting_autoclose <= timers.waiting_reminder {
+            self.problem(
+                "timers.waiting_autoclose",
+                "must be longer than timers.waiting_reminder",
+            );
+        }
+
+        let listen = self
+            .listen(
+                "admin.listen",
+                raw.admin.listen.as_deref().unwrap_or("127.0.0.1:9187"),
+            )
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 9187)));
+        let w = raw.web;
+        let web = WebConfig {
+            listen: match w.listen.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(s) => self.listen("web.listen", s),
+            },
+            base_url: w.base_url.unwrap_or_default().trim().to_string(),
+            key_file: w
+                .key_file
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| self.path(s.trim())),
+        };
+        if !web.base_url.is_empty() {
+            if let Err(e) = url::Url::parse(&web.base_url) {
+                self.problem(
+                    "web.base_url",
+                    format!("'{}' is not a URL ({e})", web.base_url),
+                );
+            }
+        }
+
+        Some(Config {
+            gateway,
+            imap,
+            smtp,
+            staff,
+            timers,
+            admin: AdminConfig { listen },
+            web,
+            oauth2,
+        })
+    }
+}
+
+/// `https://host/...`, or `http://` to a loopback address (a token must not cross a network
+/// in clear).
+fn check_token_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("'{url}' is not a URL ({e})"))?;
+    match (parsed.scheme(), parsed.host()) {
+        ("https", Some(_)) => Ok(()),
+        ("http", Some(host)) if is_loopback(&host) => Ok(()),
+        ("http", Some(_)) => Err(format!(
+            "'{url}': plain http only to a loopback address; use https"
+        )),
+        _ => Err(format!("'{url}' is not an https:// URL")),
+    }
+}
+
+/// Is the URL host `localhost` or a loopback address?
+pub(crate) fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+fn is_domain(d: &str) -> bool {
+    !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+fn is_address(a: &str) -> bool {
+    match a.rsplit_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !local
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '<' || c == '>')
+                && is_domain(domain)
+        }
+        None => false,
+    }
+}

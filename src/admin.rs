@@ -554,7 +554,11 @@ impl Api {
                 json(
                     StatusCode::OK,
                     &IngestReply {
-                        decision: p.record.decision,
+                        decision: crate::views::ingest_report(
+                            &p.record,
+                            p.duplicate,
+                            &self.gw.config.gateway.tag_prefix,
+                        ),
                         ticket: p.record.ticket,
                         outbox: p.outbox,
                     },

@@ -23,6 +23,14 @@ pub enum TemplateError {
         #[source]
         source: std::io::Error,
     },
+    /// Variables a template uses that the gateway does not give it (a typo, usually).
+    #[error("template {path}: unknown variable {}; a template can use {known}", .names.join(", "))]
+    UnknownVariable {
+        path: PathBuf,
+        /// Each as `` `ticket.tagg` (line 18) ``.
+        names: Vec<String>,
+        known: String,
+    },
     #[error("template {path}: {source:#}")]
     Invalid {
         path: PathBuf,
@@ -225,12 +233,27 @@ impl Templates {
             gateway_name: gateway_name.to_string(),
             tag_prefix: tag_prefix.to_string(),
         };
-        if errors.is_empty() {
+        let known = templates.variables();
+        let mut unknown = Vec::new();
+        for name in templates.names.values() {
+            if let Some(e) = templates.unknown_variables(dir, name, &known) {
+                unknown.push(name.clone());
+                errors.push(e);
+            }
+        }
+        if errors
+            .iter()
+            .all(|e| matches!(e, TemplateError::UnknownVariable { .. }))
+        {
             for lang in [Lang::En, Lang::Fr] {
                 for kind in NoticeKind::ALL {
                     let sample = sample_notice(kind, lang);
                     for ext in ["txt", "html"] {
-                        if let Some(name) = templates.names.get(&(lang, kind, ext)) {
+                        if let Some(name) = templates
+                            .names
+                            .get(&(lang, kind, ext))
+                            .filter(|n| !unknown.contains(n))
+                        {
                             if let Err(source) =
                                 templates.render_one(name, &sample, "support@example.com")
                             {
@@ -247,8 +270,73 @@ impl Templates {
         if errors.is_empty() {
             Ok(templates)
         } else {
+            errors.sort_by_key(|e| e.to_string());
             Err(errors)
         }
+    }
+
+    /// Every variable a template is given, as dotted paths (`ticket.tag`), from the data
+    /// of a sample notice: the list cannot drift from what rendering passes.
+    fn variables(&self) -> Vec<String> {
+        let n = sample_notice(NoticeKind::Acknowledgement, Lang::En);
+        let value = serde_json::to_value(self.data(&n, "support@example.com", &[]))
+            .expect("template data is plain strings, numbers and lists");
+        let mut out = Vec::new();
+        if let serde_json::Value::Object(top) = value {
+            for (k, v) in top {
+                if let serde_json::Value::Object(inner) = v {
+                    out.extend(inner.keys().map(|f| format!("{k}.{f}")));
+                }
+                out.push(k);
+            }
+        }
+        out.extend(self.env.globals().map(|(k, _)| k.to_string()));
+        out.sort();
+        out
+    }
+
+    /// The variables template `name` uses that are not in `known`, with the line of
+    /// their first use.
+    fn unknown_variables(&self, dir: &Path, name: &str, known: &[String]) -> Option<TemplateError> {
+        let t = self.env.get_template(name).ok()?;
+        let mut names: Vec<String> = t
+            .undeclared_variables(true)
+            .into_iter()
+            .filter(|v| {
+                // `ticket.tag.x`: known as far as `ticket.tag` goes; `ticket.tagg`: not.
+                let mut parts = v.split('.');
+                let first = parts.next().unwrap_or_default();
+                let two = parts.next().map(|p| format!("{first}.{p}"));
+                let nested = known.iter().any(|k| k.starts_with(&format!("{first}.")));
+                !(known.iter().any(|k| k == first)
+                    && (!nested || two.is_none_or(|two| known.contains(&two))))
+            })
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        names.sort();
+        let source = t.source();
+        let names = names
+            .into_iter()
+            .map(
+                |v| match source.lines().position(|l| l.contains(v.as_str())) {
+                    Some(i) => format!("`{v}` (line {})", i + 1),
+                    None => format!("`{v}`"),
+                },
+            )
+            .collect();
+        let top: Vec<&str> = known
+            .iter()
+            .map(String::as_str)
+            .filter(|k| self.env.globals().all(|(g, _)| g != *k))
+            .filter(|k| !known.iter().any(|o| o.starts_with(&format!("{k}."))))
+            .collect();
+        Some(TemplateError::UnknownVariable {
+            path: dir.join(name),
+            names,
+            known: top.join(", "),
+        })
     }
 
     fn name(&self, lang: Lang, kind: NoticeKind, ext: &'static str) -> Option<&String> {
@@ -263,9 +351,15 @@ impl Templates {
         n: &Notice,
         gateway_address: &str,
     ) -> Result<String, minijinja::Error> {
-        let label = |s: Option<State>| s.map(|s| s.label(n.lang));
         let flags = forwarded_flags(&n.attachments, &n.forward);
-        let data = Data {
+        let data = self.data(n, gateway_address, &flags);
+        self.env.get_template(name)?.render(&data)
+    }
+
+    /// What a template sees for notice `n`; `flags`: which attachments travel as files.
+    fn data<'a>(&'a self, n: &'a Notice, gateway_address: &'a str, flags: &[bool]) -> Data<'a> {
+        let label = |s: Option<State>| s.map(|s| s.label(n.lang));
+        Data {
             gateway: GatewayData {
                 name: &self.gateway_name,
                 address: gateway_address,
@@ -310,7 +404,7 @@ impl Templates {
             attachments: n
                 .attachments
                 .iter()
-                .zip(&flags)
+                .zip(flags)
                 .map(|(a, &forwarded)| AttachmentData {
                     name: &a.name,
                     content_type: &a.content_type,
@@ -320,8 +414,7 @@ impl Templates {
                 })
                 .collect(),
             not_forwarded: flags.iter().filter(|f| !**f).count(),
-        };
-        self.env.get_template(name)?.render(&data)
+        }
     }
 
     /// Renders a notice in its language (English where the French template is missing).
@@ -401,6 +494,30 @@ pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_error_names_the_unknown_variable_and_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/en");
+        std::fs::create_dir_all(dir.path().join("en")).unwrap();
+        for e in std::fs::read_dir(&src).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.path().join("en").join(e.file_name())).unwrap();
+        }
+        std::fs::write(
+            dir.path().join("en/reminder.txt"),
+            "Hello,\n{{ ticket.tag }} is waiting.\n{{ ticket.tagg }} {{ custmer }}\n",
+        )
+        .unwrap();
+        let errors = Templates::load(dir.path(), "Support", "SUP").err().unwrap();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let e = errors[0].to_string();
+        assert!(
+            e.contains("en/reminder.txt: unknown variable `custmer` (line 3), `ticket.tagg` (line 3); a template can use allowed, attachments, author,"),
+            "{e}"
+        );
+        assert!(e.contains("ticket.tag,"), "{e}");
+    }
 
     fn load() -> Templates {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");

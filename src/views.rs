@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::{State, Ticket, TicketId};
-use crate::store::{OutboxEntry, OutboxStatus, Store, StoreError};
+use crate::store::{MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 
 pub fn rfc3339(secs: i64) -> String {
     humantime::format_rfc3339_seconds(
@@ -166,6 +166,26 @@ pub fn show_mail(
     }))
 }
 
+/// What `ingest` prints about a mail: the decision made now, or, for a mail processed
+/// before (the same Message-ID or content), that nothing was done now, and what was decided
+/// then and when.
+pub fn ingest_report(record: &MailRecord, duplicate: bool, prefix: &str) -> Vec<String> {
+    if !duplicate {
+        return record.decision.clone();
+    }
+    let what = match (record.outcome.as_str(), record.ticket) {
+        ("ticket", Some(n)) => format!("ticket {}", TicketId(n).tag(prefix)),
+        (outcome, Some(n)) => format!("{outcome} ({})", TicketId(n).tag(prefix)),
+        (outcome, None) => outcome.to_string(),
+    };
+    let mut out = vec![format!(
+        "already processed as {what} on {}; nothing done now. Decided then:",
+        rfc3339(record.at)
+    )];
+    out.extend(record.decision.iter().map(|d| format!("  {d}")));
+    out
+}
+
 /// A Message-ID as one URL path segment (hex: Message-IDs may hold `/`, `%`, `?` …).
 pub fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
@@ -180,4 +200,38 @@ pub fn unhex(s: &str) -> Option<String> {
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect();
     String::from_utf8(bytes?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mail_processed_before_says_so_and_what_was_decided() {
+        let record = MailRecord {
+            message_id: Some("m@x".into()),
+            at: 0,
+            ticket: Some(3),
+            outcome: "ticket".into(),
+            decision: vec!["new ticket SUP-3".into(), "acknowledgement to a@x".into()],
+            fingerprint: None,
+        };
+        assert_eq!(ingest_report(&record, false, "SUP"), record.decision);
+        assert_eq!(
+            ingest_report(&record, true, "SUP"),
+            [
+                "already processed as ticket SUP-3 on 1970-01-01T00:00:00Z; nothing done now. Decided then:",
+                "  new ticket SUP-3",
+                "  acknowledgement to a@x",
+            ]
+        );
+        let quarantined = MailRecord {
+            ticket: None,
+            outcome: "quarantined".into(),
+            decision: vec!["no From".into()],
+            ..record
+        };
+        assert!(ingest_report(&quarantined, true, "SUP")[0]
+            .starts_with("already processed as quarantined on "));
+    }
 }

@@ -3,6 +3,7 @@
 mod chaos;
 mod charsets;
 mod conversations;
+mod first_hour;
 mod hostile;
 mod imap;
 mod live;

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ticket-gateway");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_ticket-gateway");
 
 fn has_tag(r: &Received, tag: &str) -> bool {
     r.subject.contains(&format!("[{tag}]"))
@@ -338,7 +338,7 @@ async fn cli_commands_answer_the_same_with_the_daemon_running_and_stopped() {
         "{}",
         text(&running[4])
     );
-    assert_eq!(stdout(&running[9]), "", "nothing pending");
+    assert_eq!(stdout(&running[9]), "no outgoing mail pending or dead\n");
     let all: serde_json::Value = serde_json::from_str(&stdout(&running[12])).unwrap();
     assert!(
         all.as_array()
@@ -370,12 +370,13 @@ async fn check_passes_for_a_good_config_and_names_each_problem() {
     let out = cli(&h.config_path, &["check"]).await;
     assert!(out.status.success(), "{}", text(&out));
     let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
-    assert_eq!(lines.len(), 5, "{lines:#?}");
+    assert_eq!(lines.len(), 6, "{lines:#?}");
     assert!(lines.iter().all(|l| l.starts_with("ok    ")), "{lines:#?}");
     for what in [
         "ok    config ",
         "ok    templates ",
         "ok    store ",
+        "ok    admin.listen ",
         "ok    imap ",
         "ok    smtp ",
     ] {
@@ -436,8 +437,10 @@ async fn check_passes_for_a_good_config_and_names_each_problem() {
         .lines()
         .find(|l| l.starts_with("FAIL  config "))
         .unwrap_or_else(|| panic!("{o}"));
-    assert!(line.contains("unknown field `poll_intervall`"), "{o}");
-    assert!(line.contains("in [imap]"), "{o}");
+    assert!(
+        line.ends_with("imap.poll_intervall: unknown key (did you mean imap.poll_interval?)"),
+        "{o}"
+    );
     assert!(o.contains("SKIP  "), "{o}");
 
     // A missing template.
@@ -733,14 +736,14 @@ impl SecretMailSys {
 
 /// `ticket-gateway run` as a child process, its output in a file; killed if still running
 /// when dropped (a failed test leaves no daemon behind).
-struct Daemon {
+pub(crate) struct Daemon {
     child: Option<Child>,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Daemon {
-    fn start(config: &Path, env: &[(&str, &str)]) -> Daemon {
+    pub(crate) fn start(config: &Path, env: &[(&str, &str)]) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("daemon.log");
         let file = std::fs::File::create(&log).unwrap();
@@ -760,7 +763,7 @@ impl Daemon {
     }
 
     /// Through `sh -c 'WATCHDOG_PID=$$ exec …'`, as systemd would set it.
-    fn start_via_shell(config: &Path, env: &[(&str, &str)]) -> Daemon {
+    pub(crate) fn start_via_shell(config: &Path, env: &[(&str, &str)]) -> Daemon {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("daemon.log");
         let file = std::fs::File::create(&log).unwrap();
@@ -785,7 +788,7 @@ impl Daemon {
     }
 
     /// SIGTERM, as systemd stops it.
-    fn term(&self) {
+    pub(crate) fn term(&self) {
         let pid = self.child.as_ref().expect("running").id();
         let ok = Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -794,7 +797,7 @@ impl Daemon {
         assert!(ok.success(), "kill -TERM {pid}");
     }
 
-    async fn wait(&mut self) -> std::process::ExitStatus {
+    pub(crate) async fn wait(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
@@ -809,7 +812,7 @@ impl Daemon {
         }
     }
 
-    async fn stop(&mut self) -> std::process::ExitStatus {
+    pub(crate) async fn stop(&mut self) -> std::process::ExitStatus {
         self.term();
         let status = self.wait().await;
         assert!(
@@ -820,7 +823,14 @@ impl Daemon {
         status
     }
 
-    fn output(&self) -> String {
+    /// Its exit status, once it has stopped by itself.
+    pub(crate) fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().expect("wait"))
+    }
+
+    pub(crate) fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
@@ -834,11 +844,11 @@ impl Drop for Daemon {
     }
 }
 
-async fn cli(config: &Path, args: &[&str]) -> Output {
+pub(crate) async fn cli(config: &Path, args: &[&str]) -> Output {
     cli_env(config, args, &[]).await
 }
 
-async fn cli_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) async fn cli_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.arg("--config").arg(config).args(args);
     for (k, v) in env {
@@ -853,15 +863,15 @@ async fn cli_env(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .unwrap()
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "status {:?}\n--- stdout\n{}--- stderr\n{}",
         o.status,
@@ -871,7 +881,12 @@ fn text(o: &Output) -> String {
 }
 
 /// Runs a command until its stdout satisfies `pred` (30 s at most).
-async fn wait_cli(config: &Path, args: &[&str], what: &str, pred: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_cli(
+    config: &Path,
+    args: &[&str],
+    what: &str,
+    pred: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let out = cli(config, args).await;
@@ -887,7 +902,7 @@ async fn wait_cli(config: &Path, args: &[&str], what: &str, pred: impl Fn(&str) 
     }
 }
 
-async fn wait_file(path: &Path) {
+pub(crate) async fn wait_file(path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !path.exists() {
         assert!(
@@ -923,7 +938,7 @@ async fn wait_admin(h: &Harness) -> SocketAddr {
 }
 
 /// The admin address a daemon wrote to `<store>/admin.json`.
-async fn wait_admin_file(store: &Path) -> SocketAddr {
+pub(crate) async fn wait_admin_file(store: &Path) -> SocketAddr {
     let file = store.join("admin.json");
     wait_file(&file).await;
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
@@ -931,7 +946,7 @@ async fn wait_admin_file(store: &Path) -> SocketAddr {
 }
 
 /// One request on its own connection: (status, body).
-async fn http(
+pub(crate) async fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,
@@ -974,7 +989,7 @@ async fn api(h: &Harness, method: &str, path: &str, body: &[u8]) -> (u16, String
     http(addr, method, path, v["token"].as_str(), body).await
 }
 
-async fn scrape(addr: SocketAddr) -> String {
+pub(crate) async fn scrape(addr: SocketAddr) -> String {
     let (status, body) = http(addr, "GET", "/metrics", None, b"").await;
     assert_eq!(status, 200, "{body}");
     assert!(body.ends_with("# EOF\n"), "{body}");
@@ -982,14 +997,18 @@ async fn scrape(addr: SocketAddr) -> String {
 }
 
 /// The value of one series (`name{labels}` exactly as exposed); panics if absent.
-fn metric(text: &str, series: &str) -> f64 {
+pub(crate) fn metric(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("no series {series} in:\n{text}"))
 }
 
-async fn wait_metrics(addr: SocketAddr, what: &str, pred: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_metrics(
+    addr: SocketAddr,
+    what: &str,
+    pred: impl Fn(&str) -> bool,
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let text = scrape(addr).await;
@@ -1004,7 +1023,7 @@ async fn wait_metrics(addr: SocketAddr, what: &str, pred: impl Fn(&str) -> bool)
     }
 }
 
-async fn wait_health(addr: SocketAddr, want: u16, what: &str) -> String {
+pub(crate) async fn wait_health(addr: SocketAddr, want: u16, what: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (status, body) = http(addr, "GET", "/healthz", None, b"").await;

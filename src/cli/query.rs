@@ -1,0 +1,256 @@
+//! `tickets`, `show`, `outbox` and `ingest`: what they print, from the store or from the
+//! running daemon (the same views either way).
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _, Result};
+
+use super::{print, source, Source};
+use crate::admin;
+use crate::config::Config;
+use crate::core::{State, TicketId};
+use crate::daemon;
+use crate::pipeline::now_secs;
+use crate::store::StoreError;
+use crate::views::{hex, ingest_report, list_outbox, list_tickets, show_mail, show_ticket};
+
+/// Lines, each ended by a line break.
+fn lines(v: &[String]) -> String {
+    v.iter().map(|l| format!("{l}\n")).collect()
+}
+
+pub(super) async fn ingest(config: Config, file: Option<PathBuf>) -> Result<()> {
+    let mut raw = Vec::new();
+    match &file {
+        Some(f) => {
+            raw = std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
+        }
+        None => {
+            std::io::stdin()
+                .read_to_end(&mut raw)
+                .context("cannot read stdin")?;
+        }
+    }
+    let gw = match daemon::open_gateway(config.clone(), std::time::Duration::ZERO) {
+        Ok(gw) => Arc::new(gw),
+        Err(daemon::DaemonError::Store(StoreError::Locked { .. })) => {
+            // The daemon runs: it processes the mail, and its outbox sends what it queues.
+            let Source::Daemon(client) = source(&config).await? else {
+                // It stopped in between: do it here.
+                return ingest_local(config, raw).await;
+            };
+            let reply = client.ingest(raw).await?;
+            return print(&lines(&reply.decision));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    ingest_with(gw, raw).await
+}
+
+async fn ingest_local(config: Config, raw: Vec<u8>) -> Result<()> {
+    ingest_with(
+        Arc::new(daemon::open_gateway(config, std::time::Duration::ZERO)?),
+        raw,
+    )
+    .await
+}
+
+async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<()> {
+    let p = gw.process_safely(&raw, now_secs())?;
+    gw.flush()?;
+    let prefix = &gw.config.gateway.tag_prefix;
+    print(&lines(&ingest_report(&p.record, p.duplicate, prefix)))?;
+    // Pipe mode: try to send what the mail queued now; what fails waits for the daemon.
+    if !p.outbox.is_empty() {
+        let smtp = crate::smtp::Smtp::with_tokens(&gw.config.smtp, gw.tokens.clone())?;
+        daemon::send_now(&gw, &smtp, p.outbox).await;
+        gw.store.flush()?;
+    }
+    Ok(())
+}
+
+fn parse_id(id: &str, prefix: &str) -> Result<TicketId> {
+    let s = id.trim().trim_matches(['[', ']']);
+    let n = s
+        .rsplit_once('-')
+        .filter(|(p, _)| p.eq_ignore_ascii_case(prefix))
+        .map(|(_, n)| n)
+        .unwrap_or(s);
+    n.parse()
+        .map(TicketId)
+        .map_err(|_| anyhow::anyhow!("'{id}' is not a ticket id (like 42 or {prefix}-42)"))
+}
+
+pub(super) async fn tickets(config: &Config, state: Option<String>, json: bool) -> Result<()> {
+    let filter = match &state {
+        Some(s) => Some(State::parse(s).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown state '{s}' (one of: {})",
+                State::ALL.map(State::as_str).join(", ")
+            )
+        })?),
+        None => None,
+    };
+    let prefix = &config.gateway.tag_prefix;
+    let views = match source(config).await? {
+        Source::Absent => Vec::new(),
+        Source::Store(store) => list_tickets(&*store, prefix, filter)?,
+        Source::Daemon(c) => {
+            let path = match filter {
+                Some(f) => format!("/api/tickets?state={}", f.as_str()),
+                None => "/api/tickets".into(),
+            };
+            c.get(&path).await?
+        }
+    };
+    let mut out = String::new();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&views)?)?;
+    } else if views.is_empty() {
+        match filter {
+            Some(f) => writeln!(out, "no tickets in state {}", f.as_str())?,
+            None => writeln!(out, "no tickets")?,
+        }
+    } else {
+        for t in &views {
+            writeln!(
+                out,
+                "{:<10} {:<21} {:<30} {}",
+                t.tag, t.state, t.reporter, t.subject
+            )?;
+        }
+    }
+    print(&out)
+}
+
+async fn show_message(config: &Config, mid: &str, json: bool) -> Result<()> {
+    let prefix = &config.gateway.tag_prefix;
+    let found = match source(config).await? {
+        Source::Absent => None,
+        Source::Store(store) => show_mail(&*store, prefix, mid)?,
+        Source::Daemon(c) => {
+            let clean = mid.trim().trim_start_matches('<').trim_end_matches('>');
+            match c.get(&format!("/api/mails/{}", hex(clean))).await {
+                Ok(v) => Some(v),
+                Err(admin::ClientError::Refused { status: 404, .. }) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let Some(v) = found else {
+        bail!(
+            "no processed mail with Message-ID <{}>",
+            mid.trim().trim_matches(['<', '>'])
+        );
+    };
+    if json {
+        return print(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+    }
+    let mut out = String::new();
+    writeln!(out, "<{}>", v.message_id)?;
+    writeln!(out, "processed:    {}", v.at)?;
+    writeln!(out, "outcome:      {}", v.outcome)?;
+    if let Some(t) = &v.ticket {
+        writeln!(out, "ticket:       {t}")?;
+    }
+    for d in &v.decision {
+        writeln!(out, "  why: {d}")?;
+    }
+    print(&out)
+}
+
+pub(super) async fn show(config: &Config, id: &str, json: bool) -> Result<()> {
+    if id.contains('@') {
+        return show_message(config, id, json).await;
+    }
+    let prefix = &config.gateway.tag_prefix;
+    let id = parse_id(id, prefix)?;
+    let found = match source(config).await? {
+        Source::Absent => None,
+        Source::Store(store) => show_ticket(&*store, prefix, id)?,
+        Source::Daemon(c) => match c.get(&format!("/api/tickets/{}", id.0)).await {
+            Ok(v) => Some(v),
+            Err(admin::ClientError::Refused { status: 404, .. }) => None,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let Some(v) = found else {
+        bail!("no ticket {}", id.tag(prefix));
+    };
+    if json {
+        return print(&format!("{}\n", serde_json::to_string_pretty(&v)?));
+    }
+    let mut out = String::new();
+    writeln!(out, "[{}] {}", v.tag, v.subject)?;
+    writeln!(out, "state:        {}", v.state)?;
+    writeln!(out, "reporter:     {}", v.reporter)?;
+    if !v.participants.is_empty() {
+        writeln!(out, "participants: {}", v.participants.join(", "))?;
+    }
+    writeln!(out, "language:     {}", v.language)?;
+    writeln!(out, "created:      {}", v.created_at)?;
+    writeln!(out, "updated:      {}", v.updated_at)?;
+    if let Some(r) = &v.refers_to {
+        writeln!(out, "refers to:    {r}")?;
+    }
+    for e in v.events.unwrap_or_default() {
+        writeln!(out)?;
+        let change = match (&e.from_state, &e.to_state) {
+            (Some(a), Some(b)) => format!(" {a} -> {b}"),
+            _ => String::new(),
+        };
+        writeln!(out, "{} {} by {}{}", e.at, e.kind, e.from, change)?;
+        for line in e.text.lines() {
+            writeln!(out, "    {line}")?;
+        }
+        if !e.attachments.is_empty() {
+            writeln!(out, "    attachments: {}", e.attachments.join(", "))?;
+        }
+        for d in &e.decision {
+            writeln!(out, "  why: {d}")?;
+        }
+    }
+    print(&out)
+}
+
+pub(super) async fn outbox(config: &Config, json: bool, all: bool) -> Result<()> {
+    let views = match source(config).await? {
+        Source::Absent => Vec::new(),
+        Source::Store(store) => list_outbox(&*store, all)?,
+        Source::Daemon(c) => {
+            c.get(if all {
+                "/api/outbox?all=1"
+            } else {
+                "/api/outbox"
+            })
+            .await?
+        }
+    };
+    let mut out = String::new();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&views)?)?;
+    } else if views.is_empty() {
+        if all {
+            writeln!(out, "no outgoing mail")?;
+        } else {
+            writeln!(out, "no outgoing mail pending or dead")?;
+        }
+    } else {
+        for v in &views {
+            writeln!(
+                out,
+                "{:<6} {:<8} {:<16} {:<30} attempts={} {}",
+                v.id,
+                v.status,
+                v.kind,
+                v.to.join(","),
+                v.attempts,
+                v.last_error.as_deref().unwrap_or("")
+            )?;
+        }
+    }
+    print(&out)
+}

@@ -10,6 +10,10 @@ use ticket_gateway::cli::{self, Cli, LogFormat};
 
 fn main() -> ExitCode {
     allocator_settings();
+    // Packaging files (man pages, completions) keep the usual modes: before the umask.
+    if let Some(dir) = cli::Assets::requested() {
+        return exit(cli::Assets::write(&dir));
+    }
     // Everything the daemon and the CLI create (the store, sled's files, attachments) is
     // theirs alone, whatever the umask they were started with (SPEC §4); the store also
     // sets its modes itself.
@@ -31,6 +35,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(cli::execute(cli));
     ticket_gateway::telemetry::flush_log();
+    exit(result)
+}
+
+fn exit(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -5,8 +5,11 @@
 //! from the same JSON views (`query.rs`). `check` is in `check.rs`. The query commands read
 //! no secret and touch no network but the loopback admin endpoint.
 
+mod assets;
 mod check;
 mod query;
+
+pub use assets::Assets;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -24,7 +27,18 @@ use crate::store::{SledStore, Store, StoreError};
 #[command(
     name = "ticket-gateway",
     version,
-    about = "A support desk over plain email"
+    about = "A support desk over plain email",
+    long_about = "A support desk over plain email: customers write to one support address and \
+get a ticket; staff answer by mail and move tickets through the workflow with #keywords. \
+The daemon (`run`) watches the support mailbox over IMAP, keeps tickets in an embedded \
+store and answers over SMTP; the other commands work whether it runs or not.",
+    after_long_help = "Files: /etc/ticket-gateway/gateway.toml (every key is described in \
+/usr/share/doc/ticket-gateway/gateway.toml.example), the store in /var/lib/ticket-gateway, the \
+templates in /usr/share/ticket-gateway/templates. Relative paths in the config are relative to \
+its directory.\n\nEnvironment: TICKET_GATEWAY_CONFIG (the config file), TICKET_GATEWAY_LOG \
+or RUST_LOG (the log level, e.g. info or ticket_gateway=debug), CREDENTIALS_DIRECTORY \
+(systemd credentials, where a relative password_file is looked up first).\n\nThe operator's \
+guide: /usr/share/doc/ticket-gateway/operating.md."
 )]
 pub struct Cli {
     /// Configuration file.

@@ -9,6 +9,7 @@ mod imap;
 mod live;
 mod oauth2;
 mod operate;
+mod package;
 mod reliability;
 mod replies;
 mod support;

@@ -229,6 +229,7 @@ fn example_config_has_every_key() {
             ],
         ),
         ("admin", &["listen"]),
+        ("web", &["listen", "base_url", "key_file"]),
     ];
     for (section, keys) in spec {
         for key in *keys {

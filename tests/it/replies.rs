@@ -244,6 +244,67 @@ fn reply_corpus_accuracy() {
     );
 }
 
+/// Below this share of the wild set, the test fails.
+const MIN_WILD_ACCURACY: f64 = 0.0;
+
+/// The wild set (`tests/data/replies/wild/`, its README says how it was made): mails shaped
+/// like the public fixtures of mail libraries and helpdesks, written before any rule was tuned
+/// to them. Reported by class, client and language, apart from the corpus above.
+#[test]
+fn wild_set_accuracy() {
+    let dir = corpus_dir().join("wild");
+    let index = fs::read_to_string(dir.join("index.tsv")).expect("read wild/index.tsv");
+    let (mut by_class, mut by_client, mut by_language) =
+        (Tally::default(), Tally::default(), Tally::default());
+    let (mut passed, mut total) = (0, 0);
+    let mut misses = Vec::new();
+    for line in index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 4, "wild/index.tsv: bad line {line:?}");
+        let (name, class, client, language) = (f[0], f[1], f[2], f[3]);
+        let raw = fs::read(dir.join(format!("{name}.eml"))).expect("read wild case");
+        let actual = match parse(&raw) {
+            Ok(parsed) => parsed.mail.reply_text,
+            Err(e) => format!("<parse error: {e}>"),
+        };
+        let expected = fs::read_to_string(dir.join(format!("{name}.expected.txt")))
+            .expect("read wild expectation");
+        let actual_path = dir.join(format!("{name}.actual.txt"));
+        let ok = normalise(&actual) == normalise(&expected);
+        if ok {
+            let _ = fs::remove_file(&actual_path);
+        } else {
+            fs::write(&actual_path, format!("{actual}\n")).expect("write actual");
+            misses.push(format!("{name} ({class}, {client}, {language})"));
+        }
+        passed += usize::from(ok);
+        total += 1;
+        by_class.add(class, ok);
+        by_client.add(client, ok);
+        by_language.add(language, ok);
+    }
+    println!(
+        "wild set: {passed}/{total} replies stripped as expected ({:.1} %)",
+        100.0 * ratio(passed, total)
+    );
+    by_class.print("class");
+    by_client.print("client");
+    by_language.print("language");
+    for miss in &misses {
+        println!("  mismatch: {miss}");
+    }
+    assert!(total >= 150, "the wild set has {total} cases");
+    assert!(
+        ratio(passed, total) >= MIN_WILD_ACCURACY,
+        "wild-set accuracy {:.1} % is under {:.0} %",
+        100.0 * ratio(passed, total),
+        MIN_WILD_ACCURACY * 100.0
+    );
+}
+
 #[test]
 fn every_corpus_mail_parses_cleanly() {
     for case in corpus() {

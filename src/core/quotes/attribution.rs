@@ -145,6 +145,21 @@ fn core_of(n: &str) -> &str {
     n.trim_matches(|c: char| c == '-' || c == ' ' || c == '*' || c == '_')
 }
 
+/// An address the way attributions write one: in `<…>`, `(…)` or `[mailto:…]`. A bare address
+/// in running text ("the monitor sent this to ops@example.com:") is the writer's sentence.
+fn has_bracketed_address(core: &str) -> bool {
+    if core.contains('<') && core.contains('>') {
+        return true;
+    }
+    core.split_whitespace().any(|w| {
+        let w = w.trim_end_matches([':', ',', ';', '：']);
+        has_address(w)
+            && (w.starts_with(['<', '(', '[', '"'])
+                || w.ends_with(['>', ')', ']', '"'])
+                || w.contains("mailto:"))
+    })
+}
+
 fn features(n: &str) -> Features {
     let core = core_of(n);
     let ends_colon = core.ends_with(':') || core.ends_with('：');
@@ -152,12 +167,22 @@ fn features(n: &str) -> Features {
         core.strip_suffix(v)
             .is_some_and(|rest| rest.is_empty() || rest.ends_with(' ') || !v.is_ascii())
     });
+    let verb = has_verb(core);
     Features {
         date: has_date(core),
-        address: has_address(core) || (core.contains('<') && core.contains('>')),
-        verb: has_verb(core),
+        address: has_bracketed_address(core) || (verb && has_address(core)),
+        verb,
         ends_like_one: ends_colon || ends_verb,
     }
+}
+
+/// Whether a line can open an attribution wrapped over lines: it carries a date, an address, an
+/// attribution verb, or the bracket a wrapped address starts with. A line of the writer's own
+/// ("Tack, det fungerar nu.", "-Fritz") right above a one-line attribution never joins it.
+fn opens_attribution(line: &str) -> bool {
+    let n = normalize_line(line);
+    let f = features(&n);
+    f.date || f.address || f.verb || n.ends_with(['<', '(']) || has_address(&n)
 }
 
 /// Limits of an attribution: longer text is a paragraph, not an attribution.
@@ -258,9 +283,11 @@ pub(super) fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
     if reads_as_attribution(&joined, quote_after(i + 1)) {
         return Some(1);
     }
-    // Wrapped: the attribution starts a paragraph and ends it.
-    let starts_paragraph = i == 0 || is_blank(lines[i - 1]) || is_quoted(lines[i - 1]);
-    if !starts_paragraph || ends_sentence(first) {
+    // Wrapped: the attribution starts a paragraph (or follows a finished sentence, as Outlook
+    // for iOS writes it right under the reply) and ends it.
+    let starts_paragraph =
+        i == 0 || is_blank(lines[i - 1]) || is_quoted(lines[i - 1]) || ends_sentence(lines[i - 1]);
+    if !starts_paragraph || ends_sentence(first) || !opens_attribution(first) {
         return None;
     }
     for k in 2..=3 {
@@ -375,5 +402,31 @@ mod tests {
         let s = "It works.\nOn Mon, Jun 3, 2024 Bob wrote:\n> old";
         assert_eq!(attribution_len(&lines(s), 0), None);
         assert_eq!(attribution_len(&lines(s), 1), Some(1));
+        // Outlook for iOS: right under the reply, after a finished sentence.
+        let s =
+            "Sounds good.\n On Mon, Jun 3, 2024 at 9:02 AM, \"Bob\" <\nb@x.com> wrote:\n\n> old";
+        assert_eq!(attribution_len(&lines(s), 1), Some(2));
+    }
+
+    #[test]
+    fn the_writers_line_never_joins_an_attribution_below_it() {
+        for s in [
+            "Tack, det fungerar nu.\nDen 3 juni, 2024 09:02:00, Bob (b@x.se) skrev:\n\nold",
+            "Replying ok\n2024/6/3 Bob <b@x.com>\n\n>  Cool",
+            "Viele Grüße!\n\n-Fritz\nOn Jun 3, 2024, at 09:02 , Bob wrote:\n\n\nMoin,",
+        ] {
+            let l = lines(s);
+            let at = l.len() - 3 - usize::from(s.ends_with("Moin,"));
+            assert!((0..at).all(|i| attribution_len(&l, i).is_none()), "{s}");
+            assert_eq!(attribution_len(&l, at), Some(1), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_bare_address_in_a_sentence_is_no_attribution() {
+        let s = "On 03/06/2024 at 09:02 the monitor sent this to ops@x.com:\n\n  CRITICAL stopped\n\nWhy?";
+        assert_eq!(attribution_len(&lines(s), 0), None);
+        let s = "On 03/06/2024 09:02, ops@x.com wrote:\nold";
+        assert_eq!(attribution_len(&lines(s), 0), Some(1));
     }
 }

@@ -40,6 +40,12 @@ fn is_blank(line: &str) -> bool {
     line.trim().is_empty()
 }
 
+/// Bidirectional formatting characters (marks, embeddings, isolates) that right-to-left mail
+/// puts around labels and addresses: invisible, and never part of a word to match.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 fn is_quoted(line: &str) -> bool {
     line.trim_start().starts_with('>')
 }

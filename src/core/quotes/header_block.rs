@@ -8,7 +8,7 @@
 
 use super::attribution::{has_address, has_date};
 use super::markers::{DATE_LABELS, FROM_LABELS, ORIGINAL_MESSAGE, OTHER_LABELS};
-use super::{is_blank, is_quoted};
+use super::{is_bidi_control, is_blank, is_quoted};
 use crate::core::text::{fold, normalize_line};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +23,12 @@ enum Label {
 /// value. Bold markers (`*From:*`), a space or no-break space before the colon, the full-width
 /// colon and Notes' tab after it are tolerated.
 fn header_field(line: &str) -> Option<(String, &str)> {
-    let t = line.trim_start().trim_start_matches('*');
+    let t = line
+        .trim_start_matches(|c: char| c.is_whitespace() || is_bidi_control(c))
+        .trim_start_matches('*');
     let colon = t.find([':', '：'])?;
-    let name = t[..colon].trim_end_matches(|c: char| c.is_whitespace() || c == '*');
+    let name =
+        t[..colon].trim_end_matches(|c: char| c.is_whitespace() || c == '*' || is_bidi_control(c));
     if name.is_empty()
         || name.chars().count() > 30
         || name.split_whitespace().count() > 4
@@ -41,7 +44,25 @@ fn header_field(line: &str) -> Option<(String, &str)> {
         1
     };
     let value = t[colon + sep..].trim_start_matches('*').trim();
-    Some((normalize_line(name), value))
+    let name: String = name.chars().filter(|c| !is_bidi_control(*c)).collect();
+    Some((normalize_line(&name), value))
+}
+
+/// A time of day in a value ("4:12 PM", "16:12:44", Finnish "16.12"): what a Sent or Date line
+/// always carries, and a travel plan's "Date: 14 October 2024" does not.
+fn has_time(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    (0..chars.len()).any(|i| {
+        let digit = |k: usize| chars.get(k).is_some_and(char::is_ascii_digit);
+        let starts = digit(i) && (i == 0 || !chars[i - 1].is_alphanumeric());
+        let hour_len = if digit(i + 1) { 2 } else { 1 };
+        let sep = chars.get(i + hour_len).copied();
+        let m = i + hour_len + 1;
+        let minutes = digit(m) && digit(m + 1) && !digit(m + 2);
+        // "30.09.2024" is a date, "4.2.1" a version.
+        let dotted_ok = sep == Some('.') && chars.get(m + 2).is_none_or(|c| *c != '.');
+        starts && minutes && (sep == Some(':') || dotted_ok)
+    })
 }
 
 fn label_kind(name: &str) -> Label {
@@ -63,7 +84,7 @@ pub(super) fn header_block_len(lines: &[&str], i: usize) -> Option<usize> {
         return None;
     }
     let (mut from, mut date, mut known, mut fields) = (false, false, 0, 0);
-    let (mut address, mut dated) = (false, false);
+    let (mut address, mut dated, mut timed) = (false, false, false);
     let mut j = i;
     let mut continued = false;
     while j < lines.len() && j < i + 16 {
@@ -89,6 +110,7 @@ pub(super) fn header_block_len(lines: &[&str], i: usize) -> Option<usize> {
                 fields += 1;
                 address |= has_address(value);
                 dated |= has_date(value);
+                timed |= has_time(value);
                 continued = false;
             }
             _ if fields > 0 && !continued => {
@@ -103,8 +125,14 @@ pub(super) fn header_block_len(lines: &[&str], i: usize) -> Option<usize> {
         }
         j += 1;
     }
-    let is_block =
-        fields >= 3 && known >= 2 && (from || address) && (date || dated) && (from || date);
+    // The previous message's headers name a sender by address or carry the time it was sent;
+    // "From: Lyon / To: Hamburg / Date: 14 October 2024" is a plan of the writer's.
+    let evidence = address || timed;
+    let is_block = evidence
+        && ((fields >= 3 && known >= 2 && (from || address) && (date || dated) && (from || date))
+            // "Date: Mon, 30 Sep 2024 16:12:44 -0600\nTo: rob@example.net": two lines are
+            // enough when they hold a dated, timed Date line and an address.
+            || (fields == 2 && known == 2 && date && timed && address));
     is_block.then_some(j - i)
 }
 
@@ -187,8 +215,41 @@ mod tests {
     }
 
     #[test]
+    fn right_to_left_header_blocks() {
+        for block in [
+            "من: Bob <b@x.sa>\nتم الإرسال: الاثنين، 3 يونيو 2024 09:02 ص\nإلى: a@x.sa\nالموضوع: طابعة",
+            "\u{200f}מאת: Bob <b@x.il>\n\u{200f}נשלח: יום שני 03 יוני 2024 09:02\nאל: a@x.il\nנושא: מדפסת",
+        ] {
+            assert!(header_block_len(&split(block), 0).is_some(), "{block}");
+        }
+        assert!(is_original_message_line("-----הודעה מקורית-----"));
+    }
+
+    #[test]
+    fn short_blocks_with_a_date_and_an_address() {
+        let block = "Date: Mon, 3 Jun 2024 09:02:00 -0600\nTo: rob@x.com\n";
+        assert_eq!(header_block_len(&split(block), 0), Some(2));
+        assert!(header_block_len(&split("Date: 3 June 2024\nTo: accounting"), 0).is_none());
+    }
+
+    #[test]
+    fn times_are_found() {
+        for s in [
+            "Monday, June 3, 2024 9:02 AM",
+            "3.6.2024 klo 16.12",
+            "16:12:44",
+        ] {
+            assert!(has_time(s), "{s}");
+        }
+        for s in ["14 October 2024", "30.09.2024", "version 4.2.1", "room 12"] {
+            assert!(!has_time(s), "{s}");
+        }
+    }
+
+    #[test]
     fn label_lists_are_not_header_blocks() {
         for text in [
+            "From: Lyon\nTo: Hamburg\nDate: 14 October 2024\nSeats: 2",
             "Model: LaserJet M404\nSerial: CNB3K12345\nFirmware: 002.2301A\nLocation: floor 2",
             "From: the logs, the disk was full at 03:00.\nTo: fix it we removed old backups.",
             "Subject: invoice\nTo: accounting",

@@ -97,6 +97,10 @@ pub(super) const FROM_LABELS: &[&str] = &[
     "saatja",
     "siuntejas",
     "sender",
+    // Arabic, Persian, Hebrew
+    "من",
+    "از",
+    "מאת",
 ];
 
 /// Labels of the date line of a header block ("Sent:", "Date:", "Envoyé :", "Gesendet:" …).
@@ -144,6 +148,12 @@ pub(super) const DATE_LABELS: &[&str] = &[
     "sent date",
     "posted",
     "fecha",
+    "تم الإرسال",
+    "التاريخ",
+    "ارسال شده",
+    "تاریخ",
+    "נשלח",
+    "תאריך",
 ];
 
 /// Other labels of a header block ("To:", "Cc:", "Subject:" …).
@@ -210,6 +220,15 @@ pub(super) const OTHER_LABELS: &[&str] = &[
     "attachments",
     "anlagen",
     "pieces jointes",
+    "إلى",
+    "نسخة",
+    "الموضوع",
+    "به",
+    "رونوشت",
+    "موضوع",
+    "אל",
+    "עותק",
+    "נושא",
 ];
 
 /// The words between the dashes of "-----Original Message-----" and its translations.
@@ -247,6 +266,8 @@ pub(super) const ORIGINAL_MESSAGE: &[&str] = &[
     "reply message",
     "mesaj original",
     "αρχικό μήνυμα",
+    "الرسالة الأصلية",
+    "הודעה מקורית",
 ];
 
 /// Forward markers that need surrounding dashes ("---------- Forwarded message ---------").

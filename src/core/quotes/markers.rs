@@ -444,6 +444,8 @@ pub(super) const SIGN_OFFS: &[&str] = &[
     "hilsen",
     "tak",
     "vh",
+    "kh",
+    "knus",
     "med vennlig hilsen",
     "vennlig hilsen",
     "takk",
@@ -680,6 +682,30 @@ pub(super) const DISCLAIMER_WORDS: &[&str] = &[
     "destinatario",
     "confidencial",
     "vertrouwelijk",
+    "adressat",
+    "ausschliesslich",
+    "absender",
+    "exclusivement",
+];
+
+/// The two halves of a "Please consider the environment before printing this e-mail" footer:
+/// a paragraph with a word of each is one.
+pub(super) const ENVIRONMENT_WORDS: &[&str] = &[
+    "environment",
+    "umwelt",
+    "environnement",
+    "medio ambiente",
+    "milieu",
+    "ambiente",
+    "miljo",
+];
+pub(super) const PRINT_WORDS: &[&str] = &[
+    "print",
+    "drucken",
+    "imprim",
+    "stampa",
+    "afdrukken",
+    "skriv ut",
 ];
 
 /// Lines of a mailing-list footer ("xyz-users mailing list", "To unsubscribe …").

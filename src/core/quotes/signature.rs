@@ -10,8 +10,8 @@ use super::attribution::has_address;
 use super::header_block::is_rule;
 use super::is_blank;
 use super::markers::{
-    DEVICES, DISCLAIMER_WORDS, LIST_FOOTER_WORDS, MOBILE_ANYWHERE, MOBILE_ENDS, MOBILE_STARTS,
-    SIGN_OFFS, TITLE_WORDS,
+    DEVICES, DISCLAIMER_WORDS, ENVIRONMENT_WORDS, LIST_FOOTER_WORDS, MOBILE_ANYWHERE, MOBILE_ENDS,
+    MOBILE_STARTS, PRINT_WORDS, SIGN_OFFS, TITLE_WORDS,
 };
 use crate::core::text::normalize_line;
 
@@ -64,7 +64,7 @@ impl Sender {
         }
         let n = normalize_line(line);
         let n = n
-            .trim_start_matches(['-', '–', '—', '~', ' '])
+            .trim_start_matches(['-', '–', '—', '~', '/', ' '])
             .trim_end_matches(['.', ',', '!', ' ']);
         if n.is_empty() {
             return false;
@@ -112,7 +112,10 @@ fn is_name_word(w: &str) -> bool {
 
 /// One to four capitalised words, nothing else: "Noah Carter", "Jan Novák", "L. Schmidt".
 fn is_name_like(line: &str) -> bool {
-    let t = line.trim().trim_start_matches(['-', '–', '—', '~']).trim();
+    let t = line
+        .trim()
+        .trim_start_matches(['-', '–', '—', '~', '/'])
+        .trim();
     let words: Vec<&str> = t.split_whitespace().collect();
     (1..=4).contains(&words.len()) && words.iter().all(|w| is_name_word(w))
 }
@@ -142,6 +145,14 @@ fn is_sign_off(line: &str, sender: &Sender) -> bool {
                 && (sender.is_name(rest) || is_name_like(&original_tail(line, rest)))
         })
     })
+}
+
+/// A sign-off and the writer's name on one line ("Gruß Heinz", "Thanks, Noah"): a signature even
+/// as the last line, where a bare "Thanks!" is the writer's text.
+fn signs_with_name(line: &str, sender: &Sender) -> bool {
+    let n = normalize_line(line);
+    let core = n.trim_end_matches(['.', '!', ' ']);
+    !SIGN_OFFS.contains(&core.trim_end_matches(',')) && is_sign_off(line, sender)
 }
 
 /// The original (unfolded) words at the end of `line` that `folded_tail` came from.
@@ -182,9 +193,11 @@ fn contains_any(n: &str, words: &[&str]) -> usize {
     words.iter().filter(|w| n.contains(*w)).count()
 }
 
+/// A legal disclaimer, or a "consider the environment before printing" footer.
 fn is_disclaimer(paragraph: &[&str]) -> bool {
     let n = normalize_line(&paragraph.join(" "));
     contains_any(&n, DISCLAIMER_WORDS) >= 2
+        || (contains_any(&n, ENVIRONMENT_WORDS) > 0 && contains_any(&n, PRINT_WORDS) > 0)
 }
 
 fn is_list_footer(line: &str) -> bool {
@@ -292,15 +305,18 @@ pub(super) fn signature_start(block: &[&str], sender: &Sender) -> Option<usize> 
         }
         if is_sign_off(line, sender) {
             let trimmed = line.trim_end();
-            return non_blank_after(s) > 0 || trimmed.ends_with(',') || trimmed.ends_with('，');
+            return non_blank_after(s) > 0
+                || trimmed.ends_with(',')
+                || trimmed.ends_with('，')
+                || signs_with_name(line, sender);
         }
         if sender.is_name(line) {
             return true;
         }
-        // "-Abhishek Kona": a dash stuck to a name, alone in its paragraph (a "- Item" list is
-        // text).
+        // "-Abhishek Kona", "/Johan": a dash or slash stuck to a name, alone in its paragraph
+        // (a "- Item" list is text).
         let t = line.trim_start();
-        let dash_name = t.starts_with('-')
+        let dash_name = t.starts_with(['-', '/'])
             && t[1..].chars().next().is_some_and(char::is_alphabetic)
             && s == ps
             && pe == s;
@@ -414,6 +430,15 @@ mod tests {
             start("It works.\n\nBest regards,\n\nNoah Carter\nOffice Manager\nNorthwind Ltd.\n+44 20 7946 0958", "Noah Carter"),
             Some(2)
         );
+        assert_eq!(
+            start("Hej Anna,\n\nAllt fungerar.\n\n/Johan", "Johan Ek"),
+            Some(4)
+        );
+        assert_eq!(
+            start("Der Fehler bleibt.\n\nGruß Heinz", "Heinz Müller"),
+            Some(2)
+        );
+        assert_eq!(start("Svar: ja.\n\nKh\nPeter", "Peter Holm"), Some(2));
         // The last sign-off, not a "Thanks," that opens the text.
         assert_eq!(
             start("Thanks,\n\nI checked it again.\n\nRegards,\nNoah", "Noah"),
@@ -452,6 +477,10 @@ mod tests {
         assert_eq!(start(text, "Someone Else"), Some(2));
         let text = "Done.\n\nCONFIDENTIALITY NOTICE: this e-mail is confidential and intended for the addressee only.";
         assert_eq!(start(text, ""), Some(2));
+        let text = "It works.\n\nBest,\nTess\n\nPlease consider the environment before printing this email.";
+        assert_eq!(start(text, "Tess Morgan"), Some(2));
+        let text = "Hallo,\n\nbitte anmelden.\n\nMit freundlichen Grüßen\nKlaus\n\nDiese Information ist ausschließlich für den Adressaten bestimmt und kann vertrauliche Informationen enthalten.";
+        assert_eq!(start(text, "Klaus Günther"), Some(4));
         let text = "Same here.\n__\nsync-users mailing list\nsync-users@lists.example.org";
         assert_eq!(start(text, ""), Some(1));
     }
@@ -467,6 +496,10 @@ mod tests {
             None
         );
         assert_eq!(start("It works now.\n\nThanks!", "Noah"), None);
+        assert_eq!(
+            start("Please delete the old test environment.", "Noah"),
+            None
+        );
         assert_eq!(start("Model: LaserJet\nSerial: CNB3K12345", "Noah"), None);
         assert_eq!(start("Merci, ça fonctionne de nouveau.", "Camille"), None);
     }

@@ -208,8 +208,9 @@ fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
 }
 
 /// The writer's lines of a text segment without its signature: the `-- ` signature runs to the
-/// end of the segment (it ends where a quote or an attribution begins), mobile signatures go
-/// wherever they stand, then a signature without delimiter at the end of what is left.
+/// end of the segment (it ends where a quote or an attribution begins), so does a mobile
+/// signature under text of the writer's (one above it goes alone), then a signature without
+/// delimiter at the end of what is left.
 fn without_signature<'a>(text: &[&'a str], sender: &Sender) -> Vec<&'a str> {
     let mut kept: Vec<&'a str> = Vec::with_capacity(text.len());
     for (k, line) in text.iter().enumerate() {
@@ -223,6 +224,11 @@ fn without_signature<'a>(text: &[&'a str], sender: &Sender) -> Vec<&'a str> {
             if !bare || after <= 12 {
                 break;
             }
+        }
+        // A mobile client writes its signature under the reply and the previous message under
+        // the signature, with or without a header: what follows is not the writer's.
+        if is_mobile_signature(line) && kept.iter().any(|l| !is_blank(l)) {
+            break;
         }
         if !is_mobile_signature(line) {
             kept.push(line);
@@ -511,6 +517,17 @@ mod tests {
         ] {
             assert_eq!(strip_quotes(&format!("OK\n\n{sig}")), "OK", "{sig}");
         }
+    }
+
+    #[test]
+    fn the_previous_message_under_a_mobile_signature_is_cut() {
+        let body = "Wann ist er lieferbar?\n\nGesendet von Outlook für Android<https://aka.ms/x>\n\nHi Arne!\nDein Paket ist unterwegs.";
+        assert_eq!(strip_quotes(body), "Wann ist er lieferbar?");
+        // A mobile signature above the writer's text goes alone.
+        assert_eq!(
+            strip_quotes("Sent from my iPhone\n\nIt works."),
+            "It works."
+        );
     }
 
     #[test]

@@ -260,6 +260,20 @@ fn own_lines<'a, 'b>(text: &'b [&'a str]) -> impl Iterator<Item = &'a str> + 'b 
         .filter(|l| !is_delimiter(l) && !is_mobile_signature(l) && !is_rule(l))
 }
 
+/// A quote of one short paragraph: what "reply with selection" (Thunderbird, Apple Mail, the
+/// writer trimming the quote) leaves under its attribution. A whole previous message has a
+/// greeting, paragraphs and a sign-off.
+fn is_selection(quote: &[&str]) -> bool {
+    let body: Vec<&str> = quote
+        .iter()
+        .map(|l| unquote_once(l))
+        .skip_while(|l| is_blank(l))
+        .collect();
+    let end = body.iter().rposition(|l| !is_blank(l)).map_or(0, |e| e + 1);
+    let body = &body[..end];
+    !body.is_empty() && body.len() <= 4 && body.iter().all(|l| !is_blank(l))
+}
+
 /// The last paragraph of a quoted block, as `> ` lines: what an inline answer below it replies
 /// to. Empty when that paragraph is a sign-off or signature.
 fn context_of(quote: &[&str], sender: &Sender) -> Vec<String> {
@@ -337,7 +351,10 @@ pub fn reply_text(body: &str, sender: Option<&str>) -> Reply {
             inline = true;
         }
         let selective = quote_before.is_some_and(|q| {
-            matches!(&segs[q], Segment::Quote(_, false)) && text_before.is_some_and(|t| t < q)
+            let Segment::Quote(lines, attributed) = &segs[q] else {
+                return false;
+            };
+            (!attributed || is_selection(lines)) && text_before.is_some_and(|t| t < q)
         });
         text_before.get_or_insert(k);
         answers.push((k, quote_before, selective, kept));
@@ -528,6 +545,18 @@ mod tests {
             strip_quotes("Sent from my iPhone\n\nIt works."),
             "It works."
         );
+    }
+
+    #[test]
+    fn an_answer_under_a_selected_quote_keeps_it() {
+        let body = "Hallo Frau Keller,\n\nAm 03.06.2024 um 10:00 schrieb Bob:\n> Liegt der Ordner auf einem Netzlaufwerk?\n\nJa, auf dem NAS.\n\nViele Grüße\nRalf";
+        assert_eq!(
+            strip_quotes(body),
+            "Hallo Frau Keller,\n\n> Liegt der Ordner auf einem Netzlaufwerk?\n\nJa, auf dem NAS."
+        );
+        // A whole previous message above a bottom-posted answer is not kept.
+        let body = "Hi,\n\nOn 03/06/2024 10:00, Bob wrote:\n> Hello,\n>\n> Does it work?\n>\n> Bob\n\nIt does.";
+        assert_eq!(strip_quotes(body), "Hi,\n\nIt does.");
     }
 
     #[test]

@@ -156,9 +156,27 @@ impl Segment<'_> {
 fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
     let mut segs: Vec<Segment<'a>> = Vec::new();
     let mut forward = Vec::new();
+    let mut attributed: Option<bool> = None;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
+        if let Some(end) = glued_quote_end(lines, i) {
+            // "> 5 users cannot log in" between two lines of the writer's, in a mail that quotes
+            // nothing: the writer's own text that happens to start with `>`.
+            let quotes_anything = *attributed.get_or_insert_with(|| {
+                (0..lines.len()).any(|j| {
+                    !is_quoted(lines[j])
+                        && (attribution_len(lines, j).is_some() || quote_separator(lines, j))
+                })
+            });
+            if !quotes_anything {
+                if let Some(Segment::Text(t)) = segs.last_mut() {
+                    t.extend_from_slice(&lines[i..end]);
+                    i = end;
+                    continue;
+                }
+            }
+        }
         if is_quoted(line) {
             match segs.last_mut() {
                 Some(Segment::Quote(q, _)) => q.push(line),
@@ -205,6 +223,25 @@ fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
         i += 1;
     }
     (segs, forward)
+}
+
+/// How many `>` lines a glued run may have: a line or two of the writer's ("> 5 users", a
+/// ">>> link <<<" banner), never a quoted message.
+const GLUED_RUN: usize = 3;
+
+/// The end of a short run of `>` lines starting at `i` that is glued to unquoted text on both
+/// sides (no blank line between), if one starts there. Quotes are set apart from the text
+/// around them; a line starting with `>` in the middle of a paragraph is not one.
+fn glued_quote_end(lines: &[&str], i: usize) -> Option<usize> {
+    if i == 0 || !is_quoted(lines[i]) {
+        return None;
+    }
+    let before = lines[i - 1];
+    if is_blank(before) || is_quoted(before) {
+        return None;
+    }
+    let end = (i..lines.len().min(i + GLUED_RUN + 1)).find(|&j| !is_quoted(lines[j]))?;
+    (!is_blank(lines[end])).then_some(end)
 }
 
 /// The writer's lines of a text segment without its signature: the `-- ` signature runs to the
@@ -557,6 +594,17 @@ mod tests {
         // A whole previous message above a bottom-posted answer is not kept.
         let body = "Hi,\n\nOn 03/06/2024 10:00, Bob wrote:\n> Hello,\n>\n> Does it work?\n>\n> Bob\n\nIt does.";
         assert_eq!(strip_quotes(body), "Hi,\n\nIt does.");
+    }
+
+    #[test]
+    fn a_gt_line_inside_a_paragraph_is_text() {
+        let body = "It got worse:\n> 5 users cannot log in\n< 2 minutes between failures\n\nPlease escalate.";
+        assert_eq!(strip_quotes(body), body);
+        let body = "Visit the status page...\n>>> >>>  https://status.example.com <<<\nIt is refreshed every minute.";
+        assert_eq!(strip_quotes(body), body);
+        // In a mail that quotes, the same shape is a quote.
+        let body = "On 03/06/2024 10:00, Bob wrote:\n> Windows?\nYes.\n> Mac?\nNo.";
+        assert_eq!(strip_quotes(body), "> Windows?\n\nYes.\n\n> Mac?\n\nNo.");
     }
 
     #[test]

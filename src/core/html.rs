@@ -419,6 +419,8 @@ struct Renderer {
     quote_depth: usize,
     pre_depth: usize,
     list_depth: usize,
+    /// For each open list, whether it is set apart by blank lines.
+    list_margins: Vec<bool>,
     bullet: Option<usize>,
     /// The open `<p>` is one of Outlook's single-line paragraphs.
     line_paragraph: bool,
@@ -566,9 +568,17 @@ pub fn html_to_text(html: &str) -> String {
                         }
                     }
                     "ul" | "ol" => {
-                        r.block();
+                        // A list has margins above and below, like a paragraph, unless it is
+                        // nested or its style removes them (Outlook's `margin-top:0cm`).
+                        let apart = r.list_depth == 0 && !is_line_paragraph(attrs);
+                        if apart {
+                            r.paragraph();
+                        } else {
+                            r.block();
+                        }
                         if !self_closing {
                             r.list_depth += 1;
+                            r.list_margins.push(apart);
                         }
                     }
                     "li" => {
@@ -604,7 +614,11 @@ pub fn html_to_text(html: &str) -> String {
                     "p" if !r.line_paragraph => r.paragraph(),
                     "p" | "li" => r.block(),
                     "ul" | "ol" => {
-                        r.block();
+                        if r.list_margins.pop().unwrap_or(false) {
+                            r.paragraph();
+                        } else {
+                            r.block();
+                        }
                         r.list_depth = r.list_depth.saturating_sub(1);
                     }
                     "blockquote" => {
@@ -831,8 +845,21 @@ mod tests {
             <script>var x = '<div>';</script>end<br>line</body></html>";
         assert_eq!(
             html_to_text(html),
-            "Hello world\n\nPara & more\n\n- one\n- two link\nend\nline"
+            "Hello world\n\nPara & more\n\n- one\n- two link\n\nend\nline"
         );
+    }
+
+    #[test]
+    fn html_lists_are_set_apart_unless_their_margins_are_removed() {
+        let html = "<div>Three problems:</div><ul><li>one</li><li>two</li></ul><div>Help?</div>";
+        assert_eq!(
+            html_to_text(html),
+            "Three problems:\n\n- one\n- two\n\nHelp?"
+        );
+        let html = "<p class=MsoNormal>Steps:</p><ul style=\"margin-top:0cm\"><li>one</li><li>two</li></ul><p class=MsoNormal>Done</p>";
+        assert_eq!(html_to_text(html), "Steps:\n- one\n- two\nDone");
+        let html = "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>";
+        assert_eq!(html_to_text(html), "- a\n  - b\n- c");
     }
 
     #[test]

@@ -502,6 +502,36 @@ pub(super) const SIGN_OFFS: &[&str] = &[
     "수고하세요",
 ];
 
+/// Words of a thank-you among the sign-offs: "Thanks!" alone at the end may be the message.
+pub(super) const THANKS_WORDS: &[&str] = &[
+    "thank",
+    "thx",
+    "ty",
+    "cheers",
+    "merci",
+    "danke",
+    "dank",
+    "gracias",
+    "grazie",
+    "obrigad",
+    "bedankt",
+    "tack",
+    "tak",
+    "kiitos",
+    "dziekuje",
+    "dekuji",
+    "diky",
+    "koszonom",
+    "tesekkur",
+    "multumesc",
+    "ευχαριστ",
+    "спасибо",
+    "дякую",
+    "谢谢",
+    "감사",
+    "ありがとう",
+];
+
 /// First words of a mobile or app signature ("Sent from my iPhone", "Envoyé de mon iPhone",
 /// "Von meinem iPhone gesendet", "Get Outlook for iOS"), folded.
 pub(super) const MOBILE_STARTS: &[&str] = &[

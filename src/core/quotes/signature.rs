@@ -11,7 +11,7 @@ use super::header_block::is_rule;
 use super::is_blank;
 use super::markers::{
     DEVICES, DISCLAIMER_WORDS, ENVIRONMENT_WORDS, LIST_FOOTER_WORDS, MOBILE_ANYWHERE, MOBILE_ENDS,
-    MOBILE_STARTS, PRINT_WORDS, SIGN_OFFS, TITLE_WORDS,
+    MOBILE_STARTS, PRINT_WORDS, SIGN_OFFS, THANKS_WORDS, TITLE_WORDS,
 };
 use crate::core::text::normalize_line;
 
@@ -123,12 +123,7 @@ fn is_name_like(line: &str) -> bool {
 /// "Thanks,", "Best regards", "Mit freundlichen Grüßen", "С уважением,", "Thanks, Noah".
 fn is_sign_off(line: &str, sender: &Sender) -> bool {
     let n = normalize_line(line);
-    let core = n.trim_end_matches(|c: char| {
-        matches!(
-            c,
-            ',' | '.' | '!' | ':' | ';' | '。' | '！' | '、' | '-' | ' ' | '~'
-        )
-    });
+    let core = sign_off_core(&n);
     if core.is_empty() || core.chars().count() > 60 {
         return false;
     }
@@ -145,6 +140,32 @@ fn is_sign_off(line: &str, sender: &Sender) -> bool {
                 && (sender.is_name(rest) || is_name_like(&original_tail(line, rest)))
         })
     })
+}
+
+/// A folded line without the punctuation around a sign-off, and without the "以上" ("that is
+/// all") that Japanese mail puts before its closing formula.
+fn sign_off_core(n: &str) -> &str {
+    let core = n.trim_end_matches(|c: char| {
+        matches!(
+            c,
+            ',' | '.' | '!' | ':' | ';' | '。' | '！' | '、' | '-' | ' ' | '~'
+        )
+    });
+    match core.strip_prefix("以上") {
+        Some(rest) if !rest.trim_start_matches(['、', '，', ',', ' ']).is_empty() => {
+            rest.trim_start_matches(['、', '，', ',', ' '])
+        }
+        _ => core,
+    }
+}
+
+/// A closing formula that is never news ("Kind regards", "Cordialement", "よろしくお願いいたします"):
+/// a signature also as the last line. A thank-you there ("Thanks!") may be what the writer
+/// has to say, and stays.
+fn is_closing_formula(line: &str) -> bool {
+    let n = normalize_line(line);
+    let core = sign_off_core(&n);
+    SIGN_OFFS.contains(&core) && !THANKS_WORDS.iter().any(|t| core.contains(t))
 }
 
 /// A sign-off and the writer's name on one line ("Gruß Heinz", "Thanks, Noah"): a signature even
@@ -308,7 +329,8 @@ pub(super) fn signature_start(block: &[&str], sender: &Sender) -> Option<usize> 
             return non_blank_after(s) > 0
                 || trimmed.ends_with(',')
                 || trimmed.ends_with('，')
-                || signs_with_name(line, sender);
+                || signs_with_name(line, sender)
+                || is_closing_formula(line);
         }
         if sender.is_name(line) {
             return true;
@@ -439,6 +461,15 @@ mod tests {
             Some(2)
         );
         assert_eq!(start("Svar: ja.\n\nKh\nPeter", "Peter Holm"), Some(2));
+        // A closing formula alone at the end.
+        assert_eq!(start("It works.\n\nKind regards", "Noah"), Some(2));
+        assert_eq!(
+            start(
+                "月曜日にお待ちしております。\n\n以上、よろしくお願いいたします",
+                "織田"
+            ),
+            Some(2)
+        );
         // The last sign-off, not a "Thanks," that opens the text.
         assert_eq!(
             start("Thanks,\n\nI checked it again.\n\nRegards,\nNoah", "Noah"),
@@ -496,6 +527,7 @@ mod tests {
             None
         );
         assert_eq!(start("It works now.\n\nThanks!", "Noah"), None);
+        assert_eq!(start("It works now.\n\nMerci beaucoup !", "Noah"), None);
         assert_eq!(
             start("Please delete the old test environment.", "Noah"),
             None

@@ -12,6 +12,7 @@
 //! `cargo test --test it replies` and update that page.
 
 mod attribution;
+mod banner;
 mod header_block;
 mod markers;
 mod signature;
@@ -19,6 +20,7 @@ mod signature;
 use std::borrow::Cow;
 
 use self::attribution::attribution_len;
+use self::banner::banner_end;
 use self::header_block::{is_original_message_line, is_rule, quote_separator};
 use self::markers::{FORWARD_DASHED, FORWARD_PLAIN};
 use self::signature::{
@@ -362,8 +364,9 @@ pub fn strip_quotes(body: &str) -> String {
 pub fn reply_text(body: &str, sender: Option<&str>) -> Reply {
     let text = normalize_newlines(body);
     let lines: Vec<&str> = text.split('\n').collect();
+    let lines = &lines[banner_end(&lines)..];
     let sender = Sender::new(sender);
-    let (segs, forward) = segments(&lines);
+    let (segs, forward) = segments(lines);
 
     // Inline answers: text after a quote that is itself followed by another quote, or text after
     // a quote that no attribution introduced, below text of the writer's (selective quoting).

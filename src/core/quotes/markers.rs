@@ -502,6 +502,37 @@ pub(super) const SIGN_OFFS: &[&str] = &[
     "수고하세요",
 ];
 
+/// Phrases of the external-sender warnings that mail systems put above a message, folded: two
+/// of them in a short first paragraph make one.
+pub(super) const BANNER_WORDS: &[&str] = &[
+    "caution:",
+    "warning:",
+    "[external]",
+    "external email",
+    "external sender",
+    "originated from outside",
+    "outside of the organization",
+    "outside of the organisation",
+    "outside your organization",
+    "do not click links",
+    "unless you recognize the sender",
+    "unless you recognise the sender",
+    "von ausserhalb",
+    "externe e-mail",
+    "externer absender",
+    "klicken sie nicht auf links",
+    "provient de l'exterieur",
+    "expediteur externe",
+    "courriel externe",
+    "ne cliquez pas",
+    "fuera de la organizacion",
+    "correo externo",
+    "remitente externo",
+    "buiten de organisatie",
+    "externe afzender",
+    "mittente esterno",
+];
+
 /// Words of a thank-you among the sign-offs: "Thanks!" alone at the end may be the message.
 pub(super) const THANKS_WORDS: &[&str] = &[
     "thank",
@@ -718,8 +749,8 @@ pub(super) const DISCLAIMER_WORDS: &[&str] = &[
     "exclusivement",
 ];
 
-/// The two halves of a "Please consider the environment before printing this e-mail" footer:
-/// a paragraph with a word of each is one.
+/// The parts of a "Please consider the environment before printing this e-mail" footer: a
+/// paragraph with a word of `ENVIRONMENT_WORDS`, `PRINT_WORDS` and `MAIL_WORDS` is one.
 pub(super) const ENVIRONMENT_WORDS: &[&str] = &[
     "environment",
     "umwelt",
@@ -729,13 +760,57 @@ pub(super) const ENVIRONMENT_WORDS: &[&str] = &[
     "ambiente",
     "miljo",
 ];
+
+/// A virus-scan footer ("This email has been checked for viruses by Avast antivirus software.",
+/// "Virus-free. www.avast.com") holds "virus", one of `SCAN_WORDS` and one of `SCANNERS`; a
+/// writer saying the file was checked for viruses names no product.
+pub(super) const SCANNERS: &[&str] = &[
+    "antivirus",
+    "anti-virus",
+    "avast",
+    "avg",
+    "norton",
+    "kaspersky",
+    "eset",
+    "mcafee",
+    "sophos",
+    "www.",
+];
+pub(super) const SCAN_WORDS: &[&str] = &[
+    "checked",
+    "scanned",
+    "free",
+    "gepruft",
+    "analys",
+    "verifie",
+    "escane",
+    "controllat",
+];
+
+/// See `ENVIRONMENT_WORDS`: the verb, never "printer" or "imprimante".
 pub(super) const PRINT_WORDS: &[&str] = &[
-    "print",
+    "printing",
+    "print this",
+    "print it",
+    "you print",
     "drucken",
-    "imprim",
-    "stampa",
+    "imprimer",
+    "imprimir",
+    "stampare",
     "afdrukken",
-    "skriv ut",
+    "skriva ut",
+    "skrive ut",
+];
+
+/// The mail itself, which a print footer always names ("… before printing this e-mail").
+pub(super) const MAIL_WORDS: &[&str] = &[
+    "mail",
+    "message",
+    "courriel",
+    "correo",
+    "nachricht",
+    "bericht",
+    "meddelande",
 ];
 
 /// Lines of a mailing-list footer ("xyz-users mailing list", "To unsubscribe …").

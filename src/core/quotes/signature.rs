@@ -10,8 +10,9 @@ use super::attribution::has_address;
 use super::header_block::is_rule;
 use super::is_blank;
 use super::markers::{
-    DEVICES, DISCLAIMER_WORDS, ENVIRONMENT_WORDS, LIST_FOOTER_WORDS, MOBILE_ANYWHERE, MOBILE_ENDS,
-    MOBILE_STARTS, PRINT_WORDS, SIGN_OFFS, THANKS_WORDS, TITLE_WORDS,
+    DEVICES, DISCLAIMER_WORDS, ENVIRONMENT_WORDS, LIST_FOOTER_WORDS, MAIL_WORDS, MOBILE_ANYWHERE,
+    MOBILE_ENDS, MOBILE_STARTS, PRINT_WORDS, SCANNERS, SCAN_WORDS, SIGN_OFFS, THANKS_WORDS,
+    TITLE_WORDS,
 };
 use crate::core::text::normalize_line;
 
@@ -214,11 +215,18 @@ fn contains_any(n: &str, words: &[&str]) -> usize {
     words.iter().filter(|w| n.contains(*w)).count()
 }
 
-/// A legal disclaimer, or a "consider the environment before printing" footer.
+/// A legal disclaimer, a "consider the environment before printing" footer, or a virus-scan
+/// footer.
 fn is_disclaimer(paragraph: &[&str]) -> bool {
     let n = normalize_line(&paragraph.join(" "));
-    contains_any(&n, DISCLAIMER_WORDS) >= 2
-        || (contains_any(&n, ENVIRONMENT_WORDS) > 0 && contains_any(&n, PRINT_WORDS) > 0)
+    // A legal text is long; "Der Absender ist falsch, der Adressat auch." is the writer's.
+    (contains_any(&n, DISCLAIMER_WORDS) >= 2 && n.split(' ').count() >= 10)
+        || (contains_any(&n, ENVIRONMENT_WORDS) > 0
+            && contains_any(&n, PRINT_WORDS) > 0
+            && contains_any(&n, MAIL_WORDS) > 0)
+        || (n.contains("virus")
+            && contains_any(&n, SCAN_WORDS) > 0
+            && contains_any(&n, SCANNERS) > 0)
 }
 
 fn is_list_footer(line: &str) -> bool {
@@ -512,6 +520,12 @@ mod tests {
         assert_eq!(start(text, "Tess Morgan"), Some(2));
         let text = "Hallo,\n\nbitte anmelden.\n\nMit freundlichen Grüßen\nKlaus\n\nDiese Information ist ausschließlich für den Adressaten bestimmt und kann vertrauliche Informationen enthalten.";
         assert_eq!(start(text, "Klaus Günther"), Some(4));
+        let text = "It works.\n\nThis email has been checked for viruses by Avast antivirus software.\nhttps://www.avast.com/antivirus";
+        assert_eq!(start(text, ""), Some(2));
+        let text = "Ein Fehler.\n\nDer Absender ist falsch, der Adressat auch.";
+        assert_eq!(start(text, ""), None);
+        let text = "Here is the file.\n\nI checked the email for viruses, it is clean.";
+        assert_eq!(start(text, ""), None);
         let text = "Same here.\n__\nsync-users mailing list\nsync-users@lists.example.org";
         assert_eq!(start(text, ""), Some(1));
     }
@@ -530,6 +544,20 @@ mod tests {
         assert_eq!(start("It works now.\n\nMerci beaucoup !", "Noah"), None);
         assert_eq!(
             start("Please delete the old test environment.", "Noah"),
+            None
+        );
+        assert_eq!(
+            start(
+                "Bonjour,\n\nL'imprimante ne marche plus dans l'environnement de recette.",
+                "Noah"
+            ),
+            None
+        );
+        assert_eq!(
+            start(
+                "Hi,\n\nCould you print this for the test environment?",
+                "Noah"
+            ),
             None
         );
         assert_eq!(start("Model: LaserJet\nSerial: CNB3K12345", "Noah"), None);

@@ -19,7 +19,7 @@ mod signature;
 
 use std::borrow::Cow;
 
-use self::attribution::attribution_len;
+use self::attribution::{attribution_len, glued_reply_len};
 use self::banner::banner_end;
 use self::header_block::{is_original_message_line, is_rule, quote_separator};
 use self::markers::{FORWARD_DASHED, FORWARD_PLAIN};
@@ -204,6 +204,12 @@ fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
             break;
         }
         if let Some(len) = attribution_len(lines, i) {
+            if let Some(own) = glued_reply_len(line).filter(|_| len == 1) {
+                match segs.last_mut() {
+                    Some(Segment::Text(t)) => t.push(&line[..own]),
+                    _ => segs.push(Segment::Text(vec![&line[..own]])),
+                }
+            }
             match next_non_blank(lines, i + len) {
                 // The previous message repeated without quote marks (Yahoo, Mail.ru, Zoho, Notes).
                 Some(j) if !is_quoted(lines[j]) => break,

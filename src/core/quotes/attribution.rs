@@ -271,6 +271,42 @@ fn ends_sentence(line: &str) -> bool {
         || t.ends_with('?')
 }
 
+/// The first words of date-first attributions ("On Mon, …", "Le lun. …", "Am Mo., …"), where
+/// a reply typed on the same line ends.
+const OPENERS: &[&str] = &["On", "Le", "Am", "El", "Il", "Em", "Op"];
+
+/// The writer's text before an attribution on the same line ("works now, thanks On Mon, Sep 30,
+/// 2024 at 4:12 PM, bob@x.com wrote:", "reply--- On …"): the byte length of that text, when the
+/// line from an opener on is an attribution with its date right after the opener, and the text
+/// before holds no date, address or verb of its own.
+pub(super) fn glued_reply_len(line: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(pos) = line[from..].find(|c: char| c.is_ascii_uppercase()) {
+        let at = from + pos;
+        from = at + 1;
+        let before = &line[..at];
+        let glued = before.ends_with(' ') || before.ends_with('-');
+        let opener = OPENERS
+            .iter()
+            .any(|o| line[at..].starts_with(o) && line[at + o.len()..].starts_with(' '));
+        if at == 0 || !glued || !opener {
+            continue;
+        }
+        let text = before.trim_end_matches(['-', ' ']);
+        let rest = normalize_line(&line[at..]);
+        let head: Vec<&str> = rest.split(' ').take(6).collect();
+        let own = normalize_line(text);
+        let f = features(&own);
+        if !own.chars().any(char::is_alphabetic) || f.date || f.address || f.verb {
+            return None;
+        }
+        if has_date(&head.join(" ")) && reads_as_attribution(&rest, false) {
+            return Some(text.len());
+        }
+    }
+    None
+}
+
 /// The number of lines (1 to 3) of an attribution starting at `i`, if one starts there.
 pub(super) fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
     let first = lines[i];
@@ -419,6 +455,30 @@ mod tests {
             let at = l.len() - 3 - usize::from(s.ends_with("Moin,"));
             assert!((0..at).all(|i| attribution_len(&l, i).is_none()), "{s}");
             assert_eq!(attribution_len(&l, at), Some(1), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_reply_glued_to_its_attribution() {
+        for (line, reply) in [
+            (
+                "works now, thanks On Mon, Jun 3, 2024 at 9:02 AM, b@x.com wrote:",
+                "works now, thanks",
+            ),
+            (
+                "reply--- On Wed, Apr 4, 2012 at 3:59 PM, b@x.com wrote:",
+                "reply",
+            ),
+        ] {
+            assert_eq!(glued_reply_len(line), Some(reply.len()), "{line}");
+        }
+        for line in [
+            "On Mon, Jun 3, 2024 at 9:02 AM, Bob <b@x.com> wrote:",
+            "Le lun. 3 juin 2024 à 09:02, Bob <b@x.com> a écrit :",
+            "Bob <b@x.com>, 3 Haz 2024 Pzt, 09:02 tarihinde şunu yazdı:",
+            "Sent 3 Jun 2024 On Mon, Jun 3, 2024 Bob <b@x.com> wrote:",
+        ] {
+            assert_eq!(glued_reply_len(line), None, "{line}");
         }
     }
 

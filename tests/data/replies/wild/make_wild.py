@@ -185,30 +185,40 @@ def build(c, index):
     return head.encode() + part_bytes("text/html", html, c["charset"], c["html_cte"], nl)
 
 
-def main():
+WILD_MODULES = (
+    "cases_attribution",
+    "cases_header_block",
+    "cases_signature",
+    "cases_mixed",
+    "cases_html",
+    "cases_more",
+)
+
+
+def main(modules=WILD_MODULES, out=HERE):
+    """Writes the cases of `modules` (found beside this file or in `out`) into `out`."""
+    import importlib
+
     # The case files import this module by name; let them find this very instance.
     sys.modules.setdefault("make_wild", sys.modules[__name__])
-    import cases_attribution  # noqa: F401
-    import cases_header_block  # noqa: F401
-    import cases_signature  # noqa: F401
-    import cases_mixed  # noqa: F401
-    import cases_html  # noqa: F401
-    import cases_more  # noqa: F401
+    sys.path.insert(0, out)
+    for module in modules:
+        importlib.import_module(module)
 
     names = set()
-    for old in os.listdir(HERE):
+    for old in os.listdir(out):
         if old.endswith((".eml", ".expected.txt", ".actual.txt")):
-            os.remove(os.path.join(HERE, old))
+            os.remove(os.path.join(out, old))
     lines = ["# name\tclass\tclient\tlanguage"]
     for i, c in enumerate(CASES):
         assert c["name"] not in names, c["name"]
         names.add(c["name"])
-        with open(os.path.join(HERE, c["name"] + ".eml"), "wb") as f:
+        with open(os.path.join(out, c["name"] + ".eml"), "wb") as f:
             f.write(build(c, i))
-        with open(os.path.join(HERE, c["name"] + ".expected.txt"), "w", encoding="utf-8") as f:
+        with open(os.path.join(out, c["name"] + ".expected.txt"), "w", encoding="utf-8") as f:
             f.write(c["expected"].strip("\n") + "\n")
         lines.append("\t".join([c["name"], c["cls"], c["client"], c["lang"]]))
-    with open(os.path.join(HERE, "index.tsv"), "w", encoding="utf-8") as f:
+    with open(os.path.join(out, "index.tsv"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     print("%d cases" % len(CASES))
 

@@ -443,7 +443,8 @@ impl Renderer {
                 ' ' | '\t' | '\n' | '\r' | '\x0c' => self.pending_space = true,
                 // Non-breaking spaces are content: Outlook's empty paragraphs are `&nbsp;`.
                 '\u{a0}' | '\u{202f}' | '\u{2007}' => self.put(' '),
-                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {}
+                // Zero-width non-joiner and joiner spell Persian, Indic and emoji: kept.
+                '\u{200b}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {}
                 c if c.is_control() => {}
                 c => self.put(c),
             }

@@ -120,10 +120,11 @@ pub(super) fn tidy<S: AsRef<str>>(lines: &[S]) -> String {
     out
 }
 
-/// Characters that take no room (byte-order mark, zero-width space and joiners, word joiner):
-/// iOS puts a byte-order mark at the start of quoted text, HTML converters leave zero-width
-/// spaces after a colon.
-const INVISIBLE: [char; 5] = ['\u{feff}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}'];
+/// Characters that take no room and mean nothing (byte-order mark, zero-width space, word
+/// joiner): iOS puts a byte-order mark at the start of quoted text, HTML converters leave
+/// zero-width spaces after a colon. The zero-width non-joiner and joiner are kept: Persian and
+/// Indic words and emoji sequences are spelt with them.
+const INVISIBLE: [char; 3] = ['\u{feff}', '\u{200b}', '\u{2060}'];
 
 /// `\n` line ends only; invisible characters removed.
 fn normalize_newlines(s: &str) -> Cow<'_, str> {
@@ -668,6 +669,15 @@ mod tests {
         let body = "Thanks\n\nOn Mon, 3 Jun 2024, Bob <b@x.com> wrote:\n> ---------- Forwarded message ---------\n> From: A\n";
         assert_eq!(strip_quotes(body), "Thanks");
         assert!(!has_forward_marker(body));
+    }
+
+    #[test]
+    fn joiners_that_spell_words_are_kept() {
+        assert_eq!(
+            strip_quotes("\u{feff}فقط روی لپ\u{200c}تاپ"),
+            "فقط روی لپ\u{200c}تاپ"
+        );
+        assert_eq!(strip_quotes("ok 👩\u{200d}💻"), "ok 👩\u{200d}💻");
     }
 
     #[test]

@@ -5,8 +5,18 @@
 //! with the verb, and introduces a quoted block (`>` lines) or the repeated previous message.
 
 use super::markers::ATTRIBUTION_VERBS;
-use super::{is_blank, is_quoted, next_non_blank};
+use super::{is_bidi_control, is_blank, is_quoted, next_non_blank};
 use crate::core::text::normalize_line;
+
+/// A line reduced for matching ([`normalize_line`]) without the bidirectional marks that
+/// right-to-left clients put around names, addresses and the closing colon.
+fn matchable(line: &str) -> String {
+    if line.contains(is_bidi_control) {
+        normalize_line(&line.replace(is_bidi_control, ""))
+    } else {
+        normalize_line(line)
+    }
+}
 
 /// What a candidate line (or lines) carries.
 #[derive(Debug, Default, Clone, Copy)]
@@ -20,13 +30,22 @@ struct Features {
 
 /// Whether a char is a digit of any script that dates use here (ASCII and full width).
 fn is_digit(c: char) -> bool {
-    c.is_ascii_digit() || ('０'..='９').contains(&c)
+    ascii_digit(c).is_some()
+}
+
+/// A digit of the scripts dates are written in (ASCII, full width, Arabic-Indic, Persian,
+/// Devanagari) as its ASCII digit.
+fn ascii_digit(c: char) -> Option<char> {
+    let zero = ['0', '０', '\u{660}', '\u{6f0}', '\u{966}']
+        .into_iter()
+        .find(|z| (*z..=char::from_u32(*z as u32 + 9).unwrap_or(*z)).contains(&c))?;
+    char::from_digit(c as u32 - zero as u32, 10)
 }
 
 /// A date or a time somewhere in the text: `03/06/2024`, `3. 6. 2024`, `2024-06-03`, `9:02`,
 /// `09.02`, a year 19xx/20xx standing alone, or CJK `2024年6月3日`.
 pub(super) fn has_date(s: &str) -> bool {
-    let chars: Vec<char> = s.chars().collect();
+    let chars: Vec<char> = s.chars().map(|c| ascii_digit(c).unwrap_or(c)).collect();
     let n = chars.len();
     let mut i = 0;
     while i < n {
@@ -180,7 +199,7 @@ fn features(n: &str) -> Features {
 /// attribution verb, or the bracket a wrapped address starts with. A line of the writer's own
 /// ("Tack, det fungerar nu.", "-Fritz") right above a one-line attribution never joins it.
 fn opens_attribution(line: &str) -> bool {
-    let n = normalize_line(line);
+    let n = matchable(line);
     let f = features(&n);
     f.date || f.address || f.verb || n.ends_with(['<', '(']) || has_address(&n)
 }
@@ -212,9 +231,25 @@ fn reads_as_attribution(n: &str, quote_follows: bool) -> bool {
         return f.date && (f.address || f.verb || ends_with_name(n));
     }
     f.ends_like_one
-        && ((f.date && (f.address || f.verb))
+        && ((f.date && (f.address || (f.verb && !sentence_before_verb(n))))
             || (f.address && f.verb)
             || (f.verb && names_writer(n)))
+}
+
+/// Words that make what stands before the verb a sentence rather than a writer's name: "The
+/// customer wrote in the contact form on 30/09/2024:", "As I wrote on Monday:".
+const NOT_NAMES: &[&str] = &[
+    "what", "that", "which", "who", "he", "she", "they", "you", "we", "i", "the", "as", "here",
+    "is", "was", "has", "have", "just", "also", "what's",
+];
+
+fn sentence_before_verb(n: &str) -> bool {
+    let Some(verb_at) = ATTRIBUTION_VERBS.iter().filter_map(|v| n.find(v)).min() else {
+        return false;
+    };
+    n[..verb_at]
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .any(|w| NOT_NAMES.contains(&w))
 }
 
 /// The text ends with one to three capitalised words (a name), in the original line's case.
@@ -248,10 +283,6 @@ fn names_writer(n: &str) -> bool {
     };
     let who = core[..core.len() - verb.len()].trim();
     let words: Vec<&str> = who.split_whitespace().collect();
-    const NOT_NAMES: &[&str] = &[
-        "what", "that", "which", "who", "he", "she", "they", "you", "we", "i", "the", "as", "here",
-        "is", "was", "has", "have", "just", "also", "what's",
-    ];
     (1..=5).contains(&words.len())
         && words.iter().all(|w| {
             !NOT_NAMES.contains(w)
@@ -293,9 +324,9 @@ pub(super) fn glued_reply_len(line: &str) -> Option<usize> {
             continue;
         }
         let text = before.trim_end_matches(['-', ' ']);
-        let rest = normalize_line(&line[at..]);
+        let rest = matchable(&line[at..]);
         let head: Vec<&str> = rest.split(' ').take(6).collect();
-        let own = normalize_line(text);
+        let own = matchable(text);
         let f = features(&own);
         if !own.chars().any(char::is_alphabetic) || f.date || f.address || f.verb {
             return None;
@@ -315,7 +346,7 @@ pub(super) fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
     }
     let quote_after =
         |from: usize| next_non_blank(lines, from).is_some_and(|j| is_quoted(lines[j]));
-    let mut joined = normalize_line(first);
+    let mut joined = matchable(first);
     if reads_as_attribution(&joined, quote_after(i + 1)) {
         return Some(1);
     }
@@ -332,7 +363,7 @@ pub(super) fn attribution_len(lines: &[&str], i: usize) -> Option<usize> {
             return None;
         }
         joined.push(' ');
-        joined.push_str(&normalize_line(next));
+        joined.push_str(&matchable(next));
         let ends_paragraph = lines.get(i + k).is_none_or(|l| is_blank(l) || is_quoted(l));
         if ends_paragraph && reads_as_attribution(&joined, quote_after(i + k)) {
             return Some(k);
@@ -480,6 +511,22 @@ mod tests {
         ] {
             assert_eq!(glued_reply_len(line), None, "{line}");
         }
+    }
+
+    #[test]
+    fn right_to_left_and_other_digits() {
+        let s = "\u{202b}در تاریخ دوشنبه ۳ ژوئن ۲۰۲۴ ساعت ۰۹:۰۲ Bob <\u{202a}b@x.ir\u{202c}\u{200f}> نوشت:\u{202c}\n\n> old";
+        assert_eq!(attribution_len(&lines(s), 0), Some(1));
+        assert!(has_date("३ जून २०२४"));
+        assert!(!has_date("संस्करण ४"));
+    }
+
+    #[test]
+    fn a_sentence_with_a_date_and_wrote_is_no_attribution() {
+        let s = "The customer wrote in the contact form on 30/09/2024:\n\n\"I cannot log in\"\n\nCan you check?";
+        assert_eq!(attribution_len(&lines(s), 0), None);
+        let s = "Verkkokauppa asiakaspalvelu kirjoitti 20.05.2024 kello 10:26:\n\nHuomenta!";
+        assert_eq!(attribution_len(&lines(s), 0), Some(1));
     }
 
     #[test]

@@ -166,7 +166,7 @@ fn core_of(n: &str) -> &str {
 
 /// An address the way attributions write one: in `<…>`, `(…)` or `[mailto:…]`. A bare address
 /// in running text ("the monitor sent this to ops@example.com:") is the writer's sentence.
-fn has_bracketed_address(core: &str) -> bool {
+pub(super) fn has_bracketed_address(core: &str) -> bool {
     if core.contains('<') && core.contains('>') {
         return true;
     }

@@ -6,8 +6,8 @@
 //! Also the lines that stand before such a block: "-----Original Message-----" and its
 //! translations, and bare lines of dashes or underscores.
 
-use super::attribution::{has_address, has_date};
-use super::markers::{DATE_LABELS, FROM_LABELS, ORIGINAL_MESSAGE, OTHER_LABELS};
+use super::attribution::{has_address, has_bracketed_address, has_date};
+use super::markers::{DATE_LABELS, FROM_LABELS, ORIGINAL_MESSAGE, OTHER_LABELS, TO_LABELS};
 use super::{is_bidi_control, is_blank, is_quoted};
 use crate::core::text::{fold, normalize_line};
 
@@ -15,6 +15,7 @@ use crate::core::text::{fold, normalize_line};
 enum Label {
     From,
     Date,
+    To,
     Other,
     Unknown,
 }
@@ -70,6 +71,8 @@ fn label_kind(name: &str) -> Label {
         Label::From
     } else if DATE_LABELS.contains(&name) {
         Label::Date
+    } else if TO_LABELS.contains(&name) {
+        Label::To
     } else if OTHER_LABELS.contains(&name) {
         Label::Other
     } else {
@@ -77,14 +80,43 @@ fn label_kind(name: &str) -> Label {
     }
 }
 
-/// The lines a header block starting at `i` spans, if one starts there.
+/// Words that join names in a recipient list ("Sales and Marketing", "Jan van Dijk").
+const NAME_JOINERS: &[&str] = &[
+    "and", "und", "et", "y", "e", "&", "van", "von", "de", "der", "den", "da", "di", "du", "la",
+    "le",
+];
+
+/// A From or To value without an address: names only ("Support Team", "Hofmann, Jürgen",
+/// "Kim Yates; Lee Hart"), never a phrase ("our Paris office").
+fn names_only(value: &str) -> bool {
+    value.split([',', ';']).all(|part| {
+        part.split_whitespace().all(|w| {
+            let w = w.trim_matches(|c: char| matches!(c, '"' | '\'' | '(' | ')' | '[' | ']'));
+            w.is_empty()
+                || NAME_JOINERS.contains(&w)
+                || w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || (c.is_alphabetic() && !c.is_lowercase()))
+        })
+    })
+}
+
+/// The lines a header block starting at `i` spans, if one starts there. The labels may be of a
+/// language the lists do not know: then the values must say it, the first one naming the sender
+/// by an address in brackets and one a date with a time.
 pub(super) fn header_block_len(lines: &[&str], i: usize) -> Option<usize> {
     let (name, value) = header_field(lines[i])?;
-    if is_quoted(lines[i]) || value.is_empty() || label_kind(&name) == Label::Unknown {
+    if is_quoted(lines[i]) || value.is_empty() {
+        return None;
+    }
+    let sender_by_value = has_bracketed_address(value);
+    if label_kind(&name) == Label::Unknown && !sender_by_value {
         return None;
     }
     let (mut from, mut date, mut known, mut fields) = (false, false, 0, 0);
     let (mut address, mut dated, mut timed) = (false, false, false);
+    // A date and a time in one value, and From/To values that are names only.
+    let (mut sent_by_value, mut names) = (false, true);
     let mut j = i;
     let mut continued = false;
     while j < lines.len() && j < i + 16 {
@@ -111,6 +143,10 @@ pub(super) fn header_block_len(lines: &[&str], i: usize) -> Option<usize> {
                 address |= has_address(value);
                 dated |= has_date(value);
                 timed |= has_time(value);
+                sent_by_value |= has_date(value) && has_time(value);
+                if matches!(kind, Label::From | Label::To) {
+                    names &= names_only(value);
+                }
                 continued = false;
             }
             _ if fields > 0 && !continued => {
@@ -125,15 +161,21 @@ pub(super) fn header_block_len(lines: &[&str], i: usize) -> Option<usize> {
         }
         j += 1;
     }
-    // The previous message's headers name a sender by address or carry the time it was sent;
-    // "From: Lyon / To: Hamburg / Date: 14 October 2024" is a plan of the writer's.
-    let evidence = address || timed;
-    let is_block = evidence
+    // The previous message's headers name a sender by address or carry the time it was sent,
+    // and without addresses its From and To hold names; "From: Lyon / To: Hamburg / Date: 14
+    // October 2024" and "From: Warehouse B / Sent: … 16:12 by courier / To: our Paris office"
+    // are the writer's.
+    let evidence = address || (timed && names);
+    let labelled = evidence
         && ((fields >= 3 && known >= 2 && (from || address) && (date || dated) && (from || date))
             // "Date: Mon, 30 Sep 2024 16:12:44 -0600\nTo: rob@example.net": two lines are
             // enough when they hold a dated, timed Date line and an address.
             || (fields == 2 && known == 2 && date && timed && address));
-    is_block.then_some(j - i)
+    // Labels of another language: "Nadawca: Bob <b@x.com> / Wysłano: 3.6.2024 9:02 / …",
+    // closed by a blank line like every header block.
+    let ends = lines.get(j).is_none_or(|l| is_blank(l));
+    let by_values = fields >= 3 && sender_by_value && sent_by_value && ends;
+    (labelled || by_values).then_some(j - i)
 }
 
 /// Whether a line is made of dashes, underscores, equals signs or stars only (at least two).
@@ -226,6 +268,23 @@ mod tests {
     }
 
     #[test]
+    fn blocks_in_languages_without_labels_here() {
+        let block = "Nadawca: Bob <b@x.com>\nWysyłka: 3.6.2024 09:02\nAdresat: Alice\nSprawa: drukarka\n\nDzień dobry";
+        assert_eq!(header_block_len(&split(block), 0), Some(4));
+        for block in [
+            "Dari: Bob <b@x.co.id>\nDikirim: 3 Juni 2024 9:02\nKepada: Ani\nPerihal: printer",
+            "Từ: Bob <b@x.vn>\nĐã gửi: 3/6/2024 9:02\nĐến: An\nChủ đề: máy in",
+            "Šalje: Bob <b@x.hr>\nPoslano: 3. 6. 2024 9:02\nPrima: Ana\nPredmet: pisač",
+        ] {
+            assert!(header_block_len(&split(block), 0).is_some(), "{block}");
+        }
+        // A form of the writer's: no address in brackets first, no sent time.
+        let form =
+            "Name: Lara Stein\nEmail: lara@x.com\nStart: 14 October 2024 09:00\nTeam: Finance\n";
+        assert!(header_block_len(&split(form), 0).is_none());
+    }
+
+    #[test]
     fn short_blocks_with_a_date_and_an_address() {
         let block = "Date: Mon, 3 Jun 2024 09:02:00 -0600\nTo: rob@x.com\n";
         assert_eq!(header_block_len(&split(block), 0), Some(2));
@@ -250,6 +309,7 @@ mod tests {
     fn label_lists_are_not_header_blocks() {
         for text in [
             "From: Lyon\nTo: Hamburg\nDate: 14 October 2024\nSeats: 2",
+            "From: Warehouse B, Leeds\nSent: 30 September 2024 16:12 by courier\nTo: our Paris office",
             "Model: LaserJet M404\nSerial: CNB3K12345\nFirmware: 002.2301A\nLocation: floor 2",
             "From: the logs, the disk was full at 03:00.\nTo: fix it we removed old backups.",
             "Subject: invoice\nTo: accounting",

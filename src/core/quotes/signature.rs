@@ -341,7 +341,13 @@ pub(super) fn signature_start(block: &[&str], sender: &Sender) -> Option<usize> 
                 || is_closing_formula(line);
         }
         if sender.is_name(line) {
-            return true;
+            // The last of a list of names ("These people cannot log in:\nMaria Lopez\nTom
+            // Becker\nDana Whitfield") is not a signature, even when it is the writer's name.
+            let in_list = s > 0
+                && !is_blank(block[s - 1])
+                && is_name_like(block[s - 1])
+                && !is_sign_off(block[s - 1], sender);
+            return !in_list;
         }
         // "-Abhishek Kona", "/Johan": a dash or slash stuck to a name, alone in its paragraph
         // (a "- Item" list is text).
@@ -455,6 +461,14 @@ mod tests {
             Some(2)
         );
         assert_eq!(start("It works.\n\nNoah", "Noah Carter"), Some(2));
+        assert_eq!(
+            start(
+                "They cannot log in:\n\nMaria Lopez\nTom Becker\nNoah Carter",
+                "Noah Carter"
+            ),
+            None
+        );
+        assert_eq!(start("ok will do\nNoah", "Noah Carter"), Some(1));
         assert_eq!(start("It works.\n\n-Abhishek Kona", ""), Some(2));
         assert_eq!(
             start("It works.\n\nBest regards,\n\nNoah Carter\nOffice Manager\nNorthwind Ltd.\n+44 20 7946 0958", "Noah Carter"),

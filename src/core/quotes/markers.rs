@@ -750,10 +750,54 @@ pub(super) const MOBILE_STARTS: &[&str] = &[
     "android 用 outlook",
     "android icin outlook",
     "ios icin outlook",
+    // Chinese, Greek, Romanian, Indonesian, Vietnamese, Thai, Hebrew, Arabic, Slovak, Bulgarian,
+    // South Slavic, Baltic, Estonian, Catalan
+    "从我的",
+    "發自我的",
+    "发自我的",
+    "αποστολή από",
+    "trimis de pe",
+    "trimis de la",
+    "dikirim dari",
+    "gửi từ",
+    "ส่งจาก",
+    "נשלח מ",
+    "أرسلت من",
+    "أُرسلت من",
+    "odoslane z",
+    "изпратено от",
+    "poslano s",
+    "poslano sa",
+    "poslato sa",
+    "послато са",
+    "išsiusta",
+    "issiusta is",
+    "nosutits no",
+    "saadetud",
+    "enviat des de",
 ];
 
 /// Last words of a mobile signature in languages that put the verb last ("iPhone'umdan
 /// gönderildi", "iPhoneから送信", "iPhone에서 보냄", "iPhone-ról küldve").
+/// Phones and tablets: "From my iPhone 15" is a mobile signature when one of these follows
+/// "from my" ("From my side, …" is a sentence).
+pub(super) const HANDSETS: &[&str] = &[
+    "iphone",
+    "ipad",
+    "ipod",
+    "android",
+    "galaxy",
+    "samsung",
+    "huawei",
+    "xiaomi",
+    "pixel",
+    "oneplus",
+    "nokia",
+    "blackberry",
+    "smartphone",
+    "mobile",
+];
+
 pub(super) const MOBILE_ENDS: &[&str] = &[
     "gonderildi",
     "から送信",

@@ -10,9 +10,9 @@ use super::attribution::has_address;
 use super::header_block::is_rule;
 use super::is_blank;
 use super::markers::{
-    DEVICES, DISCLAIMER_WORDS, ENVIRONMENT_WORDS, LIST_FOOTER_WORDS, MAIL_WORDS, MOBILE_ANYWHERE,
-    MOBILE_ENDS, MOBILE_STARTS, PRINT_WORDS, SCANNERS, SCAN_WORDS, SIGN_OFFS, THANKS_WORDS,
-    TITLE_WORDS,
+    DEVICES, DISCLAIMER_WORDS, ENVIRONMENT_WORDS, HANDSETS, LIST_FOOTER_WORDS, MAIL_WORDS,
+    MOBILE_ANYWHERE, MOBILE_ENDS, MOBILE_STARTS, PRINT_WORDS, SCANNERS, SCAN_WORDS, SIGN_OFFS,
+    THANKS_WORDS, TITLE_WORDS,
 };
 use crate::core::text::normalize_line;
 
@@ -417,6 +417,9 @@ pub(super) fn is_mobile_signature(line: &str) -> bool {
     if n.is_empty() || n.chars().count() > 100 || words > 12 {
         return false;
     }
+    if words <= 8 && MOBILE_ANYWHERE.iter().any(|p| n.contains(p)) {
+        return true;
+    }
     // "Sent from my desk, is much easier than my mobile phone." is a sentence.
     if let Some((_, rest)) = n.split_once(", ") {
         if rest.split(' ').count() >= 3 {
@@ -428,8 +431,19 @@ pub(super) fn is_mobile_signature(line: &str) -> bool {
             .any(|w| w == *d || (d.len() >= 4 && w.starts_with(d)))
             || (!d.is_ascii() && n.contains(d))
     });
-    if words <= 8 && MOBILE_ANYWHERE.iter().any(|p| n.contains(p)) {
-        return true;
+    // "From my iPhone 15"; "Get BlueMail for Android" (an app for a platform).
+    let handset = |s: &str| {
+        s.split(' ')
+            .next()
+            .is_some_and(|w| HANDSETS.iter().any(|h| w.starts_with(h)))
+    };
+    if words <= 5 {
+        if n.strip_prefix("from my ").is_some_and(handset) {
+            return true;
+        }
+        if n.starts_with("get ") && n.split_once(" for ").is_some_and(|(_, p)| handset(p)) {
+            return true;
+        }
     }
     if let Some(start) = MOBILE_STARTS.iter().find(|s| n.starts_with(*s)) {
         let rest_words = n[start.len()..]
@@ -599,6 +613,28 @@ mod tests {
             assert!(is_mobile_signature(line), "{line}");
         }
         for line in [
+            "Sent from my cell, please excuse any typos.",
+            "From my iPhone 15",
+            "Get BlueMail for Android",
+            "發自我的 iPhone",
+            "Αποστολή από το iPhone μου",
+            "Trimis de pe iPhone",
+            "Dikirim dari iPhone saya",
+            "Gửi từ iPhone của tôi",
+            "ส่งจาก iPhone ของฉัน",
+            "נשלח מה-iPhone שלי",
+            "Odoslané z iPhonu",
+            "Изпратено от моя iPhone",
+            "Poslano s mog iPhonea",
+        ] {
+            assert!(is_mobile_signature(line), "{line}");
+        }
+        for line in [
+            "From my side, everything works.",
+            "Get the invoice from the portal",
+            "Get the latest Windows update",
+            "Get a mail client for the office",
+            "My iPhone is broken",
             "Sent from my desk, is much easier than my mobile phone.",
             "Envoyé de mon bureau, le téléphone ne capte pas ici.",
             "I sent it from my phone yesterday but it bounced",

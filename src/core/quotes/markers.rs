@@ -330,6 +330,19 @@ pub(super) const ORIGINAL_MESSAGE: &[&str] = &[
     "αρχικό μήνυμα",
     "الرسالة الأصلية",
     "הודעה מקורית",
+    "pesan asli",
+    "thư gốc",
+    "ข้อความต้นฉบับ",
+    "povodna sprava",
+    "оригинално съобщение",
+    "izvorna poruka",
+    "originalna poruka",
+    "izvirno sporocilo",
+    "pradinis laiskas",
+    "sakotneja vestule",
+    "algsonum",
+    "missatge original",
+    "eredeti level",
 ];
 
 /// Forward markers that need surrounding dashes ("---------- Forwarded message ---------").
@@ -355,6 +368,22 @@ pub(super) const FORWARD_DASHED: &[&str] = &[
     "転送メッセージ",
     "전달된 메시지",
     "forwarded message follows",
+    "wiadomosc przekazana dalej",
+    "転送されたメッセージ",
+    "转发的邮件",
+    "轉寄的郵件",
+    "전달된 메일",
+    "tovabbitott uzenet",
+    "mesaj redirectionat",
+    "προωθημένο μήνυμα",
+    "pesan yang diteruskan",
+    "preposlana sprava",
+    "proslijedena poruka",
+    "posredovano sporocilo",
+    "persiustas laiskas",
+    "parsutita vestule",
+    "edastatud kiri",
+    "missatge reenviat",
 ];
 
 /// Forward markers that stand on their own ("Begin forwarded message:").

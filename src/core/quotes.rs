@@ -188,6 +188,13 @@ fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
             i += 1;
             continue;
         }
+        if is_link_piece(lines, i) {
+            if let Some(Segment::Quote(q, _)) = segs.last_mut() {
+                q.push(line);
+                i += 1;
+                continue;
+            }
+        }
         if is_blank(line) {
             // Blank lines between quoted lines belong to the quote.
             let inside_quote = matches!(segs.last(), Some(Segment::Quote(..)))
@@ -232,6 +239,26 @@ fn segments<'a>(lines: &[&'a str]) -> (Vec<Segment<'a>>, Vec<String>) {
         i += 1;
     }
     (segs, forward)
+}
+
+/// A line that lost its `>` because a client wrapped a long link inside a quote: between two
+/// quoted lines, nothing but the link or a piece of its query ("(http://x.example/c/YzO) >",
+/// "_nonce=3dd518)"). An answer written there has words of its own ("See https://…").
+fn is_link_piece(lines: &[&str], i: usize) -> bool {
+    let line = lines[i];
+    if i == 0 || is_quoted(line) || is_blank(line) {
+        return false;
+    }
+    let between = is_quoted(lines[i - 1]) && lines.get(i + 1).is_some_and(|l| is_quoted(l));
+    let tokens: Vec<&str> = line.split_whitespace().filter(|t| *t != ">").collect();
+    let [token] = tokens.as_slice() else {
+        return false;
+    };
+    let token = token.trim_matches(|c: char| matches!(c, '(' | ')' | '<' | '>' | '[' | ']'));
+    between
+        && (token.contains("://")
+            || (token.contains(['=', '&', '%', '_', '/'])
+                && !token.chars().all(|c| c.is_alphabetic() || c == '/')))
 }
 
 /// How many `>` lines a glued run may have: a line or two of the writer's ("> 5 users", a
@@ -615,6 +642,20 @@ mod tests {
         // In a mail that quotes, the same shape is a quote.
         let body = "On 03/06/2024 10:00, Bob wrote:\n> Windows?\nYes.\n> Mac?\nNo.";
         assert_eq!(strip_quotes(body), "> Windows?\n\nYes.\n\n> Mac?\n\nNo.");
+    }
+
+    #[test]
+    fn a_link_that_lost_its_quote_marker_stays_in_the_quote() {
+        let body = "Blah\n\nOn Thursday, October 25, 2012 at 3:03 PM, Bob wrote:\n\n>\n> Post a response\n>\n (http://x.example/c/YzOTYzMmE) >\n> life is short.\n>\n";
+        assert_eq!(strip_quotes(body), "Blah");
+        let body = "Blah\n\nOn Monday, 24 September, 2012 at 3:46 PM, bob wrote:\n\n> View ticket (http://x.example/action\n_nonce=3dd518)\n>\n";
+        assert_eq!(strip_quotes(body), "Blah");
+        // An answer with a link of its own is an answer.
+        let body = "On 03/06/2024 10:00, Bob wrote:\n> Where is the fix?\nSee https://status.x.example/fix\n> Thanks\n";
+        assert_eq!(
+            strip_quotes(body),
+            "> Where is the fix?\n\nSee https://status.x.example/fix"
+        );
     }
 
     #[test]

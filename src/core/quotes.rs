@@ -577,6 +577,12 @@ mod tests {
     }
 
     #[test]
+    fn cuts_at_a_helpdesk_reply_above_line() {
+        let body = "Thanks, done.\n\n##- Please type your reply above this line -##\n\nYour request (1234) has been updated.";
+        assert_eq!(strip_quotes(body), "Thanks, done.");
+    }
+
+    #[test]
     fn a_lone_from_line_is_text() {
         let body = "From: the logs, the disk is full.\nWe cleaned it.";
         assert_eq!(strip_quotes(body), body);

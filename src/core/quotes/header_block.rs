@@ -7,7 +7,9 @@
 //! translations, and bare lines of dashes or underscores.
 
 use super::attribution::{has_address, has_bracketed_address, has_date};
-use super::markers::{DATE_LABELS, FROM_LABELS, ORIGINAL_MESSAGE, OTHER_LABELS, TO_LABELS};
+use super::markers::{
+    DATE_LABELS, FROM_LABELS, ORIGINAL_MESSAGE, OTHER_LABELS, REPLY_ABOVE, TO_LABELS,
+};
 use super::{is_bidi_control, is_blank, is_quoted};
 use crate::core::text::{fold, normalize_line};
 
@@ -202,6 +204,22 @@ pub(super) fn is_original_message_line(line: &str) -> bool {
     ORIGINAL_MESSAGE.contains(&core.as_str())
 }
 
+/// A helpdesk's "##- Please type your reply above this line -##": a short line that holds one
+/// of the known phrases and is set apart as a marker: wrapped in `#`, `-`, `=`, `*` or `_`,
+/// or made of nothing but the request ("Please reply above this line", "Reply above this
+/// line."). "I put my reply above this line of the log" is a sentence.
+pub(super) fn is_reply_above_line(line: &str) -> bool {
+    let t = line.trim();
+    let n = normalize_line(t);
+    let Some(phrase) = REPLY_ABOVE.iter().find(|p| n.contains(*p)) else {
+        return false;
+    };
+    let decorated = t.starts_with(['#', '-', '=', '*', '_', '[', '—']);
+    let core = n.trim_end_matches(['.', '!', ' ', '-', '#', '=', '*', '_']);
+    let request = core.ends_with(phrase) && core.split(' ').count() <= 10;
+    n.split(' ').count() <= 14 && (decorated || request)
+}
+
 /// A few words between dashes that are not a known phrase ("----- Původní e-mail -----"): the
 /// previous message only when a header block follows at once.
 fn is_dashed_title(line: &str) -> bool {
@@ -220,7 +238,10 @@ pub(super) fn quote_separator(lines: &[&str], i: usize) -> bool {
     if is_quoted(line) || is_blank(line) {
         return false;
     }
-    if is_original_message_line(line) || header_block_len(lines, i).is_some() {
+    if is_original_message_line(line)
+        || is_reply_above_line(line)
+        || header_block_len(lines, i).is_some()
+    {
         return true;
     }
     if is_rule(line) || is_dashed_title(line) {
@@ -316,6 +337,20 @@ mod tests {
         ] {
             assert!(header_block_len(&split(text), 0).is_none(), "{text}");
         }
+    }
+
+    #[test]
+    fn helpdesk_reply_above_lines() {
+        for line in [
+            "##- Please type your reply above this line -##",
+            "-- Reply above this line --",
+            "------ Bitte antworten Sie oberhalb dieser Zeile ------",
+        ] {
+            assert!(quote_separator(&split(line), 0), "{line}");
+        }
+        assert!(!is_reply_above_line(
+            "I put my reply above this line of the log, see there."
+        ));
     }
 
     #[test]

@@ -345,6 +345,29 @@ pub(super) const ORIGINAL_MESSAGE: &[&str] = &[
     "eredeti level",
 ];
 
+/// The line helpdesks put at the top of their notifications ("##- Please type your reply above
+/// this line -##", "-- Reply above this line --"): everything from it on is their mail.
+pub(super) const REPLY_ABOVE: &[&str] = &[
+    "reply above this line",
+    "your reply above this line",
+    "write above this line",
+    "respond above this line",
+    "reply above this message",
+    "oberhalb dieser zeile",
+    "au-dessus de cette ligne",
+    "au dessus de cette ligne",
+    "encima de esta linea",
+    "sopra questa riga",
+    "sopra questa linea",
+    "boven deze regel",
+    "boven deze lijn",
+    "acima desta linha",
+    "ovanfor denna rad",
+    "powyzej tej linii",
+    "выше этой линии",
+    "выше этой строки",
+];
+
 /// Forward markers that need surrounding dashes ("---------- Forwarded message ---------").
 pub(super) const FORWARD_DASHED: &[&str] = &[
     "forwarded message",

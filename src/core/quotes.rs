@@ -5,17 +5,21 @@
 //!
 //! The detectors work on the structure of a reply rather than on a list of client formats:
 //! [`attribution`] finds "On … wrote:"-like lines in any language by their date, address, verb
-//! and closing colon; [`header_block`] finds "From: … Sent: …" blocks by their shape; and
-//! [`signature`] finds signatures by their position, length and contents. The rules are measured
-//! on the reply corpus in `tests/data/replies/`; the accuracy by language and client and the
-//! known misses are in `docs/reply-accuracy.md`. When a rule changes, run
-//! `cargo test --test it replies` and update that page.
+//! and closing colon; [`header_block`] finds "From: … Sent: …" blocks by their shape (labels of
+//! known languages, or values: a sender's address and a sent time); [`signature`] finds
+//! signatures by their position, length and contents; [`banner`] finds the external-sender
+//! warnings mail systems put above the text. The rules are measured on the reply corpus in
+//! `tests/data/replies/` and on the wild sets beside it (mail shaped like public fixtures); the
+//! accuracy by language, client and class and the known misses are in
+//! `docs/reply-accuracy.md`. When a rule changes, run `cargo test --test it replies` and update
+//! that page.
 
 mod attribution;
 mod banner;
 mod header_block;
 mod markers;
 mod signature;
+mod signature_words;
 
 use std::borrow::Cow;
 

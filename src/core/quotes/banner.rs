@@ -3,7 +3,7 @@
 //! a ticket comment that starts with one buries the message.
 
 use super::is_blank;
-use super::markers::BANNER_WORDS;
+use super::signature_words::BANNER_WORDS;
 use crate::core::text::normalize_line;
 
 /// How long a banner may be, in lines: it is one short paragraph.

@@ -9,7 +9,7 @@
 use super::attribution::has_address;
 use super::header_block::is_rule;
 use super::is_blank;
-use super::markers::{
+use super::signature_words::{
     DEVICES, DISCLAIMER_WORDS, ENVIRONMENT_WORDS, HANDSETS, LIST_FOOTER_WORDS, MAIL_WORDS,
     MOBILE_ANYWHERE, MOBILE_ENDS, MOBILE_STARTS, PRINT_WORDS, SCANNERS, SCAN_WORDS, SIGN_OFFS,
     THANKS_WORDS, TITLE_WORDS,

@@ -290,6 +290,7 @@ fn glued_quote_end(lines: &[&str], i: usize) -> Option<usize> {
 /// delimiter at the end of what is left.
 fn without_signature<'a>(text: &[&'a str], sender: &Sender) -> Vec<&'a str> {
     let mut kept: Vec<&'a str> = Vec::with_capacity(text.len());
+    let mut has_text = false;
     for (k, line) in text.iter().enumerate() {
         if is_delimiter(line) {
             let bare = is_bare_delimiter(line);
@@ -302,14 +303,16 @@ fn without_signature<'a>(text: &[&'a str], sender: &Sender) -> Vec<&'a str> {
                 break;
             }
         }
-        // A mobile client writes its signature under the reply and the previous message under
-        // the signature, with or without a header: what follows is not the writer's.
-        if is_mobile_signature(line) && kept.iter().any(|l| !is_blank(l)) {
-            break;
+        if is_mobile_signature(line) {
+            // A mobile client writes its signature under the reply and the previous message
+            // under the signature, with or without a header: what follows is not the writer's.
+            if has_text {
+                break;
+            }
+            continue;
         }
-        if !is_mobile_signature(line) {
-            kept.push(line);
-        }
+        has_text |= !is_blank(line);
+        kept.push(line);
     }
     if let Some(start) = signature_start(&kept, sender) {
         kept.truncate(start);
@@ -414,8 +417,14 @@ pub fn reply_text(body: &str, sender: Option<&str>) -> Reply {
     let mut inline = false;
     let mut answers = Vec::new();
     let mut text_before: Option<usize> = None;
+    // The last quote before the segment at hand, kept as the loop goes (a mail of thousands of
+    // alternating quotes and answers stays linear).
+    let mut quote_before: Option<usize> = None;
     for (k, seg) in segs.iter().enumerate() {
         let Segment::Text(t) = seg else {
+            if seg.is_quote() {
+                quote_before = Some(k);
+            }
             continue;
         };
         own.extend(own_lines(t));
@@ -424,7 +433,6 @@ pub fn reply_text(body: &str, sender: Option<&str>) -> Reply {
         if kept.iter().all(|l| is_blank(l)) {
             continue;
         }
-        let quote_before = segs[..k].iter().rposition(Segment::is_quote);
         if quote_before.is_some() && last_quote.is_some_and(|q| q > k) {
             inline = true;
         }

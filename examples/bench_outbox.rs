@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ticket_gateway::core::{
-    Effect, Lang, Notice, NoticeKind, Outcome, State, TicketId, TicketSnapshot,
+    Decision, Effect, Lang, Notice, NoticeKind, Outcome, State, TicketId, TicketSnapshot,
 };
 use ticket_gateway::pipeline::now_secs;
 
@@ -91,7 +91,7 @@ fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String
         };
         let outcome = Outcome {
             effects: vec![Effect::Notify(notice)],
-            decision: vec!["bench: status mail".into()],
+            decision: vec![Decision::Recorded("bench: status mail".into())],
         };
         let p = gw
             .execute(

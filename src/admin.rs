@@ -39,7 +39,7 @@ use tracing::{debug, info, warn};
 use crate::core::{State, TicketId};
 use crate::pipeline::{now_secs, Gateway};
 use crate::smtp::Smtp;
-use crate::telemetry::{self, MailOutcome, StoreCounts, Up};
+use crate::telemetry::{self, StoreCounts, Up};
 use crate::views::{
     list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketView,
 };
@@ -544,10 +544,10 @@ impl Api {
         .await;
         match r {
             Ok(Ok(p)) => {
-                self.gw.telemetry.metrics.mail(
-                    MailOutcome::from_record(&p.record.outcome, p.duplicate),
-                    started.elapsed(),
-                );
+                self.gw
+                    .telemetry
+                    .metrics
+                    .mail(p.outcome(), started.elapsed());
                 if !p.outbox.is_empty() {
                     let _ = self.outbox.send(p.outbox.clone());
                 }

@@ -30,8 +30,55 @@ pub const ORIGINATOR: &[&str] = &[
     "content-language",
 ];
 
+/// A key a mail's record is kept under: how the gateway knows a mail it saw before, and how
+/// `show <Message-ID>` finds one. Only this type spells the keys' prefixes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MailKey(String);
+
+impl MailKey {
+    /// The lookup key of a Message-ID (`mid:<id>`). Not a dedupe key: another mail may
+    /// reuse the id.
+    pub fn message_id(id: &str) -> MailKey {
+        MailKey(format!("mid:{id}"))
+    }
+
+    /// The key of a mail by its place on the server (`uid:<validity>:<uid>`): for a mail
+    /// too big to fetch.
+    pub fn uid(validity: u32, uid: u32) -> MailKey {
+        MailKey(format!("uid:{validity}:{uid}"))
+    }
+
+    /// The Message-ID a stored key names, when it is a [`MailKey::message_id`].
+    pub fn message_id_of(key: &str) -> Option<&str> {
+        key.strip_prefix("mid:")
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for MailKey {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for MailKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<MailKey> for String {
+    fn from(k: MailKey) -> String {
+        k.0
+    }
+}
+
 /// The dedupe key of a mail: `fp:` and the hex SHA-256 of its originator fields and body.
-pub fn fingerprint(raw: &[u8]) -> String {
+pub fn fingerprint(raw: &[u8]) -> MailKey {
     let (head, body) = split(raw);
     let mut h = hash_fields(head);
     h.update(b"\n");
@@ -39,25 +86,19 @@ pub fn fingerprint(raw: &[u8]) -> String {
     // not make another mail.
     let body = normalize_body(body);
     h.update(&body);
-    format!("fp:{}", hex(&h.finalize()))
+    MailKey(format!("fp:{}", hex(&h.finalize())))
 }
 
 /// The dedupe key of a mail too big to fetch, from its header block alone (`hfp:`).
-pub fn header_fingerprint(head: &[u8]) -> String {
+pub fn header_fingerprint(head: &[u8]) -> MailKey {
     let (head, _) = split(head);
-    format!("hfp:{}", hex(&hash_fields(head).finalize()))
+    MailKey(format!("hfp:{}", hex(&hash_fields(head).finalize())))
 }
 
 /// The key of a mail by its exact bytes (`sha:<hex>`): for mail that cannot be read at all,
 /// and the key older stores kept mail without a Message-ID under.
-pub fn content_key(raw: &[u8]) -> String {
-    format!("sha:{}", hex(&Sha256::digest(raw)))
-}
-
-/// The lookup key of a Message-ID (`mid:<id>`): how `show <Message-ID>` finds a mail. Not a
-/// dedupe key: another mail may reuse the id.
-pub fn message_id_key(id: &str) -> String {
-    format!("mid:{id}")
+pub fn content_key(raw: &[u8]) -> MailKey {
+    MailKey(format!("sha:{}", hex(&Sha256::digest(raw))))
 }
 
 /// The header fields of a raw mail, leniently (the mail may be unparseable): names lower

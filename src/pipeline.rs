@@ -12,13 +12,16 @@ use tracing::{debug, info, warn};
 
 use crate::compose::{self, Sender};
 use crate::config::Config;
+use crate::core::decision::{self, Decision};
 use crate::core::delivery::{self, Facts, HOUR};
+use crate::core::language::LanguageChoice;
 use crate::core::workflow::{self, Context, MatchedBy};
 use crate::core::{
-    attachments, classify, language, quarantine, timers, AttachmentInfo, Effect, InboundMail, Lang,
-    Notice, Outcome, Policy, QuarantineReason, ReportedMail, SentMail, Ticket, TicketId,
+    attachments, classify, language, quarantine, timers, AttachmentInfo, Effect, InboundMail,
+    MailOutcome, Notice, Outcome, Policy, QuarantineReason, ReportedMail, SentMail, Ticket,
+    TicketId,
 };
-use crate::dedupe::{content_key, fingerprint, header_fields, header_fingerprint, message_id_key};
+use crate::dedupe::{content_key, fingerprint, header_fields, header_fingerprint, MailKey};
 use crate::mime;
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
@@ -43,6 +46,17 @@ pub struct Processed {
     pub duplicate: bool,
 }
 
+impl Processed {
+    /// What became of the mail now: [`MailOutcome::Duplicate`] for one processed before.
+    pub fn outcome(&self) -> MailOutcome {
+        if self.duplicate {
+            MailOutcome::Duplicate
+        } else {
+            self.record.outcome
+        }
+    }
+}
+
 /// A mail ready for [`Gateway::finish`] (made by [`Gateway::prepare`]).
 #[derive(Debug)]
 pub struct Prepared(PreparedKind);
@@ -52,13 +66,13 @@ enum PreparedKind {
     Mail {
         mail: Box<InboundMail>,
         /// Dedupe keys: the fingerprint first.
-        keys: Vec<String>,
+        keys: Vec<MailKey>,
         /// Decision-log lines about attachments over the limits.
-        limits: Vec<String>,
-        language: Option<(Lang, String)>,
+        limits: Vec<Decision>,
+        language: Option<LanguageChoice>,
     },
     Quarantine {
-        keys: Vec<String>,
+        keys: Vec<MailKey>,
         hint: Option<Box<InboundMail>>,
         reason: QuarantineReason,
         /// What the operator reads (log, decision record); never the sender.
@@ -68,7 +82,7 @@ enum PreparedKind {
 
 impl Prepared {
     fn quarantine(
-        keys: Vec<String>,
+        keys: Vec<MailKey>,
         hint: Option<InboundMail>,
         reason: QuarantineReason,
         detail: String,
@@ -268,9 +282,9 @@ impl Gateway {
         outcome.decision.extend(limits);
         outcome
             .decision
-            .extend(mail.repairs.iter().map(ToString::to_string));
+            .extend(mail.repairs.iter().cloned().map(Decision::Mime));
         let mut keys = keys;
-        keys.extend(mail.message_id.as_deref().map(message_id_key));
+        keys.extend(mail.message_id.as_deref().map(MailKey::message_id));
         self.execute(
             outcome,
             Mail {
@@ -286,14 +300,14 @@ impl Gateway {
     /// store written before fingerprints, under its Message-ID when that record is this
     /// sender's (a record naming a ticket counts only if the ticket holds the id from this
     /// sender; one naming none, an ignored or quarantined mail, counts).
-    fn seen(&self, keys: &[String], mail: &InboundMail) -> Result<Option<MailRecord>, StoreError> {
+    fn seen(&self, keys: &[MailKey], mail: &InboundMail) -> Result<Option<MailRecord>, StoreError> {
         if let Some(prev) = self.store.mail_seen(keys)? {
             return Ok(Some(prev));
         }
         let Some(id) = &mail.message_id else {
             return Ok(None);
         };
-        let Some(prev) = self.store.mail_seen(&[message_id_key(id)])? else {
+        let Some(prev) = self.store.mail_seen(&[MailKey::message_id(id)])? else {
             return Ok(None);
         };
         if prev.fingerprint.is_some() {
@@ -372,7 +386,7 @@ impl Gateway {
     /// headers.
     pub fn process_oversize(
         &self,
-        uid_key: String,
+        uid_key: MailKey,
         size: u64,
         head: Option<&[u8]>,
         now: i64,
@@ -527,7 +541,7 @@ impl Gateway {
     /// gets a notice. `detail` is for the log and the decision record only.
     fn quarantine(
         &self,
-        keys: Vec<String>,
+        keys: Vec<MailKey>,
         hint: Option<InboundMail>,
         reason: QuarantineReason,
         detail: String,
@@ -539,7 +553,7 @@ impl Gateway {
         keys.extend(
             hint.as_ref()
                 .and_then(|m| m.message_id.as_deref())
-                .map(message_id_key),
+                .map(MailKey::message_id),
         );
         let addrs = hint
             .iter()
@@ -614,7 +628,10 @@ impl Gateway {
                 }
                 Err(e) => {
                     warn!(kind = n.kind.as_str(), error = %e, "notice not sent");
-                    decision.push(format!("{} could not be composed: {e}", n.kind.as_str()));
+                    decision.push(Decision::NotComposed {
+                        kind: n.kind,
+                        error: e,
+                    });
                 }
             }
         }
@@ -626,20 +643,14 @@ impl Gateway {
                 }
             }
         }
-        let quarantine = outcome.quarantine();
+        let log = decision::render(&decision);
         let record = MailRecord {
             message_id: m.mail.and_then(|m| m.message_id.clone()),
             at: now,
             ticket: ticket.as_ref().map(|t| t.id.0),
-            outcome: if quarantine.is_some() {
-                "quarantined".into()
-            } else if ticket.is_some() {
-                "ticket".into()
-            } else {
-                "ignored".into()
-            },
-            decision: decision.clone(),
-            fingerprint: m.keys.first().cloned(),
+            outcome: outcome.mail_outcome(),
+            decision: log.clone(),
+            fingerprint: m.keys.first().map(|k| k.to_string()),
         };
         // One line per mail: the decision, in order (`show` has it line by line).
         info!(
@@ -647,7 +658,7 @@ impl Gateway {
             ticket = record.ticket.map(|n| TicketId(n).tag(&self.policy.tag_prefix)).unwrap_or_default(),
             outcome = %record.outcome,
             "{}",
-            decision.join("; ")
+            log.join("; ")
         );
         // Mails from a sender count towards the flood rule (staff and the gateway's own never do).
         if let Some(from) = m.mail.and_then(|m| m.from.as_ref()) {
@@ -668,9 +679,11 @@ impl Gateway {
         commit.ticket = ticket;
         self.store.commit(commit)?;
         Ok(Processed {
-            disposition: match quarantine {
-                Some(_) => Disposition::Quarantine(decision.join("; ")),
-                None => Disposition::Processed,
+            disposition: match record.outcome {
+                MailOutcome::Quarantined => Disposition::Quarantine(log.join("; ")),
+                MailOutcome::Ticket | MailOutcome::Ignored | MailOutcome::Duplicate => {
+                    Disposition::Processed
+                }
             },
             record,
             outbox: outbox_ids,
@@ -765,15 +778,17 @@ impl Gateway {
 /// The mail a commit is about, when there is one: its keys and our view of it.
 pub struct Mail<'a> {
     /// Dedupe keys (the fingerprint first) and lookup keys, all written with its record.
-    pub keys: Vec<String>,
+    pub keys: Vec<MailKey>,
     pub mail: Option<&'a InboundMail>,
 }
 
 /// What a mail processed before becomes: nothing new; moved where it went the first time.
 fn duplicate(prev: MailRecord) -> Processed {
-    let disposition = match prev.outcome.as_str() {
-        "quarantined" => Disposition::Quarantine(prev.decision.join("; ")),
-        _ => Disposition::Processed,
+    let disposition = match prev.outcome {
+        MailOutcome::Quarantined => Disposition::Quarantine(prev.decision.join("; ")),
+        MailOutcome::Ticket | MailOutcome::Ignored | MailOutcome::Duplicate => {
+            Disposition::Processed
+        }
     };
     Processed {
         disposition,

@@ -19,7 +19,7 @@ use prometheus_client::registry::{Registry, Unit};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::core::State;
+use crate::core::{MailOutcome, State};
 use crate::store::{OutboxStatus, Store, StoreError};
 
 type Label = [(&'static str, &'static str); 1];
@@ -79,47 +79,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 // ---------------------------------------------------------------------------------------------
 // Metrics
-
-/// The outcome of one incoming mail, as counted in `ticket_gateway_mails_total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MailOutcome {
-    /// It created or changed a ticket (or was recorded on one).
-    Ticket,
-    /// It changed nothing (the gateway's own mail, an unmatched bounce …).
-    Ignored,
-    /// It went to the quarantine mailbox.
-    Quarantined,
-    /// It had been processed before (same UID, Message-ID or content).
-    Duplicate,
-}
-
-impl MailOutcome {
-    pub const ALL: [MailOutcome; 4] = [
-        MailOutcome::Ticket,
-        MailOutcome::Ignored,
-        MailOutcome::Quarantined,
-        MailOutcome::Duplicate,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailOutcome::Ticket => "ticket",
-            MailOutcome::Ignored => "ignored",
-            MailOutcome::Quarantined => "quarantined",
-            MailOutcome::Duplicate => "duplicate",
-        }
-    }
-
-    /// From a stored [`crate::store::MailRecord`] outcome ("ticket", "ignored", "quarantined").
-    pub fn from_record(outcome: &str, duplicate: bool) -> MailOutcome {
-        match (duplicate, outcome) {
-            (true, _) => MailOutcome::Duplicate,
-            (false, "quarantined") => MailOutcome::Quarantined,
-            (false, "ticket") => MailOutcome::Ticket,
-            (false, _) => MailOutcome::Ignored,
-        }
-    }
-}
 
 /// The Prometheus registry of one gateway (no global recorder: two gateways in one test
 /// process count separately).

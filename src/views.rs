@@ -71,7 +71,7 @@ pub fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
                     to_state: e.to_state.map(|s| s.as_str().into()),
                     message_id: e.message_id.clone(),
                     attachments: e.attachments.iter().map(|a| a.name.clone()).collect(),
-                    decision: e.decision.clone(),
+                    decision: crate::core::decision::render(&e.decision),
                 })
                 .collect()
         }),
@@ -160,7 +160,7 @@ pub fn show_mail(
     Ok(store.mail_record(mid)?.map(|r| MailView {
         message_id: mid.to_string(),
         at: rfc3339(r.at),
-        outcome: r.outcome,
+        outcome: r.outcome.to_string(),
         ticket: r.ticket.map(|n| TicketId(n).tag(prefix)),
         decision: r.decision,
     }))
@@ -173,8 +173,10 @@ pub fn ingest_report(record: &MailRecord, duplicate: bool, prefix: &str) -> Vec<
     if !duplicate {
         return record.decision.clone();
     }
-    let what = match (record.outcome.as_str(), record.ticket) {
-        ("ticket", Some(n)) => format!("ticket {}", TicketId(n).tag(prefix)),
+    let what = match (record.outcome, record.ticket) {
+        (crate::core::MailOutcome::Ticket, Some(n)) => {
+            format!("ticket {}", TicketId(n).tag(prefix))
+        }
         (outcome, Some(n)) => format!("{outcome} ({})", TicketId(n).tag(prefix)),
         (outcome, None) => outcome.to_string(),
     };
@@ -212,7 +214,7 @@ mod tests {
             message_id: Some("m@x".into()),
             at: 0,
             ticket: Some(3),
-            outcome: "ticket".into(),
+            outcome: crate::core::MailOutcome::Ticket,
             decision: vec!["new ticket SUP-3".into(), "acknowledgement to a@x".into()],
             fingerprint: None,
         };
@@ -227,7 +229,7 @@ mod tests {
         );
         let quarantined = MailRecord {
             ticket: None,
-            outcome: "quarantined".into(),
+            outcome: crate::core::MailOutcome::Quarantined,
             decision: vec!["no From".into()],
             ..record
         };

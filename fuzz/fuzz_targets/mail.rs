@@ -115,7 +115,7 @@ fn ticket(id: u64, state: State) -> Ticket {
             to_state: Some(State::Open),
             message_id: Some("orig@customer.test".into()),
             attachments: vec![],
-            decision: vec!["new ticket".into()],
+            decision: vec![ticket_gateway::core::Decision::Recorded("new ticket".into())],
         }],
     }
 }

@@ -1,6 +1,7 @@
 //! Attachment limits and forwarding (SPEC §3.7): how many files of a mail are kept, and which
 //! of them a notice carries as files within `gateway.forward_attachments_max`.
 
+use super::decision::{Decision, FileSize};
 use super::{AttachmentInfo, InboundMail};
 
 /// Most attachments kept from one mail; the rest are left in the raw mail (which is kept) and
@@ -11,25 +12,23 @@ pub const MAX_ATTACHMENTS: usize = 50;
 /// `max_size` bytes (`gateway.max_message_size`; a decoded part of a mail under that limit
 /// cannot be larger, so this bound only matters for mail handed in by other means).
 /// Returns the decision-log lines for what was dropped. The adapter stores only what is left.
-pub fn limit_attachments(mail: &mut InboundMail, max_size: u64) -> Vec<String> {
+pub fn limit_attachments(mail: &mut InboundMail, max_size: u64) -> Vec<Decision> {
     let mut why = Vec::new();
     let (kept, too_big): (Vec<AttachmentInfo>, Vec<AttachmentInfo>) =
         mail.attachments.drain(..).partition(|a| a.size <= max_size);
     if !too_big.is_empty() {
-        why.push(format!(
-            "attachments not kept, each over {} bytes (gateway.max_message_size): {}",
-            max_size,
-            list_files(&too_big)
-        ));
+        why.push(Decision::AttachmentsTooBig {
+            max: max_size,
+            files: FileSize::of(&too_big),
+        });
     }
     mail.attachments = kept;
     if mail.attachments.len() > MAX_ATTACHMENTS {
         let extra = mail.attachments.split_off(MAX_ATTACHMENTS);
-        why.push(format!(
-            "only the first {MAX_ATTACHMENTS} attachments kept; {} more left in the raw mail: {}",
-            extra.len(),
-            list_files(&extra)
-        ));
+        why.push(Decision::AttachmentsTooMany {
+            kept: MAX_ATTACHMENTS,
+            files: FileSize::of(&extra),
+        });
     }
     why
 }
@@ -40,7 +39,7 @@ pub fn limit_attachments(mail: &mut InboundMail, max_size: u64) -> Vec<String> {
 pub fn forwardable(
     attachments: &[AttachmentInfo],
     max: u64,
-) -> (Vec<AttachmentInfo>, Option<String>) {
+) -> (Vec<AttachmentInfo>, Option<Decision>) {
     let mut total = 0u64;
     let mut forward = Vec::new();
     let mut left = Vec::new();
@@ -52,20 +51,11 @@ pub fn forwardable(
             left.push(a.clone());
         }
     }
-    let why = (!left.is_empty()).then(|| {
-        format!(
-            "attachments listed but not forwarded (over gateway.forward_attachments_max = {max} bytes): {}",
-            list_files(&left)
-        )
+    let why = (!left.is_empty()).then(|| Decision::NotForwarded {
+        max,
+        files: FileSize::of(&left),
     });
     (forward, why)
-}
-
-fn list_files(v: &[AttachmentInfo]) -> String {
-    v.iter()
-        .map(|a| format!("{} ({} bytes)", a.name, a.size))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 #[cfg(test)]
@@ -103,7 +93,7 @@ mod tests {
         let mut m = mail(ALICE, "Logs", "See attached.");
         m.attachments = (0..60).map(|i| file(&format!("f{i}.log"), 10)).collect();
         m.attachments.insert(3, file("huge.iso", 1000));
-        let why = limit_attachments(&mut m, 500);
+        let why = crate::core::decision::render(&limit_attachments(&mut m, 500));
         assert_eq!(m.attachments.len(), MAX_ATTACHMENTS);
         assert_eq!(m.attachments[0].name, "f0.log");
         assert!(m.attachments.iter().all(|a| a.name != "huge.iso"));
@@ -126,7 +116,7 @@ mod tests {
         let (fwd, why) = forwardable(&files, 1000);
         let names: Vec<&str> = fwd.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["a.png", "b.txt"]);
-        let why = why.expect("a line for the file left out");
+        let why = why.expect("a line for the file left out").to_string();
         assert!(
             why.contains("big.mp4 (700 bytes)") && why.contains("1000"),
             "{why}"

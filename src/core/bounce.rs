@@ -5,6 +5,7 @@
 //! automated mail and changes nothing: a report never silences staff through a customer's
 //! mail, nor a customer through their own mail.
 
+use super::decision::{Decision, FailedRecipient};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
 use super::workflow::{notice, push_event, Context};
 use super::{DeliveryRecipient, EventKind, InboundMail, Ticket};
@@ -15,7 +16,7 @@ pub fn report(
     found: Option<&Ticket>,
     mail: &InboundMail,
     ctx: &Context,
-    mut why: Vec<String>,
+    mut why: Vec<Decision>,
 ) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
@@ -30,9 +31,7 @@ pub fn report(
         .as_ref()
         .filter(|r| found.is_some_and(|t| t.id == r.ticket) && r.message_id == named);
     let (Some(t), Some(sent)) = (found, sent) else {
-        why.push(format!(
-            "delivery-status report naming no mail the gateway sent (Message-ID {named}): recorded as automated mail, nothing changed"
-        ));
+        why.push(Decision::ReportUnknown { named });
         return automated(found, mail, ctx, why);
     };
     let failed: Vec<&DeliveryRecipient> = mail
@@ -47,44 +46,44 @@ pub fn report(
             sent.to.iter().any(|a| a.eq_ignore_ascii_case(&addr))
         });
     for r in &others {
-        why.push(format!(
-            "{} is not a recipient of {named}: ignored",
-            r.address
-        ));
+        why.push(Decision::NotARecipient {
+            address: r.address.clone(),
+            named: named.clone(),
+        });
     }
     if ours.is_empty() {
-        why.push(format!(
-            "delivery-status report for {named} names none of its recipients as failed: recorded as automated mail, nothing changed"
-        ));
+        why.push(Decision::ReportNoFailure { named });
         return automated(found, mail, ctx, why);
     }
-    let failed: Vec<String> = ours
+    let failed: Vec<FailedRecipient> = ours
         .iter()
-        .map(|r| {
-            format!(
-                "{} ({}{})",
-                r.address,
-                r.status,
-                r.diagnostic
-                    .as_deref()
-                    .map(|d| format!(": {d}"))
-                    .unwrap_or_default()
-            )
+        .map(|r| FailedRecipient {
+            address: r.address.clone(),
+            status: r.status.clone(),
+            diagnostic: r.diagnostic.clone(),
         })
         .collect();
-    why.push(format!(
-        "delivery failure of {named} ({} mail): {}",
-        sent.audience.as_str(),
-        failed.join(", ")
-    ));
+    let text = format!(
+        "delivery failed: {}",
+        failed
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    why.push(Decision::DeliveryFailed {
+        named: named.clone(),
+        audience: sent.audience,
+        failed,
+    });
     let mut effects = Vec::new();
     for r in &ours {
         if r.status.trim().starts_with('5') {
             let until = ctx.now + policy.hard_bounce_pause;
-            why.push(format!(
-                "{} hard-bounced ({}): no more mail to it for a while",
-                r.address, r.status
-            ));
+            why.push(Decision::HardBounced {
+                address: r.address.clone(),
+                status: r.status.clone(),
+            });
             effects.push(Effect::HardBounce {
                 address: r.address.trim().to_ascii_lowercase(),
                 until,
@@ -92,7 +91,6 @@ pub fn report(
         }
     }
     let mut t = t.clone();
-    let text = format!("delivery failed: {}", failed.join(", "));
     push_event(
         &mut t,
         mail,
@@ -128,7 +126,7 @@ fn automated(
     found: Option<&Ticket>,
     mail: &InboundMail,
     ctx: &Context,
-    why: Vec<String>,
+    why: Vec<Decision>,
 ) -> Outcome {
     let Some(t) = found else {
         return Outcome {
@@ -267,7 +265,7 @@ mod tests {
             assert_eq!(t.state, State::Open);
             assert_eq!(t.events.last().unwrap().kind, EventKind::Automated);
             assert!(
-                o.decision.iter().any(|d| d.contains("nothing changed")),
+                o.log().iter().any(|d| d.contains("nothing changed")),
                 "{:?}",
                 o.decision
             );

@@ -8,7 +8,8 @@
 //! looked up by the caller before it decides.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, UNIX_EPOCH};
+
+use super::decision::{Decision, NotSentBecause};
 
 use super::effect::{Effect, FloodItem, Notice, NoticeKind, Outcome, TicketSnapshot};
 use super::{Audience, Lang, Policy, State, TicketId};
@@ -65,10 +66,11 @@ pub fn fold_flood(out: &mut Outcome, sender: &str, policy: &Policy, now: i64, fa
         }
     }
     if folded > 0 {
-        out.decision.push(format!(
-            "staff not mailed one by one: {} mails from {sender} in the last hour (gateway.max_replies_per_hour = {max}); in the hourly summary",
-            facts.sender_mails_last_hour + 1
-        ));
+        out.decision.push(Decision::FloodFolded {
+            mails: facts.sender_mails_last_hour + 1,
+            sender: sender.to_string(),
+            max,
+        });
     }
 }
 
@@ -79,30 +81,34 @@ pub fn deliver(out: &mut Outcome, policy: &Policy, now: i64, facts: &Facts) {
     let mut why = Vec::new();
     for e in &mut out.effects {
         let Effect::Notify(n) = e else { continue };
-        let kind = n.kind.as_str();
+        let kind = n.kind;
+        let mut refuse = |to: &str, because| {
+            why.push(Decision::NotSent {
+                kind,
+                to: to.to_string(),
+                because,
+            });
+            false
+        };
         n.to.retain(|addr| {
             if policy.is_gateway_address(addr) {
-                why.push(format!("no {kind} to {addr}: an address of the gateway itself"));
-                return false;
+                return refuse(addr, NotSentBecause::Gateway);
             }
             if let Some(&until) = facts.paused_until.get(addr).filter(|u| **u > now) {
-                let at = UNIX_EPOCH + Duration::from_secs(until.max(0) as u64);
-                why.push(format!(
-                    "no {kind} to {addr}: it hard-bounced; paused until {}",
-                    humantime::format_rfc3339_seconds(at)
-                ));
-                return false;
+                return refuse(addr, NotSentBecause::Paused { until });
             }
             if n.answers_customer {
                 let before = facts.answers_last_hour.get(addr).copied().unwrap_or(0);
                 let now_sent = answered.entry(addr.clone()).or_insert(0);
                 let sent = before + *now_sent;
                 if sent >= policy.max_replies_per_hour {
-                    why.push(format!(
-                        "no {kind} to {addr}: {sent} automatic answers in the last hour (gateway.max_replies_per_hour = {})",
-                        policy.max_replies_per_hour
-                    ));
-                    return false;
+                    return refuse(
+                        addr,
+                        NotSentBecause::RateLimited {
+                            sent,
+                            max: policy.max_replies_per_hour,
+                        },
+                    );
                 }
                 *now_sent += 1;
             }
@@ -123,10 +129,10 @@ pub fn flood_summary(
     policy: &Policy,
     now: i64,
 ) -> Outcome {
-    let why = vec![format!(
-        "hourly summary to staff of {} mail(s) from {sender} past gateway.max_replies_per_hour",
-        items.len() + more as usize
-    )];
+    let why = vec![Decision::FloodSummary {
+        mails: items.len() + more as usize,
+        sender: sender.to_string(),
+    }];
     let mut out = Outcome {
         effects: vec![
             Effect::FloodDone(sender.to_string()),
@@ -226,7 +232,7 @@ mod tests {
             (flood[0].sender.as_str(), flood[0].ticket, flood[0].kind),
             ("alice@customer.test", TicketId(1), NoticeKind::NewTicket)
         );
-        let log = o.decision.join("\n");
+        let log = o.log().join("\n");
         assert!(log.contains("max_replies_per_hour"), "{log}");
         assert!(log.contains("hourly summary"), "{log}");
     }
@@ -288,7 +294,7 @@ mod tests {
             ["bob@customer.test"],
             "alice paused; bob's pause is over"
         );
-        assert!(o.decision.iter().any(|d| d.contains("hard-bounced")));
+        assert!(o.log().iter().any(|d| d.contains("hard-bounced")));
     }
 
     #[test]

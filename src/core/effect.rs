@@ -1,5 +1,6 @@
 //! What the core asks the adapters to do: [`Effect`]s, and the [`Notice`]s (mails) among them.
 
+use super::decision::{Decision, MailOutcome};
 use super::{AttachmentInfo, Audience, Lang, State, Ticket, TicketId};
 
 /// The mails the gateway sends. Each has a template of the same name under `templates/<lang>/`.
@@ -255,7 +256,7 @@ pub enum Effect {
 pub struct Outcome {
     pub effects: Vec<Effect>,
     /// Why, one line each (SPEC §3.9).
-    pub decision: Vec<String>,
+    pub decision: Vec<Decision>,
 }
 
 impl Outcome {
@@ -271,6 +272,20 @@ impl Outcome {
             Effect::Notify(n) => Some(n),
             _ => None,
         })
+    }
+
+    /// The decision log as text.
+    pub fn log(&self) -> Vec<String> {
+        super::decision::render(&self.decision)
+    }
+
+    /// What became of the mail decided on: quarantined, recorded on a ticket, or neither.
+    pub fn mail_outcome(&self) -> MailOutcome {
+        match (self.quarantine(), self.saved()) {
+            (Some(_), _) => MailOutcome::Quarantined,
+            (None, Some(_)) => MailOutcome::Ticket,
+            (None, None) => MailOutcome::Ignored,
+        }
     }
 
     pub fn quarantine(&self) -> Option<QuarantineReason> {

@@ -32,11 +32,14 @@ static DETECTOR: std::sync::LazyLock<whatlang::Detector> = std::sync::LazyLock::
     whatlang::Detector::with_allowlist(vec![Eng, Fra, Deu, Spa, Ita, Por, Nld, Pol, Swe])
 });
 
-pub fn language_of(mail: &InboundMail, policy: &Policy) -> (Lang, String) {
+pub fn language_of(mail: &InboundMail, policy: &Policy) -> LanguageChoice {
     if let Some(l) = mail.content_language.as_deref().and_then(Lang::from_tag) {
-        return (l, format!("language {} from Content-Language", l.as_str()));
+        return LanguageChoice {
+            lang: l,
+            other_header: None,
+            how: LanguageRule::ContentLanguage,
+        };
     }
-    let default = policy.default_language.as_str();
     let text = if mail.reply_text.trim().is_empty() {
         &mail.body
     } else {
@@ -48,29 +51,21 @@ pub fn language_of(mail: &InboundMail, policy: &Policy) -> (Lang, String) {
     let head: String = text.chars().take(DETECT_SAMPLE_CHARS).collect();
     let sample = format!("{subject}\n{head}");
     let letters = sample.chars().filter(|c| c.is_alphabetic()).count();
-    let header = match &mail.content_language {
-        Some(tag) => format!(" (Content-Language {tag} is not en or fr)"),
-        None => String::new(),
+    let choice = |lang, how| LanguageChoice {
+        lang,
+        other_header: mail.content_language.clone(),
+        how,
     };
+    let default = policy.default_language;
     if letters < MIN_LETTERS_TO_DETECT {
-        return (
-            policy.default_language,
-            format!(
-                "language {default} (default){header}: text too short to detect ({letters} letters)"
-            ),
-        );
+        return choice(default, LanguageRule::TooShort { letters });
     }
     let Some(info) = DETECTOR.detect(&sample) else {
         let script = match whatlang::detect_script(&sample) {
-            Some(s) if s != whatlang::Script::Latin => {
-                format!(" (the text is in {} script)", s.name())
-            }
-            _ => String::new(),
+            Some(s) if s != whatlang::Script::Latin => Some(s.name().to_string()),
+            _ => None,
         };
-        return (
-            policy.default_language,
-            format!("language {default} (default){header}: no language detected{script}"),
-        );
+        return choice(default, LanguageRule::NotDetected { script });
     };
     let code = info.lang().code();
     let found = match info.lang() {
@@ -79,26 +74,101 @@ pub fn language_of(mail: &InboundMail, policy: &Policy) -> (Lang, String) {
         _ => None,
     };
     let confidence = info.confidence();
+    let guess = Guess {
+        code,
+        confidence: Confidence::of(confidence),
+    };
     match found {
-        _ if confidence < MIN_CONFIDENCE => (
-            policy.default_language,
-            format!(
-                "language {default} (default){header}: detection unsure ({code}, confidence {confidence:.2})"
+        _ if confidence < MIN_CONFIDENCE => choice(default, LanguageRule::Unsure(guess)),
+        Some(l) => choice(l, LanguageRule::Detected(guess)),
+        None => choice(default, LanguageRule::NoTemplates(guess)),
+    }
+}
+
+/// A ticket's language and the rule that chose it (a line of the decision log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LanguageChoice {
+    pub lang: Lang,
+    /// The mail's `Content-Language` when it names neither English nor French.
+    pub other_header: Option<String>,
+    pub how: LanguageRule,
+}
+
+/// Which rule of [`language_of`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LanguageRule {
+    ContentLanguage,
+    /// The default: too few letters to detect.
+    TooShort {
+        letters: usize,
+    },
+    /// The default: the detector found nothing (`script`: the text's, when not Latin).
+    NotDetected {
+        script: Option<String>,
+    },
+    /// The default: the detector was not sure enough.
+    Unsure(Guess),
+    Detected(Guess),
+    /// The default: the text is in a language without templates.
+    NoTemplates(Guess),
+}
+
+/// What the detector guessed: an ISO 639-3 code and its confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guess {
+    pub code: &'static str,
+    pub confidence: Confidence,
+}
+
+/// A confidence between 0 and 1 in hundredths, as the log shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confidence(u16);
+
+impl Confidence {
+    pub fn of(c: f64) -> Confidence {
+        Confidence((c.clamp(0.0, 1.0) * 100.0).round() as u16)
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+    }
+}
+
+impl std::fmt::Display for LanguageChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lang = self.lang.as_str();
+        let header = match &self.other_header {
+            Some(tag) => format!(" (Content-Language {tag} is not en or fr)"),
+            None => String::new(),
+        };
+        match &self.how {
+            LanguageRule::ContentLanguage => write!(f, "language {lang} from Content-Language"),
+            LanguageRule::TooShort { letters } => write!(
+                f,
+                "language {lang} (default){header}: text too short to detect ({letters} letters)"
             ),
-        ),
-        Some(l) => (
-            l,
-            format!(
-                "language {} detected from the text{header} ({code}, confidence {confidence:.2})",
-                l.as_str()
+            LanguageRule::NotDetected { script } => {
+                write!(f, "language {lang} (default){header}: no language detected")?;
+                match script {
+                    Some(s) => write!(f, " (the text is in {s} script)"),
+                    None => Ok(()),
+                }
+            }
+            LanguageRule::Unsure(Guess { code, confidence }) => write!(
+                f,
+                "language {lang} (default){header}: detection unsure ({code}, confidence {confidence})"
             ),
-        ),
-        None => (
-            policy.default_language,
-            format!(
-                "language {default} (default){header}: the text is in {code} (confidence {confidence:.2}), which has no templates"
+            LanguageRule::Detected(Guess { code, confidence }) => write!(
+                f,
+                "language {lang} detected from the text{header} ({code}, confidence {confidence})"
             ),
-        ),
+            LanguageRule::NoTemplates(Guess { code, confidence }) => write!(
+                f,
+                "language {lang} (default){header}: the text is in {code} (confidence {confidence}), which has no templates"
+            ),
+        }
     }
 }
 
@@ -130,7 +200,8 @@ mod tests {
             default_language: default,
             ..Policy::for_tests()
         };
-        language_of(&m, &policy)
+        let c = language_of(&m, &policy);
+        (c.lang, c.to_string())
     }
 
     #[test]
@@ -243,7 +314,8 @@ mod tests {
             "{}\n\n> Dear customer, please find attached the invoice for last month and pay it soon.\n",
             m.reply_text
         );
-        let (l, why) = language_of(&m, &Policy::for_tests());
+        let c = language_of(&m, &Policy::for_tests());
+        let (l, why) = (c.lang, c.to_string());
         assert_eq!(l, Lang::Fr, "{why}");
         assert!(why.starts_with("language fr detected"), "{why}");
     }

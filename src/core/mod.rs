@@ -6,6 +6,7 @@
 pub mod attachments;
 pub mod bounce;
 pub mod classify;
+pub mod decision;
 pub mod delivery;
 pub mod effect;
 pub mod html;
@@ -20,6 +21,7 @@ pub mod ticket;
 pub mod timers;
 pub mod workflow;
 
+pub use decision::{Decision, MailOutcome};
 pub use delivery::{Facts, ReportedMail};
 pub use effect::{
     Effect, FloodItem, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot,

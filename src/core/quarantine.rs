@@ -4,6 +4,7 @@
 //! internal detail (parser or panic message, limits in bytes, configuration keys) goes to the
 //! decision log only.
 
+use super::decision::{Decision, NoNotice};
 use super::delivery::{deliver, no_ticket};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, QuarantineReason};
 use super::language::language_of;
@@ -21,7 +22,9 @@ pub fn quarantine(
     let policy = ctx.policy;
     let mut out = Outcome {
         effects: vec![Effect::Quarantine(reason)],
-        decision: vec![format!("quarantined: {detail}")],
+        decision: vec![Decision::Quarantined {
+            detail: detail.to_string(),
+        }],
     };
     let Some(mail) = hint else {
         return out;
@@ -30,13 +33,16 @@ pub fn quarantine(
     match (from, classify::automated_rule(mail)) {
         (_, Some(rule)) => out
             .decision
-            .push(format!("no notice: automated mail ({rule})")),
-        (None, None) => out.decision.push("no notice: no usable sender".into()),
+            .push(Decision::NoQuarantineNotice(NoNotice::Automated { rule })),
+        (None, None) => out
+            .decision
+            .push(Decision::NoQuarantineNotice(NoNotice::NoSender)),
         (Some(from), None) if policy.is_gateway_address(&from.addr) => out
             .decision
-            .push("no notice: the gateway's own address".into()),
+            .push(Decision::NoQuarantineNotice(NoNotice::OwnAddress)),
         (Some(from), None) => {
-            let (lang, lang_why) = language_of(mail, policy);
+            let language = language_of(mail, policy);
+            let lang = language.lang;
             let subject: String = mail.subject.trim().chars().take(200).collect();
             let subject = if subject.is_empty() {
                 "(no subject)".to_string()
@@ -47,11 +53,11 @@ pub fn quarantine(
             ticket.reporter = from.addr.clone();
             ticket.thread = mail.message_id.iter().cloned().collect();
             ticket.public_thread = ticket.thread.clone();
-            out.decision.push(format!(
-                "notice sent to {} (reason {}; {lang_why})",
-                from.addr,
-                reason.as_str()
-            ));
+            out.decision.push(Decision::QuarantineNotice {
+                to: from.addr.clone(),
+                reason,
+                language,
+            });
             out.effects.push(Effect::Notify(Notice {
                 kind: NoticeKind::Quarantined,
                 audience: Audience::Customers,
@@ -107,11 +113,7 @@ mod tests {
         assert_eq!((n.lang, n.quarantine), (Lang::Fr, Some(reason)));
         assert_eq!(n.to, ["a@x.test"]);
         assert!(n.reason.is_empty() && n.text.is_empty(), "no detail: {n:?}");
-        assert!(
-            o.decision[0].contains("max_message_size"),
-            "{:?}",
-            o.decision
-        );
+        assert!(o.log()[0].contains("max_message_size"), "{:?}", o.decision);
     }
 
     #[test]

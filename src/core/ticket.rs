@@ -1,5 +1,6 @@
 //! Tickets, their states and their history.
 
+use super::decision::Decision;
 use super::{AttachmentInfo, Lang};
 
 /// A ticket's number: 1, 2, 3 … The tag is `[PREFIX-N]`.
@@ -176,7 +177,14 @@ pub struct Event {
     pub message_id: Option<String>,
     pub attachments: Vec<AttachmentInfo>,
     /// Why the gateway did what it did (SPEC §3.9), one line each.
-    pub decision: Vec<String>,
+    pub decision: Vec<Decision>,
+}
+
+impl Event {
+    /// The decision log as text.
+    pub fn log(&self) -> Vec<String> {
+        super::decision::render(&self.decision)
+    }
 }
 
 /// Who a gateway mail is for: what its reader may see of the ticket's thread.

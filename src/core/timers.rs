@@ -1,6 +1,7 @@
 //! Timers (SPEC §2.3): when a ticket's reminder or automatic close falls due ([`next_due`],
 //! [`due`]) and what it does ([`apply_timer`]).
 
+use super::decision::Decision;
 use super::delivery::{deliver, Facts};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
 use super::workflow::{notice, push_event};
@@ -69,11 +70,10 @@ pub fn apply_timer(
     let why;
     match action {
         TimerAction::Remind => {
-            why = vec![format!(
-                "timer: no customer reply {}s after {}: reminder",
-                policy.waiting_reminder,
-                from_state.as_str()
-            )];
+            why = vec![Decision::Reminder {
+                after: policy.waiting_reminder,
+                state: from_state,
+            }];
             t.reminded = true;
             push_event(
                 &mut t,
@@ -105,10 +105,10 @@ pub fn apply_timer(
             } else {
                 policy.waiting_autoclose
             };
-            why = vec![format!(
-                "timer: no customer reply {after}s after {}: closed automatically",
-                from_state.as_str()
-            )];
+            why = vec![Decision::AutoClosed {
+                after,
+                state: from_state,
+            }];
             push_event(
                 &mut t,
                 &mail,

@@ -3,10 +3,11 @@
 
 use super::attachments::forwardable;
 use super::classify::{self, StaffCheck};
+use super::decision::{CustomerRole, Decision};
 use super::delivery::{deliver, fold_flood, Facts};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot};
 use super::keyword::{self, NotUnderstood};
-use super::language::language_of;
+use super::language::{language_of, LanguageChoice};
 use super::{bounce, text};
 use super::{
     AttachmentInfo, ClosedReply, Event, EventKind, InboundMail, Keyword, Lang, Policy, State,
@@ -130,7 +131,7 @@ pub struct Context<'a> {
     /// [`language_of`] this mail under this policy, when the caller worked it out ahead (the
     /// daemon does, on another core, for mail likely to open a ticket); else it is worked
     /// out here if a ticket is opened.
-    pub language: Option<(Lang, String)>,
+    pub language: Option<LanguageChoice>,
     /// What the store knows that the delivery rules need (answers sent, pauses, the
     /// sender's mails, the mail a delivery report names).
     pub facts: Facts,
@@ -165,25 +166,20 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     if policy.is_gateway_address(sender) {
         return Outcome {
             effects: vec![],
-            decision: vec![format!(
-                "sender {sender} is the gateway's own address: own mail coming back, ignored"
-            )],
+            decision: vec![Decision::OwnMail {
+                sender: sender.to_string(),
+            }],
         };
     }
     match found {
-        Some((t, MatchedBy::Tag)) => {
-            why.push(format!("matched {} by tag in subject", policy.tag(t.id)))
-        }
-        Some((t, MatchedBy::Reference)) => why.push(format!(
-            "matched {} by In-Reply-To/References",
-            policy.tag(t.id)
-        )),
-        None => why.push("matched no ticket (no known tag or Message-ID)".into()),
+        Some((t, by)) => why.push(Decision::Matched {
+            tag: policy.tag(t.id),
+            by,
+        }),
+        None => why.push(Decision::MatchedNothing),
     }
     if mail.reply_kept_whole {
-        why.push(
-            "reply text: nothing new was found once quotes and signatures were removed; the mail's own unquoted text is kept whole".into(),
-        );
+        why.push(Decision::ReplyKeptWhole);
     }
 
     if mail.delivery_report.is_some() {
@@ -193,12 +189,12 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     }
     let automated = classify::automated_rule(mail);
     if let Some(rule) = &automated {
-        why.push(format!(
-            "automated mail ({rule}): never answered, never changes a state"
-        ));
+        why.push(Decision::Automated { rule: rule.clone() });
         if let Some((t, _)) = found {
             let mut t = t.clone();
-            why.push(format!("recorded on {}", policy.tag(t.id)));
+            why.push(Decision::RecordedOn {
+                tag: policy.tag(t.id),
+            });
             push_event(
                 &mut t,
                 mail,
@@ -220,13 +216,17 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     let mut warning = None;
     let role_is_staff = match &staff {
         StaffCheck::Staff(how) => {
-            why.push(format!("sender {sender} is staff ({how})"));
+            why.push(Decision::Staff {
+                sender: sender.to_string(),
+                how: how.clone(),
+            });
             true
         }
         StaffCheck::Failed(how) => {
-            why.push(format!(
-                "sender {sender} claims a staff address but failed authentication ({how}): handled as a customer mail, never as a command"
-            ));
+            why.push(Decision::StaffUnauthenticated {
+                sender: sender.to_string(),
+                how: how.clone(),
+            });
             warning = Some(how.clone());
             false
         }
@@ -237,19 +237,21 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
         Some((t, _)) if role_is_staff && automated.is_none() => staff_reply(t, mail, ctx, why),
         Some((t, _)) if t.is_customer(sender) => {
             let role = if t.reporter == sender {
-                "reporter"
+                CustomerRole::Reporter
             } else {
-                "participant"
+                CustomerRole::Participant
             };
-            why.push(format!("sender {sender} is the {role}"));
+            why.push(Decision::Customer {
+                sender: sender.to_string(),
+                role,
+            });
             customer_reply_outcome(t, mail, ctx, why)
         }
         Some((t, _)) => {
-            why.push(format!(
-                "sender {sender} is a stranger to {}: a new ticket is opened, {} is unchanged",
-                policy.tag(t.id),
-                policy.tag(t.id)
-            ));
+            why.push(Decision::Stranger {
+                sender: sender.to_string(),
+                tag: policy.tag(t.id),
+            });
             new_ticket(mail, ctx, automated.is_some(), Some(t.id), why)
         }
         None => new_ticket(mail, ctx, automated.is_some(), None, why),
@@ -260,10 +262,9 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
             .map(TicketSnapshot::of)
             .or_else(|| found.map(|(t, _)| TicketSnapshot::of(t)));
         if let Some(ticket) = snapshot {
-            out.decision.push(format!(
-                "staff warned ({}): a staff address failed authentication",
-                policy.staff_notify.join(", ")
-            ));
+            out.decision.push(Decision::StaffWarned {
+                to: policy.staff_notify.clone(),
+            });
             // The template says what happened in the staff's language; `reason` is the
             // technical detail, `text` what the mail said.
             out.effects.push(Effect::Notify(Notice {
@@ -287,7 +288,7 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     out
 }
 
-fn files(mail: &InboundMail, policy: &Policy, why: &mut Vec<String>) -> Vec<AttachmentInfo> {
+fn files(mail: &InboundMail, policy: &Policy, why: &mut Vec<Decision>) -> Vec<AttachmentInfo> {
     let (forward, note) = forwardable(&mail.attachments, policy.forward_attachments_max);
     why.extend(note);
     forward
@@ -334,7 +335,7 @@ pub(super) fn push_event(
     from: &str,
     text: String,
     change: Option<(State, State)>,
-    why: &[String],
+    why: &[Decision],
 ) {
     if let Some(id) = &mail.message_id {
         if !t.thread.contains(id) {
@@ -362,7 +363,7 @@ pub(super) fn push_event(
     });
 }
 
-fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<String>) -> Outcome {
+fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Decision>) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
     let cmds = keyword::staff_commands(&mail.subject, &mail.reply_text, &t.summary);
@@ -374,7 +375,7 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
     let mut effects = Vec::new();
     let customers = t.customers();
     let Some(&keyword) = keywords.first() else {
-        why.push("no keyword: public comment relayed to the customer".into());
+        why.push(Decision::PublicComment);
         let forward = files(mail, policy, &mut why);
         push_event(
             &mut t,
@@ -407,18 +408,13 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
         };
     };
     if keywords.len() > 1 {
-        why.push(format!(
-            "keywords {} found: only the first, {}, applies",
-            keywords
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            keyword.as_str()
-        ));
+        why.push(Decision::FirstKeywordOnly {
+            found: keywords.clone(),
+            applied: keyword,
+        });
     }
     if keyword == Keyword::Note {
-        why.push("keyword #note: internal note, not sent to the customer".into());
+        why.push(Decision::Note);
         push_event(
             &mut t,
             mail,
@@ -437,12 +433,11 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
     let from_state = t.state;
     match staff_transition(keyword, from_state) {
         Ok(to) => {
-            why.push(format!(
-                "keyword {} applied: {} -> {}",
-                keyword.as_str(),
-                from_state.as_str(),
-                to.as_str()
-            ));
+            why.push(Decision::KeywordApplied {
+                keyword,
+                from: from_state,
+                to,
+            });
             let forward = files(mail, policy, &mut why);
             push_event(
                 &mut t,
@@ -473,13 +468,12 @@ fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Strin
             }));
         }
         Err(allowed) => {
+            why.push(Decision::KeywordRefused {
+                keyword,
+                state: from_state,
+                allowed: allowed.clone(),
+            });
             let allowed: Vec<String> = allowed.iter().map(|k| k.as_str().to_string()).collect();
-            why.push(format!(
-                "keyword {} refused: not allowed in state {} (allowed: {})",
-                keyword.as_str(),
-                from_state.as_str(),
-                allowed.join(" ")
-            ));
             push_event(
                 &mut t,
                 mail,
@@ -520,23 +514,20 @@ fn held(
     mail: &InboundMail,
     ctx: &Context,
     word: &NotUnderstood,
-    mut why: Vec<String>,
+    mut why: Vec<Decision>,
 ) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
-    let allowed: Vec<String> = staff_keywords_allowed(t.state)
+    let allowed_keywords = staff_keywords_allowed(t.state);
+    let allowed: Vec<String> = allowed_keywords
         .iter()
         .map(|k| k.as_str().to_string())
         .collect();
-    why.push(format!(
-        "keyword line holds {}, which is not a keyword{}: mail held, nothing changed, nothing sent to the customer (allowed: {})",
-        word.word,
-        word.nearest
-            .as_deref()
-            .map(|n| format!(" (nearest: {n})"))
-            .unwrap_or_default(),
-        allowed.join(" ")
-    ));
+    why.push(Decision::Held {
+        word: word.word.clone(),
+        nearest: word.nearest.clone(),
+        allowed: allowed_keywords,
+    });
     let mut t = t.clone();
     push_event(
         &mut t,
@@ -575,15 +566,12 @@ fn customer_reply_outcome(
     t: &Ticket,
     mail: &InboundMail,
     ctx: &Context,
-    mut why: Vec<String>,
+    mut why: Vec<Decision>,
 ) -> Outcome {
     let policy = ctx.policy;
     let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
     let (keyword, text) = keyword::customer_commands(&mail.subject, &mail.reply_text, &t.summary);
-    match keyword {
-        Some(k) => why.push(format!("customer keyword {}", k.as_str())),
-        None => why.push("no customer keyword".into()),
-    }
+    why.push(Decision::CustomerKeyword(keyword));
     let mut t = t.clone();
     let from_state = t.state;
     let action = customer_reply(from_state, keyword);
@@ -592,8 +580,11 @@ fn customer_reply_outcome(
         CustomerAction::Comment(to) => {
             let change = (to != from_state).then_some((from_state, to));
             match change {
-                Some(_) => why.push(format!("{} -> {}", from_state.as_str(), to.as_str())),
-                None => why.push(format!("comment, state stays {}", from_state.as_str())),
+                Some(_) => why.push(Decision::StateChange {
+                    from: from_state,
+                    to,
+                }),
+                None => why.push(Decision::StateStays(from_state)),
             }
             let forward = files(mail, policy, &mut why);
             push_event(
@@ -625,7 +616,7 @@ fn customer_reply_outcome(
             }));
         }
         CustomerAction::NoChange => {
-            why.push("ticket is closed: recorded, no change".into());
+            why.push(Decision::ClosedNoChange);
             push_event(
                 &mut t,
                 mail,
@@ -640,7 +631,7 @@ fn customer_reply_outcome(
         }
         CustomerAction::ClosedReply => match policy.closed_reply {
             ClosedReply::Comment => {
-                why.push("ticket is closed: comment recorded, customer told a new question needs a new mail".into());
+                why.push(Decision::ClosedComment);
                 let forward = files(mail, policy, &mut why);
                 push_event(
                     &mut t,
@@ -680,10 +671,9 @@ fn customer_reply_outcome(
                 }));
             }
             ClosedReply::NewTicket => {
-                why.push(format!(
-                    "ticket is closed (closed_reply = new_ticket): a new ticket is opened that refers to {}",
-                    policy.tag(t.id)
-                ));
+                why.push(Decision::ClosedNewTicket {
+                    tag: policy.tag(t.id),
+                });
                 return new_ticket(mail, ctx, false, Some(t.id), why);
             }
         },
@@ -699,7 +689,7 @@ fn new_ticket(
     ctx: &Context,
     automated: bool,
     refers_to: Option<TicketId>,
-    mut why: Vec<String>,
+    mut why: Vec<Decision>,
 ) -> Outcome {
     let policy = ctx.policy;
     let from = mail
@@ -729,21 +719,19 @@ fn new_ticket(
             participants.push(addr.clone());
         }
     }
-    let (language, lang_why) = match &ctx.language {
+    let choice = match &ctx.language {
         Some(known) => known.clone(),
         None => language_of(mail, policy),
     };
-    why.push(format!(
-        "new ticket {} for reporter {from}",
-        policy.tag(ctx.new_id)
-    ));
+    let language = choice.lang;
+    why.push(Decision::NewTicket {
+        tag: policy.tag(ctx.new_id),
+        reporter: from.clone(),
+    });
     if !participants.is_empty() {
-        why.push(format!(
-            "participants from To/Cc: {}",
-            participants.join(", ")
-        ));
+        why.push(Decision::Participants(participants.clone()));
     }
-    why.push(lang_why);
+    why.push(Decision::Language(choice));
     let mut description = mail.body.trim().to_string();
     if description.is_empty() {
         description = mail.reply_text.trim().to_string();
@@ -769,7 +757,7 @@ fn new_ticket(
         events: vec![],
     };
     if automated {
-        why.push("ticket marked automated: no acknowledgement".into());
+        why.push(Decision::MarkedAutomated);
     }
     let forward = files(mail, policy, &mut why);
     push_event(
@@ -817,7 +805,7 @@ fn new_ticket(
 }
 
 /// The summary cut to [`MAX_SUMMARY_CHARS`] (at a word when one ends near the cut).
-fn cap_summary(summary: &str, why: &mut Vec<String>) -> String {
+fn cap_summary(summary: &str, why: &mut Vec<Decision>) -> String {
     let total = summary.chars().count();
     if total <= MAX_SUMMARY_CHARS {
         return summary.to_string();
@@ -827,10 +815,10 @@ fn cap_summary(summary: &str, why: &mut Vec<String>) -> String {
         Some(i) if i > MAX_SUMMARY_CHARS / 2 => &cut[..i],
         _ => cut.as_str(),
     };
-    why.push(format!(
-        "summary cut to {} of {total} characters",
-        cut.chars().count()
-    ));
+    why.push(Decision::SummaryCut {
+        kept: cut.chars().count(),
+        total,
+    });
     format!("{}…", cut.trim_end())
 }
 
@@ -909,7 +897,7 @@ mod tests {
             .unwrap();
         assert_eq!(staff.attachments.len(), 2);
         assert_eq!(staff.forward, vec![file("screenshot.png", 800)]);
-        assert!(o.decision.iter().any(|d| d.contains("video.mp4")));
+        assert!(o.log().iter().any(|d| d.contains("video.mp4")));
         let ack = o
             .notices()
             .find(|n| n.kind == NoticeKind::Acknowledgement)
@@ -981,7 +969,7 @@ mod tests {
         assert_eq!(saved.refers_to, Some(TicketId(7)));
         assert_eq!(saved.state, State::Open);
         assert!(o
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("failed authentication") && d.contains("never as a command")));
         let warning = o
@@ -991,7 +979,7 @@ mod tests {
         assert_eq!(warning.to, policy.staff_notify);
         assert!(warning.reason.contains("dmarc"), "{}", warning.reason);
         assert!(warning.text.contains("#close"), "{}", warning.text);
-        assert!(o.decision.iter().any(|d| d.starts_with("staff warned")));
+        assert!(o.log().iter().any(|d| d.starts_with("staff warned")));
 
         // Another authserv-id vouching: ignored, the same outcome.
         let mut m2 = m.clone();
@@ -999,7 +987,7 @@ mod tests {
         let o = run(Some(&t), &m2, &policy);
         assert_eq!(o.saved().unwrap().id, TicketId(8));
         assert!(o
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("other authserv-ids ignored")));
 
@@ -1013,7 +1001,7 @@ mod tests {
         assert_eq!((saved.id, saved.state), (TicketId(7), State::Closed));
         assert!(o.notices().all(|n| n.kind != NoticeKind::StaffWarning));
         assert!(o
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("is staff (dmarc=pass for gateway.test by mx.gateway.test)")));
     }
@@ -1094,7 +1082,7 @@ mod tests {
             assert_eq!(n.ticket.id, TicketId(8));
             assert!(!n.to.contains(&ALICE.to_string()), "{n:?}");
         }
-        assert!(o.decision.iter().any(|d| d.contains("stranger")));
+        assert!(o.log().iter().any(|d| d.contains("stranger")));
     }
 
     // -- timers (SPEC §2.3) ----------------------------------------------------------------
@@ -1191,7 +1179,7 @@ mod tests {
             1000 + policy.resolved_autoclose,
             &Facts::default(),
         );
-        assert!(o.decision[0].contains("after resolved"), "{:?}", o.decision);
+        assert!(o.log()[0].contains("after resolved"), "{:?}", o.decision);
     }
 
     // -- reply to a closed ticket (SPEC §2.2) ----------------------------------------------
@@ -1225,7 +1213,7 @@ mod tests {
             (TicketId(8), Some(TicketId(7)))
         );
         assert!(o
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("closed_reply = new_ticket")));
     }
@@ -1239,7 +1227,7 @@ mod tests {
         let mut m = mail(STAFF, "Re: [SUP-7] Printer", "#ack\nLooking.");
         m.authentication_results = auth(&["mx.gateway.test; dmarc=pass header.from=gateway.test"]);
         let o = run(Some(&t), &m, &policy);
-        let log = o.decision.join("\n");
+        let log = o.log().join("\n");
         for part in [
             "matched SUP-7 by tag",
             "is staff (dmarc=pass",
@@ -1259,7 +1247,7 @@ mod tests {
             },
             &Context::new(&policy, 1, TicketId(8)),
         );
-        let log = o.decision.join("\n");
+        let log = o.log().join("\n");
         assert!(log.contains("by In-Reply-To/References"), "{log}");
         assert!(
             log.contains("automated mail (Auto-Submitted: auto-replied"),
@@ -1271,7 +1259,7 @@ mod tests {
             &mail(ALICE, "Re: x", "#close\nThanks"),
             &policy,
         )
-        .decision
+        .log()
         .join("\n");
         assert!(
             log.contains("is the reporter") && log.contains("customer keyword #close"),
@@ -1284,7 +1272,7 @@ mod tests {
         let policy = Policy::for_tests();
         let t = ticket(State::WaitingForFeedback);
         let mut m = mail(ALICE, "Re: [SUP-7] Printer", "Thanks,\nAlice");
-        let said = |o: &Outcome| o.decision.iter().any(|d| d.contains("kept whole"));
+        let said = |o: &Outcome| o.log().iter().any(|d| d.contains("kept whole"));
         assert!(!said(&run(Some(&t), &m, &policy)));
         m.reply_kept_whole = true;
         let o = run(Some(&t), &m, &policy);

@@ -10,10 +10,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
+use crate::dedupe::MailKey;
 use crate::imap::{IdleEvent, Session};
 use crate::pipeline::{now_secs, Disposition, Gateway, PipelineError, Processed};
 use crate::store::StoreError;
-use crate::telemetry::{MailOutcome, BATCH_BEAT, BEAT_MARGIN};
+use crate::telemetry::{BATCH_BEAT, BEAT_MARGIN};
 
 use super::{sleep_or_cancel, Backoff, Health};
 
@@ -139,12 +140,6 @@ async fn ingest_session(
     }
 }
 
-/// The dedupe key of a mail too big to fetch: its place on the server
-/// (`uid:<UIDVALIDITY>:<UID>`). A fetched mail is known by its Message-ID or its hash.
-fn uid_key(validity: u32, uid: u32) -> String {
-    format!("uid:{validity}:{uid}")
-}
-
 /// How many mails a preparing thread may be ahead of the one that commits (memory bound).
 const PREPARE_AHEAD: usize = 16;
 
@@ -174,12 +169,12 @@ async fn process_fetched(
         let now = now_secs();
         let count = |p: &crate::pipeline::Processed, started: std::time::Instant| {
             g.telemetry.ingest.beat(BEAT_MARGIN);
-            let outcome = MailOutcome::from_record(&p.record.outcome, p.duplicate);
+            let outcome = p.outcome();
             g.telemetry.metrics.mail(outcome, started.elapsed());
         };
         for (uid, size, head) in oversize {
             let started = std::time::Instant::now();
-            let p = g.process_oversize(uid_key(validity, uid), size, head.as_deref(), now)?;
+            let p = g.process_oversize(MailKey::uid(validity, uid), size, head.as_deref(), now)?;
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }

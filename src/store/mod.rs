@@ -18,6 +18,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional as _;
 
 use crate::core::{FloodItem, ReportedMail, Ticket, TicketId};
+use crate::dedupe::MailKey;
 use schema::*;
 pub use schema::{MailRecord, OutboxEntry, OutboxStatus};
 
@@ -55,8 +56,8 @@ impl StoreError {
 /// Everything one incoming mail (or timer tick) changes, committed at once.
 #[derive(Debug, Default)]
 pub struct Commit {
-    /// Dedupe keys of the mail (`uid:<validity>:<uid>`, `mid:<message-id>`, `sha:<hash>`).
-    pub mail_keys: Vec<String>,
+    /// The keys of the mail: its dedupe keys and its Message-ID's.
+    pub mail_keys: Vec<MailKey>,
     /// The record kept under each key (with the decision log).
     pub mail: Option<MailRecord>,
     /// The new or updated ticket; the new ids of its thread are indexed.
@@ -99,7 +100,7 @@ pub trait Store: Send + Sync {
     /// The tickets in a state with timers ([`has_timers`]), without reading the others.
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError>;
     /// The record of a mail already processed under any of these keys.
-    fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError>;
+    fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError>;
     /// The decision records of processed mail by Message-ID.
     fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError>;
     /// Every processed mail's record (one per dedupe key).
@@ -631,7 +632,7 @@ impl Store for SledStore {
                 None => match self.read(T::ByMid, id.as_bytes(), key_u64)?.flatten() {
                     Some(n) => return Ok(Some(TicketId(n))),
                     None => self
-                        .mail_seen(&[format!("mid:{id}")])?
+                        .mail_seen(&[MailKey::message_id(id)])?
                         .and_then(|m| m.ticket)
                         .map(TicketId),
                 },
@@ -678,7 +679,7 @@ impl Store for SledStore {
         Ok(out)
     }
 
-    fn mail_seen(&self, keys: &[String]) -> Result<Option<MailRecord>, StoreError> {
+    fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError> {
         for k in keys {
             if let Some(r) = self.read(T::Mails, k.as_bytes(), decode::<MailRecord>)? {
                 return r.map(Some).map_err(corrupt(TREE_MAILS));
@@ -688,7 +689,7 @@ impl Store for SledStore {
     }
 
     fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError> {
-        self.mail_seen(&[format!("mid:{message_id}")])
+        self.mail_seen(&[MailKey::message_id(message_id)])
     }
 
     fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError> {
@@ -753,7 +754,7 @@ impl Store for SledStore {
                     || (recorded == Some(mid.as_str())
                         && c.mail_keys
                             .iter()
-                            .any(|k| k.strip_prefix("mid:") == Some(mid)));
+                            .any(|k| MailKey::message_id_of(k) == Some(mid)));
                 if !derived {
                     writes.push((T::ByMid, mid.as_bytes().to_vec(), Some(key.clone())));
                 }
@@ -1000,7 +1001,7 @@ mod tests {
             message_id: Some("m@x".into()),
             at: 5,
             ticket: Some(1),
-            outcome: "ticket".into(),
+            outcome: crate::core::MailOutcome::Ticket,
             decision: vec!["why".into()],
             fingerprint: None,
         }
@@ -1015,7 +1016,7 @@ mod tests {
             let s = open(dir.path());
             // A new ticket from mail m@x, with the gateway's answer, and a stray id.
             s.commit(Commit {
-                mail_keys: vec!["mid:m@x".into()],
+                mail_keys: vec![MailKey::message_id("m@x")],
                 mail: Some(record()),
                 ticket: Some(ticket(1, State::Open, &["m@x", &ours, "stray@x"])),
                 ..Default::default()
@@ -1023,7 +1024,7 @@ mod tests {
             .unwrap();
             // A reply r@x: the first three ids are known, only r@x is new.
             s.commit(Commit {
-                mail_keys: vec!["mid:r@x".into()],
+                mail_keys: vec![MailKey::message_id("r@x")],
                 mail: Some(MailRecord {
                     message_id: Some("r@x".into()),
                     ..record()
@@ -1035,7 +1036,7 @@ mod tests {
             .unwrap();
             // An ignored mail: its record names no ticket.
             s.commit(Commit {
-                mail_keys: vec!["mid:ignored@x".into()],
+                mail_keys: vec![MailKey::message_id("ignored@x")],
                 mail: Some(MailRecord {
                     message_id: Some("ignored@x".into()),
                     ticket: None,
@@ -1254,7 +1255,7 @@ mod tests {
             let s = open(dir.path());
             assert_eq!(s.next_ticket_id().unwrap(), TicketId(1));
             s.commit(Commit {
-                mail_keys: vec!["uid:7:1".into(), "mid:m@x".into()],
+                mail_keys: vec![MailKey::uid(7, 1), MailKey::message_id("m@x")],
                 mail: Some(record()),
                 ticket: Some(ticket(1, State::WaitingForFeedback, &["m@x", "out@gw"])),
                 replies: vec![("a@x.test".into(), 100, 1), ("a@x.test".into(), 100, 2)],
@@ -1273,8 +1274,11 @@ mod tests {
                 .unwrap(),
             Some(TicketId(1))
         );
-        assert_eq!(s.mail_seen(&["mid:m@x".into()]).unwrap(), Some(record()));
-        assert_eq!(s.mail_seen(&["uid:8:1".into()]).unwrap(), None);
+        assert_eq!(
+            s.mail_seen(&[MailKey::message_id("m@x")]).unwrap(),
+            Some(record())
+        );
+        assert_eq!(s.mail_seen(&[MailKey::uid(8, 1)]).unwrap(), None);
         assert_eq!(
             s.replies_since("a@x.test", 100).unwrap(),
             2,
@@ -1309,23 +1313,23 @@ mod tests {
     fn commits_are_read_back_before_the_flush_and_merged_with_flushed_ones() {
         let dir = tempfile::tempdir().unwrap();
         let s = open(dir.path());
-        let commit = |t: Ticket, key: &str| Commit {
-            mail_keys: vec![key.into()],
+        let commit = |t: Ticket, id: &str| Commit {
+            mail_keys: vec![MailKey::message_id(id)],
             mail: Some(record()),
             ticket: Some(t),
             replies: vec![("a@x.test".into(), 100, 1)],
             ..Default::default()
         };
-        s.commit(commit(ticket(1, State::Open, &["one@x"]), "mid:1"))
+        s.commit(commit(ticket(1, State::Open, &["one@x"]), "1"))
             .unwrap();
-        s.commit(commit(ticket(3, State::Resolved, &["three@x"]), "mid:3"))
+        s.commit(commit(ticket(3, State::Resolved, &["three@x"]), "3"))
             .unwrap();
         s.flush().unwrap();
         assert!(s.overlay().is_empty(), "a flush hands everything to sled");
         // Not flushed: ticket 2 between two flushed ones, ticket 3 changed, ticket 1 not timed.
         s.commit(commit(
             ticket(2, State::WaitingForFeedback, &["two@x"]),
-            "mid:2",
+            "2",
         ))
         .unwrap();
         s.commit(Commit {
@@ -1353,7 +1357,10 @@ mod tests {
             s.ticket_by_message_id(&["two@x".into()]).unwrap(),
             Some(TicketId(2))
         );
-        assert_eq!(s.mail_seen(&["mid:2".into()]).unwrap(), Some(record()));
+        assert_eq!(
+            s.mail_seen(&[MailKey::message_id("2")]).unwrap(),
+            Some(record())
+        );
         assert_eq!(s.mails().unwrap().len(), 3);
         assert_eq!(
             s.replies_since("a@x.test", 0).unwrap(),
@@ -1503,7 +1510,7 @@ mod tests {
         for n in 1..=1500u64 {
             let mid = format!("m{n}@x");
             s.commit(Commit {
-                mail_keys: vec![format!("mid:{mid}")],
+                mail_keys: vec![MailKey::message_id(&mid)],
                 mail: Some(record()),
                 ticket: Some(ticket(n, State::Open, &[&mid])),
                 ..Default::default()

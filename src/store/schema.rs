@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::decision::{self, Decision};
 use crate::core::{
-    AttachmentInfo, Audience, Event, EventKind, FloodItem, Lang, NoticeKind, SentMail, State,
-    Ticket, TicketId,
+    AttachmentInfo, Audience, Event, EventKind, FloodItem, Lang, MailOutcome, NoticeKind, SentMail,
+    State, Ticket, TicketId,
 };
 
 /// The layout version this build writes; an unknown (newer) one refuses to start.
@@ -335,7 +336,7 @@ impl From<&Ticket> for TicketRecord {
                             sha256: a.sha256.clone(),
                         })
                         .collect(),
-                    decision: e.decision.clone(),
+                    decision: decision::render(&e.decision),
                 })
                 .collect(),
         }
@@ -370,7 +371,7 @@ impl TryFrom<TicketRecord> for Ticket {
                         sha256: a.sha256,
                     })
                     .collect(),
-                decision: e.decision,
+                decision: e.decision.into_iter().map(Decision::Recorded).collect(),
             });
         }
         Ok(Ticket {
@@ -408,13 +409,30 @@ pub struct MailRecord {
     pub message_id: Option<String>,
     pub at: i64,
     pub ticket: Option<u64>,
-    /// `ticket`, `ignored`, `quarantined`, `duplicate`.
-    pub outcome: String,
+    /// Stored as its name (`ticket`, `ignored`, `quarantined`).
+    #[serde(with = "outcome_name")]
+    pub outcome: MailOutcome,
+    /// The decision log, rendered.
     pub decision: Vec<String>,
     /// The mail's fingerprint (its dedupe key); absent in records of older stores, which
     /// were kept under the Message-ID alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+}
+
+/// A [`MailOutcome`] as its name; a name this build does not know reads as `ignored`.
+mod outcome_name {
+    use super::MailOutcome;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(o: &MailOutcome, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(o.as_str())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MailOutcome, D::Error> {
+        let name = String::deserialize(d)?;
+        Ok(MailOutcome::parse(&name).unwrap_or(MailOutcome::Ignored))
+    }
 }
 
 /// One outgoing mail. Its raw bytes live in `outbox_raw` under the same id.

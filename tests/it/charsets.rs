@@ -700,7 +700,7 @@ async fn mail_from_the_world_makes_readable_tickets() {
     assert_eq!(count(&h.mail, &n.support, "Quarantine").await, 0);
 
     let ticket = |id| h.ticket(id).unwrap_or_else(|| panic!("ticket {id}"));
-    let decision = |id: u64| ticket(id).events[0].decision.join("\n");
+    let decision = |id: u64| ticket(id).events[0].log().join("\n");
     let files = |id: u64| -> Vec<String> {
         ticket(id).events[0]
             .attachments

@@ -95,7 +95,7 @@ async fn a_stranger_with_a_valid_tag_opens_a_new_ticket_and_the_old_one_is_uncha
         t2.description()
     );
     assert_eq!(t2.summary, "VPN drops every hour");
-    let why = t2.events[0].decision.join("\n");
+    let why = t2.events[0].log().join("\n");
     assert!(
         why.contains("stranger to SUP-1") && why.contains("SUP-1 is unchanged"),
         "{why}"
@@ -142,7 +142,7 @@ async fn a_stranger_with_a_valid_tag_opens_a_new_ticket_and_the_old_one_is_uncha
     );
     assert_eq!(c.text, "Same for me, on the office network.");
     assert!(
-        c.decision.iter().any(|d| d.contains("is the participant")),
+        c.log().iter().any(|d| d.contains("is the participant")),
         "{:?}",
         c.decision
     );
@@ -192,7 +192,7 @@ async fn a_staff_command_needs_a_pass_from_the_pinned_authserv_id_in_dmarc_mode(
         .await;
     assert_eq!(t2.reporter, n.staff);
     assert_eq!(t2.refers_to, Some(ticket_gateway::core::TicketId(1)));
-    let why = t2.events[0].decision.join("\n");
+    let why = t2.events[0].log().join("\n");
     assert!(
         why.contains("failed authentication") && why.contains("never as a command"),
         "{why}"
@@ -222,7 +222,7 @@ async fn a_staff_command_needs_a_pass_from_the_pinned_authserv_id_in_dmarc_mode(
     let t3 = h
         .wait_ticket(3, "the mail with a foreign pass", |_| true)
         .await;
-    let why = t3.events[0].decision.join("\n");
+    let why = t3.events[0].log().join("\n");
     assert!(
         why.contains("failed authentication") && why.contains("other authserv-ids ignored"),
         "{why}"
@@ -247,7 +247,7 @@ async fn a_staff_command_needs_a_pass_from_the_pinned_authserv_id_in_dmarc_mode(
     let ev = t1.events.last().unwrap();
     assert_eq!(ev.kind, EventKind::StaffComment);
     assert_eq!(ev.text, "Fixed the fuser.");
-    let why = ev.decision.join("\n");
+    let why = ev.log().join("\n");
     assert!(
         why.contains("is staff (dmarc=pass for gateway.test by mx.gateway.test)"),
         "{why}"
@@ -530,7 +530,7 @@ async fn a_screenshot_reaches_staff_and_a_staff_file_reaches_the_customer() {
             .join(&a.sha256);
         assert_eq!(&std::fs::read(&path).expect("stored attachment"), content);
     }
-    let why = t.events[0].decision.join("\n");
+    let why = t.events[0].log().join("\n");
     assert!(
         why.contains("not forwarded") && why.contains("app.log"),
         "{why}"
@@ -716,7 +716,7 @@ async fn timers_in_seconds_remind_then_close_once_each_across_a_restart() {
         (Some(State::WaitingForFeedback), Some(State::Closed))
     );
     assert!(
-        last.decision
+        last.log()
             .iter()
             .any(|d| d.contains("closed automatically")),
         "{:?}",
@@ -809,7 +809,7 @@ async fn a_reply_to_a_closed_ticket_is_recorded_and_the_customer_is_told_to_writ
         "One more question: which toner model should I order?"
     );
     assert!(
-        ev.decision.iter().any(|d| d.contains("ticket is closed")),
+        ev.log().iter().any(|d| d.contains("ticket is closed")),
         "{:?}",
         ev.decision
     );
@@ -897,7 +897,7 @@ async fn french_is_detected_without_content_language() {
     assert_eq!(t.language, Lang::Fr);
     assert!(
         t.events[0]
-            .decision
+            .log()
             .iter()
             .any(|d| d.starts_with("language fr detected from the text")),
         "{:?}",
@@ -931,15 +931,12 @@ async fn french_is_detected_without_content_language() {
     let t3 = h.wait_ticket(3, "short ticket", |_| true).await;
     assert_eq!((t2.language, t3.language), (Lang::En, Lang::En));
     assert!(
-        t2.events[0].decision.iter().any(|d| d.contains("deu")),
+        t2.events[0].log().iter().any(|d| d.contains("deu")),
         "{:?}",
         t2.events[0].decision
     );
     assert!(
-        t3.events[0]
-            .decision
-            .iter()
-            .any(|d| d.contains("too short")),
+        t3.events[0].log().iter().any(|d| d.contains("too short")),
         "{:?}",
         t3.events[0].decision
     );

@@ -216,10 +216,7 @@ async fn a_reply_without_the_tag_is_matched_by_in_reply_to() {
         .await;
     assert_eq!(t.events[1].text, "Also at night.");
     assert!(
-        t.events[1]
-            .decision
-            .iter()
-            .any(|d| d.contains("In-Reply-To")),
+        t.events[1].log().iter().any(|d| d.contains("In-Reply-To")),
         "{:?}",
         t.events[1].decision
     );

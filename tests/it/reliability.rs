@@ -114,7 +114,7 @@ Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n
     assert_eq!(truncated.events[0].attachments.len(), 1);
     assert!(
         truncated.events[0]
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("never closed")),
         "{:?}",
@@ -128,7 +128,7 @@ Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n
     // its hash and its Message-ID (the same record twice).
     let mut quarantined: Vec<String> = records
         .iter()
-        .filter(|(_, r)| r.outcome == "quarantined")
+        .filter(|(_, r)| r.outcome == ticket_gateway::core::MailOutcome::Quarantined)
         .map(|(_, r)| r.decision.join(" "))
         .collect();
     quarantined.sort();
@@ -277,7 +277,7 @@ async fn a_real_vacation_autoresponder_gets_recorded_but_never_answered() {
     let ev = &t.events[2];
     assert_eq!(ev.kind, EventKind::Automated, "{ev:?}");
     assert!(
-        ev.decision.iter().any(|d| d.contains("Auto-Submitted")),
+        ev.log().iter().any(|d| d.contains("Auto-Submitted")),
         "{:?}",
         ev.decision
     );
@@ -356,7 +356,7 @@ async fn a_bounce_is_matched_to_its_mail_and_pauses_the_address() {
     h.wait_inbox_empty().await;
     assert!(
         t2.events[0]
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("hard-bounced")),
         "{:?}",
@@ -424,7 +424,7 @@ async fn automated_mail_and_own_mail_and_the_rate_limit() {
     let limited = h.ticket(6).unwrap();
     assert!(
         limited.events[0]
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("max_replies_per_hour")),
         "{:?}",
@@ -436,7 +436,7 @@ async fn automated_mail_and_own_mail_and_the_rate_limit() {
     assert_eq!(staff.len(), 4);
     assert!(
         limited.events[0]
-            .decision
+            .log()
             .iter()
             .any(|d| d.contains("hourly summary")),
         "{:?}",
@@ -815,7 +815,7 @@ Content-Disposition: attachment; filename=\"data.csv\"\r\nContent-Transfer-Encod
     let dir = h.config().gateway.store.join("attachments").join(&sha[..2]);
     let gw = h.gw();
     let p = gw.process_safely(raw.as_bytes(), 0).unwrap();
-    assert_eq!(p.record.outcome, "ticket");
+    assert_eq!(p.record.outcome, ticket_gateway::core::MailOutcome::Ticket);
     assert_eq!(std::fs::read(dir.join(&sha)).unwrap(), content);
     assert!(
         gw.unsynced.lock().unwrap().contains(&dir),

@@ -15,6 +15,9 @@ pub enum TimerAction {
 
 /// When the ticket's next timer falls due, if it has one.
 pub fn next_due(t: &Ticket, policy: &Policy) -> Option<i64> {
+    if !has_timers(t.state) {
+        return None;
+    }
     match t.state {
         State::WaitingForFeedback if !t.reminded => Some(t.state_since + policy.waiting_reminder),
         State::WaitingForFeedback => Some(t.state_since + policy.waiting_autoclose),
@@ -23,8 +26,22 @@ pub fn next_due(t: &Ticket, policy: &Policy) -> Option<i64> {
     }
 }
 
+/// Does a ticket in this state have timers (SPEC §2.3)? [`next_due`] and [`due`] look only
+/// at these states, and the store indexes their tickets by it.
+pub fn has_timers(state: State) -> bool {
+    match state {
+        State::WaitingForFeedback | State::Resolved => true,
+        State::Open | State::Acknowledged | State::InProgress | State::Closed | State::Reopened => {
+            false
+        }
+    }
+}
+
 /// The timer action due at `now`, if any.
 pub fn due(t: &Ticket, policy: &Policy, now: i64) -> Option<TimerAction> {
+    if !has_timers(t.state) {
+        return None;
+    }
     match t.state {
         State::WaitingForFeedback if now >= t.state_since + policy.waiting_autoclose => {
             Some(TimerAction::AutoClose)

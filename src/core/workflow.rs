@@ -825,7 +825,7 @@ fn cap_summary(summary: &str, why: &mut Vec<Decision>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::timers::{apply_timer, due, next_due, TimerAction};
+    use crate::core::timers::{apply_timer, due, has_timers, next_due, TimerAction};
     use crate::core::Address;
     use crate::core::StaffAuth;
 
@@ -1281,5 +1281,24 @@ mod tests {
             o.saved().unwrap().events.last().unwrap().text,
             "Thanks,\nAlice"
         );
+    }
+
+    #[test]
+    fn the_states_with_timers_are_those_next_due_and_due_look_at() {
+        let policy = Policy::for_tests();
+        for state in State::ALL {
+            let t = ticket(state);
+            assert_eq!(
+                has_timers(state),
+                next_due(&t, &policy).is_some(),
+                "{state:?}"
+            );
+            let late = t.state_since + 1000 * 86400;
+            assert_eq!(
+                has_timers(state),
+                due(&t, &policy, late).is_some(),
+                "{state:?}"
+            );
+        }
     }
 }

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional as _;
 
+use crate::core::timers::has_timers;
 use crate::core::{FloodItem, ReportedMail, Ticket, TicketId};
 use crate::dedupe::MailKey;
 use schema::*;
@@ -81,14 +82,6 @@ pub struct Commit {
     pub flood_sent: Vec<String>,
 }
 
-/// Does a ticket in this state have timers (SPEC §2.3)? The store keeps an index of them.
-pub fn has_timers(state: crate::core::State) -> bool {
-    matches!(
-        state,
-        crate::core::State::WaitingForFeedback | crate::core::State::Resolved
-    )
-}
-
 /// The store interface: a second backend implements this, and nothing else changes.
 pub trait Store: Send + Sync {
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
@@ -97,7 +90,8 @@ pub trait Store: Send + Sync {
     /// The id the next new ticket gets.
     fn next_ticket_id(&self) -> Result<TicketId, StoreError>;
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError>;
-    /// The tickets in a state with timers ([`has_timers`]), without reading the others.
+    /// The tickets in a state with timers ([`has_timers`]: the store keeps an index of them),
+    /// without reading the others.
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError>;
     /// The record of a mail already processed under any of these keys.
     fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError>;

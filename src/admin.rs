@@ -347,12 +347,13 @@ impl Api {
         health.smtp()
     }
 
-    /// The store answers a read and a flush.
+    /// The store answers a read and a flush (through the gateway, which syncs attachment
+    /// directories first).
     async fn store(&self) -> Result<(), String> {
-        let store = self.gw.store.clone();
+        let gw = self.gw.clone();
         let check = tokio::task::spawn_blocking(move || {
-            store.next_ticket_id()?;
-            store.flush()
+            gw.store.next_ticket_id()?;
+            gw.flush()
         });
         match tokio::time::timeout(STORE_CHECK_TIMEOUT, check).await {
             Ok(Ok(Ok(()))) => Ok(()),

@@ -122,6 +122,10 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    /// The blocking thread of [`Gateway::flush_async`] failed (it panicked or the runtime
+    /// is shutting down).
+    #[error("flush task failed: {0}")]
+    FlushTask(String),
 }
 
 impl PipelineError {
@@ -129,6 +133,7 @@ impl PipelineError {
         match self {
             PipelineError::Store(e) => e.is_transient(),
             PipelineError::Attachment { .. } => true,
+            PipelineError::FlushTask(_) => true,
         }
     }
 }
@@ -516,7 +521,10 @@ impl Gateway {
     }
 
     /// Makes everything committed so far durable: the directories of new attachment files,
-    /// then the store.
+    /// then the store. The one way to flush: a store flushed any other way could make a
+    /// commit durable that names an attachment whose directory entry is not (a tidy test
+    /// checks that nothing else calls the store's flush). Blocking: async tasks call
+    /// [`Gateway::flush_async`].
     pub fn flush(&self) -> Result<(), PipelineError> {
         let dirs = std::mem::take(&mut *self.unsynced.lock().unwrap_or_else(|e| e.into_inner()));
         for dir in &dirs {
@@ -535,6 +543,15 @@ impl Gateway {
         }
         self.store.flush()?;
         Ok(())
+    }
+
+    /// [`Gateway::flush`] on a blocking thread, so that a flush (which waits for the disk)
+    /// never holds a tokio worker.
+    pub async fn flush_async(self: &Arc<Self>) -> Result<(), PipelineError> {
+        let g = self.clone();
+        tokio::task::spawn_blocking(move || g.flush())
+            .await
+            .map_err(|e| PipelineError::FlushTask(e.to_string()))?
     }
 
     /// Quarantines a mail; the core decides whether its sender (as far as the headers tell)

@@ -241,7 +241,8 @@ pub struct Health {
     pub smtp_up: AtomicBool,
     /// The ingest loop is working through a backlog (more than one batch waiting): the outbox
     /// gives it the CPU for a while (the mail is committed; its answers wait in the outbox).
-    pub backlog: AtomicBool,
+    /// A watch channel: the outbox wakes when it changes, instead of polling it.
+    pub backlog: tokio::sync::watch::Sender<bool>,
     imap_error: Mutex<Option<String>>,
     imap_attempts: AtomicI64,
     smtp: Mutex<SmtpSeen>,
@@ -262,6 +263,13 @@ impl Health {
         if self.imap_attempts.fetch_add(1, Ordering::Relaxed) > 0 {
             self.imap_reconnects.inc();
         }
+    }
+
+    /// Ingest began (true) or finished (false) working through a backlog; the outbox is
+    /// woken only by a change.
+    pub fn set_backlog(&self, on: bool) {
+        self.backlog
+            .send_if_modified(|v| std::mem::replace(v, on) != on);
     }
 
     /// The ingest loop holds a logged-in session.

@@ -67,7 +67,7 @@ async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<
     if !p.outbox.is_empty() {
         let smtp = crate::smtp::Smtp::with_tokens(&gw.config.smtp, gw.tokens.clone())?;
         daemon::send_now(&gw, &smtp, p.outbox).await;
-        gw.store.flush()?;
+        gw.flush()?;
     }
     Ok(())
 }

@@ -117,10 +117,7 @@ async fn ingest_session(
         uids.retain(|u| *u > floor);
         if !uids.is_empty() {
             let done = process_uids(gw, &mut session, validity, &uids, outbox, cancel).await;
-            gw.telemetry
-                .health
-                .backlog
-                .store(false, std::sync::atomic::Ordering::Relaxed);
+            gw.telemetry.health.set_backlog(false);
             if let Some(uid) = done? {
                 floor = floor.max(uid);
             }
@@ -295,10 +292,7 @@ async fn process_uids(
     }
     // More than one group waiting: the outbox pauses until this backlog is in (see
     // outbox_task); the caller clears the flag.
-    gw.telemetry
-        .health
-        .backlog
-        .store(groups.len() > 1, std::sync::atomic::Ordering::Relaxed);
+    gw.telemetry.health.set_backlog(groups.len() > 1);
     let mut handled = BTreeSet::new();
     // A processed batch waiting to be flushed, which happens while the next group is
     // processed (the store takes new commits while it applies and syncs older ones); then,
@@ -413,10 +407,7 @@ async fn flush_batch(
     if results.is_empty() {
         return Ok(flushed);
     }
-    let g = gw.clone();
-    tokio::task::spawn_blocking(move || g.flush())
-        .await
-        .map_err(|e| IngestError::Join(e.to_string()))??;
+    gw.flush_async().await?;
     let mut ids = Vec::new();
     for (uid, disposition, out) in results {
         match disposition {

@@ -157,7 +157,7 @@ pub async fn run_with(
     {
         warn!("tasks did not stop within 9 s");
     }
-    gateway.flush()?;
+    gateway.flush_async().await?;
     info!("stopped");
     Ok(())
 }

@@ -1,10 +1,13 @@
 //! The outbox task: sends due outgoing mail over SMTP, a few at a time within a memory budget,
-//! retries with back-off, marks dead; gives way to an ingest backlog for a while.
+//! retries with back-off, marks dead; gives way to an ingest backlog for a while. It waits on
+//! a closed set of [`Event`]s (new work, a round of sends done, the next due time, a backlog
+//! beginning or ending, shutdown), whichever comes first.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
@@ -28,6 +31,30 @@ const SEND_GRACE: Duration = Duration::from_secs(2);
 /// go one after the other instead of all at once (SPEC §6, peak memory).
 const SEND_BUDGET_KIB: usize = 16 * 1024;
 
+/// What the outbox task reacts to: the closed set of things that can happen to it.
+enum Event {
+    /// Outgoing mail was committed and flushed (its outbox ids): it is due now.
+    NewWork(Vec<u64>),
+    /// Every sender of new work is gone: nothing more will come.
+    NoMoreWork,
+    /// The round of sends in flight is over.
+    SendDone(Round),
+    /// The earliest scheduled mail is due, or a pause for an ingest backlog ran out.
+    Due,
+    /// Ingest began or finished working through a backlog.
+    Backlog,
+    Shutdown,
+}
+
+/// What one round of sends left: mails to try again (when, id), whether any was sent, and
+/// why the server looked down (if it did).
+#[derive(Default)]
+struct Round {
+    retry: Vec<(i64, u64)>,
+    any_ok: bool,
+    down: Option<String>,
+}
+
 pub(super) async fn outbox_task(
     gw: Arc<Gateway>,
     smtp: Smtp,
@@ -46,113 +73,141 @@ pub(super) async fn outbox_task(
         }
         Err(e) => error!(error = %e, "cannot read the outbox"),
     }
+    let mut backlog = health.backlog.subscribe();
     let mut was_up: Option<bool> = None;
     let mut paused_since: Option<std::time::Instant> = None;
     let mut closed = false;
+    let mut in_flight: Option<BoxFuture<'_, Round>> = None;
     loop {
-        if cancel.is_cancelled() {
-            break;
-        }
-        gw.telemetry.outbox.beat(BEAT_MARGIN);
         // While ingest works through a backlog, sending waits (at most MAX_OUTBOX_PAUSE at a
         // time): on a small machine the two compete for the same cores, and a committed mail's
         // answers are safe in the outbox. Single mails never set the backlog flag.
-        if gw
-            .telemetry
-            .health
-            .backlog
-            .load(std::sync::atomic::Ordering::Relaxed)
-            && paused_since
-                .get_or_insert_with(std::time::Instant::now)
-                .elapsed()
-                < MAX_OUTBOX_PAUSE
-        {
-            gw.telemetry
-                .outbox
-                .beat(Duration::from_millis(250) + BEAT_MARGIN);
-            tokio::select! {
-                _ = cancel.cancelled() => break,
-                msg = rx.recv(), if !closed => match msg {
-                    Some(ids) => {
-                        for id in ids {
-                            queue.insert((0, id));
-                        }
-                    }
-                    None => closed = true,
-                },
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-            }
-            continue;
-        }
-        paused_since = None;
-        let now = now_secs();
-        let due: Vec<u64> = queue
-            .iter()
-            .take_while(|(at, _)| *at <= now)
-            .map(|(_, id)| *id)
-            .collect();
-        if !due.is_empty() {
-            queue.retain(|(at, _)| *at > now);
-            let results = futures::future::join_all(
-                due.chunks(due.len().div_ceil(SEND_CONCURRENCY).max(1))
-                    .map(|ids| send_some(&gw, &smtp, ids.to_vec(), &budget, &cancel)),
+        let pause_left = if *backlog.borrow_and_update() {
+            MAX_OUTBOX_PAUSE.checked_sub(
+                paused_since
+                    .get_or_insert_with(std::time::Instant::now)
+                    .elapsed(),
             )
-            .await;
-            let mut any_ok = false;
-            let mut any_down: Option<String> = None;
-            for (retry, ok, down) in results {
-                for r in retry {
-                    queue.insert(r);
-                }
-                any_ok |= ok;
-                any_down = any_down.or(down);
+        } else {
+            paused_since = None;
+            None
+        };
+        let now = now_secs();
+        if in_flight.is_none() && pause_left.is_none() {
+            let due: Vec<u64> = queue
+                .iter()
+                .take_while(|(at, _)| *at <= now)
+                .map(|(_, id)| *id)
+                .collect();
+            if !due.is_empty() {
+                queue.retain(|(at, _)| *at > now);
+                in_flight = Some(Box::pin(send_round(&gw, &smtp, due, &budget, &cancel)));
             }
-            if let Err(e) = gw.store.flush() {
-                error!(error = %e, "outbox flush failed");
-            }
-            if let (Some(why), false) = (&any_down, any_ok) {
-                health.smtp_failed(format!(
-                    "sending fails and is retried (see `ticket-gateway outbox`): {why}"
-                ));
-                if was_up != Some(false) {
-                    error!(error = %why, "smtp unavailable; outgoing mail waits and is retried");
-                    was_up = Some(false);
-                }
-            } else if any_ok {
-                health.smtp_ok();
-                if was_up != Some(true) {
-                    info!("smtp delivering");
-                    was_up = Some(true);
-                }
-            }
-            continue;
         }
-        let wait = queue
-            .first()
-            .map(|(at, _)| Duration::from_secs((at - now).max(0) as u64))
-            .unwrap_or(Duration::from_secs(3600));
-        gw.telemetry.outbox.beat(wait + BEAT_MARGIN);
-        tokio::select! {
-            _ = cancel.cancelled() => break,
+        let wait = pause_left.unwrap_or_else(|| {
+            queue
+                .first()
+                .map(|(at, _)| Duration::from_secs((at - now).max(0) as u64))
+                .unwrap_or(Duration::from_secs(3600))
+        });
+        gw.telemetry.outbox.beat(match in_flight {
+            Some(_) => BEAT_MARGIN,
+            None => wait + BEAT_MARGIN,
+        });
+        let event = tokio::select! {
+            _ = cancel.cancelled() => Event::Shutdown,
+            round = async { in_flight.as_mut().expect("guarded by is_some").await },
+                if in_flight.is_some() => Event::SendDone(round),
             // A closed channel (every sender gone) must not make this select return at once
-            // forever: remember it and wait on the timer alone.
+            // forever: remember it and wait on the rest.
             msg = rx.recv(), if !closed => match msg {
-                Some(ids) => {
-                    for id in ids {
-                        queue.insert((0, id));
-                    }
-                }
-                None => {
-                    if queue.is_empty() {
-                        break;
-                    }
-                    closed = true;
-                }
+                Some(ids) => Event::NewWork(ids),
+                None => Event::NoMoreWork,
             },
-            _ = tokio::time::sleep(wait) => {}
+            Ok(()) = backlog.changed() => Event::Backlog,
+            _ = tokio::time::sleep(wait), if in_flight.is_none() => Event::Due,
+        };
+        match event {
+            Event::Shutdown => {
+                // The sends in flight finish (each within SEND_GRACE) and are recorded.
+                if let Some(round) = in_flight.take() {
+                    let round = round.await;
+                    done(&gw, &health, round, &mut queue, &mut was_up).await;
+                }
+                break;
+            }
+            Event::SendDone(round) => {
+                in_flight = None;
+                done(&gw, &health, round, &mut queue, &mut was_up).await;
+            }
+            Event::NewWork(ids) => {
+                for id in ids {
+                    queue.insert((0, id));
+                }
+            }
+            Event::NoMoreWork => {
+                if queue.is_empty() && in_flight.is_none() {
+                    break;
+                }
+                closed = true;
+            }
+            Event::Due | Event::Backlog => {}
         }
     }
-    let _ = gw.store.flush();
+    if let Err(e) = gw.flush_async().await {
+        error!(error = %e, "outbox flush failed");
+    }
+}
+
+/// Sends `due` in up to [`SEND_CONCURRENCY`] chains at once.
+async fn send_round(
+    gw: &Gateway,
+    smtp: &Smtp,
+    due: Vec<u64>,
+    budget: &Semaphore,
+    cancel: &CancellationToken,
+) -> Round {
+    let results = futures::future::join_all(
+        due.chunks(due.len().div_ceil(SEND_CONCURRENCY).max(1))
+            .map(|ids| send_some(gw, smtp, ids.to_vec(), budget, cancel)),
+    )
+    .await;
+    let mut round = Round::default();
+    for (retry, ok, down) in results {
+        round.retry.extend(retry);
+        round.any_ok |= ok;
+        round.down = round.down.or(down);
+    }
+    round
+}
+
+/// Records a finished round: retries scheduled, the outbox's changes flushed, health told.
+async fn done(
+    gw: &Arc<Gateway>,
+    health: &Health,
+    round: Round,
+    queue: &mut BTreeSet<(i64, u64)>,
+    was_up: &mut Option<bool>,
+) {
+    queue.extend(round.retry);
+    if let Err(e) = gw.flush_async().await {
+        error!(error = %e, "outbox flush failed");
+    }
+    if let (Some(why), false) = (&round.down, round.any_ok) {
+        health.smtp_failed(format!(
+            "sending fails and is retried (see `ticket-gateway outbox`): {why}"
+        ));
+        if *was_up != Some(false) {
+            error!(error = %why, "smtp unavailable; outgoing mail waits and is retried");
+            *was_up = Some(false);
+        }
+    } else if round.any_ok {
+        health.smtp_ok();
+        if *was_up != Some(true) {
+            info!("smtp delivering");
+            *was_up = Some(true);
+        }
+    }
 }
 
 /// Sends these entries once, now (`ingest` in pipe mode); failures stay pending.

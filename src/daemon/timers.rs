@@ -29,7 +29,7 @@ pub(super) async fn timer_task(
         let g = gw.clone();
         let r = tokio::task::spawn_blocking(move || {
             let ids = g.run_timers(now_secs())?;
-            g.store.flush()?;
+            g.flush()?;
             Ok::<_, PipelineError>(ids)
         })
         .await;

@@ -131,6 +131,28 @@ fn module_dependencies_point_one_way() {
     assert!(problems.is_empty(), "{problems:?}");
 }
 
+/// One owner of durability: only `Gateway::flush` flushes the store, after syncing the
+/// directories of new attachment files. A store flushed from anywhere else could make a
+/// commit durable that names a file a crash could still take back.
+#[test]
+fn only_the_gateway_flushes_the_store() {
+    let mut problems = Vec::new();
+    for f in rust_files(&root().join("src")) {
+        let rel = f.strip_prefix(root()).unwrap().display().to_string();
+        if rel.starts_with("src/store") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap();
+        let text = text.split("\n#[cfg(test)]\nmod tests").next().unwrap_or("");
+        let allowed = usize::from(rel == "src/pipeline.rs");
+        let found = text.matches("store.flush()").count();
+        if found > allowed {
+            problems.push(format!("{rel} flushes the store itself ({found} times)"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:?}");
+}
+
 /// A file is one job its name says: none holds more than 1,000 lines of production code
 /// (the lines before its `#[cfg(test)]` module).
 #[test]

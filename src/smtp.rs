@@ -93,6 +93,26 @@ impl SmtpError {
         }
     }
 
+    /// True when the server or the account is at fault, not the mail: no connection, an
+    /// untrusted certificate, a refused login. Such a failure says nothing about the mail,
+    /// which must not die of it, even when it is permanent.
+    pub fn blames_the_link(&self) -> bool {
+        match self {
+            SmtpError::Setup(_)
+            | SmtpError::Connect { .. }
+            | SmtpError::Tls { .. }
+            | SmtpError::Timeout { .. }
+            | SmtpError::Token(_)
+            | SmtpError::Password(_)
+            | SmtpError::AuthRefused { .. } => true,
+            SmtpError::Envelope(_) => false,
+            // 530 authentication required, 534 mechanism too weak, 535 credentials invalid.
+            SmtpError::Send { source } => source
+                .status()
+                .is_some_and(|c| matches!(c.to_string().as_str(), "530" | "534" | "535")),
+        }
+    }
+
     /// The source error, for callers that explain failures (`check`).
     pub fn lettre(&self) -> Option<&lettre::transport::smtp::Error> {
         match self {

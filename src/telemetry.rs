@@ -278,10 +278,18 @@ impl Health {
         *lock(&self.imap_error) = None;
     }
 
-    /// The ingest loop lost its session or could not open one.
-    pub fn imap_failed(&self, error: &dyn std::error::Error) {
+    /// The ingest loop lost its session or could not open one. A permanent failure (tried
+    /// again only after `permanent_retry`) is said to be one.
+    pub fn imap_failed(&self, error: &dyn std::error::Error, permanent_retry: Option<Duration>) {
         self.imap_up.store(false, Ordering::Relaxed);
-        *lock(&self.imap_error) = Some(chain(error));
+        let mut why = chain(error);
+        if let Some(d) = permanent_retry {
+            why.push_str(&format!(
+                " (permanent: fix the configuration or the server; next try in {} s)",
+                d.as_secs()
+            ));
+        }
+        *lock(&self.imap_error) = Some(why);
     }
 
     /// A mail was accepted by the SMTP server, or the probe got an answer.

@@ -58,14 +58,22 @@ pub(super) async fn ingest_task(
         match result {
             Ok(()) => break,
             Err(e) => {
-                health.imap_failed(&e);
-                if was_up != Some(false) {
+                let transient = e.is_transient();
+                health.imap_failed(&e, (!transient).then_some(super::PERMANENT_RETRY));
+                if !transient {
+                    error!(
+                        error = %crate::telemetry::chain(&e),
+                        retry_in_s = super::PERMANENT_RETRY.as_secs(),
+                        "imap failed and cannot succeed until the configuration or the server changes"
+                    );
+                    was_up = Some(false);
+                } else if was_up != Some(false) {
                     error!(error = %crate::telemetry::chain(&e), "imap unavailable; retrying with back-off");
                     was_up = Some(false);
                 } else {
                     debug!(error = %e, "imap still unavailable");
                 }
-                if sleep_or_cancel(backoff.step(), &cancel).await {
+                if sleep_or_cancel(backoff.after(transient), &cancel).await {
                     break;
                 }
             }
@@ -83,6 +91,18 @@ enum IngestError {
     Join(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl IngestError {
+    /// Whether a new session may succeed without anyone changing anything.
+    fn is_transient(&self) -> bool {
+        match self {
+            IngestError::Imap(e) => e.is_transient(),
+            IngestError::Pipeline(e) => e.is_transient(),
+            IngestError::Join(_) => true,
+            IngestError::Store(e) => e.is_transient(),
+        }
+    }
 }
 
 async fn ingest_session(

@@ -176,7 +176,14 @@ pub(super) async fn sleep_or_cancel(d: Duration, cancel: &CancellationToken) -> 
     }
 }
 
-/// Capped exponential back-off.
+/// How long a loop waits before it tries again after a permanent failure: a refused login,
+/// an untrusted certificate, a missing mailbox. Those pass only once someone changes the
+/// configuration or the server, so trying every few seconds would only fill the server's
+/// log (and lock accounts on servers that count failed logins); health says why meanwhile.
+pub(crate) const PERMANENT_RETRY: Duration = Duration::from_secs(300);
+
+/// Capped exponential back-off after transient failures; [`PERMANENT_RETRY`] after permanent
+/// ones. The one place where a loop's retry cadence is decided.
 pub(super) struct Backoff {
     next: Duration,
     max: Duration,
@@ -196,5 +203,33 @@ impl Backoff {
         let d = self.next;
         self.next = (self.next * 2).min(self.max);
         d
+    }
+    /// The wait after a failure: the next step for a transient one; [`PERMANENT_RETRY`] for
+    /// a permanent one (after which a transient failure starts from the shortest wait again).
+    pub(super) fn after(&mut self, transient: bool) -> Duration {
+        if transient {
+            self.step()
+        } else {
+            self.reset();
+            PERMANENT_RETRY
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_permanent_failure_waits_long_and_a_transient_one_backs_off() {
+        let mut b = Backoff::new();
+        let steps: Vec<u64> = (0..8).map(|_| b.after(true).as_millis() as u64).collect();
+        assert_eq!(steps, [500, 1000, 2000, 4000, 8000, 16000, 30000, 30000]);
+        assert_eq!(b.after(false), PERMANENT_RETRY);
+        assert!(
+            PERMANENT_RETRY >= Duration::from_secs(60),
+            "minutes, not seconds"
+        );
+        assert_eq!(b.after(true), Duration::from_millis(500), "starts over");
     }
 }

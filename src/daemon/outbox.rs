@@ -260,7 +260,8 @@ async fn send_some(
                 let mut entry = entry;
                 entry.attempts += 1;
                 let why = format!("cannot read the mail: {e}");
-                match failed_try(&mut entry, why, true, now_secs(), give_up) {
+                let delay = Some(retry_delay(entry.attempts));
+                match failed_try(&mut entry, why, delay, now_secs(), give_up) {
                     Some(at) => {
                         error!(id, error = %e, "cannot read an outgoing mail; will retry");
                         retry.push((at, id));
@@ -278,6 +279,7 @@ async fn send_some(
         gw.telemetry.outbox.beat(BEAT_MARGIN);
         let mut entry = entry;
         entry.attempts += 1;
+        let attempts = entry.attempts;
         let now = now_secs();
         // On shutdown a send in flight gets SEND_GRACE to finish; a server that hangs does
         // not hold the exit up (SPEC §4: within 10 s). The mail stays pending and goes next
@@ -304,7 +306,7 @@ async fn send_some(
             Err(e) => match failed_try(
                 &mut entry,
                 crate::telemetry::chain(&e),
-                e.is_transient(),
+                retry_after(&e, attempts),
                 now,
                 give_up,
             ) {
@@ -325,27 +327,106 @@ async fn send_some(
     (retry, any_ok, down)
 }
 
-/// Records a failed try of `entry`: while the failure is `transient` and the mail younger
-/// than `give_up` seconds, it is tried again after [`retry_delay`] (the time is returned);
+/// When to try a mail again after this failure, in seconds, or `None` when it is dead: the
+/// one place that decides. A transient failure is tried again after [`retry_delay`]; a
+/// permanent one that blames the server or the account (a refused login, an untrusted
+/// certificate) after [`super::PERMANENT_RETRY`], since the mail is not at fault; a
+/// permanent refusal of the mail itself (5xx to it) kills it.
+fn retry_after(e: &crate::smtp::SmtpError, attempts: u32) -> Option<i64> {
+    if e.is_transient() {
+        Some(retry_delay(attempts))
+    } else if e.blames_the_link() {
+        Some(super::PERMANENT_RETRY.as_secs() as i64)
+    } else {
+        None
+    }
+}
+
+/// Records a failed try of `entry`: while `delay` says to try again and the mail is younger
+/// than `give_up` seconds, it is tried again after `delay` seconds (the time is returned);
 /// else it is dead.
 fn failed_try(
     entry: &mut OutboxEntry,
     why: String,
-    transient: bool,
+    delay: Option<i64>,
     now: i64,
     give_up: i64,
 ) -> Option<i64> {
     entry.last_error = Some(why);
-    if transient && now - entry.created_at < give_up {
-        entry.next_attempt_at = now + retry_delay(entry.attempts);
-        Some(entry.next_attempt_at)
-    } else {
-        entry.status = OutboxStatus::Dead;
-        None
+    match delay {
+        Some(delay) if now - entry.created_at < give_up => {
+            entry.next_attempt_at = now + delay;
+            Some(entry.next_attempt_at)
+        }
+        _ => {
+            entry.status = OutboxStatus::Dead;
+            None
+        }
     }
 }
 
 /// Seconds until the next try after `attempts` failed ones: 2 s, 4 s, 8 s … capped at 5 minutes.
 fn retry_delay(attempts: u32) -> i64 {
     (2i64 << attempts.saturating_sub(1).min(8)).min(300)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smtp::SmtpError;
+
+    fn entry() -> OutboxEntry {
+        OutboxEntry {
+            id: 1,
+            message_id: "m@x".into(),
+            ticket: Some(1),
+            kind: "acknowledgement".into(),
+            from: "support@x".into(),
+            to: vec!["a@x".into()],
+            created_at: 0,
+            attempts: 1,
+            next_attempt_at: 0,
+            status: OutboxStatus::Pending,
+            last_error: None,
+            sent_at: None,
+            size: 10,
+        }
+    }
+
+    #[test]
+    fn a_permanent_failure_of_the_link_keeps_the_mail_and_waits_long() {
+        let untrusted = SmtpError::Tls {
+            addr: "smtp:465".into(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "unknown issuer"),
+        };
+        assert!(!untrusted.is_transient() && untrusted.blames_the_link());
+        let mut e = entry();
+        let at = failed_try(&mut e, "tls".into(), retry_after(&untrusted, 1), 100, 3600);
+        assert_eq!(
+            at,
+            Some(100 + super::super::PERMANENT_RETRY.as_secs() as i64)
+        );
+        assert_eq!(e.status, OutboxStatus::Pending);
+    }
+
+    #[test]
+    fn a_transient_failure_backs_off_and_a_refused_mail_dies() {
+        let down = SmtpError::Timeout {
+            addr: "smtp:25".into(),
+        };
+        assert_eq!(retry_after(&down, 1), Some(2));
+        assert_eq!(retry_after(&down, 3), Some(8));
+        assert_eq!(retry_after(&down, 30), Some(300));
+        let refused = SmtpError::Envelope("bad recipient".into());
+        let mut e = entry();
+        assert_eq!(
+            failed_try(&mut e, "5xx".into(), retry_after(&refused, 1), 100, 3600),
+            None
+        );
+        assert_eq!(e.status, OutboxStatus::Dead);
+        // Past give_up_after even a transient failure is the end.
+        let mut e = entry();
+        assert_eq!(failed_try(&mut e, "down".into(), Some(2), 4000, 3600), None);
+        assert_eq!(e.status, OutboxStatus::Dead);
+    }
 }

@@ -875,3 +875,84 @@ async fn a_stop_does_not_wait_for_an_smtp_server_that_never_answers() {
     );
     drop(hole);
 }
+
+/// Issue 14: a refused IMAP login cannot pass until someone fixes the password. Health says
+/// so at once, in the server's words, as permanent (it is tried again after minutes, not
+/// every few seconds: `daemon::Backoff`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_imap_login_is_permanent_and_health_says_so_at_once() {
+    let mut h = Harness::prepare(MailSys::get(), "imaplogin", |t| {
+        t.replacen(
+            "password_file = \"password\"",
+            "password_file = \"wrong\"",
+            1,
+        )
+    });
+    std::fs::write(h.dir.path().join("wrong"), "not the password\n").unwrap();
+    h.launch();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let why = loop {
+        match h.gw().telemetry.health.imap() {
+            Err(why) if why != "not connected yet" => break why,
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "imap health never turned red");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(why.contains("refused login"), "{why}");
+    assert!(why.contains("permanent"), "{why}");
+    h.stop().await;
+}
+
+/// Issue 14: a refused SMTP login is the account's fault, not the mail's: the mail stays
+/// pending (never dead of it), is tried again only after minutes, and health is red with the
+/// server's words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_smtp_login_keeps_the_mail_and_waits_long() {
+    let mut h = Harness::prepare(MailSys::get(), "smtplogin", |t| {
+        let (imap, smtp) = t.split_at(t.find("[smtp]").unwrap());
+        format!(
+            "{imap}{}",
+            smtp.replacen(
+                "password_file = \"password\"",
+                "password_file = \"wrong\"",
+                1
+            )
+        )
+    });
+    std::fs::write(h.dir.path().join("wrong"), "not the password\n").unwrap();
+    h.launch();
+    let n = h.names.clone();
+    Draft::new(&n.alice, &n.support, "Nobody may send", "?")
+        .send()
+        .await;
+    h.wait_ticket(1, "ticket", |_| true).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ob = h.gw().store.outbox().unwrap();
+        if !ob.is_empty() && ob.iter().all(|e| e.attempts >= 1) {
+            for e in &ob {
+                assert_eq!(
+                    e.status,
+                    ticket_gateway::store::OutboxStatus::Pending,
+                    "{e:#?}"
+                );
+                assert!(e.next_attempt_at - e.created_at >= 60, "{e:#?}");
+                assert!(
+                    e.last_error.as_deref().unwrap_or("").contains("535"),
+                    "{e:#?}"
+                );
+            }
+            match h.gw().telemetry.health.smtp() {
+                Err(why) if why.contains("sending fails") => {
+                    assert!(why.contains("535"), "{why}");
+                    break;
+                }
+                _ => {}
+            }
+        }
+        assert!(Instant::now() < deadline, "outbox: {ob:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    h.stop().await;
+}

@@ -218,6 +218,9 @@ pub struct SentMail {
     /// The outbox entry that carries it (its recipients and whether it went out).
     pub outbox: u64,
     pub audience: Audience,
+    /// The one customer this copy went to, when customer mail carries page links (each
+    /// customer gets a mail of their own, SPEC §3.10); `None`: every reader of `audience`.
+    pub to: Option<String>,
 }
 
 /// A ticket with its whole history.
@@ -281,6 +284,14 @@ impl Ticket {
             })
             .cloned()
             .collect()
+    }
+
+    /// Whether `id` is a mail the gateway sent to one customer other than `reader` (a copy
+    /// with that customer's own page link): `reader` never saw it, so never gets its id.
+    pub fn is_copy_for_other(&self, id: &str, reader: &str) -> bool {
+        self.sent
+            .iter()
+            .any(|s| s.message_id == id && s.to.as_deref().is_some_and(|to| to != reader))
     }
 
     /// The description: the text of the first event.

@@ -7,6 +7,7 @@
 
 mod files;
 pub mod schema;
+mod upgrade;
 
 pub use files::{make_private, private_dir, private_file};
 
@@ -113,6 +114,9 @@ pub trait Store: Send + Sync {
     /// Every sender with staff notices held for its summary: the first of them (oldest
     /// first) and how many more there are.
     fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError>;
+    /// The tickets where `address` (lower case) is reporter or participant, from an index
+    /// (a `#list` request must not read every ticket).
+    fn tickets_of(&self, address: &str) -> Result<Vec<Ticket>, StoreError>;
     /// The mail the gateway sent under `message_id`, with its own recipients: only an id of
     /// the gateway's form that its ticket records as sent, whose outbox entry went out.
     /// Never an incoming id, whatever thread holds it.
@@ -189,9 +193,10 @@ enum T {
     Meta,
     Senders,
     Flood,
+    ByCustomer,
 }
 
-const TREE_NAMES: [&str; 11] = [
+const TREE_NAMES: [&str; 12] = [
     TREE_TICKETS,
     TREE_BY_MESSAGE_ID,
     TREE_MAILS,
@@ -203,6 +208,7 @@ const TREE_NAMES: [&str; 11] = [
     TREE_META,
     TREE_SENDERS,
     TREE_FLOOD,
+    TREE_BY_CUSTOMER,
 ];
 
 /// Committed writes not yet in sled: the ones being applied (`frozen`) and the newer ones.
@@ -230,7 +236,7 @@ impl Overlay {
 /// Per tree, key → value (`None`: removed).
 #[derive(Default)]
 struct Writes {
-    trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 11],
+    trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 12],
     bytes: usize,
 }
 
@@ -359,79 +365,8 @@ impl SledStore {
                 }
             }
         }
-        if meta.get(META_TIMED_INDEX)?.is_none() {
-            // Stores written before the index existed: build it once.
-            for t in store.tickets()? {
-                if has_timers(t.state) {
-                    store.tree(T::Timed).insert(u64_key(t.id.0), &[])?;
-                }
-            }
-            meta.insert(META_TIMED_INDEX, &[1])?;
-            store.db.flush()?;
-        }
-        if meta.get(META_REPLY_LOGS)?.is_none() {
-            // Stores written before the logs: their rows of the last two days become logs,
-            // once, and every row goes (years of them, so neither pass holds them all). Logs
-            // are written before rows are removed: an interrupted run merges again next time.
-            let replies = store.tree(T::Replies);
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            let recent = now - REPLY_LOG_KEEP_SECS;
-            let mut logs: BTreeMap<String, Vec<(i64, u64)>> = BTreeMap::new();
-            for kv in replies.iter() {
-                let (k, _) = kv?;
-                if let Some((addr, at, id)) = legacy_reply_key(&k).filter(|r| r.1 >= recent) {
-                    logs.entry(addr.to_string()).or_default().push((at, id));
-                }
-            }
-            for (addr, answers) in logs {
-                let mut log = reply_log(replies.get(addr.as_bytes())?.as_deref())?;
-                log.add(answers);
-                replies.insert(addr.as_bytes(), encode(&log))?;
-            }
-            for kv in replies.iter() {
-                let (k, _) = kv?;
-                if legacy_reply_key(&k).is_some() {
-                    replies.remove(k)?;
-                }
-            }
-            meta.insert(META_REPLY_LOGS, &[1])?;
-            store.db.flush()?;
-        }
-        if meta.get(META_SENT_BUILT)?.is_none() {
-            store.build_sent_records()?;
-            meta.insert(META_SENT_BUILT, &[1])?;
-            store.db.flush()?;
-        }
+        store.upgrade()?;
         Ok(store)
-    }
-
-    /// Stores written before tickets kept their sent mails: each ticket gets the outbox
-    /// entries of its own, once (a delivery report counts only for a mail the gateway sent,
-    /// and customers are shown only the ids of mails they could have seen).
-    fn build_sent_records(&self) -> Result<(), StoreError> {
-        let mut by_ticket: BTreeMap<u64, Vec<OutboxEntry>> = BTreeMap::new();
-        for kv in self.tree(T::Outbox).iter() {
-            let (_, v) = kv?;
-            let (e, _) = decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?;
-            if let Some(t) = e.ticket {
-                by_ticket.entry(t).or_default().push(e);
-            }
-        }
-        let tickets = self.tree(T::Tickets);
-        for (id, entries) in by_ticket {
-            let key = u64_key(id);
-            let Some(v) = tickets.get(key)? else { continue };
-            let mut r: TicketRecord = decode(&v).map_err(corrupt(TREE_TICKETS))?;
-            for e in entries {
-                if !r.sent.iter().any(|s| s.message_id == e.message_id) {
-                    r.sent.push(SentRecord::of_entry(&e, &r.reporter));
-                }
-            }
-            tickets.insert(key, encode(&r))?;
-        }
-        Ok(())
     }
 
     /// Writes a big outgoing mail to `<store>/outbox/<id>.eml` and syncs it (and its
@@ -498,6 +433,16 @@ impl SledStore {
     fn scan(
         &self,
         t: T,
+        f: impl FnMut(&[u8], &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan_prefix(t, &[], f)
+    }
+
+    /// Like [`SledStore::scan`], for the keys that start with `prefix` only.
+    fn scan_prefix(
+        &self,
+        t: T,
+        prefix: &[u8],
         mut f: impl FnMut(&[u8], &[u8]) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = {
@@ -506,7 +451,11 @@ impl SledStore {
             let layers = o.frozen.as_deref().into_iter().chain([&o.active]);
             for layer in layers {
                 // The active layer comes last: its writes are the newer ones.
-                merged.extend(&layer.trees[t as usize]);
+                merged.extend(
+                    layer.trees[t as usize]
+                        .range(prefix.to_vec()..)
+                        .take_while(|(k, _)| k.starts_with(prefix)),
+                );
             }
             merged
                 .into_iter()
@@ -514,7 +463,7 @@ impl SledStore {
                 .collect()
         };
         let mut pending = pending.into_iter().peekable();
-        for kv in self.tree(t).iter() {
+        for kv in self.tree(t).scan_prefix(prefix) {
             let (k, v) = kv?;
             let mut shadowed = false;
             while let Some((pk, pv)) = pending.next_if(|(pk, _)| pk.as_slice() <= &*k) {
@@ -734,6 +683,13 @@ impl Store for SledStore {
                     Some(u64_key(t.id.0 + 1).to_vec()),
                 ));
             }
+            // A customer's tickets are indexed once (the customers of a ticket only grow).
+            for c in t.customers() {
+                let k = customer_key(&c, t.id.0);
+                if self.read_locked(&o, T::ByCustomer, &k)?.is_none() {
+                    writes.push((T::ByCustomer, k, Some(Vec::new())));
+                }
+            }
             // Only new ids, and only those nothing else finds (see `ticket_by_message_id`):
             // the gateway's own ids name their ticket, and the id of the mail committed here
             // finds it through the mail's record. Each index write costs sled far more than
@@ -843,6 +799,24 @@ impl Store for SledStore {
             out.push((sender.clone(), r.items(&sender), r.more));
             Ok(())
         })?;
+        Ok(out)
+    }
+
+    fn tickets_of(&self, address: &str) -> Result<Vec<Ticket>, StoreError> {
+        let prefix = customer_prefix(address);
+        let mut ids = Vec::new();
+        self.scan_prefix(T::ByCustomer, &prefix, |k, _| {
+            // Exactly this address: another that merely starts with it and a NUL is longer.
+            if k.len() == prefix.len() + 8 {
+                ids.extend(key_u64(&k[prefix.len()..]).map(TicketId));
+            }
+            Ok(())
+        })?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            // The index only grows; the ticket says whether the address is still on it.
+            out.extend(self.ticket(id)?.filter(|t| t.is_customer(address)));
+        }
         Ok(out)
     }
 
@@ -1159,6 +1133,63 @@ mod tests {
         for id in [queued.as_str(), forged.as_str(), "m@x"] {
             assert_eq!(s.sent_mail(id).unwrap(), None, "{id}");
         }
+    }
+
+    #[test]
+    fn a_customers_tickets_come_from_an_index_that_older_stores_build_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |id: u64, reporter: &str, participants: &[&str]| {
+            let mut t = ticket(id, State::Open, &[]);
+            t.reporter = reporter.into();
+            t.participants = participants.iter().map(|p| p.to_string()).collect();
+            t
+        };
+        let tickets = [
+            with(1, "a@x.test", &[]),
+            with(2, "b@x.test", &["a@x.test"]),
+            with(3, "b@x.test", &[]),
+            // An address that starts with another and a NUL is another address.
+            with(4, "a@x.test\0\0\0\0\0\0\0\0\x05", &[]),
+        ];
+        let ids = |s: &SledStore, addr: &str| -> Vec<u64> {
+            s.tickets_of(addr).unwrap().iter().map(|t| t.id.0).collect()
+        };
+        {
+            let s = open(dir.path());
+            for t in &tickets {
+                s.commit(Commit {
+                    ticket: Some(t.clone()),
+                    ..Default::default()
+                })
+                .unwrap();
+            }
+            // Read back before the flush (from the overlay), and after.
+            assert_eq!(ids(&s, "a@x.test"), [1, 2]);
+            s.flush().unwrap();
+            assert_eq!(ids(&s, "a@x.test"), [1, 2]);
+            assert_eq!(ids(&s, "b@x.test"), [2, 3]);
+            assert_eq!(ids(&s, "c@x.test"), Vec::<u64>::new());
+            // A commit of a ticket already indexed writes no index entry again.
+            let before = s.overlay().active.trees[T::ByCustomer as usize].len();
+            s.commit(Commit {
+                ticket: Some(tickets[1].clone()),
+                ..Default::default()
+            })
+            .unwrap();
+            assert_eq!(
+                s.overlay().active.trees[T::ByCustomer as usize].len(),
+                before
+            );
+            // A store written before the index: no entries, no mark.
+            s.flush().unwrap();
+            s.tree(T::ByCustomer).clear().unwrap();
+            s.tree(T::Meta).remove(META_CUSTOMER_INDEX).unwrap();
+            s.db.flush().unwrap();
+            assert_eq!(ids(&s, "a@x.test"), Vec::<u64>::new());
+        }
+        let s = open(dir.path());
+        assert_eq!(ids(&s, "a@x.test"), [1, 2], "built at open");
+        assert_eq!(ids(&s, "b@x.test"), [2, 3]);
     }
 
     #[test]

@@ -31,12 +31,33 @@ pub const TREE_SENDERS: &str = "senders";
 /// Per sender address: the staff notices held for its hourly summary ([`FloodRecord`]).
 pub const TREE_FLOOD: &str = "flood";
 
+/// Per customer address: the tickets where it is reporter or participant
+/// ([`customer_key`] → nothing), for a `#list` request (SPEC §3.10).
+pub const TREE_BY_CUSTOMER: &str = "by_customer";
+
 pub const META_SCHEMA: &[u8] = b"schema_version";
 pub const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
 pub const META_TIMED_INDEX: &[u8] = b"timed_index_built";
 pub const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
 /// Tickets know which ids of their thread the gateway sent (`TicketRecord::sent`).
 pub const META_SENT_BUILT: &[u8] = b"sent_records_built";
+
+/// Tickets where the customer is reporter or participant are indexed.
+pub const META_CUSTOMER_INDEX: &[u8] = b"customer_index_built";
+
+/// `address \0 big-endian ticket id`: a customer's tickets sort together.
+pub fn customer_key(address: &str, ticket: u64) -> Vec<u8> {
+    let mut k = customer_prefix(address);
+    k.extend_from_slice(&ticket.to_be_bytes());
+    k
+}
+
+/// The start of every [`customer_key`] of `address`.
+pub fn customer_prefix(address: &str) -> Vec<u8> {
+    let mut k = address.as_bytes().to_vec();
+    k.push(0);
+    k
+}
 
 pub fn u64_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
@@ -251,6 +272,9 @@ pub struct SentRecord {
     pub outbox: u64,
     /// `customers` or `staff`.
     pub audience: String,
+    /// The one customer a copy with a page link went to (absent: every reader).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
 }
 
 impl SentRecord {
@@ -265,6 +289,7 @@ impl SentRecord {
             message_id: e.message_id.clone(),
             outbox: e.id,
             audience: audience.as_str().into(),
+            to: None,
         }
     }
 }
@@ -313,6 +338,7 @@ impl From<&Ticket> for TicketRecord {
                     message_id: m.message_id.clone(),
                     outbox: m.outbox,
                     audience: m.audience.as_str().into(),
+                    to: m.to.clone(),
                 })
                 .collect(),
             events: t
@@ -396,6 +422,7 @@ impl TryFrom<TicketRecord> for Ticket {
                     audience: Audience::parse(&m.audience).unwrap_or(Audience::Staff),
                     message_id: m.message_id,
                     outbox: m.outbox,
+                    to: m.to,
                 })
                 .collect(),
             events,

@@ -83,6 +83,8 @@ fn fill(config: &std::path::Path, count: u64, to: &str) -> Result<String, String
             quarantine: None,
             flood: vec![],
             flood_more: 0,
+            listed: vec![],
+            listed_more: 0,
             reason: String::new(),
             in_reply_to: Some(format!("bench.{i}@customer.test")),
             attachments: vec![],

@@ -71,8 +71,8 @@ pub fn compose(
         n.to.iter()
             .map(|a| address(a).map(|_| a.clone()))
             .collect::<Result<Vec<_>, _>>()?;
-    // Every mail about a ticket carries its tag; a quarantine notice or a flood summary
-    // names no ticket (id 0).
+    // Every mail about a ticket carries its tag; a quarantine notice, a flood summary or a
+    // list of tickets names no ticket (id 0).
     let subject = if n.ticket.id.0 == 0 {
         match (n.kind, n.lang) {
             (NoticeKind::FloodSummary, Lang::En) => {
@@ -81,6 +81,8 @@ pub fn compose(
             (NoticeKind::FloodSummary, Lang::Fr) => {
                 format!("Messages de {} résumés", n.ticket.summary)
             }
+            (NoticeKind::TicketList, Lang::En) => format!("Your tickets with {}", from.name),
+            (NoticeKind::TicketList, Lang::Fr) => format!("Vos tickets chez {}", from.name),
             _ => format!("Undeliverable to support: {}", n.ticket.summary),
         }
     } else {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::core::{AttachmentInfo, Lang, Notice, NoticeKind, QuarantineReason, State};
+use crate::core::{AttachmentInfo, Lang, Notice, NoticeKind, QuarantineReason, State, TicketId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -75,6 +75,31 @@ struct Data<'a> {
     attachments: Vec<AttachmentData<'a>>,
     /// How many of `attachments` are listed only (not attached to this mail).
     not_forwarded: usize,
+    /// The ticket's page for this mail's one reader (SPEC §3.10), when the page is served
+    /// and the mail goes to one customer; else none.
+    link: Option<String>,
+    /// For `ticket_list`: the sender's tickets, open ones first, and how many more there are.
+    tickets: Vec<ListedData>,
+    tickets_more: u32,
+}
+
+#[derive(Serialize)]
+struct ListedData {
+    tag: String,
+    summary: String,
+    state: &'static str,
+    state_id: &'static str,
+    /// `2026-11-23 10:00 UTC`.
+    updated: String,
+    link: Option<String>,
+    /// Type and severity when the ticket has them: `{id, value}`.
+    fields: Vec<FieldData>,
+}
+
+#[derive(Serialize)]
+struct FieldData {
+    id: &'static str,
+    value: String,
 }
 
 #[derive(Serialize)]
@@ -122,7 +147,7 @@ struct AttachmentData<'a> {
 
 /// `980 bytes`, `12 KB`, `3.4 MB` (powers of 1024, as mail clients show sizes); in French
 /// `980 octets`, `12 Ko`, `3,4 Mo`.
-fn size_text(size: u64, lang: Lang) -> String {
+pub(crate) fn size_text(size: u64, lang: Lang) -> String {
     const KB: f64 = 1024.0;
     let s = size as f64;
     let (bytes, units) = match lang {
@@ -161,6 +186,22 @@ fn limit_text(bytes: u64, lang: Lang) -> String {
         Lang::En => text,
         Lang::Fr => text.replace('.', ","),
     }
+}
+
+/// A moment as a reader of any language reads it: `2026-11-23 10:00 UTC`.
+pub fn date_text(secs: i64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+    let s = humantime::format_rfc3339_seconds(at).to_string();
+    format!("{} {} UTC", &s[..10], &s[11..16])
+}
+
+/// The page link of a ticket for the one reader of a mail (SPEC §3.10), or none: when the
+/// page is not served, or the mail has several readers.
+pub type PageLink<'a> = &'a dyn Fn(TicketId) -> Option<String>;
+
+/// No page links (staff mail, or the page is off).
+pub fn no_link(_: TicketId) -> Option<String> {
+    None
 }
 
 /// Which of `all` are in `forward` (a sub-list in the same order, duplicates allowed).
@@ -236,7 +277,7 @@ impl Templates {
         let known = templates.variables();
         let mut unknown = Vec::new();
         for name in templates.names.values() {
-            if let Some(e) = templates.unknown_variables(dir, name, &known) {
+            if let Some(e) = unknown_variables(&templates.env, dir, name, &known) {
                 unknown.push(name.clone());
                 errors.push(e);
             }
@@ -254,9 +295,12 @@ impl Templates {
                             .get(&(lang, kind, ext))
                             .filter(|n| !unknown.contains(n))
                         {
-                            if let Err(source) =
-                                templates.render_one(name, &sample, "support@example.com")
-                            {
+                            if let Err(source) = templates.render_one(
+                                name,
+                                &sample,
+                                "support@example.com",
+                                &sample_link,
+                            ) {
                                 errors.push(TemplateError::Invalid {
                                     path: dir.join(name),
                                     source,
@@ -279,64 +323,9 @@ impl Templates {
     /// of a sample notice: the list cannot drift from what rendering passes.
     fn variables(&self) -> Vec<String> {
         let n = sample_notice(NoticeKind::Acknowledgement, Lang::En);
-        let value = serde_json::to_value(self.data(&n, "support@example.com", &[]))
+        let value = serde_json::to_value(self.data(&n, "support@example.com", &[], &sample_link))
             .expect("template data is plain strings, numbers and lists");
-        let mut out = Vec::new();
-        if let serde_json::Value::Object(top) = value {
-            for (k, v) in top {
-                if let serde_json::Value::Object(inner) = v {
-                    out.extend(inner.keys().map(|f| format!("{k}.{f}")));
-                }
-                out.push(k);
-            }
-        }
-        out.extend(self.env.globals().map(|(k, _)| k.to_string()));
-        out.sort();
-        out
-    }
-
-    /// The variables template `name` uses that are not in `known`, with the line of
-    /// their first use.
-    fn unknown_variables(&self, dir: &Path, name: &str, known: &[String]) -> Option<TemplateError> {
-        let t = self.env.get_template(name).ok()?;
-        let mut names: Vec<String> = t
-            .undeclared_variables(true)
-            .into_iter()
-            .filter(|v| {
-                // `ticket.tag.x`: known as far as `ticket.tag` goes; `ticket.tagg`: not.
-                let mut parts = v.split('.');
-                let first = parts.next().unwrap_or_default();
-                let two = parts.next().map(|p| format!("{first}.{p}"));
-                let nested = known.iter().any(|k| k.starts_with(&format!("{first}.")));
-                !(known.iter().any(|k| k == first)
-                    && (!nested || two.is_none_or(|two| known.contains(&two))))
-            })
-            .collect();
-        if names.is_empty() {
-            return None;
-        }
-        names.sort();
-        let source = t.source();
-        let names = names
-            .into_iter()
-            .map(
-                |v| match source.lines().position(|l| l.contains(v.as_str())) {
-                    Some(i) => format!("`{v}` (line {})", i + 1),
-                    None => format!("`{v}`"),
-                },
-            )
-            .collect();
-        let top: Vec<&str> = known
-            .iter()
-            .map(String::as_str)
-            .filter(|k| self.env.globals().all(|(g, _)| g != *k))
-            .filter(|k| !known.iter().any(|o| o.starts_with(&format!("{k}."))))
-            .collect();
-        Some(TemplateError::UnknownVariable {
-            path: dir.join(name),
-            names,
-            known: top.join(", "),
-        })
+        variables_of(value, &self.env)
     }
 
     fn name(&self, lang: Lang, kind: NoticeKind, ext: &'static str) -> Option<&String> {
@@ -350,14 +339,21 @@ impl Templates {
         name: &str,
         n: &Notice,
         gateway_address: &str,
+        link: PageLink,
     ) -> Result<String, minijinja::Error> {
         let flags = forwarded_flags(&n.attachments, &n.forward);
-        let data = self.data(n, gateway_address, &flags);
+        let data = self.data(n, gateway_address, &flags, link);
         self.env.get_template(name)?.render(&data)
     }
 
     /// What a template sees for notice `n`; `flags`: which attachments travel as files.
-    fn data<'a>(&'a self, n: &'a Notice, gateway_address: &'a str, flags: &[bool]) -> Data<'a> {
+    fn data<'a>(
+        &'a self,
+        n: &'a Notice,
+        gateway_address: &'a str,
+        flags: &[bool],
+        link: PageLink,
+    ) -> Data<'a> {
         let label = |s: Option<State>| s.map(|s| s.label(n.lang));
         Data {
             gateway: GatewayData {
@@ -414,26 +410,121 @@ impl Templates {
                 })
                 .collect(),
             not_forwarded: flags.iter().filter(|f| !**f).count(),
+            link: (n.ticket.id.0 != 0).then(|| link(n.ticket.id)).flatten(),
+            tickets: n
+                .listed
+                .iter()
+                .map(|t| ListedData {
+                    tag: t.id.tag(&self.tag_prefix),
+                    summary: t.summary.clone(),
+                    state: t.state.label(n.lang),
+                    state_id: t.state.as_str(),
+                    updated: date_text(t.updated_at),
+                    link: link(t.id),
+                    fields: vec![],
+                })
+                .collect(),
+            tickets_more: n.listed_more,
         }
     }
 
-    /// Renders a notice in its language (English where the French template is missing).
-    pub fn render(&self, n: &Notice, gateway_address: &str) -> Result<Rendered, minijinja::Error> {
+    /// Renders a notice in its language (English where the French template is missing);
+    /// `link` gives the page links of its one reader.
+    pub fn render(
+        &self,
+        n: &Notice,
+        gateway_address: &str,
+        link: PageLink,
+    ) -> Result<Rendered, minijinja::Error> {
         let text_name = self.name(n.lang, n.kind, "txt").ok_or_else(|| {
             minijinja::Error::new(minijinja::ErrorKind::TemplateNotFound, n.kind.as_str())
         })?;
-        let text = self.render_one(text_name, n, gateway_address)?;
+        let text = self.render_one(text_name, n, gateway_address, link)?;
         let html = match self.name(n.lang, n.kind, "html") {
-            Some(name) => Some(self.render_one(name, n, gateway_address)?),
+            Some(name) => Some(self.render_one(name, n, gateway_address, link)?),
             None => None,
         };
         Ok(Rendered { text, html })
     }
 }
 
+/// Every variable a template is given, as dotted paths (`ticket.tag`), from the data it is
+/// rendered with (as JSON) and the environment's globals.
+pub(crate) fn variables_of(value: serde_json::Value, env: &Environment<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let serde_json::Value::Object(top) = value {
+        for (k, v) in top {
+            if let serde_json::Value::Object(inner) = v {
+                out.extend(inner.keys().map(|f| format!("{k}.{f}")));
+            }
+            out.push(k);
+        }
+    }
+    out.extend(env.globals().map(|(k, _)| k.to_string()));
+    out.sort();
+    out
+}
+
+/// The variables template `name` uses that are not in `known`, with the line of
+/// their first use.
+pub(crate) fn unknown_variables(
+    env: &Environment<'_>,
+    dir: &Path,
+    name: &str,
+    known: &[String],
+) -> Option<TemplateError> {
+    let t = env.get_template(name).ok()?;
+    let mut names: Vec<String> = t
+        .undeclared_variables(true)
+        .into_iter()
+        .filter(|v| {
+            // `ticket.tag.x`: known as far as `ticket.tag` goes; `ticket.tagg`: not.
+            let mut parts = v.split('.');
+            let first = parts.next().unwrap_or_default();
+            let two = parts.next().map(|p| format!("{first}.{p}"));
+            let nested = known.iter().any(|k| k.starts_with(&format!("{first}.")));
+            !(known.iter().any(|k| k == first)
+                && (!nested || two.is_none_or(|two| known.contains(&two))))
+        })
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    let source = t.source();
+    let names = names
+        .into_iter()
+        .map(
+            |v| match source.lines().position(|l| l.contains(v.as_str())) {
+                Some(i) => format!("`{v}` (line {})", i + 1),
+                None => format!("`{v}`"),
+            },
+        )
+        .collect();
+    let top: Vec<&str> = known
+        .iter()
+        .map(String::as_str)
+        .filter(|k| env.globals().all(|(g, _)| g != *k))
+        .filter(|k| !known.iter().any(|o| o.starts_with(&format!("{k}."))))
+        .collect();
+    Some(TemplateError::UnknownVariable {
+        path: dir.join(name),
+        names,
+        known: top.join(", "),
+    })
+}
+
+/// A page link for sample data.
+pub fn sample_link(id: TicketId) -> Option<String> {
+    Some(format!(
+        "https://support.example.com/t/SUP-{}/sample-token-{{{{ not template code }}}}",
+        id.0
+    ))
+}
+
 /// Sample data for the start-up check and `check`.
 pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
-    use crate::core::{FloodItem, TicketId, TicketSnapshot};
+    use crate::core::{FloodItem, TicketSnapshot};
     Notice {
         kind,
         audience: kind.audience(),
@@ -465,6 +556,21 @@ pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
             at: 0,
         }],
         flood_more: 2,
+        listed: vec![
+            crate::core::ListedTicket {
+                id: TicketId(42),
+                summary: "Printer is broken {{ not template code }}".into(),
+                state: State::WaitingForFeedback,
+                updated_at: 1_795_428_000,
+            },
+            crate::core::ListedTicket {
+                id: TicketId(40),
+                summary: "Old {{ question }}".into(),
+                state: State::Closed,
+                updated_at: 1_790_000_000,
+            },
+        ],
+        listed_more: 3,
         reason: "sample reason".into(),
         in_reply_to: Some("orig@example.com".into()),
         attachments: vec![
@@ -502,6 +608,9 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("en")).unwrap();
         for e in std::fs::read_dir(&src).unwrap() {
             let e = e.unwrap();
+            if e.path().is_dir() {
+                continue;
+            }
             std::fs::copy(e.path(), dir.path().join("en").join(e.file_name())).unwrap();
         }
         std::fs::write(
@@ -533,7 +642,7 @@ mod tests {
     }
 
     fn render(t: &Templates, n: &Notice) -> Rendered {
-        t.render(n, "support@example.com")
+        t.render(n, "support@example.com", &no_link)
             .unwrap_or_else(|e| panic!("{} {}: {e:#}", n.lang.as_str(), n.kind.as_str()))
     }
 

@@ -175,6 +175,17 @@ pub enum Decision {
         kind: NoticeKind,
         error: String,
     },
+    /// A `#list` request (SPEC §3.10): `total` tickets where the sender is reporter or
+    /// participant, `open` of those listed still open; no ticket is opened.
+    ListAsked {
+        sender: String,
+        total: usize,
+        open: usize,
+    },
+    /// A `#list` request sent by automated mail: never answered.
+    ListFromAutomated {
+        rule: String,
+    },
     /// A line as a stored record holds it (already rendered).
     Recorded(String),
 }
@@ -521,6 +532,18 @@ impl fmt::Display for Decision {
             Decision::NotComposed { kind, error } => {
                 write!(f, "{} could not be composed: {error}", kind.as_str())
             }
+            Decision::ListAsked {
+                sender,
+                total,
+                open,
+            } => write!(
+                f,
+                "list of tickets asked by {sender}: {total} ticket(s) where they are reporter or participant ({open} of those listed open); no ticket opened"
+            ),
+            Decision::ListFromAutomated { rule } => write!(
+                f,
+                "list of tickets asked by automated mail ({rule}): never answered, no ticket opened"
+            ),
             Decision::Recorded(line) => f.write_str(line),
         }
     }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::decision::{Decision, NotSentBecause};
 
-use super::effect::{Effect, FloodItem, Notice, NoticeKind, Outcome, TicketSnapshot};
+use super::effect::{Effect, FloodItem, ListedTicket, Notice, NoticeKind, Outcome, TicketSnapshot};
 use super::{Audience, Lang, Policy, State, TicketId};
 
 /// How long the hourly windows of SPEC §3.6 are.
@@ -29,6 +29,9 @@ pub struct Facts {
     /// For a delivery-status report: the gateway mail whose Message-ID it names, if the
     /// gateway queued and sent that mail.
     pub reported: Option<ReportedMail>,
+    /// For a `#list` request (SPEC §3.10): the tickets where the sender is reporter or
+    /// participant.
+    pub tickets_of_sender: Vec<ListedTicket>,
 }
 
 /// A mail the gateway sent, as a delivery report's Message-ID names it.
@@ -152,6 +155,8 @@ pub fn flood_summary(
                 quarantine: None,
                 flood: items,
                 flood_more: more,
+                listed: vec![],
+                listed_more: 0,
                 reason: String::new(),
                 in_reply_to: None,
                 attachments: vec![],

@@ -32,10 +32,12 @@ pub enum NoticeKind {
     Held,
     /// To staff: the mails of one sender past the hourly limit, in one mail (SPEC §3.6).
     FloodSummary,
+    /// To the sender of a `#list` request: their tickets, each with its page link (§3.10).
+    TicketList,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 13] = [
+    pub const ALL: [NoticeKind; 14] = [
         NoticeKind::Acknowledgement,
         NoticeKind::NewTicket,
         NoticeKind::CustomerUpdate,
@@ -49,6 +51,7 @@ impl NoticeKind {
         NoticeKind::Quarantined,
         NoticeKind::Held,
         NoticeKind::FloodSummary,
+        NoticeKind::TicketList,
     ];
 
     /// The template's base name.
@@ -67,6 +70,7 @@ impl NoticeKind {
             NoticeKind::Quarantined => "quarantined",
             NoticeKind::Held => "held",
             NoticeKind::FloodSummary => "flood_summary",
+            NoticeKind::TicketList => "ticket_list",
         }
     }
 
@@ -106,7 +110,8 @@ impl NoticeKind {
             | NoticeKind::ClosedReply
             | NoticeKind::Reminder
             | NoticeKind::AutoClosed
-            | NoticeKind::Quarantined => Audience::Customers,
+            | NoticeKind::Quarantined
+            | NoticeKind::TicketList => Audience::Customers,
         }
     }
 }
@@ -149,6 +154,27 @@ pub struct FloodItem {
     pub kind: NoticeKind,
     /// Unix seconds.
     pub at: i64,
+}
+
+/// One ticket of a `#list` answer (SPEC §3.10): what the list shows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTicket {
+    pub id: TicketId,
+    pub summary: String,
+    pub state: State,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+impl ListedTicket {
+    pub fn of(t: &Ticket) -> ListedTicket {
+        ListedTicket {
+            id: t.id,
+            summary: t.summary.clone(),
+            state: t.state,
+            updated_at: t.updated_at,
+        }
+    }
 }
 
 /// The ticket as a notice shows it (a snapshot: the ticket may change later).
@@ -217,6 +243,10 @@ pub struct Notice {
     /// many more.
     pub flood: Vec<FloodItem>,
     pub flood_more: u32,
+    /// For `TicketList`: the sender's tickets (open ones first, the first of them), and how
+    /// many more there are.
+    pub listed: Vec<ListedTicket>,
+    pub listed_more: u32,
     /// Free reason text for `StaffWarning`, `DeliveryFailure` (staff read it).
     pub reason: String,
     /// The incoming Message-ID this answers (`In-Reply-To`).

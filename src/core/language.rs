@@ -111,6 +111,8 @@ pub enum LanguageRule {
     Detected(Guess),
     /// The default: the text is in a language without templates.
     NoTemplates(Guess),
+    /// The words a `#list` request was asked with (SPEC §3.10).
+    RequestWords,
 }
 
 /// What the detector guessed: an ISO 639-3 code and its confidence.
@@ -168,6 +170,9 @@ impl std::fmt::Display for LanguageChoice {
                 f,
                 "language {lang} (default){header}: the text is in {code} (confidence {confidence}), which has no templates"
             ),
+            LanguageRule::RequestWords => {
+                write!(f, "language {lang}{header} from the words asked with")
+            }
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod attachments;
 pub mod bounce;
 pub mod classify;
+pub mod customer_view;
 pub mod decision;
 pub mod delivery;
 pub mod effect;
@@ -24,7 +25,7 @@ pub mod workflow;
 pub use decision::{Decision, MailOutcome};
 pub use delivery::{Facts, ReportedMail};
 pub use effect::{
-    Effect, FloodItem, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot,
+    Effect, FloodItem, ListedTicket, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot,
 };
 pub use inbound::{
     Address, AttachmentInfo, AuthenticationResults, AutoSignals, DeliveryRecipient, DeliveryReport,

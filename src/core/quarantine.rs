@@ -74,6 +74,8 @@ pub fn quarantine(
                 quarantine: Some(reason),
                 flood: vec![],
                 flood_more: 0,
+                listed: vec![],
+                listed_more: 0,
                 reason: String::new(),
                 in_reply_to: mail.message_id.clone(),
                 attachments: vec![],

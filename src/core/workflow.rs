@@ -3,6 +3,7 @@
 
 use super::attachments::forwardable;
 use super::classify::{self, StaffCheck};
+use super::customer_view::{answer_list, list_request};
 use super::decision::{CustomerRole, Decision};
 use super::delivery::{deliver, fold_flood, Facts};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot};
@@ -171,6 +172,11 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
             }],
         };
     }
+    // SPEC §3.10: a request for the sender's list of tickets opens none, whatever it
+    // matched (a reply whose subject was changed to `#list` still asks for the list).
+    if let Some(request) = list_request(&mail.subject).filter(|_| mail.delivery_report.is_none()) {
+        return answer_list(mail, sender, request, ctx, why);
+    }
     match found {
         Some((t, by)) => why.push(Decision::Matched {
             tag: policy.tag(t.id),
@@ -318,6 +324,8 @@ pub(super) fn notice(
         quarantine: None,
         flood: vec![],
         flood_more: 0,
+        listed: vec![],
+        listed_more: 0,
         reason: String::new(),
         in_reply_to: mail.message_id.clone(),
         attachments: vec![],

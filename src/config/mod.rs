@@ -154,13 +154,14 @@ pub struct AdminConfig {
     pub listen: std::net::SocketAddr,
 }
 
-/// `[web]`, the customer page of SPEC §3.10. The page itself is not served yet: `check`
-/// reports a `listen` address already in use, and the keys are validated.
+/// `[web]`, the customer page of SPEC §3.10 (served by `web`, its links made by `links`).
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// `None`: off (`listen = ""`).
+    /// `None`: off (`listen = ""`): no page, and customer mail carries no link.
     pub listen: Option<std::net::SocketAddr>,
+    /// Where customers reach the page (through a reverse proxy that terminates TLS).
     pub base_url: String,
+    /// The key that signs page links; `None`: `web.key` in the store directory.
     pub key_file: Option<PathBuf>,
 }
 
@@ -542,6 +543,48 @@ password_file = "pw"
             err.contains("oauth2.refresh_token_file: cannot read "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_customer_page_needs_a_base_url_that_keeps_links_off_clear_networks() {
+        let dir = tempfile::tempdir().unwrap();
+        let web = |lines: &str| format!("{}\n[web]\n{lines}\n", base(dir.path()));
+        let off = parse(dir.path(), &web("listen = \"\"\nbase_url = \"\"")).unwrap();
+        assert_eq!(off.web.listen, None);
+        let on = parse(
+            dir.path(),
+            &web("listen = \"127.0.0.1:8087\"\nbase_url = \"https://support.example.com/help/\"\nkey_file = \"keys/web.key\""),
+        )
+        .unwrap();
+        assert_eq!(on.web.listen, Some("127.0.0.1:8087".parse().unwrap()));
+        assert_eq!(
+            on.web.key_file,
+            Some(dir.path().join("keys/web.key")),
+            "relative to the file"
+        );
+        let local = web("listen = \"127.0.0.1:8087\"\nbase_url = \"http://127.0.0.1:8087\"");
+        assert!(parse(dir.path(), &local).is_ok(), "plain http to loopback");
+        for (lines, want) in [
+            (
+                "listen = \"127.0.0.1:8087\"",
+                "web.base_url: needed when web.listen is set",
+            ),
+            (
+                "listen = \"127.0.0.1:8087\"\nbase_url = \"http://support.example.com\"",
+                "web.base_url: 'http://support.example.com': plain http only to a loopback address",
+            ),
+            (
+                "base_url = \"https://support.example.com/?a=1\"",
+                "web.base_url: 'https://support.example.com/?a=1': no query or fragment",
+            ),
+            (
+                "base_url = \"support.example.com\"",
+                "web.base_url: 'support.example.com' is not a URL",
+            ),
+        ] {
+            let err = parse(dir.path(), &web(lines)).unwrap_err().to_string();
+            assert!(err.contains(want), "{want} missing from {err}");
+        }
     }
 
     #[test]

@@ -495,12 +495,14 @@ impl Validator {
                 .map(|s| self.path(s.trim())),
         };
         if !web.base_url.is_empty() {
-            if let Err(e) = url::Url::parse(&web.base_url) {
-                self.problem(
-                    "web.base_url",
-                    format!("'{}' is not a URL ({e})", web.base_url),
-                );
+            if let Err(e) = check_base_url(&web.base_url) {
+                self.problem("web.base_url", e);
             }
+        } else if web.listen.is_some() {
+            self.problem(
+                "web.base_url",
+                "needed when web.listen is set: every customer mail links to its page under it",
+            );
         }
 
         Some(Config {
@@ -513,6 +515,26 @@ impl Validator {
             web,
             oauth2,
         })
+    }
+}
+
+/// The customer page's base URL: `https://host[/path]`, or `http://` to a loopback address
+/// (a page link is a secret: it must not cross a network in clear), without a query or
+/// fragment (links are made by appending `/t/<TAG>/<token>`).
+fn check_base_url(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("'{url}' is not a URL ({e})"))?;
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "'{url}': no query or fragment (links are appended to it)"
+        ));
+    }
+    match (parsed.scheme(), parsed.host()) {
+        ("https", Some(_)) => Ok(()),
+        ("http", Some(host)) if is_loopback(&host) => Ok(()),
+        ("http", Some(_)) => Err(format!(
+            "'{url}': plain http only to a loopback address; use https (the reverse proxy terminates TLS)"
+        )),
+        _ => Err(format!("'{url}' is not an https:// URL")),
     }
 }
 

@@ -76,6 +76,9 @@ pub struct AdminFile {
     pub token: String,
     /// The daemon's process id.
     pub pid: u32,
+    /// Where the customer page is served, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web: Option<SocketAddr>,
 }
 
 /// What `POST /api/ingest` answers.
@@ -127,6 +130,7 @@ impl Endpoint {
                 listen: addr,
                 token: token.clone(),
                 pid: std::process::id(),
+                web: gw.telemetry.web_addr(),
             })
             .unwrap_or_default(),
         )
@@ -621,6 +625,11 @@ impl Client {
 
     pub fn pid(&self) -> u32 {
         self.file.pid
+    }
+
+    /// Where the daemon serves the customer page, if it does.
+    pub fn web(&self) -> Option<SocketAddr> {
+        self.file.web
     }
 
     /// `GET path`, the JSON answer decoded.

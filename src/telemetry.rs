@@ -33,6 +33,7 @@ pub struct Telemetry {
     /// Beaten by the outbox loop (SMTP), read by the watchdog.
     pub outbox: Heartbeat,
     admin_addr: Mutex<Option<std::net::SocketAddr>>,
+    web_addr: Mutex<Option<std::net::SocketAddr>>,
 }
 
 impl Default for Telemetry {
@@ -49,6 +50,7 @@ impl Default for Telemetry {
             ingest: Heartbeat::new("ingest"),
             outbox: Heartbeat::new("outbox"),
             admin_addr: Mutex::new(None),
+            web_addr: Mutex::new(None),
         }
     }
 }
@@ -62,6 +64,15 @@ impl Telemetry {
 
     pub(crate) fn set_admin_addr(&self, addr: Option<std::net::SocketAddr>) {
         *lock(&self.admin_addr) = addr;
+    }
+
+    /// The address the customer page is served on, once it is (SPEC §3.10).
+    pub fn web_addr(&self) -> Option<std::net::SocketAddr> {
+        *lock(&self.web_addr)
+    }
+
+    pub(crate) fn set_web_addr(&self, addr: Option<std::net::SocketAddr>) {
+        *lock(&self.web_addr) = addr;
     }
 
     /// The first loop that has not beaten within the time it promised, with how long ago.

@@ -74,6 +74,23 @@ pub(super) async fn check(path: &Path) -> Result<()> {
             }
         }
     }
+    if config.web.listen.is_some() {
+        match crate::web::page::Pages::load(&g.templates) {
+            Ok(_) => r.ok(format_args!(
+                "page templates {}: the ticket page rendered with sample data in every state",
+                g.templates.display()
+            ))?,
+            Err(errs) => {
+                for e in errs {
+                    r.fail(e)?;
+                }
+            }
+        }
+        match crate::links::check_key(&config.web, &g.store) {
+            Ok(line) => r.ok(line)?,
+            Err(line) => r.fail(line)?,
+        }
+    }
     match check_store(&config).await {
         Ok(line) => r.ok(format_args!("store {}: {line}", g.store.display()))?,
         Err(line) => r.fail(format_args!("store {}: {line}", g.store.display()))?,
@@ -176,7 +193,11 @@ fn check_listen(
     if addr.port() == 0 {
         return Ok("a free port chosen at start".into());
     }
-    if let Some(d) = daemon.filter(|d| key == "admin.listen" && d.addr() == addr) {
+    let ours = |d: &&admin::Client| match key {
+        "admin.listen" => d.addr() == addr,
+        _ => d.web() == Some(addr),
+    };
+    if let Some(d) = daemon.filter(ours) {
         return Ok(format!("in use by the running daemon (pid {})", d.pid()));
     }
     match std::net::TcpListener::bind(addr) {

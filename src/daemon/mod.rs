@@ -44,6 +44,10 @@ pub enum DaemonError {
     Pipeline(#[from] PipelineError),
     #[error(transparent)]
     OAuth2(#[from] crate::oauth2::OAuth2Error),
+    #[error(transparent)]
+    Links(#[from] crate::links::LinkError),
+    #[error(transparent)]
+    Web(#[from] crate::web::WebError),
 }
 
 /// What the admin endpoint and logs report (it lives with the metrics, on the gateway).
@@ -69,6 +73,7 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
         .as_ref()
         .map(crate::oauth2::TokenSource::new)
         .transpose()?;
+    let links = crate::links::Links::load(&config.web, &config.gateway.store)?;
     Ok(Gateway {
         policy: config.policy(),
         config,
@@ -78,6 +83,7 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
         serial: Default::default(),
         unsynced: Default::default(),
         tokens,
+        links,
     })
 }
 
@@ -93,6 +99,8 @@ pub async fn run_with(
 ) -> Result<(), DaemonError> {
     let smtp = Smtp::with_tokens(&gateway.config.smtp, gateway.tokens.clone())?;
     let health = gateway.telemetry.health.clone();
+    // The page first: the admin file names its address too (`check` knows it is ours).
+    let web = crate::web::Endpoint::bind(&gateway).await?;
     let admin = crate::admin::Endpoint::bind(&gateway).await?;
     let admin_addr = admin.addr();
     let cancel = CancellationToken::new();
@@ -132,6 +140,12 @@ pub async fn run_with(
             tracker.clone(),
         ),
     ));
+    if let Some(web) = web {
+        tracker.spawn(stopped(
+            "web",
+            web.serve(gateway.clone(), cancel.clone(), tracker.clone()),
+        ));
+    }
     tracker.spawn(stopped(
         "watchdog",
         crate::telemetry::watchdog(gateway.telemetry.clone(), cancel.clone()),
@@ -142,6 +156,7 @@ pub async fn run_with(
         imap = %format!("{}:{}", gateway.config.imap.host, gateway.config.imap.port),
         smtp = %format!("{}:{}", gateway.config.smtp.host, gateway.config.smtp.port),
         admin = %admin_addr,
+        web = %gateway.telemetry.web_addr().map(|a| a.to_string()).unwrap_or_else(|| "off".into()),
         "ticket-gateway running"
     );
     crate::telemetry::flush_log();

@@ -12,16 +12,18 @@ use tracing::{debug, info, warn};
 
 use crate::compose::{self, Sender};
 use crate::config::Config;
+use crate::core::customer_view::list_request;
 use crate::core::decision::{self, Decision};
 use crate::core::delivery::{self, Facts, HOUR};
 use crate::core::language::LanguageChoice;
 use crate::core::workflow::{self, Context, MatchedBy};
 use crate::core::{
-    attachments, classify, language, quarantine, timers, AttachmentInfo, Effect, InboundMail,
-    MailOutcome, Notice, Outcome, Policy, QuarantineReason, ReportedMail, SentMail, Ticket,
-    TicketId,
+    attachments, classify, language, quarantine, timers, AttachmentInfo, Audience, Effect,
+    InboundMail, ListedTicket, MailOutcome, Notice, Outcome, Policy, QuarantineReason,
+    ReportedMail, SentMail, Ticket, TicketId,
 };
 use crate::dedupe::{content_key, fingerprint, header_fields, header_fingerprint, MailKey};
+use crate::links::Links;
 use crate::mime;
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
@@ -155,6 +157,9 @@ pub struct Gateway {
     pub unsynced: std::sync::Mutex<std::collections::BTreeSet<PathBuf>>,
     /// Access tokens for OAuth2 logins (`imap.auth`/`smtp.auth`), shared by IMAP and SMTP.
     pub tokens: Option<Arc<crate::oauth2::TokenSource>>,
+    /// The customer page's links (SPEC §3.10), when `web.listen` serves it: every customer
+    /// mail then carries its reader's link.
+    pub links: Option<Links>,
 }
 
 pub fn now_secs() -> i64 {
@@ -350,6 +355,18 @@ impl Gateway {
             facts.sender_mails_last_hour = self.store.sender_mails_since(&s, now - HOUR)?;
         }
         facts.reported = reported;
+        if let Some(s) = mail
+            .from
+            .as_ref()
+            .filter(|_| list_request(&mail.subject).is_some())
+        {
+            facts.tickets_of_sender = self
+                .store
+                .tickets_of(&s.addr)?
+                .iter()
+                .map(ListedTicket::of)
+                .collect();
+        }
         Ok(facts)
     }
 
@@ -623,32 +640,35 @@ impl Gateway {
                 Effect::Save(_) | Effect::Notify(_) | Effect::Quarantine(_) => {}
             }
         }
-        for n in outcome.notices() {
-            match self.enqueue(n, now) {
-                Ok((entry, raw)) => {
-                    if n.answers_customer {
-                        for a in &n.to {
-                            commit.replies.push((a.clone(), now, entry.id));
+        for notice in outcome.notices() {
+            for (n, reader) in self.copies(notice, ticket.as_ref().or(read)) {
+                match self.enqueue(&n, reader.as_deref(), now) {
+                    Ok((entry, raw)) => {
+                        if n.answers_customer {
+                            for a in &n.to {
+                                commit.replies.push((a.clone(), now, entry.id));
+                            }
                         }
+                        if let Some(t) = ticket.as_mut().filter(|t| t.id == n.ticket.id) {
+                            if !t.thread.contains(&entry.message_id) {
+                                t.thread.push(entry.message_id.clone());
+                            }
+                            t.sent.push(SentMail {
+                                message_id: entry.message_id.clone(),
+                                outbox: entry.id,
+                                audience: n.audience,
+                                to: reader,
+                            });
+                        }
+                        commit.outbox.push((entry, raw));
                     }
-                    if let Some(t) = ticket.as_mut().filter(|t| t.id == n.ticket.id) {
-                        if !t.thread.contains(&entry.message_id) {
-                            t.thread.push(entry.message_id.clone());
-                        }
-                        t.sent.push(SentMail {
-                            message_id: entry.message_id.clone(),
-                            outbox: entry.id,
-                            audience: n.audience,
+                    Err(e) => {
+                        warn!(kind = n.kind.as_str(), error = %e, "notice not sent");
+                        decision.push(Decision::NotComposed {
+                            kind: n.kind,
+                            error: e,
                         });
                     }
-                    commit.outbox.push((entry, raw));
-                }
-                Err(e) => {
-                    warn!(kind = n.kind.as_str(), error = %e, "notice not sent");
-                    decision.push(Decision::NotComposed {
-                        kind: n.kind,
-                        error: e,
-                    });
                 }
             }
         }
@@ -708,12 +728,45 @@ impl Gateway {
         })
     }
 
-    /// Renders and composes one notice into an outbox entry with its bytes.
-    fn enqueue(&self, n: &Notice, now: i64) -> Result<(OutboxEntry, Vec<u8>), String> {
+    /// The mails one notice becomes, each with its one reader when it has one. While the
+    /// customer page is served, customer mail carries its reader's own page link (SPEC
+    /// §3.10): each customer gets a mail of their own, with a Message-ID of its own, that
+    /// names (`References`) only mails that customer has seen. Otherwise the notice is one
+    /// mail to all its recipients.
+    fn copies(&self, n: &Notice, ticket: Option<&Ticket>) -> Vec<(Notice, Option<String>)> {
+        if self.links.is_none() || n.audience != Audience::Customers {
+            return vec![(n.clone(), None)];
+        }
+        n.to.iter()
+            .map(|reader| {
+                let mut copy = n.clone();
+                copy.to = vec![reader.clone()];
+                if let Some(t) = ticket.filter(|t| t.id == n.ticket.id) {
+                    copy.ticket
+                        .public_thread
+                        .retain(|id| !t.is_copy_for_other(id, reader));
+                }
+                (copy, Some(reader.clone()))
+            })
+            .collect()
+    }
+
+    /// Renders and composes one notice into an outbox entry with its bytes; `reader`, its one
+    /// customer, gets their own page links.
+    fn enqueue(
+        &self,
+        n: &Notice,
+        reader: Option<&str>,
+        now: i64,
+    ) -> Result<(OutboxEntry, Vec<u8>), String> {
         let g = &self.config.gateway;
+        let link = |id: TicketId| {
+            let (links, reader) = (self.links.as_ref()?, reader?);
+            Some(links.url(&id.tag(&g.tag_prefix), id, reader))
+        };
         let rendered = self
             .templates
-            .render(n, &g.address)
+            .render(n, &g.address, &link)
             .map_err(|e| format!("{e:#}"))?;
         let message_id = compose::message_id(n.ticket.id, random16(), &g.address);
         let files = self.forwarded_files(n);

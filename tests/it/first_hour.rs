@@ -122,7 +122,7 @@ async fn read_only_commands_need_no_secret_and_no_network() {
 }
 
 /// `check` finds an admin or web address that another process listens on; the running
-/// daemon's own admin address is not a conflict.
+/// daemon's own addresses are not a conflict.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_reports_a_listen_address_already_in_use() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -130,7 +130,7 @@ async fn check_reports_a_listen_address_already_in_use() {
     let (admin, web) = (taken.local_addr().unwrap(), taken_web.local_addr().unwrap());
     let h = Harness::prepare(MailSys::get(), "listen", |s| {
         s.replace("listen = \"127.0.0.1:0\"", &format!("listen = \"{admin}\""))
-            + &format!("\n[web]\nlisten = \"{web}\"\n")
+            + &format!("\n[web]\nlisten = \"{web}\"\nbase_url = \"http://{web}\"\n")
     });
     let out = cli(&h.config_path, &["check"]).await;
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -158,7 +158,14 @@ async fn check_reports_a_listen_address_already_in_use() {
         )),
         "{o}"
     );
-    assert!(o.contains(&format!("ok    web.listen {web}: free")), "{o}");
+    assert!(
+        o.contains(&format!(
+            "ok    web.listen {web}: in use by the running daemon (pid "
+        )),
+        "{o}"
+    );
+    assert!(o.contains("ok    page templates "), "{o}");
+    assert!(o.contains("ok    web.key_file "), "{o}");
     daemon.stop().await;
 }
 

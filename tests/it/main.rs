@@ -3,6 +3,7 @@
 mod chaos;
 mod charsets;
 mod conversations;
+mod customer_view;
 mod first_hour;
 mod hostile;
 mod imap;
@@ -14,4 +15,5 @@ mod reliability;
 mod replies;
 mod support;
 mod tidy;
+mod web;
 mod workflow;

@@ -99,7 +99,20 @@ fn module_dependencies_point_one_way() {
         ),
         (
             "src/pipeline.rs",
-            &["crate::cli", "crate::admin", "crate::daemon"],
+            &["crate::cli", "crate::admin", "crate::daemon", "crate::web"],
+        ),
+        // The page server reads through the gateway and the links; nothing it serves
+        // reaches back into the daemon or the CLI.
+        ("src/web", &["crate::cli", "crate::admin", "crate::daemon"]),
+        (
+            "src/links.rs",
+            &[
+                "crate::cli",
+                "crate::admin",
+                "crate::daemon",
+                "crate::pipeline",
+                "crate::web",
+            ],
         ),
         (
             "src/store",
@@ -282,9 +295,23 @@ fn example_config_has_every_key() {
     ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// Every notice has an English and a French template, and both load.
+/// Every notice has an English and a French template, and both load; so does the ticket
+/// page (SPEC §3.10).
 #[test]
 fn templates_load_in_both_languages() {
+    for lang in ["en", "fr"] {
+        let p = root().join("templates").join(lang).join("page/ticket.html");
+        assert!(p.is_file(), "missing {}", p.display());
+    }
+    ticket_gateway::web::page::Pages::load(&root().join("templates")).unwrap_or_else(|e| {
+        panic!(
+            "{}",
+            e.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
     use ticket_gateway::core::NoticeKind;
     for kind in NoticeKind::ALL {
         for lang in ["en", "fr"] {

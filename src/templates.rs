@@ -747,6 +747,50 @@ mod tests {
         }
     }
 
+    /// SPEC §3.10: every mail to a customer about a ticket carries its reader's page link
+    /// (the HTML alternative too); staff mail never does; a `#list` answer links each ticket.
+    #[test]
+    fn every_customer_mail_carries_its_readers_link_and_staff_mail_none() {
+        let t = load();
+        let link = |id: TicketId| Some(format!("https://desk.test/t/SUP-{}/tok-{}", id.0, id.0));
+        for lang in [Lang::En, Lang::Fr] {
+            for kind in NoticeKind::ALL {
+                let n = sample_notice(kind, lang);
+                let r = t
+                    .render(&n, "support@example.com", &link)
+                    .unwrap_or_else(|e| panic!("{} {}: {e:#}", lang.as_str(), kind.as_str()));
+                let what = format!("{} {}:\n{}", lang.as_str(), kind.as_str(), r.text);
+                let has = r.text.contains("https://desk.test/t/SUP-42/tok-42");
+                match kind {
+                    _ if kind.to_staff() => assert!(!has, "staff mail: {what}"),
+                    // About no ticket of its own.
+                    NoticeKind::Quarantined => assert!(!has, "{what}"),
+                    NoticeKind::TicketList => {
+                        assert!(has, "{what}");
+                        assert!(
+                            r.text.contains("https://desk.test/t/SUP-40/tok-40"),
+                            "{what}"
+                        );
+                        assert!(r.text.contains("3"), "how many more: {what}");
+                    }
+                    _ => assert!(has, "{what}"),
+                }
+                if let Some(html) = r.html.filter(|_| !kind.to_staff()) {
+                    assert!(
+                        html.contains("https:&#x2f;&#x2f;desk.test&#x2f;t&#x2f;SUP-42"),
+                        "{html}"
+                    );
+                }
+                // Without the page, no link and no sentence about one.
+                let off = render(&t, &n);
+                assert!(!off.text.contains("desk.test"), "{what}");
+                for sentence in ["Follow your ticket online", "Suivez votre ticket"] {
+                    assert!(!off.text.contains(sentence), "{what}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_missing_french_template_falls_back_to_english_and_html_is_escaped() {
         let t = load();

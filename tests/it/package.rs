@@ -116,6 +116,10 @@ fn the_package_installs_verifies_and_removes_cleanly() {
     assert_eq!(stdout(&out).trim(), "tickets", "{}", text(&out));
     // The templates load, the example config is a conffile and parses.
     assert!(Path::new("/usr/share/ticket-gateway/templates/en/acknowledgement.txt").is_file());
+    for lang in ["en", "fr"] {
+        let page = format!("/usr/share/ticket-gateway/templates/{lang}/page/ticket.html");
+        assert!(Path::new(&page).is_file(), "the customer page: {page}");
+    }
     let out = run("dpkg-query", &["-W", "-f=${Conffiles}", PACKAGE]);
     assert!(stdout(&out).contains(CONFFILE), "{}", text(&out));
     let out = run("/usr/bin/ticket-gateway", &["--config", CONFFILE, "check"]);

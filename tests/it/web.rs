@@ -441,6 +441,10 @@ async fn each_customer_gets_a_mail_and_a_link_of_their_own_that_opens_the_page()
             "{html}"
         );
         assert!(html.contains("Which model is it?"), "{html}");
+        assert!(
+            !html.contains("#waiting"),
+            "staff keywords are no text: {html}"
+        );
         assert!(html.contains("A LaserJet 4000."), "{html}");
         assert!(
             html.contains(ALICE) && html.contains(BOB),

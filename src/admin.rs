@@ -37,8 +37,8 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::core::{State, TicketId};
-use crate::pipeline::{now_secs, Gateway};
-use crate::smtp::Smtp;
+use crate::pipeline::Gateway;
+use crate::smtp::Relay;
 use crate::telemetry::{self, StoreCounts, Up};
 use crate::views::{
     list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketView,
@@ -156,7 +156,7 @@ impl Endpoint {
     pub async fn serve(
         self,
         gw: Arc<Gateway>,
-        smtp: Smtp,
+        smtp: Arc<dyn Relay>,
         outbox: mpsc::UnboundedSender<Vec<u64>>,
         cancel: CancellationToken,
         tracker: TaskTracker,
@@ -239,7 +239,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 struct Api {
     gw: Arc<Gateway>,
-    smtp: Smtp,
+    smtp: Arc<dyn Relay>,
     outbox: mpsc::UnboundedSender<Vec<u64>>,
     token: String,
     /// One SMTP probe at a time.
@@ -542,7 +542,7 @@ impl Api {
         let gw = self.gw.clone();
         let started = Instant::now();
         let r = tokio::task::spawn_blocking(move || {
-            let p = gw.process_safely(&raw, now_secs())?;
+            let p = gw.process_safely(&raw, gw.now())?;
             gw.flush()?;
             Ok::<_, crate::pipeline::PipelineError>(p)
         })

@@ -23,6 +23,7 @@
 
 pub mod admin;
 pub mod cli;
+pub mod clock;
 pub mod compose;
 pub mod config;
 pub mod core;

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use tracing::{debug, info, warn};
 
@@ -160,13 +160,13 @@ pub struct Gateway {
     /// The customer page's links (SPEC §3.10), when `web.listen` serves it: every customer
     /// mail then carries its reader's link.
     pub links: Option<Links>,
+    /// Where the daemon's tasks read `now`: the system clock but in tests on paused time.
+    pub clock: crate::clock::Clock,
 }
 
+/// The system's time of day in Unix seconds.
 pub fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    crate::clock::Clock::System.now_secs()
 }
 
 fn random16() -> [u8; 16] {
@@ -177,6 +177,11 @@ fn random16() -> [u8; 16] {
 }
 
 impl Gateway {
+    /// The time of day by [`Gateway::clock`], in Unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
     /// Processes one raw mail.
     pub fn process(&self, raw: &[u8], now: i64) -> Result<Processed, PipelineError> {
         let prepared = self.prepare(raw)?;

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use futures::future::BoxFuture;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
@@ -119,6 +120,35 @@ impl SmtpError {
             SmtpError::Send { source } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// What the outbox and the health probe need of the SMTP server: the seam between the daemon
+/// and the server. [`Smtp`] is the real one; tests/it/daemon.rs puts a stub that records
+/// what it was given and fails when told to, under the same outbox code.
+pub trait Relay: Send + Sync {
+    /// Sends raw bytes to `to`, envelope sender `from`.
+    fn send<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a [String],
+        raw: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), SmtpError>>;
+    /// Whether the server answers (TLS and EHLO, no login): the health probe.
+    fn probe(&self) -> BoxFuture<'_, Result<bool, SmtpError>>;
+}
+
+impl Relay for Smtp {
+    fn send<'a>(
+        &'a self,
+        from: &'a str,
+        to: &'a [String],
+        raw: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), SmtpError>> {
+        Box::pin(Smtp::send(self, from, to, raw))
+    }
+    fn probe(&self) -> BoxFuture<'_, Result<bool, SmtpError>> {
+        Box::pin(Smtp::probe(self))
     }
 }
 

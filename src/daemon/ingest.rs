@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::dedupe::MailKey;
-use crate::imap::{IdleEvent, Session};
-use crate::pipeline::{now_secs, Disposition, Gateway, PipelineError, Processed};
+use crate::imap::{Connect, IdleEvent, Mailbox};
+use crate::pipeline::{Disposition, Gateway, PipelineError, Processed};
 use crate::store::StoreError;
 use crate::telemetry::{BATCH_BEAT, BEAT_MARGIN};
 
@@ -33,6 +33,7 @@ const FETCH_BYTES: u64 = 8 * 1024 * 1024;
 
 pub(super) async fn ingest_task(
     gw: Arc<Gateway>,
+    imap: impl Connect,
     health: Arc<Health>,
     outbox: mpsc::UnboundedSender<Vec<u64>>,
     cancel: CancellationToken,
@@ -43,9 +44,7 @@ pub(super) async fn ingest_task(
         gw.telemetry.ingest.beat(BEAT_MARGIN);
         health.imap_connecting();
         let result = async {
-            let session = Session::connect_with(&gw.config.imap, gw.tokens.as_deref())
-                .await
-                .map_err(IngestError::Imap)?;
+            let session = imap.connect().await.map_err(IngestError::Imap)?;
             health.imap_connected();
             if was_up != Some(true) {
                 info!(host = %gw.config.imap.host, "imap connected");
@@ -107,7 +106,7 @@ impl IngestError {
 
 async fn ingest_session(
     gw: &Arc<Gateway>,
-    mut session: Session,
+    mut session: impl Mailbox,
     outbox: &mpsc::UnboundedSender<Vec<u64>>,
     cancel: &CancellationToken,
 ) -> Result<(), IngestError> {
@@ -183,7 +182,7 @@ async fn process_fetched(
     let cancel = cancel.clone();
     let done = tokio::task::spawn_blocking(move || {
         let mut done: Vec<(u32, Disposition, Vec<u64>)> = Vec::new();
-        let now = now_secs();
+        let now = g.now();
         let count = |p: &crate::pipeline::Processed, started: std::time::Instant| {
             g.telemetry.ingest.beat(BEAT_MARGIN);
             let outcome = p.outcome();
@@ -248,7 +247,7 @@ pub fn process_in_order(
                 // No worker (it could not start): prepare here.
                 Err(_) => g.prepare_safely(raw)?,
             };
-            let p = g.finish_safely(raw, p, now_secs())?;
+            let p = g.finish_safely(raw, p, g.now())?;
             each(&p, started);
             done.push((*uid, p));
         }
@@ -283,7 +282,7 @@ struct Flushed {
 /// up to which every mail was handled.
 async fn process_uids(
     gw: &Arc<Gateway>,
-    session: &mut Session,
+    session: &mut impl Mailbox,
     validity: u32,
     uids: &[u32],
     outbox: &mpsc::UnboundedSender<Vec<u64>>,
@@ -448,7 +447,7 @@ async fn flush_batch(
 /// advances the watermark).
 async fn move_flushed(
     gw: &Gateway,
-    session: &mut Session,
+    session: &mut impl Mailbox,
     validity: u32,
     flushed: Flushed,
     uids: &[u32],

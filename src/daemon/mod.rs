@@ -25,8 +25,9 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::config::Config;
+use crate::imap::{Connect, Server};
 use crate::pipeline::{Gateway, PipelineError};
-use crate::smtp::Smtp;
+use crate::smtp::{Relay, Smtp};
 use crate::store::{SledStore, Store, StoreError};
 use crate::templates::{TemplateError, Templates};
 
@@ -84,6 +85,7 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
         unsynced: Default::default(),
         tokens,
         links,
+        clock: Default::default(),
     })
 }
 
@@ -98,6 +100,18 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let smtp = Smtp::with_tokens(&gateway.config.smtp, gateway.tokens.clone())?;
+    let imap = Server::new(gateway.config.imap.clone(), gateway.tokens.clone());
+    run_on(gateway, imap, Arc::new(smtp), shutdown).await
+}
+
+/// [`run_with`] on the given IMAP server and SMTP relay: the real ones in production, an
+/// in-memory mailbox and a stub relay in tests/it/daemon.rs (the same tasks either way).
+pub async fn run_on(
+    gateway: Arc<Gateway>,
+    imap: impl Connect,
+    smtp: Arc<dyn Relay>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
     let health = gateway.telemetry.health.clone();
     // The page first: the admin file names its address too (`check` knows it is ours).
     let web = crate::web::Endpoint::bind(&gateway).await?;
@@ -111,6 +125,7 @@ pub async fn run_with(
         "ingest",
         ingest_task(
             gateway.clone(),
+            imap,
             health.clone(),
             outbox_tx.clone(),
             cancel.clone(),

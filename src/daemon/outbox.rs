@@ -12,8 +12,8 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
-use crate::pipeline::{now_secs, Gateway};
-use crate::smtp::Smtp;
+use crate::pipeline::Gateway;
+use crate::smtp::Relay;
 use crate::store::{OutboxEntry, OutboxStatus};
 use crate::telemetry::BEAT_MARGIN;
 
@@ -57,7 +57,7 @@ struct Round {
 
 pub(super) async fn outbox_task(
     gw: Arc<Gateway>,
-    smtp: Smtp,
+    smtp: Arc<dyn Relay>,
     health: Arc<Health>,
     mut rx: mpsc::UnboundedReceiver<Vec<u64>>,
     cancel: CancellationToken,
@@ -75,7 +75,7 @@ pub(super) async fn outbox_task(
     }
     let mut backlog = health.backlog.subscribe();
     let mut was_up: Option<bool> = None;
-    let mut paused_since: Option<std::time::Instant> = None;
+    let mut paused_since: Option<tokio::time::Instant> = None;
     let mut closed = false;
     let mut in_flight: Option<BoxFuture<'_, Round>> = None;
     loop {
@@ -85,14 +85,14 @@ pub(super) async fn outbox_task(
         let pause_left = if *backlog.borrow_and_update() {
             MAX_OUTBOX_PAUSE.checked_sub(
                 paused_since
-                    .get_or_insert_with(std::time::Instant::now)
+                    .get_or_insert_with(tokio::time::Instant::now)
                     .elapsed(),
             )
         } else {
             paused_since = None;
             None
         };
-        let now = now_secs();
+        let now = gw.now();
         if in_flight.is_none() && pause_left.is_none() {
             let due: Vec<u64> = queue
                 .iter()
@@ -101,7 +101,7 @@ pub(super) async fn outbox_task(
                 .collect();
             if !due.is_empty() {
                 queue.retain(|(at, _)| *at > now);
-                in_flight = Some(Box::pin(send_round(&gw, &smtp, due, &budget, &cancel)));
+                in_flight = Some(Box::pin(send_round(&gw, &*smtp, due, &budget, &cancel)));
             }
         }
         let wait = pause_left.unwrap_or_else(|| {
@@ -162,7 +162,7 @@ pub(super) async fn outbox_task(
 /// Sends `due` in up to [`SEND_CONCURRENCY`] chains at once.
 async fn send_round(
     gw: &Gateway,
-    smtp: &Smtp,
+    smtp: &dyn Relay,
     due: Vec<u64>,
     budget: &Semaphore,
     cancel: &CancellationToken,
@@ -211,7 +211,7 @@ async fn done(
 }
 
 /// Sends these entries once, now (`ingest` in pipe mode); failures stay pending.
-pub async fn send_now(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) {
+pub async fn send_now(gw: &Gateway, smtp: &dyn Relay, ids: Vec<u64>) {
     let budget = Semaphore::new(SEND_BUDGET_KIB);
     let _ = send_some(gw, smtp, ids, &budget, &CancellationToken::new()).await;
 }
@@ -220,7 +220,7 @@ pub async fn send_now(gw: &Gateway, smtp: &Smtp, ids: Vec<u64>) {
 /// retry, whether any was sent, and why the server looked down (if it did).
 async fn send_some(
     gw: &Gateway,
-    smtp: &Smtp,
+    smtp: &dyn Relay,
     ids: Vec<u64>,
     budget: &Semaphore,
     cancel: &CancellationToken,
@@ -261,7 +261,7 @@ async fn send_some(
                 entry.attempts += 1;
                 let why = format!("cannot read the mail: {e}");
                 let delay = Some(retry_delay(entry.attempts));
-                match failed_try(&mut entry, why, delay, now_secs(), give_up) {
+                match failed_try(&mut entry, why, delay, gw.now(), give_up) {
                     Some(at) => {
                         error!(id, error = %e, "cannot read an outgoing mail; will retry");
                         retry.push((at, id));
@@ -280,7 +280,7 @@ async fn send_some(
         let mut entry = entry;
         entry.attempts += 1;
         let attempts = entry.attempts;
-        let now = now_secs();
+        let now = gw.now();
         // On shutdown a send in flight gets SEND_GRACE to finish; a server that hangs does
         // not hold the exit up (SPEC §4: within 10 s). The mail stays pending and goes next
         // time, with the same Message-ID.

@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::error;
 
-use crate::pipeline::{now_secs, Gateway, PipelineError};
+use crate::pipeline::{Gateway, PipelineError};
 
 use super::sleep_or_cancel;
 
@@ -28,7 +28,7 @@ pub(super) async fn timer_task(
         }
         let g = gw.clone();
         let r = tokio::task::spawn_blocking(move || {
-            let ids = g.run_timers(now_secs())?;
+            let ids = g.run_timers(g.now())?;
             g.flush()?;
             Ok::<_, PipelineError>(ids)
         })

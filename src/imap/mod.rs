@@ -17,12 +17,14 @@
 //! again: the connection may be half-way through a response.
 
 mod error;
+mod mailbox;
 mod names;
 mod sasl;
 mod transport;
 
 pub use error::ImapError;
 use error::{login_error, op_error, server_text};
+pub use mailbox::{Connect, Mailbox, Server};
 use names::{encode_mailbox, normalise, quote, uid_sets};
 use transport::{Conn, Transport};
 

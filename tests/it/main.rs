@@ -4,6 +4,8 @@ mod chaos;
 mod charsets;
 mod conversations;
 mod customer_view;
+mod daemon;
+mod fake;
 mod first_hour;
 mod hostile;
 mod imap;

@@ -268,7 +268,15 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
         .collect();
     append(&h.mail, &n.support, "INBOX", &raws, "").await;
     let mut child = spawn(&h, "daemon.log");
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // At work: the first batch moved, the last one in hand.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count(&h.mail, &n.support, "INBOX").await == raws.len() {
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not start working"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let t0 = Instant::now();
     sigterm(&child);
     let status = wait_exit(&h, &mut child, Duration::from_secs(10)).await;

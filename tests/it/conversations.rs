@@ -42,11 +42,6 @@ fn lines(s: &str) -> Vec<&str> {
     s.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
 }
 
-/// Waits a little for mail that must *not* come, then counts what did.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-}
-
 // ---------------------------------------------------------------------------------------------
 // SPEC §3.4: strangers and participants
 
@@ -114,7 +109,7 @@ async fn a_stranger_with_a_valid_tag_opens_a_new_ticket_and_the_old_one_is_uncha
     })
     .await;
     assert!(staff.text.contains("Refers to [SUP-1]"), "{}", staff.text);
-    settle().await;
+    h.settle().await;
     let to_alice = mails(&n.alice, |_| true).await;
     assert_eq!(
         to_alice.len(),
@@ -257,7 +252,7 @@ async fn a_staff_command_needs_a_pass_from_the_pinned_authserv_id_in_dmarc_mode(
     assert!(update.text.contains("Fixed the fuser."), "{}", update.text);
     assert!(update.text.contains("Closed"), "{}", update.text);
     h.wait_inbox_empty().await;
-    settle().await;
+    h.settle().await;
     assert_eq!(h.tickets().len(), 3);
     let warnings = mails(&n.team, |r| {
         r.header("X-Ticket-Gateway")
@@ -868,7 +863,7 @@ async fn a_reply_to_a_closed_ticket_opens_a_new_one_in_new_ticket_mode() {
         before,
         "the closed ticket is unchanged"
     );
-    settle().await;
+    h.settle().await;
     assert!(
         mails(&n.alice, |r| is(r, "SUP-1", "closed_reply"))
             .await

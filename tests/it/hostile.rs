@@ -24,11 +24,6 @@ fn is(r: &Received, tag: &str, kind: &str) -> bool {
     r.header("X-Ticket-Gateway").as_deref() == Some(&format!("{tag}; {kind}"))
 }
 
-/// Waits a little for mail that must *not* come.
-async fn settle() {
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-}
-
 /// A delivery-status report as anyone can write it by hand: `failed` for `recipient`, naming
 /// `original` as the returned message's Message-ID.
 fn forged_report(from: &str, to: &str, recipient: &str, original: &str) -> Vec<u8> {
@@ -232,7 +227,7 @@ async fn a_staff_mail_with_an_unknown_keyword_is_held_and_nothing_reaches_the_cu
         5,
         "held mail is moved like any processed mail"
     );
-    settle().await;
+    h.settle().await;
     let to_alice = mails(&n.alice, |_| true).await;
     assert_eq!(
         to_alice.len(),
@@ -308,7 +303,7 @@ async fn an_oversize_mail_gets_a_notice_in_the_senders_language_without_internal
             assert!(!text.contains(internal), "{internal:?} in {text}");
         }
     }
-    settle().await;
+    h.settle().await;
     assert!(
         mails(&n.mallory, |_| true).await.is_empty(),
         "automated mail gets no notice"
@@ -434,7 +429,7 @@ async fn a_reused_message_id_drops_no_mail_and_a_redelivery_counts_once() {
     send_raw(&n.bob, &[&n.support, &plus], bare.as_bytes()).await;
     h.wait_ticket(4, "bob's two tickets", |_| true).await;
     h.wait_inbox_empty().await;
-    settle().await;
+    h.settle().await;
     h.wait_inbox_empty().await;
     assert_eq!(h.tickets().len(), 4, "{:#?}", h.tickets());
     assert_eq!(count(&h.mail, &n.support, "Processed").await, 7);
@@ -610,7 +605,7 @@ async fn aliases_and_plus_addresses_never_become_participants() {
     assert_eq!(t.participants, vec![n.bob.clone()]);
     wait_mail(&n.alice, "acknowledgement", |r| has_tag(r, "SUP-1")).await;
     h.wait_inbox_empty().await;
-    settle().await;
+    h.settle().await;
     h.wait_inbox_empty().await;
     for e in h.gw().store.outbox().unwrap() {
         assert!(!e.to.contains(&plus) && !e.to.contains(&alias), "{e:?}");
@@ -636,7 +631,7 @@ async fn a_flood_from_one_sender_gives_staff_one_summary() {
     }
     h.wait_ticket(8, "eight tickets", |_| true).await;
     h.wait_inbox_empty().await;
-    settle().await;
+    h.settle().await;
     let staff = mails(&n.team, |r| r.from == n.support).await;
     assert_eq!(
         staff.len(),

@@ -1,8 +1,6 @@
 //! End to end against the real Dovecot and Postfix of `scripts/mailsys`: mail sent over SMTP,
 //! read back over IMAP, the daemon in between (SPEC §2, §3.1, §3.3, §3.5).
 
-use std::time::Duration;
-
 use ticket_gateway::core::{EventKind, State};
 
 use crate::support::*;
@@ -290,8 +288,8 @@ async fn a_restart_keeps_every_ticket_and_processes_no_mail_twice() {
     again.send().await;
     dup.send().await;
     h.wait_ticket(4, "the genuinely new mail", |_| true).await;
+    // Moved only once committed: with the INBOX empty, every ticket is in the store.
     h.wait_inbox_empty().await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     let all = h.tickets();
     assert_eq!(
         all.len(),

@@ -286,8 +286,7 @@ async fn a_real_vacation_autoresponder_gets_recorded_but_never_answered() {
         State::WaitingForFeedback,
         "an out-of-office is not feedback"
     );
-    h.wait_inbox_empty().await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    h.settle().await;
     // Alice got exactly one acknowledgement and the question, and nothing answered her
     // vacation reply; staff were not bothered with it either.
     let from_gateway = mails(&n.alice, |r| {
@@ -409,7 +408,7 @@ async fn automated_mail_and_own_mail_and_the_rate_limit() {
         "own mail did not close it"
     );
     assert_eq!(h.ticket(1).unwrap().events.len(), 1);
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    h.settle().await;
     assert!(
         mails(&n.bob, |_| true).await.is_empty(),
         "no acknowledgement of automated mail"
@@ -489,7 +488,14 @@ async fn postfix_and_dovecot_outages_lose_nothing() {
 
     // Dovecot down and up again: the daemon reconnects and carries on.
     private.stop_dovecot();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while h.gw().telemetry.health.imap().is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not notice Dovecot stop"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     private.script("up", &[]);
     append(
         &m,

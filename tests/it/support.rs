@@ -277,6 +277,27 @@ listen = "127.0.0.1:0"
         }
     }
 
+    /// Waits until the gateway is quiet: the support INBOX empty (every mail processed and
+    /// moved), nothing pending in its outbox (every mail it will send for them handed to
+    /// Postfix), and Postfix's queue empty (all of it delivered). A mail that has not come by
+    /// then will not come: tests of mail that must not be sent wait on this, not on a sleep.
+    pub async fn settle(&self) {
+        self.wait_inbox_empty().await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let pending = self.gw().store.outbox_pending().expect("store reads").len();
+            let queue = postfix_queue(&self.mail);
+            if pending == 0 && queue.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not quiet: {pending} outgoing mails pending, Postfix queue: {queue}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits until the support INBOX is empty (every mail processed and moved).
     pub async fn wait_inbox_empty(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -300,6 +321,23 @@ impl Drop for Harness {
             let _ = tx.send(());
         }
     }
+}
+
+/// What the local Postfix still holds (`postqueue -j`: one JSON line per queued mail);
+/// empty when everything handed over is delivered.
+pub fn postfix_queue(m: &MailSys) -> String {
+    let out = std::process::Command::new("postqueue")
+        .arg("-c")
+        .arg(m.dir.join("postfix/etc"))
+        .arg("-j")
+        .output()
+        .expect("postqueue runs");
+    assert!(
+        out.status.success(),
+        "postqueue: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -531,6 +531,14 @@ pub fn init_tracing(json: bool) -> Result<(), String> {
 /// [`LOG_FLUSH_EVERY`], and at once for a warning or an error. One write per line made every
 /// mail wake the reader of the log (journald, a pipe) on the thread that decides mail, which
 /// then lost its core to it: a tenth of the ingest time in a backlog (docs/benchmarks.md).
+///
+/// Why not `tracing-appender`'s non-blocking writer: measured on this machine (200,000 JSON
+/// lines of the daemon's per-mail shape, stderr piped to a reader, docs/benchmarks.md "log
+/// writer"), it hands each line to a worker thread over a channel, which costs more CPU than
+/// this buffer (10% more over a `BufWriter`, 20-25% more and a slower emitting thread without
+/// one), and it brings nine crates (crossbeam-channel and `time` with its own five) for what
+/// is these hundred lines; the blocks here also keep the exact points where the log must be
+/// out ([`flush_log`]: a batch done, ready, a panic, the exit).
 const LOG_BLOCK: usize = if cfg!(test) { 64 } else { 16 * 1024 };
 const LOG_FLUSH_EVERY: Duration = Duration::from_millis(200);
 

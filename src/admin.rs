@@ -45,7 +45,7 @@ use crate::views::{
 };
 
 /// Name of the file, in the store directory, that tells the CLI how to reach the daemon.
-pub const ADMIN_FILE: &str = "admin.json";
+pub(crate) const ADMIN_FILE: &str = "admin.json";
 /// SMTP is probed by `/healthz` and `/metrics` when nothing was heard of it for this long.
 const SMTP_PROBE_AFTER: Duration = Duration::from_secs(5);
 const SMTP_PROBE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -153,7 +153,7 @@ impl Endpoint {
 
     /// Serves until `cancel`; connections run on `tracker`, so shutdown waits for them
     /// (each is asked to finish its request in hand). Removes `admin.json` at the end.
-    pub async fn serve(
+    pub(crate) async fn serve(
         self,
         gw: Arc<Gateway>,
         smtp: Arc<dyn Relay>,
@@ -605,7 +605,7 @@ pub struct Client {
 
 impl Client {
     /// Reads `<store>/admin.json`; fails when it is missing or its daemon is gone.
-    pub fn discover(store: &Path) -> Result<Client, ClientError> {
+    pub(crate) fn discover(store: &Path) -> Result<Client, ClientError> {
         let path = store.join(ADMIN_FILE);
         let no = |reason: String| ClientError::NoDaemon {
             path: path.clone(),

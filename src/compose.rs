@@ -58,7 +58,7 @@ pub fn message_id(ticket: TicketId, random: [u8; 16], gateway_address: &str) -> 
 
 /// Builds the mail: text/plain (with an HTML alternative where the template has one), and,
 /// when `files` is not empty, those files as attachments of a multipart/mixed.
-pub fn compose(
+pub(crate) fn compose(
     n: &Notice,
     rendered: &Rendered,
     from: &Sender,

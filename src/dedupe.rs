@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// The header fields the sender writes and relays leave alone: what the fingerprint reads.
 /// Trace fields, authentication results, spam scores and every other field a receiving
 /// system may add differ between two deliveries of one mail, and are left out.
-pub const ORIGINATOR: &[&str] = &[
+pub(crate) const ORIGINATOR: &[&str] = &[
     "from",
     "sender",
     "to",
@@ -49,7 +49,7 @@ impl MailKey {
     }
 
     /// The Message-ID a stored key names, when it is a [`MailKey::message_id`].
-    pub fn message_id_of(key: &str) -> Option<&str> {
+    pub(crate) fn message_id_of(key: &str) -> Option<&str> {
         key.strip_prefix("mid:")
     }
 
@@ -78,7 +78,7 @@ impl From<MailKey> for String {
 }
 
 /// The dedupe key of a mail: `fp:` and the hex SHA-256 of its originator fields and body.
-pub fn fingerprint(raw: &[u8]) -> MailKey {
+pub(crate) fn fingerprint(raw: &[u8]) -> MailKey {
     let (head, body) = split(raw);
     let mut h = hash_fields(head);
     h.update(b"\n");
@@ -90,20 +90,20 @@ pub fn fingerprint(raw: &[u8]) -> MailKey {
 }
 
 /// The dedupe key of a mail too big to fetch, from its header block alone (`hfp:`).
-pub fn header_fingerprint(head: &[u8]) -> MailKey {
+pub(crate) fn header_fingerprint(head: &[u8]) -> MailKey {
     let (head, _) = split(head);
     MailKey(format!("hfp:{}", hex(&hash_fields(head).finalize())))
 }
 
 /// The key of a mail by its exact bytes (`sha:<hex>`): for mail that cannot be read at all,
 /// and the key older stores kept mail without a Message-ID under.
-pub fn content_key(raw: &[u8]) -> MailKey {
+pub(crate) fn content_key(raw: &[u8]) -> MailKey {
     MailKey(format!("sha:{}", hex(&Sha256::digest(raw))))
 }
 
 /// The header fields of a raw mail, leniently (the mail may be unparseable): names lower
 /// case, values unfolded and trimmed, in order; up to the first empty line.
-pub fn header_fields(raw: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn header_fields(raw: &[u8]) -> Vec<(String, String)> {
     let (head, _) = split(raw);
     let text = String::from_utf8_lossy(head);
     let mut fields: Vec<(String, String)> = Vec::new();

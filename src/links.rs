@@ -51,7 +51,7 @@ impl PageKey {
     /// Reads the key in `path`, or makes one there (random, mode 0600) when the file does not
     /// exist. Two processes starting at once end up with the same key: the file appears whole
     /// or not at all (written aside, then linked into place, which fails if it exists).
-    pub fn load_or_create(path: &Path) -> Result<PageKey, LinkError> {
+    pub(crate) fn load_or_create(path: &Path) -> Result<PageKey, LinkError> {
         let err = |source| LinkError::Io {
             path: path.to_path_buf(),
             source,
@@ -123,7 +123,7 @@ impl PageKey {
 
 /// What `check` says of the key file: readable and long enough, or made at the first start;
 /// it makes nothing itself.
-pub fn check_key(web: &WebConfig, store: &Path) -> Result<String, String> {
+pub(crate) fn check_key(web: &WebConfig, store: &Path) -> Result<String, String> {
     let path = key_path(web, store);
     match std::fs::read(&path) {
         Ok(bytes) => PageKey::of(&path, bytes)
@@ -181,7 +181,7 @@ impl Links {
     }
 
     /// The path prefix the pages live under (`""`, or `/support`).
-    pub fn base_path(&self) -> &str {
+    pub(crate) fn base_path(&self) -> &str {
         &self.base_path
     }
 

@@ -45,7 +45,7 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
 /// How long a refusal by the token endpoint is kept before the endpoint is asked again
 /// (unless the refresh-token file changes first).
-pub const REFUSAL_PAUSE: Duration = Duration::from_secs(300);
+pub(crate) const REFUSAL_PAUSE: Duration = Duration::from_secs(300);
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -120,7 +120,7 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         self.secret.expose()
     }
 }
@@ -649,7 +649,7 @@ fn read_answer(status: u16, body: &[u8]) -> Result<Granted, AnswerError> {
 
 /// The client's SASL message for `auth` (before base64): XOAUTH2 (Google's and Microsoft's
 /// format) or OAUTHBEARER (RFC 7628 §3.1, without host and port, which are optional).
-pub fn sasl_response(auth: Auth, user: &str, token: &str) -> String {
+pub(crate) fn sasl_response(auth: Auth, user: &str, token: &str) -> String {
     match auth {
         Auth::OAuthBearer => format!("n,a={},\x01auth=Bearer {token}\x01\x01", gs2_name(user)),
         Auth::XOAuth2 | Auth::Password => format!("user={user}\x01auth=Bearer {token}\x01\x01"),
@@ -658,7 +658,7 @@ pub fn sasl_response(auth: Auth, user: &str, token: &str) -> String {
 
 /// What the client answers to the server's error challenge so that the server finishes the
 /// exchange with its failure: empty for XOAUTH2, `%x01` for OAUTHBEARER (RFC 7628 §3.2.3).
-pub fn sasl_error_ack(auth: Auth) -> &'static str {
+pub(crate) fn sasl_error_ack(auth: Auth) -> &'static str {
     match auth {
         Auth::OAuthBearer => "\x01",
         Auth::XOAuth2 | Auth::Password => "",

@@ -251,7 +251,7 @@ impl Gateway {
     }
 
     /// [`Gateway::prepare`], but a panic quarantines the mail (as [`Gateway::process_safely`]).
-    pub fn prepare_safely(&self, raw: &[u8]) -> Result<Prepared, PipelineError> {
+    pub(crate) fn prepare_safely(&self, raw: &[u8]) -> Result<Prepared, PipelineError> {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.prepare(raw)))
             .unwrap_or_else(|panic| Ok(panicked(raw, &panic)))
     }
@@ -395,7 +395,7 @@ impl Gateway {
 
     /// [`Gateway::finish`], but a panic quarantines the mail. `raw` is the mail's, for the
     /// quarantine's key and notice.
-    pub fn finish_safely(
+    pub(crate) fn finish_safely(
         &self,
         raw: &[u8],
         prepared: Prepared,
@@ -411,7 +411,7 @@ impl Gateway {
     /// A mail too big to fetch: quarantined by its UID (and its header block, when the
     /// server gave it: the same mail delivered twice is one), its sender told from its
     /// headers.
-    pub fn process_oversize(
+    pub(crate) fn process_oversize(
         &self,
         uid_key: MailKey,
         size: u64,
@@ -569,7 +569,7 @@ impl Gateway {
 
     /// [`Gateway::flush`] on a blocking thread, so that a flush (which waits for the disk)
     /// never holds a tokio worker.
-    pub async fn flush_async(self: &Arc<Self>) -> Result<(), PipelineError> {
+    pub(crate) async fn flush_async(self: &Arc<Self>) -> Result<(), PipelineError> {
         let g = self.clone();
         tokio::task::spawn_blocking(move || g.flush())
             .await

@@ -97,7 +97,7 @@ impl SmtpError {
     /// True when the server or the account is at fault, not the mail: no connection, an
     /// untrusted certificate, a refused login. Such a failure says nothing about the mail,
     /// which must not die of it, even when it is permanent.
-    pub fn blames_the_link(&self) -> bool {
+    pub(crate) fn blames_the_link(&self) -> bool {
         match self {
             SmtpError::Setup(_)
             | SmtpError::Connect { .. }
@@ -177,7 +177,7 @@ impl Smtp {
     }
 
     /// [`Smtp::new`], with the access tokens an OAuth2 `smtp.auth` logs in with.
-    pub fn with_tokens(
+    pub(crate) fn with_tokens(
         cfg: &SmtpConfig,
         tokens: Option<Arc<TokenSource>>,
     ) -> Result<Smtp, SmtpError> {
@@ -396,7 +396,7 @@ impl Smtp {
     }
 
     /// Connects, logs in and says goodbye (for `check`: a wrong password shows here).
-    pub async fn test_connection(&self) -> Result<bool, SmtpError> {
+    pub(crate) async fn test_connection(&self) -> Result<bool, SmtpError> {
         self.hello_and_goodbye(true).await
     }
 

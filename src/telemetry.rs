@@ -76,7 +76,7 @@ impl Telemetry {
     }
 
     /// The first loop that has not beaten within the time it promised, with how long ago.
-    pub fn stalled(&self) -> Option<(&'static str, Duration)> {
+    pub(crate) fn stalled(&self) -> Option<(&'static str, Duration)> {
         [&self.ingest, &self.outbox]
             .into_iter()
             .find_map(|h| h.overdue().map(|d| (h.name, d)))
@@ -239,7 +239,8 @@ impl Metrics {
 }
 
 /// The content type of [`Metrics::render`]'s output.
-pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub(crate) const METRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 // ---------------------------------------------------------------------------------------------
 // Health
@@ -270,7 +271,7 @@ struct SmtpSeen {
 
 impl Health {
     /// The ingest loop is about to connect to IMAP.
-    pub fn imap_connecting(&self) {
+    pub(crate) fn imap_connecting(&self) {
         if self.imap_attempts.fetch_add(1, Ordering::Relaxed) > 0 {
             self.imap_reconnects.inc();
         }
@@ -278,20 +279,24 @@ impl Health {
 
     /// Ingest began (true) or finished (false) working through a backlog; the outbox is
     /// woken only by a change.
-    pub fn set_backlog(&self, on: bool) {
+    pub(crate) fn set_backlog(&self, on: bool) {
         self.backlog
             .send_if_modified(|v| std::mem::replace(v, on) != on);
     }
 
     /// The ingest loop holds a logged-in session.
-    pub fn imap_connected(&self) {
+    pub(crate) fn imap_connected(&self) {
         self.imap_up.store(true, Ordering::Relaxed);
         *lock(&self.imap_error) = None;
     }
 
     /// The ingest loop lost its session or could not open one. A permanent failure (tried
     /// again only after `permanent_retry`) is said to be one.
-    pub fn imap_failed(&self, error: &dyn std::error::Error, permanent_retry: Option<Duration>) {
+    pub(crate) fn imap_failed(
+        &self,
+        error: &dyn std::error::Error,
+        permanent_retry: Option<Duration>,
+    ) {
         self.imap_up.store(false, Ordering::Relaxed);
         let mut why = chain(error);
         if let Some(d) = permanent_retry {
@@ -304,7 +309,7 @@ impl Health {
     }
 
     /// A mail was accepted by the SMTP server, or the probe got an answer.
-    pub fn smtp_ok(&self) {
+    pub(crate) fn smtp_ok(&self) {
         let mut seen = lock(&self.smtp);
         if seen.error.is_some() {
             self.smtp_reconnects.inc();
@@ -315,7 +320,7 @@ impl Health {
     }
 
     /// The SMTP server could not be reached or refused us for a reason worth a retry.
-    pub fn smtp_failed(&self, reason: impl Into<String>) {
+    pub(crate) fn smtp_failed(&self, reason: impl Into<String>) {
         let mut seen = lock(&self.smtp);
         if seen.error.is_some() {
             self.smtp_reconnects.inc();
@@ -326,7 +331,7 @@ impl Health {
     }
 
     /// How long ago SMTP was last seen, working or not.
-    pub fn smtp_age(&self) -> Option<Duration> {
+    pub(crate) fn smtp_age(&self) -> Option<Duration> {
         lock(&self.smtp).at.map(|at| at.elapsed())
     }
 
@@ -389,9 +394,9 @@ pub struct Heartbeat {
 const FIRST_BEAT: Duration = Duration::from_secs(120);
 /// Longest time one step of a loop may take besides its planned waits: a connect and login,
 /// one IMAP command, one mail processed, one mail sent (each bounded by I/O timeouts).
-pub const BEAT_MARGIN: Duration = Duration::from_secs(300);
+pub(crate) const BEAT_MARGIN: Duration = Duration::from_secs(300);
 /// Longest time the ingest loop may take to fetch one batch before processing it.
-pub const BATCH_BEAT: Duration = Duration::from_secs(600);
+pub(crate) const BATCH_BEAT: Duration = Duration::from_secs(600);
 
 impl Heartbeat {
     fn new(name: &'static str) -> Heartbeat {
@@ -403,7 +408,7 @@ impl Heartbeat {
     }
 
     /// "I am alive, and I will beat again within `next`."
-    pub fn beat(&self, next: Duration) {
+    pub(crate) fn beat(&self, next: Duration) {
         let due = self.base.elapsed() + next;
         self.due_ms.store(
             due.as_millis().min(i64::MAX as u128) as i64,
@@ -412,7 +417,7 @@ impl Heartbeat {
     }
 
     /// How long past its promise the loop is, if it is.
-    pub fn overdue(&self) -> Option<Duration> {
+    pub(crate) fn overdue(&self) -> Option<Duration> {
         let now = self.base.elapsed().as_millis() as i64;
         let due = self.due_ms.load(Ordering::Relaxed);
         (now > due).then(|| Duration::from_millis((now - due) as u64))
@@ -422,7 +427,7 @@ impl Heartbeat {
 /// Pets the systemd watchdog (`WATCHDOG=1` at half of `WatchdogSec=`) while the ingest and
 /// outbox loops keep their promises; stops petting when one is stalled, so that systemd
 /// restarts the service. Does nothing but wait for `cancel` when no watchdog is set.
-pub async fn watchdog(telemetry: Arc<Telemetry>, cancel: CancellationToken) {
+pub(crate) async fn watchdog(telemetry: Arc<Telemetry>, cancel: CancellationToken) {
     let mut usec = 0u64;
     if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
         cancel.cancelled().await;
@@ -466,7 +471,7 @@ fn notify(state: &[sd_notify::NotifyState]) {
 }
 
 /// `READY=1` with a status line: the daemon serves (systemd's `Type=notify`).
-pub fn notify_ready(status: &str) {
+pub(crate) fn notify_ready(status: &str) {
     notify(&[
         sd_notify::NotifyState::Ready,
         sd_notify::NotifyState::Status(status),
@@ -474,7 +479,7 @@ pub fn notify_ready(status: &str) {
 }
 
 /// `STOPPING=1`: shutdown has begun.
-pub fn notify_stopping() {
+pub(crate) fn notify_stopping() {
     notify(&[
         sd_notify::NotifyState::Stopping,
         sd_notify::NotifyState::Status("stopping: finishing the mail in hand"),
@@ -485,7 +490,7 @@ pub fn notify_stopping() {
 // Logs
 
 /// The filter used when neither `TICKET_GATEWAY_LOG` nor `RUST_LOG` is set.
-pub const DEFAULT_LOG_FILTER: &str = "info";
+pub(crate) const DEFAULT_LOG_FILTER: &str = "info";
 
 /// Installs the tracing subscriber on stderr: human-readable, or one JSON object per line.
 /// The level comes from `TICKET_GATEWAY_LOG`, else `RUST_LOG`, else `info`.

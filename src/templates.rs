@@ -189,7 +189,7 @@ fn limit_text(bytes: u64, lang: Lang) -> String {
 }
 
 /// A moment as a reader of any language reads it: `2026-11-23 10:00 UTC`.
-pub fn date_text(secs: i64) -> String {
+pub(crate) fn date_text(secs: i64) -> String {
     let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
     let s = humantime::format_rfc3339_seconds(at).to_string();
     format!("{} {} UTC", &s[..10], &s[11..16])
@@ -515,7 +515,7 @@ pub(crate) fn unknown_variables(
 }
 
 /// A page link for sample data.
-pub fn sample_link(id: TicketId) -> Option<String> {
+pub(crate) fn sample_link(id: TicketId) -> Option<String> {
     Some(format!(
         "https://support.example.com/t/SUP-{}/sample-token-{{{{ not template code }}}}",
         id.0
@@ -523,7 +523,7 @@ pub fn sample_link(id: TicketId) -> Option<String> {
 }
 
 /// Sample data for the start-up check and `check`.
-pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
+pub(crate) fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
     use crate::core::{FloodItem, TicketSnapshot};
     Notice {
         kind,

@@ -43,7 +43,7 @@ pub enum TlsError {
 
 /// A client configuration trusting the webpki (Mozilla) roots plus every PEM certificate in
 /// `ca_file`. Certificate and host name verification are always on.
-pub fn client_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, TlsError> {
+pub(crate) fn client_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, TlsError> {
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };

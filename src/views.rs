@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::{State, Ticket, TicketId};
 use crate::store::{MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 
-pub fn rfc3339(secs: i64) -> String {
+pub(crate) fn rfc3339(secs: i64) -> String {
     humantime::format_rfc3339_seconds(
         std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64),
     )
@@ -46,7 +46,7 @@ pub struct EventView {
     pub decision: Vec<String>,
 }
 
-pub fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
+pub(crate) fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
     TicketView {
         id: t.id.0,
         tag: t.id.tag(prefix),
@@ -93,7 +93,7 @@ pub struct OutboxView {
 }
 
 /// The tickets (in `state` only, if given), as `tickets --json` prints them.
-pub fn list_tickets(
+pub(crate) fn list_tickets(
     store: &dyn Store,
     prefix: &str,
     state: Option<State>,
@@ -107,7 +107,7 @@ pub fn list_tickets(
 }
 
 /// One ticket with its events, as `show --json` prints it.
-pub fn show_ticket(
+pub(crate) fn show_ticket(
     store: &dyn Store,
     prefix: &str,
     id: TicketId,
@@ -116,7 +116,7 @@ pub fn show_ticket(
 }
 
 /// Pending and dead outgoing mail (and sent mail with `all`), as `outbox --json` prints it.
-pub fn list_outbox(store: &dyn Store, all: bool) -> Result<Vec<OutboxView>, StoreError> {
+pub(crate) fn list_outbox(store: &dyn Store, all: bool) -> Result<Vec<OutboxView>, StoreError> {
     Ok(store
         .outbox()?
         .into_iter()
@@ -148,7 +148,7 @@ pub struct MailView {
 }
 
 /// The decision record of a mail by its Message-ID (angle brackets optional).
-pub fn show_mail(
+pub(crate) fn show_mail(
     store: &dyn Store,
     prefix: &str,
     message_id: &str,
@@ -169,7 +169,7 @@ pub fn show_mail(
 /// What `ingest` prints about a mail: the decision made now, or, for a mail processed
 /// before (the same Message-ID or content), that nothing was done now, and what was decided
 /// then and when.
-pub fn ingest_report(record: &MailRecord, duplicate: bool, prefix: &str) -> Vec<String> {
+pub(crate) fn ingest_report(record: &MailRecord, duplicate: bool, prefix: &str) -> Vec<String> {
     if !duplicate {
         return record.decision.clone();
     }
@@ -189,11 +189,11 @@ pub fn ingest_report(record: &MailRecord, duplicate: bool, prefix: &str) -> Vec<
 }
 
 /// A Message-ID as one URL path segment (hex: Message-IDs may hold `/`, `%`, `?` …).
-pub fn hex(s: &str) -> String {
+pub(crate) fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn unhex(s: &str) -> Option<String> {
+pub(crate) fn unhex(s: &str) -> Option<String> {
     if s.len() % 2 != 0 {
         return None;
     }

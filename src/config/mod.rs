@@ -72,12 +72,12 @@ pub enum Auth {
 }
 
 impl Auth {
-    pub fn is_oauth2(self) -> bool {
+    pub(crate) fn is_oauth2(self) -> bool {
         self != Auth::Password
     }
 
     /// The SASL mechanism name.
-    pub fn mechanism(self) -> &'static str {
+    pub(crate) fn mechanism(self) -> &'static str {
         match self {
             Auth::Password => "PLAIN",
             Auth::XOAuth2 => "XOAUTH2",
@@ -249,7 +249,7 @@ impl Config {
     /// Reads every secret a login needs (IMAP, SMTP, the OAuth2 grant), to report each
     /// that cannot be read, with its key, before anything starts. The commands that only
     /// read the store never call it.
-    pub fn read_secrets(&self, file: &Path) -> Result<(), ConfigError> {
+    pub(crate) fn read_secrets(&self, file: &Path) -> Result<(), ConfigError> {
         let mut sources = vec![&self.imap.password, &self.smtp.password];
         if let Some(o) = &self.oauth2 {
             sources.push(&o.client_secret);

@@ -17,7 +17,7 @@ impl Secret {
     pub fn new(s: impl Into<String>) -> Secret {
         Secret(s.into())
     }
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -78,7 +78,7 @@ impl SecretSource {
     }
 
     /// The secret and the file it came from, if it came from one.
-    pub fn read_from(&self) -> Result<(Secret, Option<PathBuf>), SecretError> {
+    pub(crate) fn read_from(&self) -> Result<(Secret, Option<PathBuf>), SecretError> {
         match self {
             SecretSource::Unused => Ok((Secret::new(""), None)),
             SecretSource::Missing { key } => Err(SecretError {

@@ -6,13 +6,13 @@ use super::{AttachmentInfo, InboundMail};
 
 /// Most attachments kept from one mail; the rest are left in the raw mail (which is kept) and
 /// named in the decision log. Real mail has a handful; fifty is a mail bomb or a mistake.
-pub const MAX_ATTACHMENTS: usize = 50;
+pub(crate) const MAX_ATTACHMENTS: usize = 50;
 
 /// Applies the attachment limits to a parsed mail: at most [`MAX_ATTACHMENTS`], each at most
 /// `max_size` bytes (`gateway.max_message_size`; a decoded part of a mail under that limit
 /// cannot be larger, so this bound only matters for mail handed in by other means).
 /// Returns the decision-log lines for what was dropped. The adapter stores only what is left.
-pub fn limit_attachments(mail: &mut InboundMail, max_size: u64) -> Vec<Decision> {
+pub(crate) fn limit_attachments(mail: &mut InboundMail, max_size: u64) -> Vec<Decision> {
     let mut why = Vec::new();
     let (kept, too_big): (Vec<AttachmentInfo>, Vec<AttachmentInfo>) =
         mail.attachments.drain(..).partition(|a| a.size <= max_size);
@@ -36,7 +36,7 @@ pub fn limit_attachments(mail: &mut InboundMail, max_size: u64) -> Vec<Decision>
 /// The attachments a notice carries as files: in the mail's order, each one that still fits
 /// in `max` bytes with those before it. The second value is the decision-log line naming the
 /// ones that are listed but not forwarded.
-pub fn forwardable(
+pub(crate) fn forwardable(
     attachments: &[AttachmentInfo],
     max: u64,
 ) -> (Vec<AttachmentInfo>, Option<Decision>) {

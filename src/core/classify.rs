@@ -25,7 +25,7 @@ pub fn tag_in_subject(subject: &str, prefix: &str) -> Option<u64> {
 }
 
 /// Removes every `[PREFIX-N]` tag from a subject (for a summary).
-pub fn remove_tags(subject: &str, prefix: &str) -> String {
+pub(crate) fn remove_tags(subject: &str, prefix: &str) -> String {
     let mut out = subject.to_string();
     while let Some(n) = tag_in_subject(&out, prefix) {
         let lower = out.to_ascii_lowercase();

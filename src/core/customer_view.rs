@@ -16,7 +16,7 @@ use super::workflow::{customer_reply, notice, Context, CustomerAction};
 use super::{classify, Event, EventKind, InboundMail, Keyword, Lang, Notice, State, Ticket};
 
 /// How many tickets one `#list` answer lists; it counts the others.
-pub const LIST_MAX: usize = 50;
+pub(crate) const LIST_MAX: usize = 50;
 
 /// The subjects that ask for the list, as [`list_request`] reads them (folded, without reply
 /// prefixes or closing punctuation), and the language each is written in, when it says.
@@ -40,7 +40,7 @@ pub struct ListRequest {
 /// Whether `subject` is a `#list` request (SPEC §3.10): `#list` (`#mes-tickets`), or just
 /// "my tickets" / "mes tickets", whatever the case, accents, reply prefixes and closing
 /// punctuation. A subject that says more is a question of its own (a new ticket).
-pub fn list_request(subject: &str) -> Option<ListRequest> {
+pub(crate) fn list_request(subject: &str) -> Option<ListRequest> {
     let folded = fold(strip_subject_prefixes(subject));
     let words: Vec<&str> = folded
         .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '.' | '!' | '?' | ':'))
@@ -57,7 +57,7 @@ pub fn list_request(subject: &str) -> Option<ListRequest> {
 /// reporter or participant (`ctx.facts.tickets_of_sender`), open ones first, newest first;
 /// no ticket is opened. It is an automatic answer (the hourly limit of SPEC §3.6 applies),
 /// in the sender's language; automated mail is never answered.
-pub fn answer_list(
+pub(crate) fn answer_list(
     mail: &InboundMail,
     sender: &str,
     request: ListRequest,
@@ -148,7 +148,7 @@ impl PageAction {
 
 /// The buttons a ticket in `state` offers: exactly what a customer's reply may do there
 /// (SPEC §2.2, the customer table, through [`customer_reply`]). A closed ticket offers none.
-pub fn page_actions(state: State) -> Vec<PageAction> {
+pub(crate) fn page_actions(state: State) -> Vec<PageAction> {
     let mut actions = Vec::new();
     match customer_reply(state, None) {
         CustomerAction::Comment(State::Reopened) if state != State::Reopened => {
@@ -175,7 +175,7 @@ pub struct PublicEvent<'a> {
 /// What the ticket's page shows of its history, in order: the customers' mails, staff public
 /// comments, state changes, reminders. Never a `#note`, a refused or held staff mail,
 /// automated mail, a delivery failure, or an address that is not already on the ticket.
-pub fn public_history(t: &Ticket) -> Vec<PublicEvent<'_>> {
+pub(crate) fn public_history(t: &Ticket) -> Vec<PublicEvent<'_>> {
     t.events
         .iter()
         .filter(|e| match e.kind {

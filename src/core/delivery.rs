@@ -48,7 +48,13 @@ pub struct ReportedMail {
 /// sender wrote more than `max_replies_per_hour` mails in the last hour (SPEC §3.6): tickets
 /// are still made and recorded; staff are not mailed one by one. Staff senders are never
 /// summed up, and neither is anyone when the limit is 0.
-pub fn fold_flood(out: &mut Outcome, sender: &str, policy: &Policy, now: i64, facts: &Facts) {
+pub(crate) fn fold_flood(
+    out: &mut Outcome,
+    sender: &str,
+    policy: &Policy,
+    now: i64,
+    facts: &Facts,
+) {
     let max = policy.max_replies_per_hour;
     if max == 0 || facts.sender_mails_last_hour < max {
         return;
@@ -125,7 +131,7 @@ pub fn deliver(out: &mut Outcome, policy: &Policy, now: i64, facts: &Facts) {
 
 /// The hourly summary of one sender's mails to staff (SPEC §3.6): `items` listed, `more`
 /// counted.
-pub fn flood_summary(
+pub(crate) fn flood_summary(
     sender: &str,
     items: Vec<FloodItem>,
     more: u32,
@@ -171,7 +177,7 @@ pub fn flood_summary(
 }
 
 /// The ticket a notice about no ticket shows (a quarantined mail, a summary): number 0.
-pub fn no_ticket(summary: &str, lang: Lang) -> TicketSnapshot {
+pub(crate) fn no_ticket(summary: &str, lang: Lang) -> TicketSnapshot {
     TicketSnapshot {
         id: TicketId(0),
         summary: summary.to_string(),

@@ -79,7 +79,7 @@ impl NoticeKind {
     }
 
     /// RFC 3834: `auto-generated` for timers and warnings, `auto-replied` for answers to a mail.
-    pub fn auto_generated(self) -> bool {
+    pub(crate) fn auto_generated(self) -> bool {
         matches!(
             self,
             NoticeKind::Reminder
@@ -207,7 +207,7 @@ impl TicketSnapshot {
     }
 
     /// The Message-IDs a reader of `audience` may be given (`References`).
-    pub fn thread_for(&self, audience: Audience) -> &[String] {
+    pub(crate) fn thread_for(&self, audience: Audience) -> &[String] {
         match audience {
             Audience::Customers => &self.public_thread,
             Audience::Staff => &self.thread,
@@ -310,7 +310,7 @@ impl Outcome {
     }
 
     /// What became of the mail decided on: quarantined, recorded on a ticket, or neither.
-    pub fn mail_outcome(&self) -> MailOutcome {
+    pub(crate) fn mail_outcome(&self) -> MailOutcome {
         match (self.quarantine(), self.saved()) {
             (Some(_), _) => MailOutcome::Quarantined,
             (None, Some(_)) => MailOutcome::Ticket,

@@ -532,7 +532,7 @@ fn is_line_paragraph(attrs: &[(String, String)]) -> bool {
 /// paragraphs a blank line, list items "- ", `<blockquote>` lines "> "; links keep their text;
 /// entities are decoded; `<head>`, `<style>`, `<script>` are dropped; whitespace is normalised
 /// (trailing spaces trimmed, at most one blank line in a row).
-pub fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let toks = tokenize(html);
     let mut r = Renderer::default();
     // Inside an element whose content is not shown (`head`, `template`, Outlook's `xml`).
@@ -813,7 +813,7 @@ fn remove_quote_blocks(html: &str) -> String {
 /// inside its quote container, between `<blockquote>`s; removing the container would lose them.
 /// The whole HTML as text (blockquotes as `> ` lines) then shows inline answers, which the
 /// plain-text rules keep with their context: that reading wins when it finds any.
-pub fn html_reply(html: &str, sender: Option<&str>) -> Reply {
+pub(crate) fn html_reply(html: &str, sender: Option<&str>) -> Reply {
     let whole = reply_text(&html_to_text(html), sender);
     let inline = !whole.kept_whole && whole.text.lines().any(|l| l.starts_with("> "));
     if inline {

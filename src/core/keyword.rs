@@ -4,7 +4,7 @@
 use super::text::fold;
 
 /// How many non-blank lines at the top of the new text may carry a keyword (SPEC §3.3).
-pub const KEYWORD_LINES: usize = 5;
+pub(crate) const KEYWORD_LINES: usize = 5;
 
 /// A keyword, whatever language it was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,7 +52,7 @@ pub struct KeywordSpec {
 
 impl KeywordSpec {
     /// Every spelling of the keyword, English first.
-    pub fn spellings(&self) -> impl Iterator<Item = &'static str> {
+    pub(crate) fn spellings(&self) -> impl Iterator<Item = &'static str> {
         std::iter::once(self.english)
             .chain(self.french.iter().copied())
             .chain(self.variants.iter().copied())
@@ -60,7 +60,7 @@ impl KeywordSpec {
 }
 
 /// The keywords of SPEC §2.2 and §3.3.
-pub const KEYWORDS: &[KeywordSpec] = &[
+pub(crate) const KEYWORDS: &[KeywordSpec] = &[
     KeywordSpec {
         keyword: Keyword::Ack,
         english: "ack",
@@ -176,7 +176,7 @@ impl Keyword {
     }
 
     /// Parses one word *without* its `#`, already folded (lower case, accents removed).
-    pub fn from_folded(word: &str) -> Option<Keyword> {
+    pub(crate) fn from_folded(word: &str) -> Option<Keyword> {
         spec_of(KEYWORDS, word).map(|s| s.keyword)
     }
 }
@@ -230,12 +230,12 @@ impl StaffCommands {
 /// [`KEYWORD_LINES`] lines of the new text. A line that starts with `#word` is a keyword line;
 /// a word on it that is not a staff keyword (or an argument missing or left over) makes the
 /// whole mail not understood.
-pub fn staff_commands(subject: &str, reply_text: &str, summary: &str) -> StaffCommands {
+pub(crate) fn staff_commands(subject: &str, reply_text: &str, summary: &str) -> StaffCommands {
     staff_commands_in(KEYWORDS, subject, reply_text, summary)
 }
 
 /// [`staff_commands`] with another keyword table (tests give it keywords with arguments).
-pub fn staff_commands_in(
+pub(crate) fn staff_commands_in(
     table: &[KeywordSpec],
     subject: &str,
     reply_text: &str,
@@ -282,7 +282,7 @@ pub fn staff_commands_in(
 /// Reads a customer mail (SPEC §2.2, §3.3): `#close` or `#partial` on a keyword line or in
 /// the subject (never in the ticket's own `summary`). Staff keywords and other `#words` are
 /// plain text in a customer's mail; only the customer keyword lines are removed.
-pub fn customer_commands(
+pub(crate) fn customer_commands(
     subject: &str,
     reply_text: &str,
     summary: &str,

@@ -5,12 +5,12 @@ use super::{text, InboundMail, Lang, Policy};
 
 /// Fewer letters than this and the text is not even looked at: "ok merci", "Thanks!" and
 /// one-line mails say too little, and a wrong guess would answer in the wrong language.
-pub const MIN_LETTERS_TO_DETECT: usize = 20;
+pub(crate) const MIN_LETTERS_TO_DETECT: usize = 20;
 
 /// The detector's confidence (0 to 1: how far ahead of the runner-up its guess is, lowered for
 /// short texts) that a detection needs. whatlang's own "reliable" (0.8) rejects two-line
 /// English mails with a greeting; below 0.5 jargon-heavy English comes out as French.
-pub const MIN_CONFIDENCE: f64 = 0.5;
+pub(crate) const MIN_CONFIDENCE: f64 = 0.5;
 
 /// The language of a new ticket (SPEC §3.5), and the decision-log line saying which rule
 /// decided: the mail's `Content-Language` if it names English or French; else the language
@@ -32,7 +32,7 @@ static DETECTOR: std::sync::LazyLock<whatlang::Detector> = std::sync::LazyLock::
     whatlang::Detector::with_allowlist(vec![Eng, Fra, Deu, Spa, Ita, Por, Nld, Pol, Swe])
 });
 
-pub fn language_of(mail: &InboundMail, policy: &Policy) -> LanguageChoice {
+pub(crate) fn language_of(mail: &InboundMail, policy: &Policy) -> LanguageChoice {
     if let Some(l) = mail.content_language.as_deref().and_then(Lang::from_tag) {
         return LanguageChoice {
             lang: l,

@@ -52,7 +52,7 @@ impl Lang {
     }
 
     /// `fr`, `fr-CA`, `FR` -> French; `en*` -> English; others: none.
-    pub fn from_tag(tag: &str) -> Option<Lang> {
+    pub(crate) fn from_tag(tag: &str) -> Option<Lang> {
         let primary = tag
             .trim()
             .split(['-', '_'])

@@ -48,7 +48,7 @@ pub struct Policy {
 }
 
 impl Policy {
-    pub fn is_staff_address(&self, addr: &str) -> bool {
+    pub(crate) fn is_staff_address(&self, addr: &str) -> bool {
         self.staff_addresses.iter().any(|a| a == addr)
             || addr
                 .rsplit_once('@')
@@ -57,7 +57,7 @@ impl Policy {
 
     /// The gateway's own address, an alias, or a plus-address of either (`support+billing@`):
     /// never a participant, never a recipient, and mail from it is the gateway's own.
-    pub fn is_gateway_address(&self, addr: &str) -> bool {
+    pub(crate) fn is_gateway_address(&self, addr: &str) -> bool {
         let addr = addr.trim().to_ascii_lowercase();
         let base = match addr.rsplit_once('@') {
             Some((local, domain)) => match local.split_once('+') {

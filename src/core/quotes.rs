@@ -483,7 +483,7 @@ pub fn reply_text(body: &str, sender: Option<&str>) -> Reply {
 }
 
 /// Whether the text has a forward marker outside quoted lines.
-pub fn has_forward_marker(body: &str) -> bool {
+pub(crate) fn has_forward_marker(body: &str) -> bool {
     normalize_newlines(body)
         .split('\n')
         .any(|l| !is_quoted(l) && is_forward_marker(l))
@@ -493,7 +493,7 @@ pub fn has_forward_marker(body: &str) -> bool {
 /// separator, `>` line) to the end, separator lines dropped and one `>` level removed when the
 /// whole part is `>`-quoted. Used for forwards whose client writes no forward marker (Outlook's
 /// "FW:" looks exactly like a reply); empty when nothing is quoted.
-pub fn quoted_part(body: &str) -> String {
+pub(crate) fn quoted_part(body: &str) -> String {
     let text = normalize_newlines(body);
     let lines: Vec<&str> = text.split('\n').collect();
     let Some(start) = (0..lines.len()).find(|&i| {

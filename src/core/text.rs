@@ -8,7 +8,7 @@
 /// Lower case with accents removed (`é`→`e`, `ç`→`c`, `œ`→`oe`, `ß`→`ss`), for matching keywords,
 /// prefixes and quote markers. Typographic apostrophes become `'` and non-breaking spaces become
 /// plain spaces, because mail clients sprinkle both into the lines we match.
-pub fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         for lower in c.to_lowercase() {
@@ -63,7 +63,7 @@ fn push_folded(out: &mut String, c: char) {
 }
 
 /// Text as it is stored and sent: `\r\n` and lone `\r` become `\n`.
-pub fn normalize_newlines(s: &str) -> String {
+pub(crate) fn normalize_newlines(s: &str) -> String {
     if !s.contains('\r') {
         return s.to_string();
     }
@@ -101,7 +101,7 @@ const FORWARD_PREFIXES: &[&str] = &[
 /// Removes any number of leading reply/forward prefixes: `Re:`, `RE :`, `Re[2]:`, `AW:`, `WG:`,
 /// `TR:`, `Fwd:`, `FW:`, `Réf. :`, `SV:`, `VS:`, `RIF:`, `Antw:` and the like, case-insensitive,
 /// with optional space before the colon. The rest of the subject is returned untouched (trimmed).
-pub fn strip_subject_prefixes(subject: &str) -> &str {
+pub(crate) fn strip_subject_prefixes(subject: &str) -> &str {
     let mut s = subject.trim();
     while let Some((rest, _)) = strip_one_prefix(s) {
         s = rest.trim_start();
@@ -110,7 +110,7 @@ pub fn strip_subject_prefixes(subject: &str) -> &str {
 }
 
 /// Whether the subject's first prefix says "forward" (`Fwd:`, `FW:`, `TR:`, `WG:` ...).
-pub fn is_forward_subject(subject: &str) -> bool {
+pub(crate) fn is_forward_subject(subject: &str) -> bool {
     matches!(strip_one_prefix(subject.trim()), Some((_, true)))
 }
 

@@ -30,7 +30,7 @@ impl TicketId {
 
     /// The ticket a Message-ID of [`TicketId::message_id`]'s form names; anyone can write
     /// such an id, so the caller checks that the ticket's thread holds it.
-    pub fn of_message_id(id: &str) -> Option<TicketId> {
+    pub(crate) fn of_message_id(id: &str) -> Option<TicketId> {
         let (local, _domain) = id.split_once('@')?;
         let (n, hex) = local.strip_prefix("tg.")?.split_once('.')?;
         let digits = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
@@ -263,7 +263,7 @@ impl Ticket {
         v
     }
 
-    pub fn is_customer(&self, addr: &str) -> bool {
+    pub(crate) fn is_customer(&self, addr: &str) -> bool {
         self.reporter == addr || self.participants.iter().any(|p| p == addr)
     }
 
@@ -288,7 +288,7 @@ impl Ticket {
 
     /// Whether `id` is a mail the gateway sent to one customer other than `reader` (a copy
     /// with that customer's own page link): `reader` never saw it, so never gets its id.
-    pub fn is_copy_for_other(&self, id: &str, reader: &str) -> bool {
+    pub(crate) fn is_copy_for_other(&self, id: &str, reader: &str) -> bool {
         self.sent
             .iter()
             .any(|s| s.message_id == id && s.to.as_deref().is_some_and(|to| to != reader))

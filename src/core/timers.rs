@@ -28,7 +28,7 @@ pub fn next_due(t: &Ticket, policy: &Policy) -> Option<i64> {
 
 /// Does a ticket in this state have timers (SPEC §2.3)? [`next_due`] and [`due`] look only
 /// at these states, and the store indexes their tickets by it.
-pub fn has_timers(state: State) -> bool {
+pub(crate) fn has_timers(state: State) -> bool {
     match state {
         State::WaitingForFeedback | State::Resolved => true,
         State::Open | State::Acknowledged | State::InProgress | State::Closed | State::Reopened => {
@@ -72,7 +72,7 @@ fn waiting_question(t: &Ticket) -> String {
 }
 
 /// Applies a due timer action; `facts` says who may be mailed (pauses).
-pub fn apply_timer(
+pub(crate) fn apply_timer(
     t: &Ticket,
     action: TimerAction,
     policy: &Policy,

@@ -17,7 +17,7 @@ use super::{
 
 /// The longest summary a ticket keeps, in characters: every gateway mail repeats it in its
 /// subject, so a 60,000-character subject is cut (SPEC §3.1).
-pub const MAX_SUMMARY_CHARS: usize = 200;
+pub(crate) const MAX_SUMMARY_CHARS: usize = 200;
 
 // ---------------------------------------------------------------------------------------------
 // SPEC §2.2, as data.
@@ -32,7 +32,7 @@ const ALL_BUT_CLOSED: &[State] = &[
 ];
 
 /// Staff keywords: (keyword, target state, allowed from).
-pub const STAFF_TRANSITIONS: &[(Keyword, State, &[State])] = &[
+pub(crate) const STAFF_TRANSITIONS: &[(Keyword, State, &[State])] = &[
     (
         Keyword::Ack,
         State::Acknowledged,
@@ -63,7 +63,7 @@ pub const STAFF_TRANSITIONS: &[(Keyword, State, &[State])] = &[
 ];
 
 /// A staff keyword applied in `from`: the new state, or the keywords allowed in `from`.
-pub fn staff_transition(keyword: Keyword, from: State) -> Result<State, Vec<Keyword>> {
+pub(crate) fn staff_transition(keyword: Keyword, from: State) -> Result<State, Vec<Keyword>> {
     for (kw, to, allowed) in STAFF_TRANSITIONS {
         if *kw == keyword {
             return if allowed.contains(&from) {
@@ -77,7 +77,7 @@ pub fn staff_transition(keyword: Keyword, from: State) -> Result<State, Vec<Keyw
 }
 
 /// The staff keywords allowed in a state (`#note` always is).
-pub fn staff_keywords_allowed(from: State) -> Vec<Keyword> {
+pub(crate) fn staff_keywords_allowed(from: State) -> Vec<Keyword> {
     let mut v: Vec<Keyword> = STAFF_TRANSITIONS
         .iter()
         .filter(|(_, _, allowed)| allowed.contains(&from))
@@ -99,7 +99,7 @@ pub enum CustomerAction {
 }
 
 /// `keyword` is `None`, `Some(Close)` or `Some(Partial)`.
-pub fn customer_reply(state: State, keyword: Option<Keyword>) -> CustomerAction {
+pub(crate) fn customer_reply(state: State, keyword: Option<Keyword>) -> CustomerAction {
     use CustomerAction::*;
     match (state, keyword) {
         (State::Closed, None) => ClosedReply,

@@ -56,7 +56,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const IO_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest single IDLE: RFC 2177 servers may drop a client idle for 30 minutes; renew well
 /// before that whatever the caller asks.
-pub const IDLE_MAX: Duration = Duration::from_secs(25 * 60);
+pub(crate) const IDLE_MAX: Duration = Duration::from_secs(25 * 60);
 /// Longest UID set in one command. RFC 7162 §4 asks clients to keep command lines near 8192
 /// octets (Dovecot refuses lines over 64 KiB); contiguous UIDs compress to `a:b`, so only a
 /// very scattered batch is ever split over several commands.
@@ -65,7 +65,7 @@ const MAX_SET_LEN: usize = 8000;
 /// ([`Session::fetch_sized`]).
 pub const FETCH_PART: u64 = 2 * 1024 * 1024;
 /// The most of a mail's header block [`Session::headers`] fetches.
-pub const HEADER_PEEK: u64 = 64 * 1024;
+pub(crate) const HEADER_PEEK: u64 = 64 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Public types

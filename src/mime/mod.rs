@@ -47,11 +47,11 @@ use self::report::delivery_report;
 use self::structure::{close_multiparts, find_headers, fix_root_boundary, unclosed_multiparts};
 
 /// Longest header line we accept (RFC 5322 says 998; real mail stays far below this).
-pub const MAX_HEADER_LINE: usize = 64 * 1024;
+pub(crate) const MAX_HEADER_LINE: usize = 64 * 1024;
 /// Largest header block we accept.
-pub const MAX_HEADER_BLOCK: usize = 1024 * 1024;
+pub(crate) const MAX_HEADER_BLOCK: usize = 1024 * 1024;
 /// Longest sanitised attachment name, in characters.
-pub const MAX_FILE_NAME: usize = 100;
+pub(crate) const MAX_FILE_NAME: usize = 100;
 
 /// Headers of other helpdesks that mark their own mail (SPEC §3.6), as reported.
 const LOOP_HEADERS: &[&str] = &[

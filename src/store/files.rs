@@ -9,12 +9,12 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 /// The mode of every directory of the store.
-pub const DIR_MODE: u32 = 0o700;
+pub(crate) const DIR_MODE: u32 = 0o700;
 /// The mode of every file of the store.
-pub const FILE_MODE: u32 = 0o600;
+pub(crate) const FILE_MODE: u32 = 0o600;
 
 /// Creates `dir` (and its missing parents) with mode 0700.
-pub fn private_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn private_dir(dir: &Path) -> io::Result<()> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(DIR_MODE)
@@ -22,7 +22,7 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Creates or truncates a file that only its owner may read and write.
-pub fn private_file(path: &Path) -> io::Result<fs::File> {
+pub(crate) fn private_file(path: &Path) -> io::Result<fs::File> {
     let f = fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -36,7 +36,7 @@ pub fn private_file(path: &Path) -> io::Result<fs::File> {
 
 /// Makes `dir` and everything under it private: directories 0700, files 0600. Symbolic
 /// links are neither followed nor changed.
-pub fn make_private(dir: &Path) -> io::Result<()> {
+pub(crate) fn make_private(dir: &Path) -> io::Result<()> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(p) = stack.pop() {
         let meta = fs::symlink_metadata(&p)?;

@@ -9,7 +9,7 @@ mod files;
 pub mod schema;
 mod upgrade;
 
-pub use files::{make_private, private_dir, private_file};
+pub(crate) use files::{make_private, private_dir, private_file};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -287,7 +287,10 @@ impl SledStore {
     /// [`SledStore::open`], waiting up to `wait` while the store is locked: by a CLI command
     /// that reads it for a moment (it must never stop the daemon from starting), or, within
     /// one process, by a handle just dropped whose last writes sled is still finishing.
-    pub fn open_waiting(dir: &Path, wait: std::time::Duration) -> Result<SledStore, StoreError> {
+    pub(crate) fn open_waiting(
+        dir: &Path,
+        wait: std::time::Duration,
+    ) -> Result<SledStore, StoreError> {
         let deadline = std::time::Instant::now() + wait;
         loop {
             match SledStore::open(dir) {

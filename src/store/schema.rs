@@ -12,64 +12,64 @@ use crate::core::{
 };
 
 /// The layout version this build writes; an unknown (newer) one refuses to start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 /// The version byte in front of every record.
-pub const RECORD_V1: u8 = 1;
+pub(crate) const RECORD_V1: u8 = 1;
 
-pub const TREE_TICKETS: &str = "tickets";
-pub const TREE_BY_MESSAGE_ID: &str = "by_message_id";
-pub const TREE_MAILS: &str = "mails";
-pub const TREE_OUTBOX: &str = "outbox";
-pub const TREE_OUTBOX_RAW: &str = "outbox_raw";
-pub const TREE_REPLIES: &str = "replies";
-pub const TREE_BOUNCES: &str = "bounces";
+pub(crate) const TREE_TICKETS: &str = "tickets";
+pub(crate) const TREE_BY_MESSAGE_ID: &str = "by_message_id";
+pub(crate) const TREE_MAILS: &str = "mails";
+pub(crate) const TREE_OUTBOX: &str = "outbox";
+pub(crate) const TREE_OUTBOX_RAW: &str = "outbox_raw";
+pub(crate) const TREE_REPLIES: &str = "replies";
+pub(crate) const TREE_BOUNCES: &str = "bounces";
 /// Ids of the tickets in a state with timers (waiting for feedback, resolved).
-pub const TREE_TIMED: &str = "timed";
-pub const TREE_META: &str = "meta";
+pub(crate) const TREE_TIMED: &str = "timed";
+pub(crate) const TREE_META: &str = "meta";
 /// Per sender address: when its last mails came ([`SenderLog`]).
-pub const TREE_SENDERS: &str = "senders";
+pub(crate) const TREE_SENDERS: &str = "senders";
 /// Per sender address: the staff notices held for its hourly summary ([`FloodRecord`]).
-pub const TREE_FLOOD: &str = "flood";
+pub(crate) const TREE_FLOOD: &str = "flood";
 
 /// Per customer address: the tickets where it is reporter or participant
 /// ([`customer_key`] → nothing), for a `#list` request (SPEC §3.10).
-pub const TREE_BY_CUSTOMER: &str = "by_customer";
+pub(crate) const TREE_BY_CUSTOMER: &str = "by_customer";
 
-pub const META_SCHEMA: &[u8] = b"schema_version";
-pub const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
-pub const META_TIMED_INDEX: &[u8] = b"timed_index_built";
-pub const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
+pub(crate) const META_SCHEMA: &[u8] = b"schema_version";
+pub(crate) const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
+pub(crate) const META_TIMED_INDEX: &[u8] = b"timed_index_built";
+pub(crate) const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
 /// Tickets know which ids of their thread the gateway sent (`TicketRecord::sent`).
-pub const META_SENT_BUILT: &[u8] = b"sent_records_built";
+pub(crate) const META_SENT_BUILT: &[u8] = b"sent_records_built";
 
 /// Tickets where the customer is reporter or participant are indexed.
-pub const META_CUSTOMER_INDEX: &[u8] = b"customer_index_built";
+pub(crate) const META_CUSTOMER_INDEX: &[u8] = b"customer_index_built";
 
 /// `address \0 big-endian ticket id`: a customer's tickets sort together.
-pub fn customer_key(address: &str, ticket: u64) -> Vec<u8> {
+pub(crate) fn customer_key(address: &str, ticket: u64) -> Vec<u8> {
     let mut k = customer_prefix(address);
     k.extend_from_slice(&ticket.to_be_bytes());
     k
 }
 
 /// The start of every [`customer_key`] of `address`.
-pub fn customer_prefix(address: &str) -> Vec<u8> {
+pub(crate) fn customer_prefix(address: &str) -> Vec<u8> {
     let mut k = address.as_bytes().to_vec();
     k.push(0);
     k
 }
 
-pub fn u64_key(n: u64) -> [u8; 8] {
+pub(crate) fn u64_key(n: u64) -> [u8; 8] {
     n.to_be_bytes()
 }
 
-pub fn key_u64(k: &[u8]) -> Option<u64> {
+pub(crate) fn key_u64(k: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(k.try_into().ok()?))
 }
 
 /// The layout before [`ReplyLog`]: `address \0 big-endian seconds big-endian id`, one row
 /// per automatic answer. Read once, to turn such rows into logs, by stores written before.
-pub fn legacy_reply_key(k: &[u8]) -> Option<(&str, i64, u64)> {
+pub(crate) fn legacy_reply_key(k: &[u8]) -> Option<(&str, i64, u64)> {
     let nul = k.iter().position(|&b| b == 0)?;
     let (addr, rest) = k.split_at(nul);
     let rest = rest.get(1..).filter(|r| r.len() == 16)?;
@@ -80,7 +80,7 @@ pub fn legacy_reply_key(k: &[u8]) -> Option<(&str, i64, u64)> {
 
 /// How long the automatic answers to an address are remembered: the rate limit looks back
 /// an hour; a day more costs a few bytes an address.
-pub const REPLY_LOG_KEEP_SECS: i64 = 2 * 86_400;
+pub(crate) const REPLY_LOG_KEEP_SECS: i64 = 2 * 86_400;
 
 /// The automatic answers sent to one address (tree `replies`, key: the address): (seconds,
 /// outbox id), oldest first. One record an address, so the rate limit is one point read
@@ -114,10 +114,10 @@ pub struct SenderLog {
 }
 
 /// How long a sender's mails are remembered.
-pub const SENDER_LOG_KEEP_SECS: i64 = 2 * 3600;
+pub(crate) const SENDER_LOG_KEEP_SECS: i64 = 2 * 3600;
 /// How many of a sender's mails are remembered at most: a flood is one long before, and the
 /// log is rewritten with each mail, so it must not grow with the flood.
-pub const SENDER_LOG_MAX: usize = 1024;
+pub(crate) const SENDER_LOG_MAX: usize = 1024;
 
 impl SenderLog {
     pub fn add(&mut self, at: i64) {
@@ -133,7 +133,7 @@ impl SenderLog {
 
 /// How many held notices a summary lists; the others are counted (the record is rewritten
 /// with each held notice, so it must not grow with the flood).
-pub const FLOOD_ITEMS_MAX: usize = 100;
+pub(crate) const FLOOD_ITEMS_MAX: usize = 100;
 
 /// The staff notices held for one sender's hourly summary (tree `flood`, key: the address),
 /// oldest first; the summary is due an hour after the first.
@@ -164,7 +164,7 @@ impl FloodRecord {
     }
 
     /// The items as the core sees them (an item of an unknown kind reads as a new ticket).
-    pub fn items(&self, sender: &str) -> Vec<FloodItem> {
+    pub(crate) fn items(&self, sender: &str) -> Vec<FloodItem> {
         self.items
             .iter()
             .map(|i| FloodItem {
@@ -189,7 +189,7 @@ impl From<&FloodItem> for FloodItemRecord {
     }
 }
 
-pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+pub(crate) fn encode<T: Serialize>(v: &T) -> Vec<u8> {
     let mut out = vec![RECORD_V1];
     // Serialising plain records to JSON cannot fail (no maps with non-string keys).
     serde_json::to_writer(&mut out, v).expect("records serialise to JSON");
@@ -200,10 +200,10 @@ pub fn encode<T: Serialize>(v: &T) -> Vec<u8> {
 /// big-endian), the entry as a v1 record, then the mail's bytes (or the name of the file
 /// that holds them). One write a mail instead of two (the `outbox_raw` tree of older stores
 /// is still read).
-pub const OUTBOX_WITH_MAIL: u8 = 2;
+pub(crate) const OUTBOX_WITH_MAIL: u8 = 2;
 
 /// An outbox record with its mail (see [`OUTBOX_WITH_MAIL`]).
-pub fn encode_outbox(entry: &OutboxEntry, mail: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_outbox(entry: &OutboxEntry, mail: &[u8]) -> Vec<u8> {
     let e = encode(entry);
     let mut out = Vec::with_capacity(5 + e.len() + mail.len());
     out.push(OUTBOX_WITH_MAIL);
@@ -215,7 +215,7 @@ pub fn encode_outbox(entry: &OutboxEntry, mail: &[u8]) -> Vec<u8> {
 
 /// An outbox record's entry (a v1 record, not decoded) and, when the record carries it, its
 /// mail's stored bytes.
-pub fn split_outbox(bytes: &[u8]) -> Result<(&[u8], Option<&[u8]>), String> {
+pub(crate) fn split_outbox(bytes: &[u8]) -> Result<(&[u8], Option<&[u8]>), String> {
     match bytes.split_first() {
         Some((&OUTBOX_WITH_MAIL, rest)) => {
             let len = rest
@@ -231,7 +231,7 @@ pub fn split_outbox(bytes: &[u8]) -> Result<(&[u8], Option<&[u8]>), String> {
 }
 
 /// An outbox record's entry and, when the record carries it, its mail's stored bytes.
-pub fn decode_outbox(bytes: &[u8]) -> Result<(OutboxEntry, Option<&[u8]>), String> {
+pub(crate) fn decode_outbox(bytes: &[u8]) -> Result<(OutboxEntry, Option<&[u8]>), String> {
     let (entry, mail) = split_outbox(bytes)?;
     Ok((decode(entry)?, mail))
 }
@@ -279,7 +279,7 @@ pub struct SentRecord {
 
 impl SentRecord {
     /// The audience of an outbox entry of an older store, from its kind and recipients.
-    pub fn of_entry(e: &OutboxEntry, reporter: &str) -> SentRecord {
+    pub(crate) fn of_entry(e: &OutboxEntry, reporter: &str) -> SentRecord {
         let audience = match NoticeKind::parse(&e.kind) {
             Some(NoticeKind::AutoClosed) if !e.to.iter().any(|a| a == reporter) => Audience::Staff,
             Some(k) => k.audience(),
@@ -452,11 +452,11 @@ mod outcome_name {
     use super::MailOutcome;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(o: &MailOutcome, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(o: &MailOutcome, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(o.as_str())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MailOutcome, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MailOutcome, D::Error> {
         let name = String::deserialize(d)?;
         Ok(MailOutcome::parse(&name).unwrap_or(MailOutcome::Ignored))
     }

@@ -305,7 +305,7 @@ fn data<'a>(t: &'a Ticket, lang: Lang, desk: &'a Desk) -> PageData<'a> {
 
 /// A ticket with one event of each public kind (and a note, which must not show), customer
 /// text that looks like template code and HTML.
-pub fn sample_ticket() -> Ticket {
+pub(crate) fn sample_ticket() -> Ticket {
     use crate::core::Event;
     let event = |kind, from: &str, text: &str, change: Option<(State, State)>| Event {
         at: 1_795_428_000,

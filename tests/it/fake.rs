@@ -318,7 +318,7 @@ impl Mailbox for FakeSession {
             command: "UID MOVE",
             detail: format!("[TRYCREATE] no mailbox {mailbox}"),
         })?;
-        // The target numbers the mails anew, as a server does.
+        // Kept under their UIDs: the daemon never reads the target mailboxes.
         target.extend(moved);
         Ok(())
     }

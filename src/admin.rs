@@ -36,12 +36,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-use crate::core::{State, TicketId};
+use crate::core::TicketId;
 use crate::pipeline::Gateway;
 use crate::smtp::Relay;
 use crate::telemetry::{self, StoreCounts, Up};
 use crate::views::{
-    list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketView,
+    list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketFilter, TicketView,
 };
 
 /// Name of the file, in the store directory, that tells the CLI how to reach the daemon.
@@ -308,7 +308,7 @@ impl Api {
                     );
                 }
                 match (req.method(), p) {
-                    (&Method::GET, "/api/tickets") => self.tickets(query(q, "state")).await,
+                    (&Method::GET, "/api/tickets") => self.tickets(q.unwrap_or("")).await,
                     (&Method::GET, p) if p.starts_with("/api/tickets/") => {
                         self.ticket(&p["/api/tickets/".len()..]).await
                     }
@@ -450,17 +450,14 @@ impl Api {
         reply(StatusCode::OK, telemetry::METRICS_CONTENT_TYPE, text)
     }
 
-    async fn tickets(&self, state: Option<&str>) -> Reply {
-        let filter = match state {
-            None | Some("") => None,
-            Some(s) => match State::parse(s) {
-                Some(st) => Some(st),
-                None => return error(StatusCode::BAD_REQUEST, format!("unknown state '{s}'")),
-            },
+    async fn tickets(&self, q: &str) -> Reply {
+        let filter = match TicketFilter::from_query(q) {
+            Ok(f) => f,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e),
         };
         let gw = self.gw.clone();
         let r = tokio::task::spawn_blocking(move || {
-            list_tickets(&*gw.store, &gw.config.gateway.tag_prefix, filter)
+            list_tickets(&*gw.store, &gw.policy, &filter, gw.now())
         })
         .await;
         match r {
@@ -479,7 +476,7 @@ impl Api {
         };
         let gw = self.gw.clone();
         let r = tokio::task::spawn_blocking(move || {
-            show_ticket(&*gw.store, &gw.config.gateway.tag_prefix, TicketId(n))
+            show_ticket(&*gw.store, &gw.policy, TicketId(n), gw.now())
         })
         .await;
         let prefix = &self.gw.config.gateway.tag_prefix;

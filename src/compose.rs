@@ -86,8 +86,15 @@ pub(crate) fn compose(
             _ => format!("Undeliverable to support: {}", n.ticket.summary),
         }
     } else {
+        // A team copy says so before anything else a reader scans: it is a colleague's
+        // mail, not a customer's (SPEC §2.6).
+        let copy = match (n.kind, n.lang) {
+            (NoticeKind::TeamCopy, Lang::En) => "Copy: ",
+            (NoticeKind::TeamCopy, Lang::Fr) => "Copie : ",
+            _ => "",
+        };
         format!(
-            "[{}] {}",
+            "[{}] {copy}{}",
             n.ticket.id.tag(from.tag_prefix),
             n.ticket.summary
         )
@@ -139,12 +146,16 @@ pub(crate) fn compose(
         }
         text_header(&mut head, "References", &line);
     }
-    let auto = if n.kind.auto_generated() {
-        "auto-generated"
-    } else {
-        "auto-replied"
-    };
-    text_header(&mut head, "Auto-Submitted", auto);
+    // RFC 3834 marks automatic answers; a staff member's comment is written by a person.
+    // Loops stay caught by the gateway's own address and X-Ticket-Gateway header.
+    if !n.kind.written_by_a_person() {
+        let auto = if n.kind.auto_generated() {
+            "auto-generated"
+        } else {
+            "auto-replied"
+        };
+        text_header(&mut head, "Auto-Submitted", auto);
+    }
     text_header(&mut head, "X-Auto-Response-Suppress", "All");
     text_header(&mut head, "Content-Language", n.lang.as_str());
     text_header(
@@ -459,8 +470,10 @@ mod tests {
             (ct.ctype(), ct.subtype()),
             ("application", Some("octet-stream"))
         );
-        // The headers of SPEC §3.5 are all still there.
-        assert!(text.contains("Auto-Submitted: auto-replied"));
+        // The headers of SPEC §3.5 are all still there; a staff member's comment is
+        // written by a person: no Auto-Submitted, and the gateway's own header.
+        assert!(!text.contains("Auto-Submitted"), "{text}");
+        assert!(text.contains("X-Ticket-Gateway: SUP-42; staff_update"));
         assert!(text.contains("Content-Language: en"));
         assert!(text.contains("Subject: [SUP-42] "));
     }
@@ -492,6 +505,37 @@ mod tests {
         assert!(text.contains("Auto-Submitted: auto-generated"));
         let m = MessageParser::default().parse(&raw).unwrap();
         assert_eq!(m.attachments().count(), 0);
+    }
+
+    #[test]
+    fn automatic_notices_say_so_and_a_team_copy_says_it_is_a_copy() {
+        let header = |kind| {
+            let raw = build(kind, None, vec![]);
+            let m = MessageParser::default().parse(&raw).unwrap();
+            (
+                m.header_raw("Auto-Submitted").map(|v| v.trim().to_string()),
+                m.subject().unwrap_or("").to_string(),
+            )
+        };
+        assert_eq!(
+            header(NoticeKind::Acknowledgement).0.as_deref(),
+            Some("auto-replied")
+        );
+        assert_eq!(
+            header(NoticeKind::CloseConfirmed).0.as_deref(),
+            Some("auto-replied")
+        );
+        assert_eq!(
+            header(NoticeKind::Escalation).0.as_deref(),
+            Some("auto-generated")
+        );
+        assert_eq!(header(NoticeKind::StaffUpdate).0, None);
+        let (auto, subject) = header(NoticeKind::TeamCopy);
+        assert_eq!(auto.as_deref(), Some("auto-generated"));
+        assert_eq!(
+            subject,
+            "[SUP-42] Copy: Printer is broken {{ not template code }}"
+        );
     }
 
     fn text_only(text: &str) -> Rendered {

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use crate::core::{AttachmentInfo, Lang, Notice, NoticeKind, QuarantineReason, State, TicketId};
+use crate::core::{
+    AttachmentInfo, Field, Lang, Notice, NoticeKind, QuarantineReason, State, TicketId,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -81,6 +83,22 @@ struct Data<'a> {
     /// For `ticket_list`: the sender's tickets, open ones first, and how many more there are.
     tickets: Vec<ListedData>,
     tickets_more: u32,
+    /// The first name to greet the customer by ("Hello Jean,"), empty when the reporter's
+    /// `From` had no usable name.
+    customer_name: String,
+    /// Fields and owner changed by the mail this notice is about.
+    changes: Vec<ChangeData>,
+    /// For `team_copy`: the staff mail was an internal note.
+    internal: bool,
+    /// For `acknowledgement`: field lines whose value was not understood.
+    unknown_values: Vec<UnknownData>,
+    /// How long a resolved ticket waits before it closes by itself (`7 days`, `7 jours`),
+    /// for the notice that resolves it; else empty.
+    autoclose_after: String,
+    /// For `escalation`: which level (`first_response`, `resolution`) and its time.
+    sla: Option<SlaData>,
+    /// The staff keywords that set fields and the owner (the staff footer lists them).
+    field_keywords: &'static str,
 }
 
 #[derive(Serialize)]
@@ -97,8 +115,32 @@ struct ListedData {
 }
 
 #[derive(Serialize)]
+struct ChangeData {
+    /// `type`, `severity`, `environment`, `version`, `owner`.
+    id: &'static str,
+    name: &'static str,
+    from: String,
+    to: String,
+}
+
+#[derive(Serialize)]
+struct UnknownData {
+    name: &'static str,
+    written: String,
+    /// The values the field takes, in the notice's language.
+    values: String,
+}
+
+#[derive(Serialize)]
+struct SlaData {
+    kind: &'static str,
+    allowed: String,
+}
+
+#[derive(Serialize)]
 struct FieldData {
     id: &'static str,
+    name: &'static str,
     value: String,
 }
 
@@ -130,6 +172,22 @@ struct TicketData<'a> {
     state: &'static str,
     state_id: &'static str,
     reporter: &'a str,
+    /// The reporter's display name as written in their first mail (may be empty).
+    reporter_name: &'a str,
+    participants: &'a [String],
+    /// `en` or `fr`.
+    language: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    type_id: &'static str,
+    severity: &'static str,
+    severity_id: &'static str,
+    environment: &'a str,
+    version: &'a str,
+    /// Empty when nobody owns the ticket.
+    owner: &'a str,
+    /// Type, severity, and environment and version when known: the fields table.
+    fields: Vec<FieldData>,
     description: &'a str,
 }
 
@@ -186,6 +244,53 @@ fn limit_text(bytes: u64, lang: Lang) -> String {
         Lang::En => text,
         Lang::Fr => text.replace('.', ","),
     }
+}
+
+/// A duration as a person reads it, in the largest unit that divides it: `7 days`,
+/// `36 hours`, `90 seconds` (`7 jours`, `1 heure`).
+pub fn duration_text(secs: i64, lang: Lang) -> String {
+    let secs = secs.max(0);
+    let (n, unit) = [(86_400, 0), (3_600, 1), (60, 2), (1, 3)]
+        .into_iter()
+        .find(|(size, _)| secs >= *size && secs % size == 0)
+        .map_or((secs, 3), |(size, unit)| (secs / size, unit));
+    let (one, many) = match (lang, unit) {
+        (Lang::En, 0) => ("day", "days"),
+        (Lang::En, 1) => ("hour", "hours"),
+        (Lang::En, 2) => ("minute", "minutes"),
+        (Lang::En, _) => ("second", "seconds"),
+        (Lang::Fr, 0) => ("jour", "jours"),
+        (Lang::Fr, 1) => ("heure", "heures"),
+        (Lang::Fr, 2) => ("minute", "minutes"),
+        (Lang::Fr, _) => ("seconde", "secondes"),
+    };
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The first name in a `From` display name, to greet by: `Jean` of `Jean Dupont`,
+/// `Dupont, Jean` and `DUPONT Jean`; nothing for an address or a name without letters.
+pub fn first_name(display: &str) -> String {
+    let name = display
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .trim();
+    if name.contains('@') || !name.chars().any(char::is_alphabetic) {
+        return String::new();
+    }
+    let given = match name.split_once(',') {
+        Some((_, first)) if !first.trim().is_empty() => first.trim(),
+        _ => name,
+    };
+    let words: Vec<&str> = given.split_whitespace().collect();
+    let shouting = |w: &str| {
+        w.chars().filter(|c| c.is_alphabetic()).count() > 1 && w.chars().all(|c| !c.is_lowercase())
+    };
+    let word = match words.as_slice() {
+        [first, second, ..] if shouting(first) && !shouting(second) => second,
+        [first, ..] => first,
+        [] => return String::new(),
+    };
+    word.chars().take(40).collect()
 }
 
 /// A moment as a reader of any language reads it: `2026-11-23 10:00 UTC`.
@@ -367,6 +472,25 @@ impl Templates {
                 state: n.ticket.state.label(n.lang),
                 state_id: n.ticket.state.as_str(),
                 reporter: &n.ticket.reporter,
+                reporter_name: &n.ticket.reporter_name,
+                participants: &n.ticket.participants,
+                language: n.ticket.language.as_str(),
+                kind: n.ticket.fields.kind.label(n.lang),
+                type_id: n.ticket.fields.kind.as_str(),
+                severity: n.ticket.fields.severity.label(n.lang),
+                severity_id: n.ticket.fields.severity.as_str(),
+                environment: &n.ticket.fields.environment,
+                version: &n.ticket.fields.version,
+                owner: n.ticket.owner.as_deref().unwrap_or(""),
+                fields: Field::ALL
+                    .into_iter()
+                    .map(|f| FieldData {
+                        id: f.as_str(),
+                        name: f.label(n.lang),
+                        value: f.shown(&n.ticket.fields, n.lang),
+                    })
+                    .filter(|f| !f.value.is_empty())
+                    .collect(),
                 description: &n.ticket.description,
             },
             author: &n.author,
@@ -421,10 +545,54 @@ impl Templates {
                     state_id: t.state.as_str(),
                     updated: date_text(t.updated_at),
                     link: link(t.id),
-                    fields: vec![],
+                    fields: vec![
+                        FieldData {
+                            id: Field::Type.as_str(),
+                            name: Field::Type.label(n.lang),
+                            value: t.kind.label(n.lang).to_string(),
+                        },
+                        FieldData {
+                            id: Field::Severity.as_str(),
+                            name: Field::Severity.label(n.lang),
+                            value: t.severity.label(n.lang).to_string(),
+                        },
+                    ],
                 })
                 .collect(),
             tickets_more: n.listed_more,
+            customer_name: first_name(&n.ticket.reporter_name),
+            changes: n
+                .changes
+                .iter()
+                .map(|c| ChangeData {
+                    id: c.what.as_str(),
+                    name: c.what.label(n.lang),
+                    from: c.what.shown(&c.from, n.lang),
+                    to: c.what.shown(&c.to, n.lang),
+                })
+                .collect(),
+            internal: n.internal,
+            unknown_values: n
+                .unknown_values
+                .iter()
+                .map(|u| UnknownData {
+                    name: u.field.label(n.lang),
+                    written: u.written.clone(),
+                    values: u.field.values(n.lang).join(", "),
+                })
+                .collect(),
+            autoclose_after: n
+                .autoclose_after
+                .map(|s| duration_text(s, n.lang))
+                .unwrap_or_default(),
+            sla: n.sla_allowed.map(|allowed| SlaData {
+                kind: match n.keyword.as_deref() {
+                    Some("resolution") => "resolution",
+                    _ => "first_response",
+                },
+                allowed: duration_text(allowed, n.lang),
+            }),
+            field_keywords: "#type #severity #environment #version #take #assign #unassign",
         }
     }
 
@@ -535,7 +703,16 @@ pub(crate) fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
             summary: "Printer is broken {{ not template code }}".into(),
             state: State::WaitingForFeedback,
             reporter: "customer@example.com".into(),
+            reporter_name: "Jean {{ Dupont }}".into(),
+            participants: vec!["colleague@example.com".into()],
             language: lang,
+            fields: crate::core::Fields {
+                kind: crate::core::TicketType::Bug,
+                severity: crate::core::Severity::Critical,
+                environment: "production {{ env }}".into(),
+                version: "10.10".into(),
+            },
+            owner: Some("agent@example.com".into()),
             description: "It does not print.\n{% raw %}".into(),
             thread: vec!["orig@example.com".into()],
             public_thread: vec!["orig@example.com".into()],
@@ -562,12 +739,16 @@ pub(crate) fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
                 summary: "Printer is broken {{ not template code }}".into(),
                 state: State::WaitingForFeedback,
                 updated_at: 1_795_428_000,
+                kind: crate::core::TicketType::Bug,
+                severity: crate::core::Severity::Critical,
             },
             crate::core::ListedTicket {
                 id: TicketId(40),
                 summary: "Old {{ question }}".into(),
                 state: State::Closed,
                 updated_at: 1_790_000_000,
+                kind: crate::core::TicketType::Question,
+                severity: crate::core::Severity::Major,
             },
         ],
         listed_more: 3,
@@ -594,6 +775,18 @@ pub(crate) fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
             sha256: "00".into(),
         }],
         answers_customer: true,
+        changes: vec![crate::core::fields::Change {
+            what: crate::core::fields::Changed::Field(Field::Severity),
+            from: "major".into(),
+            to: "critical".into(),
+        }],
+        internal: false,
+        unknown_values: vec![crate::core::fields::UnknownValue {
+            field: Field::Severity,
+            written: "urgent {{ x }}".into(),
+        }],
+        autoclose_after: Some(7 * 86_400),
+        sla_allowed: Some(3600),
     }
 }
 
@@ -829,6 +1022,83 @@ mod tests {
         }
         assert_eq!(limit_text(25 << 20, Lang::En), "25 MB");
         assert_eq!(limit_text(5 << 19, Lang::Fr), "2,5 Mo");
+    }
+
+    #[test]
+    fn customers_are_greeted_by_their_first_name() {
+        for (display, first) in [
+            ("Jean Dupont", "Jean"),
+            ("\"Dupont, Jean\"", "Jean"),
+            ("DUPONT Jean", "Jean"),
+            ("Jean-Pierre", "Jean-Pierre"),
+            ("jean@example.com", ""),
+            ("", ""),
+            ("123", ""),
+        ] {
+            assert_eq!(first_name(display), first, "{display:?}");
+        }
+        let t = load();
+        for (lang, hello) in [(Lang::En, "Hello Jean,"), (Lang::Fr, "Bonjour Jean,")] {
+            let mut n = sample_notice(NoticeKind::Acknowledgement, lang);
+            n.ticket.reporter_name = "Jean Dupont".into();
+            assert!(render(&t, &n).text.starts_with(hello), "{hello}");
+            n.ticket.reporter_name = String::new();
+            let bare = if lang == Lang::En {
+                "Hello,"
+            } else {
+                "Bonjour,"
+            };
+            assert!(render(&t, &n).text.starts_with(bare));
+        }
+    }
+
+    #[test]
+    fn the_resolved_mail_states_the_configured_delay() {
+        assert_eq!(duration_text(7 * 86_400, Lang::En), "7 days");
+        assert_eq!(duration_text(86_400, Lang::Fr), "1 jour");
+        assert_eq!(duration_text(36 * 3600, Lang::En), "36 hours");
+        assert_eq!(duration_text(90, Lang::Fr), "90 secondes");
+        let t = load();
+        let mut n = sample_notice(NoticeKind::StaffUpdate, Lang::En);
+        n.to_state = Some(State::Resolved);
+        n.autoclose_after = Some(3 * 86_400);
+        let text = render(&t, &n).text;
+        assert!(text.contains("closed in 3 days"), "{text}");
+        assert!(!text.contains("a few days"), "{text}");
+    }
+
+    #[test]
+    fn staff_mails_show_the_customer_and_the_fields_and_the_keywords_allowed_now() {
+        let t = load();
+        for kind in [
+            NoticeKind::NewTicket,
+            NoticeKind::CustomerUpdate,
+            NoticeKind::TeamCopy,
+            NoticeKind::Escalation,
+        ] {
+            let mut n = sample_notice(kind, Lang::En);
+            n.allowed = vec!["#ack".into(), "#note".into()];
+            let text = render(&t, &n).text;
+            for part in [
+                "Jean {{ Dupont }} <customer@example.com>",
+                "colleague@example.com",
+                "Language:     en",
+                "Type:         Bug",
+                "Severity:     Critical",
+                "Owner:        agent@example.com",
+                "Status, now:      #ack #note\n",
+                "#take #assign",
+            ] {
+                assert!(text.contains(part), "{part:?} in {kind:?}:\n{text}");
+            }
+        }
+        let n = sample_notice(NoticeKind::TeamCopy, Lang::Fr);
+        let text = render(&t, &n).text;
+        assert!(
+            text.starts_with("Copie pour l'équipe : staff@example.com"),
+            "{text}"
+        );
+        assert!(text.contains("Sévérité : Majeur -> Critique"), "{text}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::{State, Ticket, TicketId};
+use crate::core::sla::{self, SlaStatus};
+use crate::core::{Policy, Severity, State, Ticket, TicketId, TicketType};
 use crate::store::{MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 
 pub(crate) fn rfc3339(secs: i64) -> String {
@@ -21,14 +22,155 @@ pub struct TicketView {
     pub subject: String,
     pub state: String,
     pub reporter: String,
+    #[serde(default)]
+    pub reporter_name: String,
     pub participants: Vec<String>,
     pub language: String,
+    /// SPEC §2.5: `question`, `bug`, `incident`, `improvement`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `blocker`, `critical`, `major`, `minor`, `trivial`.
+    pub severity: String,
+    pub environment: String,
+    pub version: String,
+    /// The staff member who owns the ticket (SPEC §2.6).
+    pub owner: Option<String>,
     pub created_at: String,
     pub updated_at: String,
     pub automated: bool,
     pub refers_to: Option<String>,
+    /// Service levels (SPEC §2.7): empty when the ticket's severity has none.
+    #[serde(default)]
+    pub sla: Vec<SlaView>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventView>>,
+}
+
+/// Where a ticket stands with one service level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaView {
+    /// `first_response` or `resolution`.
+    pub kind: String,
+    /// When it falls due at the current pace; absent once met, or while the clock is
+    /// stopped (waiting for the customer, resolved, closed).
+    pub due: Option<String>,
+    pub met: bool,
+    pub breached: bool,
+}
+
+impl SlaView {
+    fn of(s: &SlaStatus) -> SlaView {
+        SlaView {
+            kind: s.kind.as_str().into(),
+            due: s.due.map(rfc3339),
+            met: s.met,
+            breached: s.breached,
+        }
+    }
+}
+
+/// Which tickets `tickets` lists (`--state`, `--type`, `--severity`, `--owner`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    pub state: Option<State>,
+    pub kind: Option<TicketType>,
+    pub severity: Option<Severity>,
+    /// An address, or `none` for the tickets nobody owns.
+    pub owner: Option<String>,
+}
+
+impl TicketFilter {
+    /// From the words an operator types (values in English or French); an unknown value is
+    /// named with the values that exist.
+    pub fn parse(
+        state: Option<&str>,
+        kind: Option<&str>,
+        severity: Option<&str>,
+        owner: Option<&str>,
+    ) -> Result<TicketFilter, String> {
+        fn nonempty(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let state = match nonempty(state) {
+            None => None,
+            Some(s) => Some(State::parse(s).ok_or_else(|| {
+                format!(
+                    "unknown state '{s}' (one of: {})",
+                    State::ALL.map(State::as_str).join(", ")
+                )
+            })?),
+        };
+        let kind = match nonempty(kind) {
+            None => None,
+            Some(s) => Some(TicketType::read(s).ok_or_else(|| {
+                format!(
+                    "unknown type '{s}' (one of: {})",
+                    TicketType::ALL.map(TicketType::as_str).join(", ")
+                )
+            })?),
+        };
+        let severity = match nonempty(severity) {
+            None => None,
+            Some(s) => Some(Severity::read(s).ok_or_else(|| {
+                format!(
+                    "unknown severity '{s}' (one of: {})",
+                    Severity::ALL.map(Severity::as_str).join(", ")
+                )
+            })?),
+        };
+        Ok(TicketFilter {
+            state,
+            kind,
+            severity,
+            owner: nonempty(owner).map(str::to_ascii_lowercase),
+        })
+    }
+
+    pub fn matches(&self, t: &Ticket) -> bool {
+        self.state.is_none_or(|s| t.state == s)
+            && self.kind.is_none_or(|k| t.fields.kind == k)
+            && self.severity.is_none_or(|s| t.fields.severity == s)
+            && self.owner.as_deref().is_none_or(|o| match &t.owner {
+                Some(owner) => owner == o,
+                None => o == "none",
+            })
+    }
+
+    /// As the admin API's query string (`state=open&owner=a%40b`).
+    pub fn to_query(&self) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        if let Some(s) = self.state {
+            q.append_pair("state", s.as_str());
+        }
+        if let Some(k) = self.kind {
+            q.append_pair("type", k.as_str());
+        }
+        if let Some(s) = self.severity {
+            q.append_pair("severity", s.as_str());
+        }
+        if let Some(o) = &self.owner {
+            q.append_pair("owner", o);
+        }
+        q.finish()
+    }
+
+    /// From the admin API's query string.
+    pub fn from_query(q: &str) -> Result<TicketFilter, String> {
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(q.as_bytes())
+            .into_owned()
+            .collect();
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.as_str())
+        };
+        TicketFilter::parse(get("state"), get("type"), get("severity"), get("owner"))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == TicketFilter::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,15 +188,27 @@ pub struct EventView {
     pub decision: Vec<String>,
 }
 
-pub(crate) fn ticket_view(t: &Ticket, prefix: &str, with_events: bool) -> TicketView {
+/// A ticket as the CLI shows it; its service levels as they stand at `now`.
+pub fn ticket_view(t: &Ticket, policy: &Policy, now: i64, with_events: bool) -> TicketView {
+    let prefix = policy.tag_prefix.as_str();
     TicketView {
         id: t.id.0,
         tag: t.id.tag(prefix),
         subject: t.summary.clone(),
         state: t.state.as_str().into(),
         reporter: t.reporter.clone(),
+        reporter_name: t.reporter_name.clone(),
         participants: t.participants.clone(),
         language: t.language.as_str().into(),
+        kind: t.fields.kind.as_str().into(),
+        severity: t.fields.severity.as_str().into(),
+        environment: t.fields.environment.clone(),
+        version: t.fields.version.clone(),
+        owner: t.owner.clone(),
+        sla: sla::status(t, policy, now)
+            .iter()
+            .map(SlaView::of)
+            .collect(),
         created_at: rfc3339(t.created_at),
         updated_at: rfc3339(t.updated_at),
         automated: t.automated,
@@ -92,27 +246,31 @@ pub struct OutboxView {
     pub last_error: Option<String>,
 }
 
-/// The tickets (in `state` only, if given), as `tickets --json` prints them.
+/// The tickets `filter` lets through, as `tickets --json` prints them.
 pub(crate) fn list_tickets(
     store: &dyn Store,
-    prefix: &str,
-    state: Option<State>,
+    policy: &Policy,
+    filter: &TicketFilter,
+    now: i64,
 ) -> Result<Vec<TicketView>, StoreError> {
     Ok(store
         .tickets()?
         .iter()
-        .filter(|t| state.is_none_or(|f| t.state == f))
-        .map(|t| ticket_view(t, prefix, false))
+        .filter(|t| filter.matches(t))
+        .map(|t| ticket_view(t, policy, now, false))
         .collect())
 }
 
 /// One ticket with its events, as `show --json` prints it.
 pub(crate) fn show_ticket(
     store: &dyn Store,
-    prefix: &str,
+    policy: &Policy,
     id: TicketId,
+    now: i64,
 ) -> Result<Option<TicketView>, StoreError> {
-    Ok(store.ticket(id)?.map(|t| ticket_view(&t, prefix, true)))
+    Ok(store
+        .ticket(id)?
+        .map(|t| ticket_view(&t, policy, now, true)))
 }
 
 /// Pending and dead outgoing mail (and sent mail with `all`), as `outbox --json` prints it.

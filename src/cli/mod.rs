@@ -22,6 +22,7 @@ use crate::admin;
 use crate::config::Config;
 use crate::daemon;
 use crate::store::{SledStore, Store, StoreError};
+use crate::views::TicketFilter;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -74,6 +75,15 @@ pub enum Command {
     Tickets {
         #[arg(long)]
         state: Option<String>,
+        /// question, bug, incident, improvement (or their French names).
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// blocker, critical, major, minor, trivial (or their French names).
+        #[arg(long)]
+        severity: Option<String>,
+        /// A staff address, or `none` for the tickets nobody owns.
+        #[arg(long)]
+        owner: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -123,7 +133,22 @@ pub async fn execute(cli: Cli) -> Result<()> {
         // `check` reports a bad config as its first failed check, with every problem.
         Command::Check => check::check(path).await,
         Command::Ingest { file } => query::ingest(load_config_with_secrets(path)?, file).await,
-        Command::Tickets { state, json } => query::tickets(&load_config(path)?, state, json).await,
+        Command::Tickets {
+            state,
+            kind,
+            severity,
+            owner,
+            json,
+        } => {
+            let filter = TicketFilter::parse(
+                state.as_deref(),
+                kind.as_deref(),
+                severity.as_deref(),
+                owner.as_deref(),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?;
+            query::tickets(&load_config(path)?, &filter, json).await
+        }
         Command::Show { id, json } => query::show(&load_config(path)?, &id, json).await,
         Command::Outbox { json, all } => query::outbox(&load_config(path)?, json, all).await,
     };

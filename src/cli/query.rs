@@ -11,11 +11,13 @@ use anyhow::{bail, Context as _, Result};
 use super::{print, source, Source};
 use crate::admin;
 use crate::config::Config;
-use crate::core::{State, TicketId};
+use crate::core::TicketId;
 use crate::daemon;
 use crate::pipeline::now_secs;
 use crate::store::StoreError;
-use crate::views::{hex, ingest_report, list_outbox, list_tickets, show_mail, show_ticket};
+use crate::views::{
+    hex, ingest_report, list_outbox, list_tickets, show_mail, show_ticket, TicketFilter,
+};
 
 /// Lines, each ended by a line break.
 fn lines(v: &[String]) -> String {
@@ -84,24 +86,16 @@ fn parse_id(id: &str, prefix: &str) -> Result<TicketId> {
         .map_err(|_| anyhow::anyhow!("'{id}' is not a ticket id (like 42 or {prefix}-42)"))
 }
 
-pub(super) async fn tickets(config: &Config, state: Option<String>, json: bool) -> Result<()> {
-    let filter = match &state {
-        Some(s) => Some(State::parse(s).ok_or_else(|| {
-            anyhow::anyhow!(
-                "unknown state '{s}' (one of: {})",
-                State::ALL.map(State::as_str).join(", ")
-            )
-        })?),
-        None => None,
-    };
-    let prefix = &config.gateway.tag_prefix;
+pub(super) async fn tickets(config: &Config, filter: &TicketFilter, json: bool) -> Result<()> {
+    let policy = config.policy();
+    let now = now_secs();
     let views = match source(config).await? {
         Source::Absent => Vec::new(),
-        Source::Store(store) => list_tickets(&*store, prefix, filter)?,
+        Source::Store(store) => list_tickets(&*store, &policy, filter, now)?,
         Source::Daemon(c) => {
-            let path = match filter {
-                Some(f) => format!("/api/tickets?state={}", f.as_str()),
-                None => "/api/tickets".into(),
+            let path = match filter.to_query() {
+                q if q.is_empty() => "/api/tickets".to_string(),
+                q => format!("/api/tickets?{q}"),
             };
             c.get(&path).await?
         }
@@ -110,20 +104,44 @@ pub(super) async fn tickets(config: &Config, state: Option<String>, json: bool) 
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&views)?)?;
     } else if views.is_empty() {
-        match filter {
-            Some(f) => writeln!(out, "no tickets in state {}", f.as_str())?,
-            None => writeln!(out, "no tickets")?,
+        match filter.state {
+            Some(f) if filter.to_query() == format!("state={}", f.as_str()) => {
+                writeln!(out, "no tickets in state {}", f.as_str())?
+            }
+            _ if !filter.is_empty() => writeln!(out, "no tickets match")?,
+            _ => writeln!(out, "no tickets")?,
         }
     } else {
         for t in &views {
             writeln!(
                 out,
-                "{:<10} {:<21} {:<30} {}",
-                t.tag, t.state, t.reporter, t.subject
+                "{:<10} {:<21} {:<11} {:<9} {:<24} {:<30} {}{}",
+                t.tag,
+                t.state,
+                t.kind,
+                t.severity,
+                t.owner.as_deref().unwrap_or("-"),
+                t.reporter,
+                t.subject,
+                sla_text(&t.sla),
             )?;
         }
     }
     print(&out)
+}
+
+/// `  [first response due 2026-…]`, `  [resolution BREACHED]`: what is due and breached.
+fn sla_text(levels: &[crate::views::SlaView]) -> String {
+    let mut out = String::new();
+    for s in levels {
+        let name = s.kind.replace('_', " ");
+        if s.breached {
+            write!(out, "  [{name} BREACHED]").expect("writing to a String cannot fail");
+        } else if let Some(due) = &s.due {
+            write!(out, "  [{name} due {due}]").expect("writing to a String cannot fail");
+        }
+    }
+    out
 }
 
 async fn show_message(config: &Config, mid: &str, json: bool) -> Result<()> {
@@ -170,7 +188,7 @@ pub(super) async fn show(config: &Config, id: &str, json: bool) -> Result<()> {
     let id = parse_id(id, prefix)?;
     let found = match source(config).await? {
         Source::Absent => None,
-        Source::Store(store) => show_ticket(&*store, prefix, id)?,
+        Source::Store(store) => show_ticket(&*store, &config.policy(), id, now_secs())?,
         Source::Daemon(c) => match c.get(&format!("/api/tickets/{}", id.0)).await {
             Ok(v) => Some(v),
             Err(admin::ClientError::Refused { status: 404, .. }) => None,

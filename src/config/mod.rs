@@ -13,8 +13,9 @@ mod validate;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::core::sla::SlaTimes;
 pub use crate::core::{ClosedReply, StaffAuth};
-use crate::core::{Lang, Policy};
+use crate::core::{Lang, Policy, Severity, TicketType};
 pub use raw::RawConfig;
 pub use secrets::{Secret, SecretError, SecretSource};
 pub(crate) use validate::is_loopback;
@@ -27,6 +28,9 @@ pub struct Config {
     pub smtp: SmtpConfig,
     pub staff: StaffConfig,
     pub timers: TimersConfig,
+    pub fields: FieldsConfig,
+    /// Service levels per severity (`[sla]`); a severity not listed has none.
+    pub sla: Vec<(Severity, SlaTimes)>,
     pub admin: AdminConfig,
     pub web: WebConfig,
     /// Set when `imap.auth` or `smtp.auth` is an OAuth2 mechanism.
@@ -140,6 +144,15 @@ pub struct StaffConfig {
     pub notify: Vec<String>,
     pub authentication: StaffAuth,
     pub authserv_ids: Vec<String>,
+    /// Customer mail on an owned ticket goes to `notify` too, not only to its owner.
+    pub notify_all: bool,
+}
+
+/// `[fields]`: a new ticket's type and severity when its first mail says none.
+#[derive(Debug, Clone)]
+pub struct FieldsConfig {
+    pub default_type: TicketType,
+    pub default_severity: Severity,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +335,10 @@ impl Config {
             aliases: self.gateway.aliases.clone(),
             max_replies_per_hour: self.gateway.max_replies_per_hour,
             hard_bounce_pause: self.gateway.hard_bounce_pause.as_secs() as i64,
+            notify_all: self.staff.notify_all,
+            default_type: self.fields.default_type,
+            default_severity: self.fields.default_severity,
+            sla: self.sla.clone(),
         }
     }
 }
@@ -380,6 +397,59 @@ password_file = "pw"
             c.gateway.store.is_absolute(),
             "relative paths are anchored at the file"
         );
+    }
+
+    #[test]
+    fn fields_and_service_levels_are_read_and_each_mistake_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = parse(dir.path(), &base(dir.path())).unwrap();
+        assert_eq!(
+            (c.fields.default_type, c.fields.default_severity),
+            (TicketType::Question, Severity::Major)
+        );
+        assert!(c.sla.is_empty() && !c.staff.notify_all);
+        let text = format!(
+            "{}[fields]\ndefault_type = \"Anomalie\"\ndefault_severity = \"minor\"\n\
+             [sla]\ncritical = {{ first_response = \"1h\", resolution = \"1d\" }}\n\
+             blocker = {{ resolution = \"4h\" }}\n[staff]\nnotify_all = true\n",
+            base(dir.path())
+        );
+        let c = parse(dir.path(), &text).unwrap();
+        assert_eq!(
+            (c.fields.default_type, c.fields.default_severity),
+            (TicketType::Bug, Severity::Minor)
+        );
+        assert!(c.staff.notify_all);
+        let p = c.policy();
+        assert_eq!(
+            crate::core::sla::times_of(&p, Severity::Critical),
+            SlaTimes {
+                first_response: Some(3600),
+                resolution: Some(86_400)
+            }
+        );
+        assert_eq!(
+            crate::core::sla::times_of(&p, Severity::Blocker).first_response,
+            None
+        );
+
+        let text = format!(
+            "{}[fields]\ndefault_type = \"feature request\"\ndefault_severity = \"urgent\"\n\
+             [sla]\ncritical = {{ first_respons = \"1h\" }}\nmajor = {{ resolution = \"soon\" }}\n\
+             critcal = {{ resolution = \"1d\" }}\n",
+            base(dir.path())
+        );
+        let msg = parse(dir.path(), &text).unwrap_err().to_string();
+        for part in [
+            "fields.default_type: expected one of question, bug, incident, improvement, got 'feature request'",
+            "fields.default_severity: expected one of blocker, critical, major, minor, trivial, got 'urgent'",
+            "sla.critical.first_respons: unknown key; a service level has first_response and resolution",
+            "sla.critical: give first_response, resolution or both",
+            "sla.major.resolution: 'soon' is not a duration",
+            "sla.critcal: unknown key (did you mean sla.critical?)",
+        ] {
+            assert!(msg.contains(part), "{part:?} in\n{msg}");
+        }
     }
 
     #[test]

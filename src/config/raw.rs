@@ -24,6 +24,10 @@ pub struct RawConfig {
     #[serde(default)]
     pub timers: RawTimers,
     #[serde(default)]
+    pub fields: RawFields,
+    #[serde(default)]
+    pub sla: RawSla,
+    #[serde(default)]
     pub admin: RawAdmin,
     #[serde(default)]
     pub web: RawWeb,
@@ -87,6 +91,7 @@ pub struct RawStaff {
     pub notify: Option<Vec<String>>,
     pub authentication: Option<String>,
     pub authserv_ids: Option<Vec<String>>,
+    pub notify_all: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -95,6 +100,26 @@ pub struct RawTimers {
     pub waiting_reminder: Option<String>,
     pub waiting_autoclose: Option<String>,
     pub resolved_autoclose: Option<String>,
+}
+
+/// `[fields]` (SPEC §2.5).
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFields {
+    pub default_type: Option<String>,
+    pub default_severity: Option<String>,
+}
+
+/// `[sla]` (SPEC §2.7): one table a severity, `{ first_response = "1h", resolution = "1d" }`,
+/// its keys checked by the validation stage.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawSla {
+    pub blocker: Option<toml::Table>,
+    pub critical: Option<toml::Table>,
+    pub major: Option<toml::Table>,
+    pub minor: Option<toml::Table>,
+    pub trivial: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -130,6 +155,8 @@ fn sections() -> Vec<(&'static str, &'static [&'static str], SectionCheck)> {
         ("smtp", fields_of::<RawSmtp>(), check::<RawSmtp>),
         ("staff", fields_of::<RawStaff>(), check::<RawStaff>),
         ("timers", fields_of::<RawTimers>(), check::<RawTimers>),
+        ("fields", fields_of::<RawFields>(), check::<RawFields>),
+        ("sla", fields_of::<RawSla>(), check::<RawSla>),
         ("admin", fields_of::<RawAdmin>(), check::<RawAdmin>),
         ("web", fields_of::<RawWeb>(), check::<RawWeb>),
         ("oauth2", fields_of::<RawOAuth2>(), check::<RawOAuth2>),
@@ -406,7 +433,7 @@ mod tests {
                 "bogus: a key outside any section (keys belong in a section such as [gateway])",
                 "imap: expected a section [imap], found an integer",
                 "unknown section [gatway] (did you mean [gateway]?)",
-                "unknown section [frobnicate]; sections are [gateway], [imap], [smtp], [staff], [timers], [admin], [web], [oauth2]",
+                "unknown section [frobnicate]; sections are [gateway], [imap], [smtp], [staff], [timers], [fields], [sla], [admin], [web], [oauth2]",
             ]
         );
     }

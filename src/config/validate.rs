@@ -7,9 +7,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::raw::{RawConfig, RawOAuth2};
+use super::raw::{RawConfig, RawFields, RawOAuth2, RawSla};
 use super::*;
+use crate::core::sla::SlaTimes;
 use crate::core::Lang;
+use crate::core::{Severity, TicketType};
 
 pub(super) struct Validator {
     problems: Vec<Problem>,
@@ -183,6 +185,80 @@ impl Validator {
             written: f.trim().to_string(),
             path: self.path(f.trim()),
         }
+    }
+
+    /// `[fields]`: values as stored or as a person writes them (`bug`, `Anomalie`).
+    fn fields(&mut self, f: RawFields) -> FieldsConfig {
+        let default_type = match f.default_type.as_deref().map(str::trim) {
+            None => TicketType::Question,
+            Some(v) => TicketType::read(v).unwrap_or_else(|| {
+                let known: Vec<&str> = TicketType::ALL.iter().map(|t| t.as_str()).collect();
+                self.problem(
+                    "fields.default_type",
+                    format!("expected one of {}, got '{v}'", known.join(", ")),
+                );
+                TicketType::Question
+            }),
+        };
+        let default_severity = match f.default_severity.as_deref().map(str::trim) {
+            None => Severity::Major,
+            Some(v) => Severity::read(v).unwrap_or_else(|| {
+                let known: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
+                self.problem(
+                    "fields.default_severity",
+                    format!("expected one of {}, got '{v}'", known.join(", ")),
+                );
+                Severity::Major
+            }),
+        };
+        FieldsConfig {
+            default_type,
+            default_severity,
+        }
+    }
+
+    /// `[sla]`: per severity, `first_response` and `resolution` durations, at least one.
+    fn sla(&mut self, raw: RawSla) -> Vec<(Severity, SlaTimes)> {
+        let mut out = Vec::new();
+        for (severity, table) in [
+            (Severity::Blocker, raw.blocker),
+            (Severity::Critical, raw.critical),
+            (Severity::Major, raw.major),
+            (Severity::Minor, raw.minor),
+            (Severity::Trivial, raw.trivial),
+        ] {
+            let Some(table) = table else { continue };
+            let section = format!("sla.{}", severity.as_str());
+            let mut times = SlaTimes::default();
+            for (key, value) in table {
+                let path = format!("{section}.{key}");
+                let slot = match key.as_str() {
+                    "first_response" => &mut times.first_response,
+                    "resolution" => &mut times.resolution,
+                    _ => {
+                        self.problem(
+                            &path,
+                            "unknown key; a service level has first_response and resolution",
+                        );
+                        continue;
+                    }
+                };
+                match value {
+                    toml::Value::String(s) => {
+                        *slot = Some(self.duration(&path, Some(s), "1s").as_secs().max(1) as i64)
+                    }
+                    other => self.problem(
+                        &path,
+                        format!("expected a duration like \"1h\", found {other}"),
+                    ),
+                }
+            }
+            if times == SlaTimes::default() {
+                self.problem(&section, "give first_response, resolution or both");
+            }
+            out.push((severity, times));
+        }
+        out
     }
 
     fn auth(&mut self, key: &str, v: Option<String>) -> Auth {
@@ -453,7 +529,10 @@ impl Validator {
             notify: self.addresses("staff.notify", st.notify),
             authentication,
             authserv_ids,
+            notify_all: st.notify_all.unwrap_or(false),
         };
+        let fields = self.fields(raw.fields);
+        let sla = self.sla(raw.sla);
 
         let t = raw.timers;
         let timers = TimersConfig {
@@ -511,6 +590,8 @@ impl Validator {
             smtp,
             staff,
             timers,
+            fields,
+            sla,
             admin: AdminConfig { listen },
             web,
             oauth2,

@@ -185,7 +185,11 @@ pub(crate) fn public_history(t: &Ticket) -> Vec<PublicEvent<'_>> {
             | EventKind::Refused
             | EventKind::Automated
             | EventKind::DeliveryFailure
-            | EventKind::Held => false,
+            | EventKind::Held
+            // A change of fields or owner alone has no text (the page shows the fields), and
+            // an escalation is the team's.
+            | EventKind::Changed
+            | EventKind::Escalation => false,
         })
         .map(|e| PublicEvent {
             event: e,
@@ -312,6 +316,9 @@ mod tests {
             state,
             reporter: "alice@x.test".into(),
             participants: vec![],
+            reporter_name: String::new(),
+            fields: Default::default(),
+            owner: None,
             language: Lang::En,
             created_at: 0,
             updated_at,

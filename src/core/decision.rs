@@ -8,8 +8,10 @@ use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::effect::{NoticeKind, QuarantineReason};
+use super::fields::{Change, Field};
 use super::inbound::MimeRepair;
 use super::language::LanguageChoice;
+use super::sla::SlaKind;
 use super::workflow::MatchedBy;
 use super::{AttachmentInfo, Audience, Keyword, State};
 
@@ -185,6 +187,28 @@ pub enum Decision {
     /// A `#list` request sent by automated mail: never answered.
     ListFromAutomated {
         rule: String,
+    },
+    /// The customer's field line set a field of a new ticket (SPEC §2.5).
+    FieldFromMail {
+        field: Field,
+        value: String,
+    },
+    /// The customer's field line held a value the field does not know: the default stays.
+    FieldValueUnknown {
+        field: Field,
+        written: String,
+    },
+    /// A staff keyword changed a field or the owner.
+    FieldChanged(Change),
+    /// A staff mail copied to the rest of the team (SPEC §2.6).
+    TeamCopied {
+        to: Vec<String>,
+    },
+    /// A service level breached, and who was told (SPEC §2.7).
+    SlaBreached {
+        what: SlaKind,
+        after: i64,
+        to: Vec<String>,
     },
     /// A line as a stored record holds it (already rendered).
     Recorded(String),
@@ -543,6 +567,31 @@ impl fmt::Display for Decision {
             Decision::ListFromAutomated { rule } => write!(
                 f,
                 "list of tickets asked by automated mail ({rule}): never answered, no ticket opened"
+            ),
+            Decision::FieldFromMail { field, value } => {
+                write!(f, "field line: {} = {value}", field.as_str())
+            }
+            Decision::FieldValueUnknown { field, written } => write!(
+                f,
+                "field line: {} '{written}' is not a known value: the default is kept",
+                field.as_str()
+            ),
+            Decision::FieldChanged(c) => {
+                let shown = |v: &str| if v.is_empty() { "(none)".to_string() } else { v.to_string() };
+                write!(
+                    f,
+                    "{} changed: {} -> {}",
+                    c.what.as_str(),
+                    shown(&c.from),
+                    shown(&c.to)
+                )
+            }
+            Decision::TeamCopied { to } => write!(f, "copy to the team: {}", to.join(", ")),
+            Decision::SlaBreached { what, after, to } => write!(
+                f,
+                "service level breached: no {} within {after}s; escalated to {}",
+                what.as_str(),
+                to.join(", ")
             ),
             Decision::Recorded(line) => f.write_str(line),
         }

@@ -1,6 +1,7 @@
 //! What the core asks the adapters to do: [`Effect`]s, and the [`Notice`]s (mails) among them.
 
 use super::decision::{Decision, MailOutcome};
+use super::fields::{Change, Fields, Severity, TicketType, UnknownValue};
 use super::{AttachmentInfo, Audience, Lang, State, Ticket, TicketId};
 
 /// The mails the gateway sends. Each has a template of the same name under `templates/<lang>/`.
@@ -34,10 +35,19 @@ pub enum NoticeKind {
     FloodSummary,
     /// To the sender of a `#list` request: their tickets, each with its page link (§3.10).
     TicketList,
+    /// To the owner and `staff.notify` but its author: a copy of what a staff member did
+    /// (comment, state or field change, note; SPEC §2.6).
+    TeamCopy,
+    /// To the customer who closed their own ticket with `#close`: it is closed.
+    CloseConfirmed,
+    /// To staff: a ticket was closed automatically (timer).
+    AutoClosedStaff,
+    /// To the owner, else `staff.notify`: a service level was breached (SPEC §2.7).
+    Escalation,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 14] = [
+    pub const ALL: [NoticeKind; 18] = [
         NoticeKind::Acknowledgement,
         NoticeKind::NewTicket,
         NoticeKind::CustomerUpdate,
@@ -52,6 +62,10 @@ impl NoticeKind {
         NoticeKind::Held,
         NoticeKind::FloodSummary,
         NoticeKind::TicketList,
+        NoticeKind::TeamCopy,
+        NoticeKind::CloseConfirmed,
+        NoticeKind::AutoClosedStaff,
+        NoticeKind::Escalation,
     ];
 
     /// The template's base name.
@@ -71,6 +85,10 @@ impl NoticeKind {
             NoticeKind::Held => "held",
             NoticeKind::FloodSummary => "flood_summary",
             NoticeKind::TicketList => "ticket_list",
+            NoticeKind::TeamCopy => "team_copy",
+            NoticeKind::CloseConfirmed => "close_confirmed",
+            NoticeKind::AutoClosedStaff => "auto_closed_staff",
+            NoticeKind::Escalation => "escalation",
         }
     }
 
@@ -84,10 +102,20 @@ impl NoticeKind {
             self,
             NoticeKind::Reminder
                 | NoticeKind::AutoClosed
+                | NoticeKind::AutoClosedStaff
                 | NoticeKind::StaffWarning
                 | NoticeKind::DeliveryFailure
                 | NoticeKind::FloodSummary
+                | NoticeKind::TeamCopy
+                | NoticeKind::Escalation
         )
+    }
+
+    /// Written by a person: a staff member's comment relayed to the customer. RFC 3834 is
+    /// for automatic answers, so such a mail carries no `Auto-Submitted`; loops are still
+    /// caught by the gateway's own headers and address.
+    pub fn written_by_a_person(self) -> bool {
+        self == NoticeKind::StaffUpdate
     }
 
     /// Sent to staff (never rate-limited).
@@ -104,14 +132,18 @@ impl NoticeKind {
             | NoticeKind::StaffWarning
             | NoticeKind::DeliveryFailure
             | NoticeKind::Held
-            | NoticeKind::FloodSummary => Audience::Staff,
+            | NoticeKind::FloodSummary
+            | NoticeKind::TeamCopy
+            | NoticeKind::AutoClosedStaff
+            | NoticeKind::Escalation => Audience::Staff,
             NoticeKind::Acknowledgement
             | NoticeKind::StaffUpdate
             | NoticeKind::ClosedReply
             | NoticeKind::Reminder
             | NoticeKind::AutoClosed
             | NoticeKind::Quarantined
-            | NoticeKind::TicketList => Audience::Customers,
+            | NoticeKind::TicketList
+            | NoticeKind::CloseConfirmed => Audience::Customers,
         }
     }
 }
@@ -164,6 +196,9 @@ pub struct ListedTicket {
     pub state: State,
     /// Unix seconds.
     pub updated_at: i64,
+    /// Its type and severity (SPEC §3.10: the list shows them).
+    pub kind: TicketType,
+    pub severity: Severity,
 }
 
 impl ListedTicket {
@@ -173,6 +208,8 @@ impl ListedTicket {
             summary: t.summary.clone(),
             state: t.state,
             updated_at: t.updated_at,
+            kind: t.fields.kind,
+            severity: t.fields.severity,
         }
     }
 }
@@ -184,7 +221,12 @@ pub struct TicketSnapshot {
     pub summary: String,
     pub state: State,
     pub reporter: String,
+    /// The reporter's display name (empty if the first mail gave none).
+    pub reporter_name: String,
+    pub participants: Vec<String>,
     pub language: Lang,
+    pub fields: Fields,
+    pub owner: Option<String>,
     pub description: String,
     /// Every Message-ID of the ticket (staff may see them all).
     pub thread: Vec<String>,
@@ -199,7 +241,11 @@ impl TicketSnapshot {
             summary: t.summary.clone(),
             state: t.state,
             reporter: t.reporter.clone(),
+            reporter_name: t.reporter_name.clone(),
+            participants: t.participants.clone(),
             language: t.language,
+            fields: t.fields.clone(),
+            owner: t.owner.clone(),
             description: t.description().to_string(),
             thread: t.thread.clone(),
             public_thread: t.public_thread(),
@@ -259,6 +305,70 @@ pub struct Notice {
     pub forward: Vec<AttachmentInfo>,
     /// Triggered by a customer's own mail: counts towards `max_replies_per_hour`.
     pub answers_customer: bool,
+    /// Fields or owner changed by this mail (the customer is told of type and severity).
+    pub changes: Vec<Change>,
+    /// For `TeamCopy`: the staff mail was an internal `#note`.
+    pub internal: bool,
+    /// For `Acknowledgement`: field lines whose value is not known (the default was kept).
+    pub unknown_values: Vec<UnknownValue>,
+    /// Seconds until a resolved ticket closes by itself (`timers.resolved_autoclose`), for
+    /// the notice that resolves it.
+    pub autoclose_after: Option<i64>,
+    /// For `Escalation`: the time the breached level allowed, in seconds (the level is
+    /// `keyword`: `first_response` or `resolution`).
+    pub sla_allowed: Option<i64>,
+}
+
+impl Notice {
+    /// A notice with nothing but its kind, readers, language, ticket and author; the rest
+    /// is filled in by the caller. A staff notice lists the staff keywords allowed in the
+    /// ticket's state (its footer).
+    pub fn new(
+        kind: NoticeKind,
+        to: Vec<String>,
+        lang: Lang,
+        ticket: TicketSnapshot,
+        author: &str,
+    ) -> Notice {
+        let allowed = match kind.audience() {
+            Audience::Staff if ticket.id.0 != 0 => {
+                super::workflow::staff_keywords_allowed(ticket.state)
+                    .iter()
+                    .map(|k| k.as_str().to_string())
+                    .collect()
+            }
+            _ => vec![],
+        };
+        Notice {
+            kind,
+            audience: kind.audience(),
+            to,
+            lang,
+            ticket,
+            author: author.to_string(),
+            text: String::new(),
+            from_state: None,
+            to_state: None,
+            keyword: None,
+            allowed,
+            nearest: None,
+            quarantine: None,
+            flood: vec![],
+            flood_more: 0,
+            listed: vec![],
+            listed_more: 0,
+            reason: String::new(),
+            in_reply_to: None,
+            attachments: vec![],
+            forward: vec![],
+            answers_customer: false,
+            changes: vec![],
+            internal: false,
+            unknown_values: vec![],
+            autoclose_after: None,
+            sla_allowed: None,
+        }
+    }
 }
 
 /// What the adapters must do for one mail or one timer tick.

@@ -17,6 +17,20 @@ pub enum Keyword {
     Reopen,
     Note,
     Partial,
+    /// `#type bug`: sets the ticket's type (SPEC §2.5).
+    Type,
+    /// `#severity critical`.
+    Severity,
+    /// `#environment production`.
+    Environment,
+    /// `#version 10.10`.
+    Version,
+    /// `#take`: the sender owns the ticket (SPEC §2.6).
+    Take,
+    /// `#assign ADDRESS`: a staff member owns the ticket.
+    Assign,
+    /// `#unassign`: nobody owns it.
+    Unassign,
 }
 
 /// What a keyword takes after it on its line.
@@ -26,6 +40,8 @@ pub enum Arg {
     None,
     /// One word: an address or a value (`#assign ADDRESS`, `#type bug`).
     Word,
+    /// The words up to the next `#word` or the end of the line (`#environment pre prod`).
+    Text,
 }
 
 /// Who writes a keyword: staff move the workflow, customers give feedback or close.
@@ -125,10 +141,66 @@ pub(crate) const KEYWORDS: &[KeywordSpec] = &[
         arg: Arg::None,
         writer: Writer::Customer,
     },
+    KeywordSpec {
+        keyword: Keyword::Type,
+        english: "type",
+        french: &[],
+        variants: &[],
+        arg: Arg::Word,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Severity,
+        english: "severity",
+        french: &["severite"],
+        variants: &["gravite"],
+        arg: Arg::Word,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Environment,
+        english: "environment",
+        french: &["environnement"],
+        variants: &["env"],
+        arg: Arg::Text,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Version,
+        english: "version",
+        french: &[],
+        variants: &[],
+        arg: Arg::Text,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Take,
+        english: "take",
+        french: &["prendre"],
+        variants: &[],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Assign,
+        english: "assign",
+        french: &["assigner", "attribuer"],
+        variants: &[],
+        arg: Arg::Word,
+        writer: Writer::Staff,
+    },
+    KeywordSpec {
+        keyword: Keyword::Unassign,
+        english: "unassign",
+        french: &["desassigner"],
+        variants: &["desattribuer"],
+        arg: Arg::None,
+        writer: Writer::Staff,
+    },
 ];
 
 impl Keyword {
-    pub const ALL: [Keyword; 8] = [
+    pub const ALL: [Keyword; 15] = [
         Keyword::Ack,
         Keyword::Progress,
         Keyword::Waiting,
@@ -137,7 +209,31 @@ impl Keyword {
         Keyword::Reopen,
         Keyword::Note,
         Keyword::Partial,
+        Keyword::Type,
+        Keyword::Severity,
+        Keyword::Environment,
+        Keyword::Version,
+        Keyword::Take,
+        Keyword::Assign,
+        Keyword::Unassign,
     ];
+
+    /// The keywords that set a field or the owner: they apply together with the state
+    /// keyword of the same mail.
+    pub const FIELDS_AND_OWNER: [Keyword; 7] = [
+        Keyword::Type,
+        Keyword::Severity,
+        Keyword::Environment,
+        Keyword::Version,
+        Keyword::Take,
+        Keyword::Assign,
+        Keyword::Unassign,
+    ];
+
+    /// Sets a field or the owner (see [`Keyword::FIELDS_AND_OWNER`]).
+    pub fn is_field_or_owner(self) -> bool {
+        Keyword::FIELDS_AND_OWNER.contains(&self)
+    }
 
     /// The English spelling, with its `#`.
     pub fn as_str(self) -> &'static str {
@@ -150,6 +246,13 @@ impl Keyword {
             Keyword::Reopen => "#reopen",
             Keyword::Note => "#note",
             Keyword::Partial => "#partial",
+            Keyword::Type => "#type",
+            Keyword::Severity => "#severity",
+            Keyword::Environment => "#environment",
+            Keyword::Version => "#version",
+            Keyword::Take => "#take",
+            Keyword::Assign => "#assign",
+            Keyword::Unassign => "#unassign",
         }
     }
 
@@ -164,6 +267,13 @@ impl Keyword {
             Keyword::Reopen => "#rouvrir",
             Keyword::Note => "#note",
             Keyword::Partial => "#partiel",
+            Keyword::Type => "#type",
+            Keyword::Severity => "#sévérité",
+            Keyword::Environment => "#environnement",
+            Keyword::Version => "#version",
+            Keyword::Take => "#prendre",
+            Keyword::Assign => "#assigner",
+            Keyword::Unassign => "#désassigner",
         }
     }
 
@@ -261,8 +371,10 @@ pub(crate) fn staff_commands_in(
         match parse_line(&staff, line) {
             Ok(found) => commands.extend(found),
             Err(word) => {
+                // A keyword without its argument is named as it is, with no guess.
                 let nearest = word
                     .strip_prefix('#')
+                    .filter(|w| spec_of(&staff, &fold(w)).is_none())
                     .and_then(|w| nearest_keyword(&staff, &fold(w)));
                 return StaffCommands {
                     commands: vec![],
@@ -346,6 +458,16 @@ fn parse_line(table: &[KeywordSpec], line: &str) -> Result<Vec<Command>, String>
                 Some(a) => Some(a.trim_end_matches(TRAILING).to_string()),
                 None => return Err(format!("#{word}")),
             },
+            Arg::Text => {
+                let mut words = Vec::new();
+                while let Some(a) = tokens.next_if(|t| !t.starts_with('#')) {
+                    words.push(a);
+                }
+                if words.is_empty() {
+                    return Err(format!("#{word}"));
+                }
+                Some(words.join(" ").trim_end_matches(TRAILING).to_string())
+            }
         };
         found.push(Command {
             keyword: spec.keyword,
@@ -682,8 +804,9 @@ mod tests {
         for (text, word, nearest) in [
             ("#closed\nDone.", "#closed", Some("#close")),
             ("#internal\nThis looks like spam.", "#internal", None),
-            ("#assign paul\nyours", "#assign", None),
-            ("#severity critical", "#severity", None),
+            ("#assign\nyours", "#assign", None),
+            ("#severity", "#severity", None),
+            ("#take me", "me", None),
             ("#resolve #tpyo", "#tpyo", None),
             ("#resolve done", "done", None),
             ("#note do not tell the customer", "do", None),
@@ -758,6 +881,54 @@ mod tests {
             let c = staff_commands_in(ASSIGN, "", missing, "");
             assert!(c.not_understood.is_some(), "{missing}");
         }
+    }
+
+    #[test]
+    fn field_and_owner_keywords_share_a_line_with_a_state_keyword() {
+        let c = staff_commands(
+            "",
+            "#take #severity critical #sévérité Critique\n#type bug #waiting\nWhich version?",
+            "",
+        );
+        let got: Vec<(Keyword, Option<&str>)> = c
+            .commands
+            .iter()
+            .map(|c| (c.keyword, c.arg.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Keyword::Take, None),
+                (Keyword::Severity, Some("critical")),
+                (Keyword::Severity, Some("Critique")),
+                (Keyword::Type, Some("bug")),
+                (Keyword::Waiting, None),
+            ]
+        );
+        assert_eq!(c.text, "Which version?");
+        let c = staff_commands("", "#environment pre prod EU #version 10.10.\nok", "");
+        let got: Vec<(Keyword, Option<&str>)> = c
+            .commands
+            .iter()
+            .map(|c| (c.keyword, c.arg.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Keyword::Environment, Some("pre prod EU")),
+                (Keyword::Version, Some("10.10")),
+            ]
+        );
+        let c = staff_commands("", "#assign paul@x.test #unassign #prendre", "");
+        assert_eq!(
+            c.keywords(),
+            [Keyword::Assign, Keyword::Unassign, Keyword::Take]
+        );
+        // A customer's `#type bug` is text.
+        assert_eq!(
+            customer_commands("", "#type bug\nhello", ""),
+            (None, "#type bug\nhello".to_string())
+        );
     }
 
     #[test]

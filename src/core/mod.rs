@@ -10,6 +10,7 @@ pub mod customer_view;
 pub mod decision;
 pub mod delivery;
 pub mod effect;
+pub mod fields;
 pub mod html;
 pub mod inbound;
 pub mod keyword;
@@ -17,6 +18,8 @@ pub mod language;
 pub mod policy;
 pub mod quarantine;
 pub mod quotes;
+pub mod sla;
+pub mod staff;
 pub mod text;
 pub mod ticket;
 pub mod timers;
@@ -27,6 +30,7 @@ pub use delivery::{Facts, ReportedMail};
 pub use effect::{
     Effect, FloodItem, ListedTicket, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot,
 };
+pub use fields::{Field, Fields, Severity, TicketType};
 pub use inbound::{
     Address, AttachmentInfo, AuthenticationResults, AutoSignals, DeliveryRecipient, DeliveryReport,
     InboundMail, MimeRepair,

@@ -1,6 +1,8 @@
 //! The configuration the core needs, in the core's own terms ([`Policy`]): built from the
 //! validated config by the binary, read by every decision.
 
+use super::fields::{Fields, Severity, TicketType};
+use super::sla::SlaTimes;
 use super::{Lang, TicketId};
 
 /// What to do with a customer's reply to a closed ticket (`gateway.closed_reply`).
@@ -29,6 +31,8 @@ pub struct Policy {
     pub staff_addresses: Vec<String>,
     pub staff_domains: Vec<String>,
     pub staff_notify: Vec<String>,
+    /// Customer mail on an owned ticket goes to `staff_notify` too (`staff.notify_all`).
+    pub notify_all: bool,
     pub staff_auth: StaffAuth,
     pub authserv_ids: Vec<String>,
     /// Timers, in seconds.
@@ -45,6 +49,11 @@ pub struct Policy {
     pub max_replies_per_hour: u32,
     /// Seconds a hard-bounced address gets no mail (`gateway.hard_bounce_pause`).
     pub hard_bounce_pause: i64,
+    /// A new ticket's type and severity when the customer says none (`[fields]`).
+    pub default_type: TicketType,
+    pub default_severity: Severity,
+    /// Service levels per severity (`[sla]`); a severity not listed has none.
+    pub sla: Vec<(Severity, SlaTimes)>,
 }
 
 impl Policy {
@@ -71,6 +80,11 @@ impl Policy {
             .any(|a| *a == addr || *a == base)
     }
 
+    /// The fields of a new ticket before the customer's field lines are read.
+    pub fn default_fields(&self) -> Fields {
+        Fields::defaults(self.default_type, self.default_severity)
+    }
+
     pub fn tag(&self, id: TicketId) -> String {
         id.tag(&self.tag_prefix)
     }
@@ -85,6 +99,7 @@ impl Policy {
             staff_addresses: vec!["staff@gateway.test".into()],
             staff_domains: vec![],
             staff_notify: vec!["team@gateway.test".into()],
+            notify_all: false,
             staff_auth: StaffAuth::None,
             authserv_ids: vec![],
             waiting_reminder: 3 * 86400,
@@ -94,6 +109,9 @@ impl Policy {
             aliases: vec!["help@gateway.test".into()],
             max_replies_per_hour: 5,
             hard_bounce_pause: 86_400,
+            default_type: TicketType::Question,
+            default_severity: Severity::Major,
+            sla: vec![],
         }
     }
 }

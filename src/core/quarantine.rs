@@ -9,7 +9,7 @@ use super::delivery::{deliver, no_ticket};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, QuarantineReason};
 use super::language::language_of;
 use super::workflow::Context;
-use super::{classify, Audience, InboundMail};
+use super::{classify, InboundMail};
 
 /// Decides on a mail that is quarantined for `reason`; `detail` is what the operator reads,
 /// `hint` the mail's headers when they could be read.
@@ -59,28 +59,16 @@ pub fn quarantine(
                 language,
             });
             out.effects.push(Effect::Notify(Notice {
-                kind: NoticeKind::Quarantined,
-                audience: Audience::Customers,
-                to: vec![from.addr.clone()],
-                lang,
-                ticket,
-                author: policy.gateway_address.clone(),
-                text: String::new(),
-                from_state: None,
-                to_state: None,
-                keyword: None,
-                allowed: vec![],
-                nearest: None,
                 quarantine: Some(reason),
-                flood: vec![],
-                flood_more: 0,
-                listed: vec![],
-                listed_more: 0,
-                reason: String::new(),
                 in_reply_to: mail.message_id.clone(),
-                attachments: vec![],
-                forward: vec![],
                 answers_customer: true,
+                ..Notice::new(
+                    NoticeKind::Quarantined,
+                    vec![from.addr.clone()],
+                    lang,
+                    ticket,
+                    &policy.gateway_address,
+                )
             }));
         }
     }

@@ -1,6 +1,7 @@
 //! Tickets, their states and their history.
 
 use super::decision::Decision;
+use super::fields::Fields;
 use super::{AttachmentInfo, Lang};
 
 /// A ticket's number: 1, 2, 3 … The tag is `[PREFIX-N]`.
@@ -126,6 +127,10 @@ pub enum EventKind {
     /// A staff mail not applied because a keyword line held a word that is not a keyword
     /// (SPEC §3.3): recorded for staff, never shown to the customer.
     Held,
+    /// A staff mail that only changed fields or the owner (no text, no state change).
+    Changed,
+    /// A service level was breached and staff were told (SPEC §2.7); the text says which.
+    Escalation,
 }
 
 impl EventKind {
@@ -141,6 +146,8 @@ impl EventKind {
             EventKind::AutoClose => "auto_close",
             EventKind::DeliveryFailure => "delivery_failure",
             EventKind::Held => "held",
+            EventKind::Changed => "changed",
+            EventKind::Escalation => "escalation",
         }
     }
 
@@ -156,6 +163,8 @@ impl EventKind {
             EventKind::AutoClose,
             EventKind::DeliveryFailure,
             EventKind::Held,
+            EventKind::Changed,
+            EventKind::Escalation,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -231,7 +240,13 @@ pub struct Ticket {
     pub state: State,
     /// The reporter's address, lower case.
     pub reporter: String,
+    /// The reporter's display name from the first mail's `From` (empty if none).
+    pub reporter_name: String,
     pub participants: Vec<String>,
+    /// Type, severity, environment, version (SPEC §2.5).
+    pub fields: Fields,
+    /// The staff member who owns the ticket (SPEC §2.6), lower case.
+    pub owner: Option<String>,
     pub language: Lang,
     pub created_at: i64,
     pub updated_at: i64,

@@ -5,7 +5,7 @@ use super::decision::Decision;
 use super::delivery::{deliver, Facts};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, TicketSnapshot};
 use super::workflow::{notice, push_event};
-use super::{Audience, EventKind, InboundMail, Policy, State, Ticket};
+use super::{EventKind, InboundMail, Policy, State, Ticket};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimerAction {
@@ -138,28 +138,24 @@ pub(crate) fn apply_timer(
             );
             let snap = TicketSnapshot::of(&t);
             effects.push(Effect::Save(t.clone()));
-            let n = |to: Vec<String>, lang, audience| Notice {
-                audience,
+            let n = |kind, to: Vec<String>, lang| Notice {
                 from_state: Some(from_state),
                 to_state: Some(State::Closed),
-                ..notice(
-                    NoticeKind::AutoClosed,
-                    to,
-                    lang,
-                    snap.clone(),
-                    &gateway,
-                    &mail,
-                )
+                ..notice(kind, to, lang, snap.clone(), &gateway, &mail)
             };
             effects.push(Effect::Notify(n(
+                NoticeKind::AutoClosed,
                 t.customers(),
                 t.language,
-                Audience::Customers,
             )));
+            let mut staff = policy.staff_notify.clone();
+            if let Some(owner) = t.owner.as_ref().filter(|o| !staff.contains(o)) {
+                staff.insert(0, owner.clone());
+            }
             effects.push(Effect::Notify(n(
-                policy.staff_notify.clone(),
+                NoticeKind::AutoClosedStaff,
+                staff,
                 policy.default_language,
-                Audience::Staff,
             )));
         }
     }

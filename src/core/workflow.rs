@@ -7,7 +7,8 @@ use super::customer_view::{answer_list, list_request};
 use super::decision::{CustomerRole, Decision};
 use super::delivery::{deliver, fold_flood, Facts};
 use super::effect::{Effect, Notice, NoticeKind, Outcome, QuarantineReason, TicketSnapshot};
-use super::keyword::{self, NotUnderstood};
+use super::fields::customer_fields;
+use super::keyword;
 use super::language::{language_of, LanguageChoice};
 use super::{bounce, text};
 use super::{
@@ -240,7 +241,9 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     };
 
     let mut out = match found {
-        Some((t, _)) if role_is_staff && automated.is_none() => staff_reply(t, mail, ctx, why),
+        Some((t, _)) if role_is_staff && automated.is_none() => {
+            super::staff::staff_reply(t, mail, ctx, why)
+        }
         Some((t, _)) if t.is_customer(sender) => {
             let role = if t.reporter == sender {
                 CustomerRole::Reporter
@@ -294,7 +297,11 @@ pub fn decide(found: Option<(&Ticket, MatchedBy)>, mail: &InboundMail, ctx: &Con
     out
 }
 
-fn files(mail: &InboundMail, policy: &Policy, why: &mut Vec<Decision>) -> Vec<AttachmentInfo> {
+pub(super) fn files(
+    mail: &InboundMail,
+    policy: &Policy,
+    why: &mut Vec<Decision>,
+) -> Vec<AttachmentInfo> {
     let (forward, note) = forwardable(&mail.attachments, policy.forward_attachments_max);
     why.extend(note);
     forward
@@ -309,28 +316,8 @@ pub(super) fn notice(
     mail: &InboundMail,
 ) -> Notice {
     Notice {
-        kind,
-        audience: kind.audience(),
-        to,
-        lang,
-        ticket,
-        author: author.to_string(),
-        text: String::new(),
-        from_state: None,
-        to_state: None,
-        keyword: None,
-        allowed: vec![],
-        nearest: None,
-        quarantine: None,
-        flood: vec![],
-        flood_more: 0,
-        listed: vec![],
-        listed_more: 0,
-        reason: String::new(),
         in_reply_to: mail.message_id.clone(),
-        attachments: vec![],
-        forward: vec![],
-        answers_customer: false,
+        ..Notice::new(kind, to, lang, ticket, author)
     }
 }
 
@@ -371,202 +358,18 @@ pub(super) fn push_event(
     });
 }
 
-fn staff_reply(t: &Ticket, mail: &InboundMail, ctx: &Context, mut why: Vec<Decision>) -> Outcome {
-    let policy = ctx.policy;
-    let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
-    let cmds = keyword::staff_commands(&mail.subject, &mail.reply_text, &t.summary);
-    if let Some(word) = &cmds.not_understood {
-        return held(t, mail, ctx, word, why);
-    }
-    let keywords = cmds.keywords();
-    let mut t = t.clone();
-    let mut effects = Vec::new();
-    let customers = t.customers();
-    let Some(&keyword) = keywords.first() else {
-        why.push(Decision::PublicComment);
-        let forward = files(mail, policy, &mut why);
-        push_event(
-            &mut t,
-            mail,
-            ctx.now,
-            EventKind::StaffComment,
-            sender,
-            cmds.text.clone(),
-            None,
-            &why,
-        );
-        let snap = TicketSnapshot::of(&t);
-        effects.push(Effect::Save(t));
-        effects.push(Effect::Notify(Notice {
-            text: cmds.text,
-            attachments: mail.attachments.clone(),
-            forward,
-            ..notice(
-                NoticeKind::StaffUpdate,
-                customers,
-                snap.language,
-                snap,
-                sender,
-                mail,
-            )
-        }));
-        return Outcome {
-            effects,
-            decision: why,
-        };
-    };
-    if keywords.len() > 1 {
-        why.push(Decision::FirstKeywordOnly {
-            found: keywords.clone(),
-            applied: keyword,
-        });
-    }
-    if keyword == Keyword::Note {
-        why.push(Decision::Note);
-        push_event(
-            &mut t,
-            mail,
-            ctx.now,
-            EventKind::Note,
-            sender,
-            cmds.text,
-            None,
-            &why,
-        );
-        return Outcome {
-            effects: vec![Effect::Save(t)],
-            decision: why,
-        };
-    }
-    let from_state = t.state;
-    match staff_transition(keyword, from_state) {
-        Ok(to) => {
-            why.push(Decision::KeywordApplied {
-                keyword,
-                from: from_state,
-                to,
-            });
-            let forward = files(mail, policy, &mut why);
-            push_event(
-                &mut t,
-                mail,
-                ctx.now,
-                EventKind::StaffComment,
-                sender,
-                cmds.text.clone(),
-                Some((from_state, to)),
-                &why,
-            );
-            let snap = TicketSnapshot::of(&t);
-            effects.push(Effect::Save(t));
-            effects.push(Effect::Notify(Notice {
-                text: cmds.text,
-                from_state: Some(from_state),
-                to_state: Some(to),
-                attachments: mail.attachments.clone(),
-                forward,
-                ..notice(
-                    NoticeKind::StaffUpdate,
-                    customers,
-                    snap.language,
-                    snap,
-                    sender,
-                    mail,
-                )
-            }));
+/// Who gets a customer's mail (SPEC §2.6): the owner of an owned ticket (and
+/// `staff.notify` too with `staff.notify_all`), else `staff.notify`.
+pub fn staff_recipients(t: &Ticket, policy: &Policy) -> Vec<String> {
+    match &t.owner {
+        Some(owner) => {
+            let mut to = vec![owner.clone()];
+            if policy.notify_all {
+                to.extend(policy.staff_notify.iter().filter(|a| *a != owner).cloned());
+            }
+            to
         }
-        Err(allowed) => {
-            why.push(Decision::KeywordRefused {
-                keyword,
-                state: from_state,
-                allowed: allowed.clone(),
-            });
-            let allowed: Vec<String> = allowed.iter().map(|k| k.as_str().to_string()).collect();
-            push_event(
-                &mut t,
-                mail,
-                ctx.now,
-                EventKind::Refused,
-                sender,
-                cmds.text,
-                None,
-                &why,
-            );
-            let snap = TicketSnapshot::of(&t);
-            effects.push(Effect::Save(t));
-            effects.push(Effect::Notify(Notice {
-                keyword: Some(keyword.as_str().to_string()),
-                allowed,
-                ..notice(
-                    NoticeKind::Refused,
-                    vec![sender.to_string()],
-                    policy.default_language,
-                    snap,
-                    sender,
-                    mail,
-                )
-            }));
-        }
-    }
-    Outcome {
-        effects,
-        decision: why,
-    }
-}
-
-/// A staff mail whose keyword line holds a word that is not a keyword (SPEC §3.3): nothing
-/// changes and nothing reaches the customer; the mail is recorded as held and its sender is
-/// told the word, the nearest keyword and the keywords allowed now.
-fn held(
-    t: &Ticket,
-    mail: &InboundMail,
-    ctx: &Context,
-    word: &NotUnderstood,
-    mut why: Vec<Decision>,
-) -> Outcome {
-    let policy = ctx.policy;
-    let sender = mail.from.as_ref().map(|f| f.addr.as_str()).unwrap_or("");
-    let allowed_keywords = staff_keywords_allowed(t.state);
-    let allowed: Vec<String> = allowed_keywords
-        .iter()
-        .map(|k| k.as_str().to_string())
-        .collect();
-    why.push(Decision::Held {
-        word: word.word.clone(),
-        nearest: word.nearest.clone(),
-        allowed: allowed_keywords,
-    });
-    let mut t = t.clone();
-    push_event(
-        &mut t,
-        mail,
-        ctx.now,
-        EventKind::Held,
-        sender,
-        mail.reply_text.trim().to_string(),
-        None,
-        &why,
-    );
-    let snap = TicketSnapshot::of(&t);
-    Outcome {
-        effects: vec![
-            Effect::Save(t),
-            Effect::Notify(Notice {
-                keyword: Some(word.word.clone()),
-                nearest: word.nearest.clone(),
-                allowed,
-                text: mail.reply_text.trim().to_string(),
-                ..notice(
-                    NoticeKind::Held,
-                    vec![sender.to_string()],
-                    policy.default_language,
-                    snap,
-                    sender,
-                    mail,
-                )
-            }),
-        ],
-        decision: why,
+        None => policy.staff_notify.clone(),
     }
 }
 
@@ -606,7 +409,21 @@ fn customer_reply_outcome(
                 &why,
             );
             let snap = TicketSnapshot::of(&t);
+            let staff = staff_recipients(&t, policy);
             effects.push(Effect::Save(t));
+            if keyword == Some(Keyword::Close) && to == State::Closed && change.is_some() {
+                effects.push(Effect::Notify(Notice {
+                    answers_customer: true,
+                    ..notice(
+                        NoticeKind::CloseConfirmed,
+                        vec![sender.to_string()],
+                        snap.language,
+                        snap.clone(),
+                        sender,
+                        mail,
+                    )
+                }));
+            }
             effects.push(Effect::Notify(Notice {
                 text,
                 from_state: change.map(|c| c.0),
@@ -615,7 +432,7 @@ fn customer_reply_outcome(
                 forward,
                 ..notice(
                     NoticeKind::CustomerUpdate,
-                    policy.staff_notify.clone(),
+                    staff,
                     policy.default_language,
                     snap,
                     sender,
@@ -652,6 +469,7 @@ fn customer_reply_outcome(
                     &why,
                 );
                 let snap = TicketSnapshot::of(&t);
+                let staff = staff_recipients(&t, policy);
                 effects.push(Effect::Save(t));
                 effects.push(Effect::Notify(Notice {
                     answers_customer: true,
@@ -670,7 +488,7 @@ fn customer_reply_outcome(
                     forward,
                     ..notice(
                         NoticeKind::CustomerUpdate,
-                        policy.staff_notify.clone(),
+                        staff,
                         policy.default_language,
                         snap,
                         sender,
@@ -744,6 +562,22 @@ fn new_ticket(
     if description.is_empty() {
         description = mail.reply_text.trim().to_string();
     }
+    let field_lines = customer_fields(&description, &policy.default_fields());
+    for f in &field_lines.set {
+        why.push(Decision::FieldFromMail {
+            field: *f,
+            value: f.stored(&field_lines.fields),
+        });
+    }
+    for u in &field_lines.unknown {
+        why.push(Decision::FieldValueUnknown {
+            field: u.field,
+            written: u.written.clone(),
+        });
+    }
+    if !field_lines.set.is_empty() || !field_lines.unknown.is_empty() {
+        description = field_lines.text;
+    }
     if let Some(old) = refers_to {
         description = format!("Refers to [{}].\n\n{description}", policy.tag(old));
     }
@@ -752,7 +586,14 @@ fn new_ticket(
         summary,
         state: State::Open,
         reporter: from.clone(),
+        reporter_name: mail
+            .from
+            .as_ref()
+            .and_then(|f| f.name.clone())
+            .unwrap_or_default(),
         participants,
+        fields: field_lines.fields,
+        owner: None,
         language,
         created_at: ctx.now,
         updated_at: ctx.now,
@@ -783,6 +624,7 @@ fn new_ticket(
     if !automated {
         effects.push(Effect::Notify(Notice {
             answers_customer: true,
+            unknown_values: field_lines.unknown,
             ..notice(
                 NoticeKind::Acknowledgement,
                 t.customers(),
@@ -859,6 +701,9 @@ mod tests {
             state,
             reporter: ALICE.into(),
             participants: vec![],
+            reporter_name: String::new(),
+            fields: Default::default(),
+            owner: None,
             language: Lang::En,
             created_at: 0,
             updated_at: 0,
@@ -937,11 +782,17 @@ mod tests {
             assert_eq!(n.to, vec![ALICE.to_string()]);
             assert_eq!(n.forward, vec![file("driver.zip", 900)]);
         }
-        // An internal note's file goes nowhere.
+        // An internal note's file goes to no customer: the team's copy lists it only.
         let mut m = mail(STAFF, "Re: [SUP-7] Printer", "#note\ninternal dump");
         m.attachments = vec![file("dump.bin", 10)];
         let o = run(Some(&ticket(State::Open)), &m, &policy);
-        assert_eq!(o.notices().count(), 0);
+        let n: Vec<_> = o.notices().collect();
+        assert_eq!(n.len(), 1);
+        assert_eq!(
+            (n[0].kind, n[0].to.clone()),
+            (NoticeKind::TeamCopy, policy.staff_notify.clone())
+        );
+        assert!(n[0].internal && n[0].forward.is_empty());
     }
 
     // -- identity and who may act (SPEC §3.4) ----------------------------------------------
@@ -1137,7 +988,7 @@ mod tests {
             kinds,
             vec![
                 (NoticeKind::AutoClosed, vec![ALICE.to_string()]),
-                (NoticeKind::AutoClosed, policy.staff_notify.clone())
+                (NoticeKind::AutoClosedStaff, policy.staff_notify.clone())
             ]
         );
         assert_eq!(due(&t, &policy, 1_000_000), None, "closed: never again");

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::decision::{self, Decision};
 use crate::core::{
-    AttachmentInfo, Audience, Event, EventKind, FloodItem, Lang, MailOutcome, NoticeKind, SentMail,
-    State, Ticket, TicketId,
+    AttachmentInfo, Audience, Event, EventKind, Fields, FloodItem, Lang, MailOutcome, NoticeKind,
+    SentMail, Severity, State, Ticket, TicketId, TicketType,
 };
 
 /// The layout version this build writes; an unknown (newer) one refuses to start.
@@ -250,7 +250,15 @@ pub struct TicketRecord {
     pub summary: String,
     pub state: String,
     pub reporter: String,
+    /// The fields below are absent in records written before tickets had fields and an
+    /// owner (SPEC §2.5, §2.6): such a ticket reads with the default fields, no owner.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reporter_name: String,
     pub participants: Vec<String>,
+    #[serde(default)]
+    pub fields: FieldsRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     pub language: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -264,6 +272,43 @@ pub struct TicketRecord {
     #[serde(default)]
     pub sent: Vec<SentRecord>,
     pub events: Vec<EventRecord>,
+}
+
+/// A ticket's fields as stored: values by their stored names. An unknown name (written by a
+/// newer build) reads as the default.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FieldsRecord {
+    #[serde(default, rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub environment: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+impl From<&Fields> for FieldsRecord {
+    fn from(f: &Fields) -> FieldsRecord {
+        FieldsRecord {
+            kind: f.kind.as_str().into(),
+            severity: f.severity.as_str().into(),
+            environment: f.environment.clone(),
+            version: f.version.clone(),
+        }
+    }
+}
+
+impl From<FieldsRecord> for Fields {
+    fn from(r: FieldsRecord) -> Fields {
+        let d = Fields::default();
+        Fields {
+            kind: TicketType::read(&r.kind).unwrap_or(d.kind),
+            severity: Severity::read(&r.severity).unwrap_or(d.severity),
+            environment: r.environment,
+            version: r.version,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -322,7 +367,10 @@ impl From<&Ticket> for TicketRecord {
             summary: t.summary.clone(),
             state: t.state.as_str().into(),
             reporter: t.reporter.clone(),
+            reporter_name: t.reporter_name.clone(),
             participants: t.participants.clone(),
+            fields: FieldsRecord::from(&t.fields),
+            owner: t.owner.clone(),
             language: t.language.as_str().into(),
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -405,7 +453,10 @@ impl TryFrom<TicketRecord> for Ticket {
             summary: r.summary,
             state: state(&r.state)?,
             reporter: r.reporter,
+            reporter_name: r.reporter_name,
             participants: r.participants,
+            fields: r.fields.into(),
+            owner: r.owner,
             language: Lang::from_tag(&r.language).unwrap_or(Lang::En),
             created_at: r.created_at,
             updated_at: r.updated_at,
@@ -497,5 +548,43 @@ impl OutboxStatus {
             OutboxStatus::Sent => "sent",
             OutboxStatus::Dead => "dead",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ticket record as stores wrote it before tickets had fields and an owner.
+    const OLD_TICKET: &str = r#"{"id":3,"summary":"Printer","state":"open","reporter":"a@x.test","participants":[],"language":"fr","created_at":1,"updated_at":2,"state_since":1,"reminded":false,"automated":false,"refers_to":null,"thread":["m@x"],"events":[{"at":1,"kind":"created","from":"a@x.test","text":"Hello","from_state":null,"to_state":null,"message_id":"m@x","attachments":[],"decision":["new ticket SUP-3"]}]}"#;
+
+    #[test]
+    fn a_ticket_stored_before_fields_existed_loads_with_the_defaults() {
+        let mut bytes = vec![RECORD_V1];
+        bytes.extend_from_slice(OLD_TICKET.as_bytes());
+        let r: TicketRecord = decode(&bytes).unwrap();
+        let t = Ticket::try_from(r).unwrap();
+        assert_eq!(t.fields, Fields::default());
+        assert_eq!((t.owner, t.reporter_name.as_str()), (None, ""));
+        assert_eq!(t.events[0].text, "Hello");
+    }
+
+    #[test]
+    fn fields_and_owner_survive_a_round_trip() {
+        let mut bytes = vec![RECORD_V1];
+        bytes.extend_from_slice(OLD_TICKET.as_bytes());
+        let mut t = Ticket::try_from(decode::<TicketRecord>(&bytes).unwrap()).unwrap();
+        t.fields = Fields {
+            kind: TicketType::Improvement,
+            severity: Severity::Blocker,
+            environment: "recette".into(),
+            version: "10.10".into(),
+        };
+        t.owner = Some("paul@gateway.test".into());
+        t.reporter_name = "Jean Dupont".into();
+        let back =
+            Ticket::try_from(decode::<TicketRecord>(&encode(&TicketRecord::from(&t))).unwrap())
+                .unwrap();
+        assert_eq!(back, t);
     }
 }

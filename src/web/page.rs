@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::core::customer_view::{page_actions, public_history};
-use crate::core::{AttachmentInfo, EventKind, Lang, State, Ticket, TicketId};
+use crate::core::{AttachmentInfo, EventKind, Field, Lang, State, Ticket, TicketId};
 use crate::templates::{date_text, size_text, unknown_variables, variables_of, TemplateError};
 
 /// The page template of each language, under the templates directory.
@@ -112,6 +112,24 @@ struct EventData<'a> {
 struct FileData<'a> {
     name: &'a str,
     size_text: String,
+}
+
+/// The owner as the customer reads it: the name before the `@` of the staff address
+/// (`jean.dupont@…` -> `Jean Dupont`), so that the page never shows a staff address.
+fn owner_name(address: &str) -> String {
+    let local = address.split('@').next().unwrap_or(address);
+    local
+        .split(['.', '_', '-'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(first) => first.to_uppercase().chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `2026-11-23T10:00:00Z`.
@@ -275,9 +293,16 @@ fn data<'a>(t: &'a Ticket, lang: Lang, desk: &'a Desk) -> PageData<'a> {
             created_iso: iso(t.created_at),
             updated: date_text(t.updated_at),
             updated_iso: iso(t.updated_at),
-            owner: None,
+            owner: t.owner.as_deref().map(owner_name),
         },
-        fields: vec![],
+        fields: Field::ALL
+            .into_iter()
+            .map(|f| FieldData {
+                id: f.as_str(),
+                value: f.shown(&t.fields, lang),
+            })
+            .filter(|f| !f.value.is_empty())
+            .collect(),
         events: public_history(t)
             .into_iter()
             .map(|p| {
@@ -328,7 +353,15 @@ pub(crate) fn sample_ticket() -> Ticket {
         summary: "Printer is broken {{ not template code }} <b>".into(),
         state: State::WaitingForFeedback,
         reporter: "customer@example.com".into(),
+        reporter_name: "Jean Dupont".into(),
         participants: vec!["colleague@example.com".into()],
+        fields: crate::core::Fields {
+            kind: crate::core::TicketType::Bug,
+            severity: crate::core::Severity::Critical,
+            environment: "production".into(),
+            version: "10.10".into(),
+        },
+        owner: Some("marie.curie@example.com".into()),
         language: Lang::En,
         created_at: 1_795_428_000,
         updated_at: 1_795_431_600,

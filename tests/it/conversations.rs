@@ -700,10 +700,17 @@ async fn timers_in_seconds_remind_then_close_once_each_across_a_restart() {
         closed.header("Auto-Submitted").as_deref(),
         Some("auto-generated")
     );
-    wait_mail(&n.team, "staff told of the close", |r| {
-        is(r, "SUP-1", "auto_closed")
+    let staff_text = wait_mail(&n.team, "staff told of the close", |r| {
+        is(r, "SUP-1", "auto_closed_staff")
     })
     .await;
+    // Staff read a staff text, not the customer's "write a new email".
+    assert!(
+        staff_text.text.contains("was closed automatically")
+            && !staff_text.text.contains("write a new email"),
+        "{}",
+        staff_text.text
+    );
     let last = t.events.last().unwrap();
     assert_eq!(last.kind, EventKind::AutoClose);
     assert_eq!(
@@ -739,7 +746,7 @@ async fn timers_in_seconds_remind_then_close_once_each_across_a_restart() {
         ],
         "each once, in order"
     );
-    let to_team = mails(&n.team, |r| is(r, "SUP-1", "auto_closed")).await;
+    let to_team = mails(&n.team, |r| is(r, "SUP-1", "auto_closed_staff")).await;
     assert_eq!(to_team.len(), 1);
     h.stop().await;
 }

@@ -187,10 +187,18 @@ async fn a_whole_conversation_follows_the_workflow() {
     h.wait_inbox_empty().await;
     let to_alice = mails(&n.alice, |r| has_tag(r, "SUP-1")).await;
     assert!(to_alice.iter().all(|r| !r.text.contains("#ack")));
-    // acknowledgement, question, answer, answer2: no echo of the customer's own mails.
+    // acknowledgement, question, answer, answer2, and the one short confirmation of her own
+    // #close: no echo of the customer's own mails.
+    assert!(
+        to_alice
+            .last()
+            .is_some_and(|r| r.text.contains("As you asked, ticket [SUP-1] is closed")),
+        "{:?}",
+        to_alice.last().map(|r| &r.text)
+    );
     assert_eq!(
         to_alice.len(),
-        4,
+        5,
         "{:?}",
         to_alice.iter().map(|r| &r.text).collect::<Vec<_>>()
     );

@@ -16,6 +16,7 @@ mod package;
 mod reliability;
 mod replies;
 mod support;
+mod team;
 mod tidy;
 mod web;
 mod workflow;

@@ -17,6 +17,9 @@ fn ticket(state: State) -> Ticket {
         state,
         reporter: ALICE.into(),
         participants: vec!["carol@customer.test".into()],
+        reporter_name: String::new(),
+        fields: Default::default(),
+        owner: None,
         language: ticket_gateway::core::Lang::En,
         created_at: 0,
         updated_at: 0,
@@ -74,8 +77,12 @@ fn check_staff(keyword: &str, from: State, expect: Option<State>) {
             assert_eq!(last.to_state, Some(to));
             assert_eq!(last.text, "Some words.", "keyword line removed");
             let n: Vec<_> = o.notices().collect();
-            assert_eq!(n.len(), 1);
+            assert_eq!(n.len(), 2, "the customer's mail and the team's copy");
             assert_eq!(n[0].kind, NoticeKind::StaffUpdate);
+            assert_eq!(
+                (n[1].kind, n[1].to.clone()),
+                (NoticeKind::TeamCopy, policy.staff_notify.clone())
+            );
             assert_eq!(
                 n[0].to,
                 vec![ALICE.to_string(), "carol@customer.test".into()]
@@ -181,7 +188,11 @@ fn staff_note_is_internal_and_no_keyword_is_a_public_comment() {
         let t = saved(&o);
         assert_eq!(t.state, from);
         assert_eq!(t.events.last().unwrap().kind, EventKind::Note);
-        assert_eq!(o.notices().count(), 0, "a note is never sent");
+        assert_eq!(
+            kinds(&o),
+            [(NoticeKind::TeamCopy, policy.staff_notify.clone())],
+            "a note is never sent to the customer, only copied to the team"
+        );
 
         let o = run(from, STAFF, "We are looking into it.", &policy);
         let t = saved(&o);

@@ -18,7 +18,7 @@ use crate::core::delivery::{self, Facts, HOUR};
 use crate::core::language::LanguageChoice;
 use crate::core::workflow::{self, Context, MatchedBy};
 use crate::core::{
-    attachments, classify, language, quarantine, timers, AttachmentInfo, Audience, Effect,
+    attachments, classify, language, quarantine, sla, timers, AttachmentInfo, Audience, Effect,
     InboundMail, ListedTicket, MailOutcome, Notice, Outcome, Policy, QuarantineReason,
     ReportedMail, SentMail, Ticket, TicketId,
 };
@@ -837,6 +837,24 @@ impl Gateway {
                 let outcome = timers::apply_timer(&t, action, &self.policy, now, &facts);
                 let p = self.execute(outcome, none(), Some(&t), now)?;
                 ids.extend(p.outbox);
+            }
+        }
+        // Service levels (SPEC §2.7): only when some are configured, so a desk without
+        // them never scans its open tickets.
+        if !self.policy.sla.is_empty() {
+            for t in self.store.tickets()? {
+                let breached = sla::breaches(&t, &self.policy, now);
+                if !breached.is_empty() {
+                    let to = t
+                        .owner
+                        .iter()
+                        .cloned()
+                        .chain(self.policy.staff_notify.clone());
+                    let facts = self.facts_for(to.collect(), now)?;
+                    let outcome = sla::escalate(&t, &breached, &self.policy, now, &facts);
+                    let p = self.execute(outcome, none(), Some(&t), now)?;
+                    ids.extend(p.outbox);
+                }
             }
         }
         for (sender, items, more) in self.store.flood()? {

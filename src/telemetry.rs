@@ -19,7 +19,8 @@ use prometheus_client::registry::{Registry, Unit};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use crate::core::{MailOutcome, State};
+use crate::core::sla::SlaKind;
+use crate::core::{EventKind, MailOutcome, State};
 use crate::store::{OutboxStatus, Store, StoreError};
 
 type Label = [(&'static str, &'static str); 1];
@@ -100,6 +101,7 @@ pub struct Metrics {
     tickets: Family<Label, Gauge>,
     outbox: Family<Label, Gauge>,
     up: Family<Label, Gauge>,
+    sla_breaches: Family<Label, Gauge>,
 }
 
 /// What the store holds now, for the gauges; read at each scrape.
@@ -108,6 +110,9 @@ pub struct StoreCounts {
     pub tickets: Vec<(State, i64)>,
     pub outbox_pending: i64,
     pub outbox_dead: i64,
+    /// Service-level breaches escalated so far, by level (SPEC §2.7): the escalation events
+    /// of the tickets, so the count survives restarts.
+    pub sla_breaches: Vec<(SlaKind, i64)>,
 }
 
 impl StoreCounts {
@@ -115,13 +120,20 @@ impl StoreCounts {
     /// async threads).
     pub fn read(store: &dyn Store) -> Result<StoreCounts, StoreError> {
         let mut tickets: Vec<(State, i64)> = State::ALL.iter().map(|s| (*s, 0)).collect();
+        let mut sla_breaches: Vec<(SlaKind, i64)> = SlaKind::ALL.iter().map(|k| (*k, 0)).collect();
         for t in store.tickets()? {
             if let Some(slot) = tickets.iter_mut().find(|(s, _)| *s == t.state) {
                 slot.1 += 1;
             }
+            for e in t.events.iter().filter(|e| e.kind == EventKind::Escalation) {
+                if let Some(slot) = sla_breaches.iter_mut().find(|(k, _)| k.as_str() == e.text) {
+                    slot.1 += 1;
+                }
+            }
         }
         let mut counts = StoreCounts {
             tickets,
+            sla_breaches,
             ..StoreCounts::default()
         };
         for e in store.outbox()? {
@@ -181,6 +193,15 @@ impl Metrics {
             "SMTP connection attempts made while the SMTP server was known to be down",
             smtp_reconnects,
         );
+        let sla_breaches = Family::<Label, Gauge>::default();
+        for k in SlaKind::ALL {
+            let _ = sla_breaches.get_or_create(&[("level", k.as_str())]);
+        }
+        registry.register(
+            "sla_breaches",
+            "Service levels breached and escalated so far, by level (first_response, resolution)",
+            sla_breaches.clone(),
+        );
         let up = Family::<Label, Gauge>::default();
         registry.register(
             "up",
@@ -194,6 +215,7 @@ impl Metrics {
             tickets,
             outbox,
             up,
+            sla_breaches,
         }
     }
 
@@ -225,6 +247,11 @@ impl Metrics {
         self.outbox
             .get_or_create(&[("status", "dead")])
             .set(counts.outbox_dead);
+        for (k, n) in &counts.sla_breaches {
+            self.sla_breaches
+                .get_or_create(&[("level", k.as_str())])
+                .set(*n);
+        }
         for (c, v) in [("imap", up.imap), ("smtp", up.smtp), ("store", up.store)] {
             self.up.get_or_create(&[("component", c)]).set(i64::from(v));
         }
@@ -725,6 +752,7 @@ mod tests {
                 tickets: vec![(State::Open, 2)],
                 outbox_pending: 1,
                 outbox_dead: 0,
+                sla_breaches: vec![(SlaKind::FirstResponse, 3)],
             },
             Up {
                 imap: true,
@@ -746,6 +774,14 @@ mod tests {
         );
         assert!(
             text.contains("ticket_gateway_outbox_mails{status=\"pending\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ticket_gateway_sla_breaches{level=\"first_response\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ticket_gateway_sla_breaches{level=\"resolution\"} 0"),
             "{text}"
         );
     }

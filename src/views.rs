@@ -367,6 +367,59 @@ mod tests {
     use super::*;
 
     #[test]
+    fn tickets_filter_by_state_type_severity_and_owner_also_through_the_api() {
+        let f = TicketFilter::parse(
+            None,
+            Some("Anomalie"),
+            Some("critique"),
+            Some("Paul@X.test"),
+        )
+        .unwrap();
+        assert_eq!(f.kind, Some(TicketType::Bug));
+        assert_eq!(f.severity, Some(Severity::Critical));
+        assert_eq!(f.owner.as_deref(), Some("paul@x.test"));
+        assert_eq!(
+            f.to_query(),
+            "type=bug&severity=critical&owner=paul%40x.test"
+        );
+        assert_eq!(TicketFilter::from_query(&f.to_query()).unwrap(), f);
+        let mut t = crate::core::Ticket {
+            id: TicketId(1),
+            summary: "x".into(),
+            state: State::Open,
+            reporter: "a@x.test".into(),
+            reporter_name: String::new(),
+            participants: vec![],
+            fields: crate::core::Fields {
+                kind: TicketType::Bug,
+                severity: Severity::Critical,
+                ..Default::default()
+            },
+            owner: Some("paul@x.test".into()),
+            language: crate::core::Lang::En,
+            created_at: 0,
+            updated_at: 0,
+            state_since: 0,
+            reminded: false,
+            automated: false,
+            refers_to: None,
+            thread: vec![],
+            sent: vec![],
+            events: vec![],
+        };
+        assert!(f.matches(&t));
+        let none = TicketFilter::parse(None, None, None, Some("none")).unwrap();
+        assert!(!none.matches(&t));
+        t.owner = None;
+        assert!(none.matches(&t) && !f.matches(&t));
+        assert_eq!(
+            TicketFilter::parse(None, None, Some("urgent"), None).unwrap_err(),
+            "unknown severity 'urgent' (one of: blocker, critical, major, minor, trivial)"
+        );
+        assert!(TicketFilter::parse(Some("shut"), None, None, None).is_err());
+    }
+
+    #[test]
     fn a_mail_processed_before_says_so_and_what_was_decided() {
         let record = MailRecord {
             message_id: Some("m@x".into()),

@@ -17,10 +17,19 @@ pub(super) async fn timer_task(
     cancel: CancellationToken,
 ) {
     let p = &gw.policy;
+    // Service levels (SPEC §2.7) are checked on the same tick, so it is as fine as the
+    // shortest of them too.
     let shortest = p
-        .waiting_reminder
-        .min(p.waiting_autoclose)
-        .min(p.resolved_autoclose);
+        .sla
+        .iter()
+        .flat_map(|(_, t)| [t.first_response, t.resolution])
+        .flatten()
+        .fold(
+            p.waiting_reminder
+                .min(p.waiting_autoclose)
+                .min(p.resolved_autoclose),
+            i64::min,
+        );
     let tick = Duration::from_secs((shortest / 4).clamp(1, 60) as u64);
     loop {
         if sleep_or_cancel(tick, &cancel).await {

@@ -199,8 +199,8 @@ async fn a_staff_mail_with_an_unknown_keyword_is_held_and_nothing_reaches_the_cu
             None,
         ),
         ("#closed\nDone, thanks.", "#closed", Some("#close")),
-        ("#assign paul\nPaul, yours.", "#assign", None),
-        ("#severity critical\nThis is bad.", "#severity", None),
+        ("#assign paul\nPaul, yours.", "#assign paul", None),
+        ("#severity urgent\nThis is bad.", "#severity urgent", None),
     ];
     for (i, (body, word, nearest)) in cases.iter().enumerate() {
         Draft::reply_to(&n.staff, &n.support, &new, body)

@@ -74,7 +74,7 @@ async fn a_french_customers_field_lines_set_the_fields_and_she_is_greeted_by_nam
     })
     .await;
     assert!(ack.text.starts_with("Bonjour Jeanne,"), "{}", ack.text);
-    assert!(ack.text.contains("Type :     Anomalie"), "{}", ack.text);
+    assert!(ack.text.contains("Type : Anomalie"), "{}", ack.text);
     assert!(ack.text.contains("Sévérité : Majeur"), "{}", ack.text);
     let staff = wait_mail(&n.team, "new ticket", |r| is(r, "SUP-1", "new_ticket")).await;
     for part in [
@@ -301,4 +301,101 @@ async fn a_severity_change_is_told_to_the_customer() {
         held.text
     );
     assert_eq!(h.ticket(1).unwrap().fields.severity, Severity::Minor);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_breached_service_level_sends_one_escalation_that_survives_a_restart() {
+    let mut h = Harness::start_with("sla", |toml| {
+        format!("{toml}\n[sla]\ncritical = {{ first_response = \"2s\", resolution = \"1h\" }}\n")
+    })
+    .await;
+    let n = h.names.clone();
+    Draft::new(
+        &n.alice,
+        &n.support,
+        "Checkout is down",
+        "Severity: critical\n\nNobody can pay.",
+    )
+    .send()
+    .await;
+    // A major ticket has no service level here: it never escalates.
+    Draft::new(&n.bob, &n.support, "A question", "How do I export?")
+        .send()
+        .await;
+    let escalation = wait_mail(&n.team, "escalation", |r| is(r, "SUP-1", "escalation")).await;
+    assert!(
+        escalation.text.starts_with(
+            "Service level breached on [SUP-1]: no answer to the customer within 2 seconds."
+        ),
+        "{}",
+        escalation.text
+    );
+    assert!(
+        escalation.text.contains("Severity:     Critical"),
+        "{}",
+        escalation.text
+    );
+    let t = h
+        .wait_ticket(1, "escalation recorded", |t| {
+            t.events.iter().any(|e| e.kind == EventKind::Escalation)
+        })
+        .await;
+    let view = ticket_gateway::views::ticket_view(
+        &t,
+        &h.gw().policy,
+        ticket_gateway::pipeline::now_secs(),
+        false,
+    );
+    let first = view
+        .sla
+        .iter()
+        .find(|s| s.kind == "first_response")
+        .unwrap();
+    assert!(first.breached && !first.met, "{view:?}");
+    let resolution = view.sla.iter().find(|s| s.kind == "resolution").unwrap();
+    assert!(!resolution.breached && resolution.due.is_some(), "{view:?}");
+
+    // Ticks go on and the daemon restarts: still one escalation (it is in the store).
+    h.restart().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let escalations = mails(&n.team, |r| {
+        r.header("X-Ticket-Gateway")
+            .is_some_and(|v| v.ends_with("escalation"))
+    })
+    .await;
+    assert_eq!(
+        escalations
+            .iter()
+            .map(|r| r.subject.as_str())
+            .collect::<Vec<_>>(),
+        ["[SUP-1] Checkout is down"]
+    );
+    let t = h.ticket(1).unwrap();
+    assert_eq!(
+        t.events
+            .iter()
+            .filter(|e| e.kind == EventKind::Escalation)
+            .count(),
+        1
+    );
+    assert!(
+        t.events
+            .last()
+            .unwrap()
+            .log()
+            .join("\n")
+            .contains("service level breached"),
+        "{:?}",
+        t.events.last().unwrap().decision
+    );
+    // The metric counts it, from the store.
+    let counts = ticket_gateway::telemetry::StoreCounts::read(&*h.gw().store).unwrap();
+    assert_eq!(
+        counts
+            .sla_breaches
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect::<Vec<_>>(),
+        [("first_response", 1), ("resolution", 0)]
+    );
 }

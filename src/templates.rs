@@ -41,6 +41,9 @@ pub enum TemplateError {
     },
 }
 
+/// The file of the HTML layout that each notice's HTML extends, in each language's directory.
+const LAYOUT: &str = "layout.html";
+
 /// The loaded templates.
 pub struct Templates {
     env: Environment<'static>,
@@ -53,6 +56,11 @@ pub struct Templates {
 /// What a template sees.
 #[derive(Serialize)]
 struct Data<'a> {
+    /// The notice's kind (`staff_update` …), its readers (`customers`, `staff`) and language
+    /// (`en`, `fr`): the HTML layout shared by every notice reads them.
+    kind: &'static str,
+    audience: &'static str,
+    lang: &'static str,
     gateway: GatewayData<'a>,
     ticket: TicketData<'a>,
     author: &'a str,
@@ -373,6 +381,21 @@ impl Templates {
                 }
             }
         }
+        // The HTML layout every notice's HTML extends (`{% extends "en/layout.html" %}`).
+        for lang in [Lang::En, Lang::Fr] {
+            let path = dir.join(lang.as_str()).join(LAYOUT);
+            match std::fs::read_to_string(&path) {
+                Ok(src) => {
+                    if let Err(source) =
+                        env.add_template_owned(format!("{}/{LAYOUT}", lang.as_str()), src)
+                    {
+                        errors.push(TemplateError::Invalid { path, source });
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => errors.push(TemplateError::Read { path, source }),
+            }
+        }
         let templates = Templates {
             env,
             names,
@@ -461,6 +484,9 @@ impl Templates {
     ) -> Data<'a> {
         let label = |s: Option<State>| s.map(|s| s.label(n.lang));
         Data {
+            kind: n.kind.as_str(),
+            audience: n.audience.as_str(),
+            lang: n.lang.as_str(),
             gateway: GatewayData {
                 name: &self.gateway_name,
                 address: gateway_address,
@@ -690,8 +716,9 @@ pub(crate) fn sample_link(id: TicketId) -> Option<String> {
     ))
 }
 
-/// Sample data for the start-up check and `check`.
-pub(crate) fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
+/// Sample data for the start-up check and `check`, and for the test that renders every
+/// notice's HTML in a browser (`tests/it/mail_html.rs`).
+pub fn sample_notice(kind: NoticeKind, lang: Lang) -> Notice {
     use crate::core::{FloodItem, TicketSnapshot};
     Notice {
         kind,
@@ -815,7 +842,7 @@ mod tests {
         assert_eq!(errors.len(), 1, "{errors:?}");
         let e = errors[0].to_string();
         assert!(
-            e.contains("en/reminder.txt: unknown variable `custmer` (line 3), `ticket.tagg` (line 3); a template can use allowed, attachments, author,"),
+            e.contains("en/reminder.txt: unknown variable `custmer` (line 3), `ticket.tagg` (line 3); a template can use allowed, attachments, audience, author,"),
             "{e}"
         );
         assert!(e.contains("ticket.tag,"), "{e}");

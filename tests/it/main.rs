@@ -10,6 +10,7 @@ mod first_hour;
 mod hostile;
 mod imap;
 mod live;
+mod mail_html;
 mod oauth2;
 mod operate;
 mod package;

@@ -34,6 +34,32 @@ async fn send_named(name: &str, from: &str, to: &str, subject: &str, body: &str,
     send_raw(from, &[to], raw.as_bytes()).await;
 }
 
+/// Every gateway mail in `user`'s INBOX has an HTML alternative that parses (well-formed,
+/// `<html>` at its root) and shows the ticket's tag; returns the kinds seen.
+async fn html_parts_parse(user: &str) -> Vec<String> {
+    let mut kinds = Vec::new();
+    for r in mails(user, |r| r.header("X-Ticket-Gateway").is_some()).await {
+        let kind = r.header("X-Ticket-Gateway").unwrap();
+        let html = r
+            .html
+            .clone()
+            .unwrap_or_else(|| panic!("{kind}: no HTML alternative"));
+        let doc = roxmltree::Document::parse_with_options(
+            &html,
+            roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{kind}: the HTML does not parse: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "html", "{kind}");
+        let tag = kind.split(';').next().unwrap();
+        assert!(html.contains(&format!("[{tag}]")), "{kind}: no tag");
+        kinds.push(kind);
+    }
+    kinds
+}
+
 /// The second staff member of a test: another address of the gateway's domain.
 fn paul(n: &Names) -> String {
     n.staff.replacen("staff-", "paul-", 1)
@@ -301,6 +327,9 @@ async fn a_severity_change_is_told_to_the_customer() {
         held.text
     );
     assert_eq!(h.ticket(1).unwrap().fields.severity, Severity::Minor);
+    let mut kinds = html_parts_parse(&n.staff).await;
+    kinds.extend(html_parts_parse(&n.alice).await);
+    assert!(kinds.iter().any(|k| k.ends_with("held")), "{kinds:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -398,4 +427,8 @@ async fn a_breached_service_level_sends_one_escalation_that_survives_a_restart()
             .collect::<Vec<_>>(),
         [("first_response", 1), ("resolution", 0)]
     );
+    assert!(html_parts_parse(&n.team)
+        .await
+        .iter()
+        .any(|k| k.ends_with("escalation")));
 }

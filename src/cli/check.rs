@@ -9,7 +9,7 @@ use anyhow::{bail, Result};
 use super::print;
 use crate::admin;
 use crate::config::Config;
-use crate::store::{SledStore, Store as _, StoreError};
+use crate::store::{PgStore, SledStore, Store as _, StoreError};
 
 /// Prints `ok`/`FAIL`/`SKIP` lines and counts the failures.
 #[derive(Default)]
@@ -91,9 +91,13 @@ pub(super) async fn check(path: &Path) -> Result<()> {
             Err(line) => r.fail(line)?,
         }
     }
+    let shown = match &g.database {
+        Some(url) => url.to_string(),
+        None => g.store.display().to_string(),
+    };
     match check_store(&config).await {
-        Ok(line) => r.ok(format_args!("store {}: {line}", g.store.display()))?,
-        Err(line) => r.fail(format_args!("store {}: {line}", g.store.display()))?,
+        Ok(line) => r.ok(format_args!("store {shown}: {line}"))?,
+        Err(line) => r.fail(format_args!("store {shown}: {line}"))?,
     }
     let daemon = admin::Client::discover(&g.store).ok();
     let mut listen = vec![("admin.listen", config.admin.listen)];
@@ -210,6 +214,21 @@ fn check_listen(
 }
 
 async fn check_store(config: &Config) -> std::result::Result<String, String> {
+    if let Some(url) = &config.gateway.database {
+        let url = url.clone();
+        let opened = tokio::task::spawn_blocking(move || {
+            let s = PgStore::open(&url)?;
+            s.next_ticket_id()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+        return opened
+            .map(|id| match id.0.saturating_sub(1) {
+                1 => "connects; schema up to date; 1 ticket".to_string(),
+                n => format!("connects; schema up to date; {n} tickets"),
+            })
+            .map_err(|e| chain(&e));
+    }
     let dir = &config.gateway.store;
     if !dir.exists() {
         return match dir.parent() {

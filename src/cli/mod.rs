@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::admin;
 use crate::config::Config;
 use crate::daemon;
-use crate::store::{SledStore, Store, StoreError};
+use crate::store::{PgStore, SledStore, Store, StoreError};
 use crate::views::TicketFilter;
 
 #[derive(Parser, Debug)]
@@ -218,6 +218,12 @@ enum Source {
 /// through `<store>/admin.json` instead. A daemon that is starting or stopping (the store
 /// locked, the file not yet or no longer there) gets a few seconds.
 async fn source(config: &Config) -> Result<Source> {
+    if let Some(url) = &config.gateway.database {
+        // A database serves every process at once: read it directly.
+        let url = url.clone();
+        let store = tokio::task::spawn_blocking(move || PgStore::open(&url)).await??;
+        return Ok(Source::Store(Arc::new(store)));
+    }
     let store = &config.gateway.store;
     if !store.exists() {
         return Ok(Source::Absent);

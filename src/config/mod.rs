@@ -16,6 +16,7 @@ use std::time::Duration;
 use crate::core::sla::SlaTimes;
 pub use crate::core::{ClosedReply, StaffAuth};
 use crate::core::{Lang, Policy, Severity, TicketType};
+pub use crate::store::DatabaseUrl;
 pub use raw::RawConfig;
 pub use secrets::{Secret, SecretError, SecretSource};
 pub(crate) use validate::is_loopback;
@@ -44,7 +45,12 @@ pub struct GatewayConfig {
     pub name: String,
     pub tag_prefix: String,
     pub default_language: Lang,
+    /// The directory of the daemon's own files: the sled store itself, the attachments and
+    /// the admin endpoint's address (`gateway.store`, or `gateway.state_dir` when the store
+    /// is PostgreSQL).
     pub store: PathBuf,
+    /// `gateway.store` as a PostgreSQL URL: the tickets, mails and outbox live there.
+    pub database: Option<DatabaseUrl>,
     pub templates: PathBuf,
     pub max_message_size: u64,
     pub max_replies_per_hour: u32,
@@ -525,6 +531,54 @@ password_file = "pw"
         let text = base(dir.path()).replace("address = \"Support@Example.com\"\n", "");
         let err = parse(dir.path(), &text).unwrap_err().to_string();
         assert!(err.contains("gateway.address: is required"), "{err}");
+    }
+
+    #[test]
+    fn a_postgres_store_is_a_url_with_a_state_directory_and_a_bad_one_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let pg = base(dir.path()).replace(
+            "store = \"store\"",
+            "store = \"postgres://tg:pw@db.example:5433/desk?sslmode=require\"\nstate_dir = \"state\"",
+        );
+        let c = parse(dir.path(), &pg).unwrap();
+        let url = c.gateway.database.as_ref().expect("a database");
+        assert_eq!(url.to_string(), "postgres://tg:***@db.example:5433/desk");
+        assert!(url.uses_tls());
+        assert_eq!(c.gateway.store, dir.path().join("state"));
+        assert!(
+            !format!("{c:?}").contains(":pw@"),
+            "the password is never shown"
+        );
+        // sled stays the default: a path, no database.
+        let c = parse(dir.path(), &base(dir.path())).unwrap();
+        assert!(c.gateway.database.is_none());
+        for (store, extra, says) in [
+            (
+                "postgres://tg@db.example/desk?sslmode=maybe",
+                "",
+                "gateway.store: sslmode=maybe: expected disable",
+            ),
+            (
+                "postgres://db.example/desk",
+                "",
+                "gateway.store: the URL names no user",
+            ),
+            (
+                "mysql://tg@db/desk",
+                "",
+                "gateway.store: 'mysql' is neither a directory nor a postgres:// URL",
+            ),
+            (
+                "store",
+                "state_dir = \"s\"\n",
+                "gateway.state_dir: only with a PostgreSQL store",
+            ),
+        ] {
+            let text = base(dir.path())
+                .replace("store = \"store\"", &format!("{extra}store = \"{store}\""));
+            let err = parse(dir.path(), &text).unwrap_err().to_string();
+            assert!(err.contains(says), "{store}: {err}");
+        }
     }
 
     #[test]

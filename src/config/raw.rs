@@ -42,6 +42,7 @@ pub struct RawGateway {
     pub tag_prefix: Option<String>,
     pub default_language: Option<String>,
     pub store: Option<String>,
+    pub state_dir: Option<String>,
     pub templates: Option<String>,
     pub max_message_size: Option<String>,
     pub max_replies_per_hour: Option<i64>,

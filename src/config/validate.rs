@@ -346,7 +346,41 @@ impl Validator {
                 Lang::En
             }
         };
-        let store = self.path(g.store.as_deref().unwrap_or("/var/lib/ticket-gateway"));
+        // `gateway.store` is a directory (sled) or a PostgreSQL URL; with a URL, the files
+        // the daemon keeps on its own disk (attachments, the admin endpoint's address) go
+        // to `gateway.state_dir`.
+        let store_value = g.store.as_deref().unwrap_or("/var/lib/ticket-gateway");
+        let database = match DatabaseUrl::is_postgres(store_value) {
+            true => match DatabaseUrl::parse(store_value) {
+                Ok(url) => Some(url),
+                Err(e) => {
+                    self.problem("gateway.store", e);
+                    None
+                }
+            },
+            false => None,
+        };
+        let store = match DatabaseUrl::is_postgres(store_value) {
+            true => self.path(g.state_dir.as_deref().unwrap_or("/var/lib/ticket-gateway")),
+            false => {
+                if g.state_dir.is_some() {
+                    self.problem(
+                        "gateway.state_dir",
+                        "only with a PostgreSQL store: with sled, gateway.store is the directory",
+                    );
+                }
+                if store_value.contains("://") {
+                    self.problem(
+                        "gateway.store",
+                        format!(
+                            "'{}' is neither a directory nor a postgres:// URL",
+                            store_value.split("://").next().unwrap_or_default()
+                        ),
+                    );
+                }
+                self.path(store_value)
+            }
+        };
         let templates = self.path(
             g.templates
                 .as_deref()
@@ -392,6 +426,7 @@ impl Validator {
             tag_prefix: tag_prefix.to_ascii_uppercase(),
             default_language,
             store,
+            database,
             templates,
             max_message_size,
             max_replies_per_hour,

@@ -28,7 +28,7 @@ use crate::config::Config;
 use crate::imap::{Connect, Server};
 use crate::pipeline::{Gateway, PipelineError};
 use crate::smtp::{Relay, Smtp};
-use crate::store::{SledStore, Store, StoreError};
+use crate::store::{PgStore, SledStore, Store, StoreError};
 use crate::templates::{TemplateError, Templates};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,8 +61,19 @@ const STORE_LOCK_WAIT: Duration = Duration::from_secs(10);
 /// Opens the store and templates: what every command needs. `lock_wait`: how long to wait for
 /// a store another process holds (the daemon waits; a CLI command asks the daemon instead).
 pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, DaemonError> {
-    let store: Arc<dyn Store> =
-        Arc::new(SledStore::open_waiting(&config.gateway.store, lock_wait)?);
+    let store: Arc<dyn Store> = match &config.gateway.database {
+        Some(url) => {
+            // The daemon's own files (attachments, the admin endpoint's address) still live
+            // on its disk, private like a sled store.
+            let dir = &config.gateway.store;
+            crate::store::private_dir(dir).map_err(|source| StoreError::File {
+                path: dir.display().to_string(),
+                source,
+            })?;
+            Arc::new(PgStore::open(url)?)
+        }
+        None => Arc::new(SledStore::open_waiting(&config.gateway.store, lock_wait)?),
+    };
     let templates = Templates::load(
         &config.gateway.templates,
         &config.gateway.name,

@@ -5,11 +5,15 @@
 //! a mail's dedupe keys, its ticket, its index entries and its outgoing mail are committed
 //! together or not at all.
 
+#[cfg(test)]
+mod contract;
 mod files;
+mod postgres;
 pub mod schema;
 mod upgrade;
 
 pub(crate) use files::{make_private, private_dir, private_file};
+pub use postgres::{DatabaseUrl, PgStore};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,12 +50,38 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("store {url}: cannot connect: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("store {url}: {reason}")]
+    Database { url: String, reason: String },
+    #[error("store query: {0}")]
+    Postgres(#[source] tokio_postgres::Error),
 }
 
 impl StoreError {
     /// A store error is worth a retry only when the disk hiccuped.
+    /// A store error is worth a retry when the disk hiccuped or the database could not be
+    /// reached or answered with a condition that passes (a lost connection, a conflict, a
+    /// server shutting down or out of resources).
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Io(_) | StoreError::File { .. })
+        match self {
+            StoreError::Io(_)
+            | StoreError::File { .. }
+            | StoreError::Connect { .. }
+            | StoreError::Database { .. } => true,
+            StoreError::Postgres(e) => e.as_db_error().is_none_or(|d| {
+                let class = &d.code().code()[..2];
+                matches!(class, "08" | "40" | "53" | "57" | "58")
+            }),
+            StoreError::Locked { .. }
+            | StoreError::Open { .. }
+            | StoreError::NewerSchema { .. }
+            | StoreError::Corrupt { .. } => false,
+        }
     }
 }
 

@@ -1,0 +1,590 @@
+//! The contract of [`Store`], as tests every backend passes: one suite, run against sled (in
+//! `store::tests`) and against a real PostgreSQL (in `store::postgres::tests`) through
+//! [`contract_tests!`]. What only one backend has (sled's overlay and files, older layouts,
+//! PostgreSQL's batch and schema) is tested beside that backend.
+
+use std::sync::Arc;
+
+use super::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store};
+use crate::core::{Audience, FloodItem, Lang, NoticeKind, SentMail, State, Ticket, TicketId};
+use crate::dedupe::MailKey;
+
+/// A fresh, empty store of one backend, opened again as often as a test asks (each handle
+/// dropped before the next is opened).
+pub(crate) trait Backend {
+    fn open(&self) -> Box<dyn Store>;
+}
+
+/// Defines one `#[test]` per contract check, each on a fresh store from `$backend`.
+macro_rules! contract_tests {
+    ($backend:expr) => {
+        $crate::store::contract::contract_tests!(@each $backend;
+            message_ids_find_their_ticket_only_through_its_thread,
+            senders_and_held_notices_are_counted_and_forgotten_once_summed_up,
+            a_sent_mail_is_found_only_when_the_gateway_sent_it,
+            a_commit_indexes_ids_dedupes_and_survives_a_reopen,
+            commits_are_read_back_before_the_flush_and_kept_by_a_close,
+            outbox_updates_win_and_pending_is_what_is_left,
+            an_outbox_entry_keeps_its_mail_through_updates_and_big_mails_whole,
+            commits_during_flushes_are_never_out_of_sight_and_all_are_kept,
+            watermarks_start_over_with_a_new_uid_validity,
+            mail_records_are_found_by_the_first_key_that_matches);
+    };
+    (@each $backend:expr; $($name:ident),*) => {
+        $(
+            #[test]
+            fn $name() {
+                crate::store::contract::$name(&$backend);
+            }
+        )*
+    };
+}
+pub(crate) use contract_tests;
+
+pub(crate) fn ticket(id: u64, state: State, thread: &[&str]) -> Ticket {
+    Ticket {
+        id: TicketId(id),
+        summary: "s".into(),
+        state,
+        reporter: "a@x.test".into(),
+        participants: vec![],
+        language: Lang::Fr,
+        created_at: 1,
+        updated_at: 2,
+        state_since: 3,
+        reminded: false,
+        automated: false,
+        refers_to: None,
+        thread: thread.iter().map(|s| s.to_string()).collect(),
+        sent: vec![],
+        events: vec![],
+    }
+}
+
+pub(crate) fn record() -> MailRecord {
+    MailRecord {
+        message_id: Some("m@x".into()),
+        at: 5,
+        ticket: Some(1),
+        outcome: crate::core::MailOutcome::Ticket,
+        decision: vec!["why".into()],
+        fingerprint: None,
+    }
+}
+
+/// A pending outgoing mail of `size` bytes.
+pub(crate) fn pending(id: u64, size: u64) -> OutboxEntry {
+    OutboxEntry {
+        id,
+        message_id: format!("{id}@gw"),
+        from: "support@gw".into(),
+        to: vec!["a@x.test".into()],
+        ticket: None,
+        kind: "acknowledgement".into(),
+        created_at: 1,
+        attempts: 0,
+        next_attempt_at: 0,
+        status: OutboxStatus::Pending,
+        last_error: None,
+        sent_at: None,
+        size,
+    }
+}
+
+/// A ticket with events, attachments and sent mails, as the pipeline writes them.
+fn full_ticket(id: u64) -> Ticket {
+    use crate::core::{AttachmentInfo, Event, EventKind};
+    let mut t = ticket(id, State::WaitingForFeedback, &["m@x"]);
+    t.participants = vec!["b@x.test".into()];
+    t.refers_to = Some(TicketId(9));
+    t.reminded = true;
+    t.events = vec![
+        Event {
+            at: 10,
+            kind: EventKind::Created,
+            from: "a@x.test".into(),
+            text: "Bonjour,\nça ne marche pas".into(),
+            from_state: None,
+            to_state: Some(State::Open),
+            message_id: Some("m@x".into()),
+            attachments: vec![AttachmentInfo {
+                name: "log.txt".into(),
+                content_type: "text/plain".into(),
+                size: 12,
+                sha256: "ab".repeat(32),
+            }],
+            decision: vec![],
+        },
+        Event {
+            at: 20,
+            kind: EventKind::StaffComment,
+            from: "staff@gw".into(),
+            text: "Which version?".into(),
+            from_state: Some(State::Open),
+            to_state: Some(State::WaitingForFeedback),
+            message_id: None,
+            attachments: vec![],
+            decision: vec![],
+        },
+    ];
+    t.sent = vec![SentMail {
+        message_id: "s@gw".into(),
+        outbox: 4,
+        audience: Audience::Customers,
+    }];
+    t
+}
+
+pub(crate) fn message_ids_find_their_ticket_only_through_its_thread(b: &dyn Backend) {
+    let ours = TicketId(1).message_id([7; 16], "gw.test");
+    let forged = TicketId(1).message_id([8; 16], "gw.test");
+    {
+        let s = b.open();
+        // A new ticket from mail m@x, with the gateway's answer, and a stray id.
+        s.commit(Commit {
+            mail_keys: vec![MailKey::message_id("m@x")],
+            mail: Some(record()),
+            ticket: Some(ticket(1, State::Open, &["m@x", &ours, "stray@x"])),
+            ..Default::default()
+        })
+        .unwrap();
+        // A reply r@x: the first three ids are known, only r@x is new.
+        s.commit(Commit {
+            mail_keys: vec![MailKey::message_id("r@x")],
+            mail: Some(MailRecord {
+                message_id: Some("r@x".into()),
+                ..record()
+            }),
+            ticket: Some(ticket(1, State::Open, &["m@x", &ours, "stray@x", "r@x"])),
+            known_ids: 3,
+            ..Default::default()
+        })
+        .unwrap();
+        // An ignored mail: its record names no ticket.
+        s.commit(Commit {
+            mail_keys: vec![MailKey::message_id("ignored@x")],
+            mail: Some(MailRecord {
+                message_id: Some("ignored@x".into()),
+                ticket: None,
+                ..record()
+            }),
+            ..Default::default()
+        })
+        .unwrap();
+        s.flush().unwrap();
+    }
+    let s = b.open();
+    for id in ["m@x", ours.as_str(), "stray@x", "r@x"] {
+        assert_eq!(
+            s.ticket_by_message_id(&["unknown@x".into(), id.into()])
+                .unwrap(),
+            Some(TicketId(1)),
+            "{id}"
+        );
+    }
+    for id in [forged.as_str(), "ignored@x", "unknown@x"] {
+        assert_eq!(
+            s.ticket_by_message_id(&[id.into()]).unwrap(),
+            None,
+            "{id}: the gateway's form, or a mail's record, counts only with the thread"
+        );
+    }
+}
+
+pub(crate) fn senders_and_held_notices_are_counted_and_forgotten_once_summed_up(b: &dyn Backend) {
+    let s = b.open();
+    let item = |n: u64| FloodItem {
+        sender: "m@evil.test".into(),
+        ticket: TicketId(n),
+        summary: format!("Flood {n}"),
+        kind: NoticeKind::NewTicket,
+        at: 1000 + n as i64,
+    };
+    let max = super::schema::FLOOD_ITEMS_MAX as u64;
+    for n in 0..(max + 5) {
+        s.commit(Commit {
+            senders: vec![("m@evil.test".into(), 1000 + n as i64)],
+            flood: vec![item(n)],
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    assert_eq!(s.sender_mails_since("m@evil.test", 0).unwrap(), 105);
+    assert_eq!(s.sender_mails_since("m@evil.test", 1100).unwrap(), 5);
+    assert_eq!(s.sender_mails_since("a@x.test", 0).unwrap(), 0);
+    let flood = s.flood().unwrap();
+    assert_eq!(flood.len(), 1);
+    let (sender, items, more) = &flood[0];
+    assert_eq!(
+        (sender.as_str(), items.len(), *more),
+        ("m@evil.test", 100, 5)
+    );
+    assert_eq!(items[0], item(0));
+    s.commit(Commit {
+        flood_sent: vec!["m@evil.test".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(s.flood().unwrap().is_empty());
+    // Two hours after, the old mails are forgotten.
+    s.commit(Commit {
+        senders: vec![("m@evil.test".into(), 1100 + 3 * 3600)],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.sender_mails_since("m@evil.test", 0).unwrap(), 1);
+}
+
+pub(crate) fn a_sent_mail_is_found_only_when_the_gateway_sent_it(b: &dyn Backend) {
+    let ack = TicketId(1).message_id([1; 16], "gw.test");
+    let queued = TicketId(1).message_id([2; 16], "gw.test");
+    let forged = TicketId(1).message_id([3; 16], "gw.test");
+    let s = b.open();
+    let mut t = ticket(1, State::Open, &["m@x", &ack, &queued, &forged]);
+    for (id, outbox) in [(&ack, 10), (&queued, 11)] {
+        t.sent.push(SentMail {
+            message_id: id.clone(),
+            outbox,
+            audience: Audience::Customers,
+        });
+    }
+    let sent = OutboxEntry {
+        message_id: ack.clone(),
+        ticket: Some(1),
+        to: vec!["a@x.test".into()],
+        status: OutboxStatus::Sent,
+        ..pending(10, 1)
+    };
+    let waiting = OutboxEntry {
+        message_id: queued.clone(),
+        ticket: Some(1),
+        ..pending(11, 1)
+    };
+    s.commit(Commit {
+        ticket: Some(t),
+        outbox: vec![(sent, b"x".to_vec()), (waiting, b"y".to_vec())],
+        ..Default::default()
+    })
+    .unwrap();
+    let found = s
+        .sent_mail(&ack)
+        .unwrap()
+        .expect("the acknowledgement was sent");
+    assert_eq!(
+        (found.ticket, found.to, found.audience),
+        (
+            TicketId(1),
+            vec!["a@x.test".to_string()],
+            Audience::Customers
+        )
+    );
+    for id in [queued.as_str(), forged.as_str(), "m@x"] {
+        assert_eq!(s.sent_mail(id).unwrap(), None, "{id}");
+    }
+}
+
+pub(crate) fn a_commit_indexes_ids_dedupes_and_survives_a_reopen(b: &dyn Backend) {
+    {
+        let s = b.open();
+        assert_eq!(s.next_ticket_id().unwrap(), TicketId(1));
+        s.commit(Commit {
+            mail_keys: vec![MailKey::uid(7, 1), MailKey::message_id("m@x")],
+            mail: Some(record()),
+            ticket: Some(ticket(1, State::WaitingForFeedback, &["m@x", "out@gw"])),
+            replies: vec![("a@x.test".into(), 100, 1), ("a@x.test".into(), 100, 2)],
+            bounces: vec![("b@x.test".into(), 500)],
+            ..Default::default()
+        })
+        .unwrap();
+        s.set_watermark("INBOX", 7, 42).unwrap();
+        s.flush().unwrap();
+    }
+    let s = b.open();
+    assert_eq!(s.next_ticket_id().unwrap(), TicketId(2));
+    assert_eq!(s.ticket(TicketId(1)).unwrap().unwrap().language, Lang::Fr);
+    assert_eq!(
+        s.ticket_by_message_id(&["zz".into(), "out@gw".into()])
+            .unwrap(),
+        Some(TicketId(1))
+    );
+    assert_eq!(
+        s.mail_seen(&[MailKey::message_id("m@x")]).unwrap(),
+        Some(record())
+    );
+    assert_eq!(s.mail_record("m@x").unwrap(), Some(record()));
+    assert_eq!(s.mail_seen(&[MailKey::uid(8, 1)]).unwrap(), None);
+    assert_eq!(
+        s.replies_since("a@x.test", 100).unwrap(),
+        2,
+        "two answers in the same second"
+    );
+    assert_eq!(s.replies_since("a@x.test", 101).unwrap(), 0);
+    assert_eq!(
+        s.replies_since("a@x.tes", 0).unwrap(),
+        0,
+        "prefix of another address"
+    );
+    assert_eq!(s.bounced_until("b@x.test").unwrap(), Some(500));
+    assert_eq!(s.bounced_until("c@x.test").unwrap(), None);
+    assert_eq!(s.watermark("INBOX", 7).unwrap(), 42);
+    assert_eq!(s.timed_tickets().unwrap().len(), 1);
+    s.commit(Commit {
+        ticket: Some(ticket(1, State::Open, &["m@x"])),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(
+        s.timed_tickets().unwrap().is_empty(),
+        "open tickets have no timers"
+    );
+    // A ticket with its history, files and sent mails reads back the same.
+    let full = full_ticket(2);
+    s.commit(Commit {
+        ticket: Some(full.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let back = s.ticket(TicketId(2)).unwrap().unwrap();
+    assert_eq!(format!("{back:?}"), format!("{full:?}"));
+    // A later commit of the same ticket (a new event, the last one's decision log) replaces
+    // what changed and keeps the rest.
+    let mut more = full.clone();
+    more.events[1].decision = vec![crate::core::decision::Decision::Recorded("asked".into())];
+    more.events.push(crate::core::Event {
+        at: 30,
+        text: "v10".into(),
+        ..full.events[0].clone()
+    });
+    s.commit(Commit {
+        ticket: Some(more.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    let back = s.ticket(TicketId(2)).unwrap().unwrap();
+    assert_eq!(format!("{back:?}"), format!("{more:?}"));
+    // Two days of answers are remembered, relative to the newest.
+    s.commit(Commit {
+        replies: vec![("a@x.test".into(), 100 + 3 * 86_400, 3)],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(s.replies_since("a@x.test", 0).unwrap(), 1);
+}
+
+pub(crate) fn commits_are_read_back_before_the_flush_and_kept_by_a_close(b: &dyn Backend) {
+    let s = b.open();
+    let commit = |t: Ticket, id: &str| Commit {
+        mail_keys: vec![MailKey::message_id(id)],
+        mail: Some(record()),
+        ticket: Some(t),
+        replies: vec![("a@x.test".into(), 100, 1)],
+        ..Default::default()
+    };
+    s.commit(commit(ticket(1, State::Open, &["one@x"]), "1"))
+        .unwrap();
+    s.commit(commit(ticket(3, State::Resolved, &["three@x"]), "3"))
+        .unwrap();
+    s.flush().unwrap();
+    // Not flushed: ticket 2 between two flushed ones, ticket 3 changed, ticket 1 not timed.
+    s.commit(commit(
+        ticket(2, State::WaitingForFeedback, &["two@x"]),
+        "2",
+    ))
+    .unwrap();
+    s.commit(Commit {
+        ticket: Some(ticket(3, State::Open, &["three@x"])),
+        replies: vec![("a@x.test".into(), 101, 2)],
+        ..Default::default()
+    })
+    .unwrap();
+    let ids = |ts: Vec<Ticket>| ts.iter().map(|t| (t.id.0, t.state)).collect::<Vec<_>>();
+    assert_eq!(
+        ids(s.tickets().unwrap()),
+        [
+            (1, State::Open),
+            (2, State::WaitingForFeedback),
+            (3, State::Open)
+        ]
+    );
+    assert_eq!(
+        ids(s.timed_tickets().unwrap()),
+        [(2, State::WaitingForFeedback)]
+    );
+    assert_eq!(s.next_ticket_id().unwrap(), TicketId(4));
+    assert_eq!(
+        s.ticket_by_message_id(&["two@x".into()]).unwrap(),
+        Some(TicketId(2))
+    );
+    assert_eq!(
+        s.mail_seen(&[MailKey::message_id("2")]).unwrap(),
+        Some(record())
+    );
+    assert_eq!(s.mails().unwrap().len(), 3);
+    assert_eq!(
+        s.replies_since("a@x.test", 0).unwrap(),
+        2,
+        "one answer per (time, id)"
+    );
+    assert_eq!(s.replies_since("a@x.test", 101).unwrap(), 1);
+    // Dropped without a flush (a CLI command): what was committed is still saved.
+    drop(s);
+    let s = b.open();
+    assert_eq!(s.tickets().unwrap().len(), 3);
+    assert_eq!(s.ticket(TicketId(3)).unwrap().unwrap().state, State::Open);
+}
+
+pub(crate) fn outbox_updates_win_and_pending_is_what_is_left(b: &dyn Backend) {
+    let s = b.open();
+    let a = s.new_outbox_id().unwrap();
+    let c = s.new_outbox_id().unwrap();
+    assert_ne!(a, c, "ids are unique");
+    s.commit(Commit {
+        outbox: vec![
+            (pending(1, 1), b"1".to_vec()),
+            (pending(2, 1), b"2".to_vec()),
+        ],
+        ..Default::default()
+    })
+    .unwrap();
+    let mut sent = pending(1, 1);
+    sent.status = OutboxStatus::Sent;
+    sent.sent_at = Some(77);
+    sent.attempts = 1;
+    s.outbox_update(&sent).unwrap();
+    assert_eq!(s.outbox_entry(1).unwrap(), Some(sent.clone()));
+    let ids = |es: Vec<OutboxEntry>| es.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.outbox_pending().unwrap()), [2]);
+    assert_eq!(ids(s.outbox().unwrap()), [1, 2]);
+    s.flush().unwrap();
+    drop(s);
+    let s = b.open();
+    assert_eq!(s.outbox_entry(1).unwrap(), Some(sent));
+    assert_eq!(s.outbox_entry(3).unwrap(), None);
+    assert!(s.new_outbox_id().unwrap() > 0);
+}
+
+pub(crate) fn an_outbox_entry_keeps_its_mail_through_updates_and_big_mails_whole(b: &dyn Backend) {
+    let big: Vec<u8> = (0..300 * 1024u32).map(|i| b'a' + (i % 26) as u8).collect();
+    {
+        let s = b.open();
+        s.commit(Commit {
+            outbox: vec![
+                (pending(1, 5), b"hello".to_vec()),
+                (pending(9, big.len() as u64), big.clone()),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+        let mut e = s.outbox_entry(1).unwrap().unwrap();
+        e.attempts = 2;
+        e.status = OutboxStatus::Sent;
+        s.outbox_update(&e).unwrap();
+        assert_eq!(s.outbox_raw(9).unwrap().as_ref(), Some(&big));
+        s.flush().unwrap();
+        assert_eq!(s.outbox_entry(1).unwrap(), Some(e));
+        assert_eq!(s.outbox_raw(1).unwrap().as_deref(), Some(&b"hello"[..]));
+    }
+    let s = b.open();
+    assert_eq!(s.outbox_raw(9).unwrap(), Some(big));
+    assert_eq!(s.outbox_entry(9).unwrap().unwrap().size, 300 * 1024);
+    assert_eq!(s.outbox_raw(10).unwrap(), None);
+}
+
+pub(crate) fn commits_during_flushes_are_never_out_of_sight_and_all_are_kept(b: &dyn Backend) {
+    let s: Arc<dyn Store> = Arc::from(b.open());
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flusher = {
+        let (s, stop) = (s.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut flushes = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                s.flush().unwrap();
+                flushes += 1;
+            }
+            flushes
+        })
+    };
+    for n in 1..=600u64 {
+        let mid = format!("m{n}@x");
+        s.commit(Commit {
+            mail_keys: vec![MailKey::message_id(&mid)],
+            mail: Some(record()),
+            ticket: Some(ticket(n, State::Open, &[&mid])),
+            ..Default::default()
+        })
+        .unwrap();
+        // Whatever the flusher is doing, the commit is visible at once.
+        assert_eq!(s.next_ticket_id().unwrap(), TicketId(n + 1));
+        assert_eq!(s.ticket_by_message_id(&[mid]).unwrap(), Some(TicketId(n)));
+        if n % 100 == 0 {
+            assert_eq!(s.tickets().unwrap().len() as u64, n);
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(flusher.join().unwrap() > 0);
+    s.flush().unwrap();
+    drop(s);
+    let s = b.open();
+    assert_eq!(s.tickets().unwrap().len(), 600);
+    assert_eq!(s.mails().unwrap().len(), 600);
+}
+
+pub(crate) fn watermarks_start_over_with_a_new_uid_validity(b: &dyn Backend) {
+    let s = b.open();
+    assert_eq!(s.watermark("INBOX", 7).unwrap(), 0, "none yet");
+    s.set_watermark("INBOX", 7, 42).unwrap();
+    s.set_watermark("Other", 7, 5).unwrap();
+    assert_eq!(s.watermark("INBOX", 7).unwrap(), 42);
+    assert_eq!(
+        s.watermark("INBOX", 8).unwrap(),
+        0,
+        "a new UIDVALIDITY starts over"
+    );
+    s.set_watermark("INBOX", u32::MAX, u32::MAX).unwrap();
+    assert_eq!(s.watermark("INBOX", u32::MAX).unwrap(), u32::MAX);
+    assert_eq!(s.watermark("Other", 7).unwrap(), 5);
+}
+
+pub(crate) fn mail_records_are_found_by_the_first_key_that_matches(b: &dyn Backend) {
+    let s = b.open();
+    let first = MailRecord {
+        message_id: Some("a@x".into()),
+        fingerprint: Some("fp:1".into()),
+        ..record()
+    };
+    let second = MailRecord {
+        message_id: Some("b@x".into()),
+        ticket: None,
+        outcome: crate::core::MailOutcome::Quarantined,
+        decision: vec!["one".into(), "two".into()],
+        ..record()
+    };
+    s.commit(Commit {
+        mail_keys: vec![MailKey::message_id("a@x"), MailKey::uid(1, 1)],
+        mail: Some(first.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    s.commit(Commit {
+        mail_keys: vec![MailKey::message_id("b@x"), MailKey::uid(1, 2)],
+        mail: Some(second.clone()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        s.mail_seen(&[MailKey::uid(1, 2), MailKey::message_id("a@x")])
+            .unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(
+        s.mail_seen(&[MailKey::uid(9, 9), MailKey::message_id("a@x")])
+            .unwrap(),
+        Some(first.clone())
+    );
+    let mails = s.mails().unwrap();
+    assert_eq!(mails.len(), 4, "one per key");
+    let keys: Vec<&str> = mails.iter().map(|(k, _)| k.as_str()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "in key order");
+}

@@ -1,0 +1,767 @@
+//! The PostgreSQL backend of [`Store`]: the tickets, processed mails and outbox of one desk in
+//! a database a person can read and query (`migrations.rs` holds the schema), shared by the
+//! daemons of the desk.
+//!
+//! Group commit: the commits between two flushes share one transaction on one connection
+//! (the batch); each is a savepoint of it, so a commit that fails leaves the others whole.
+//! While a batch is open every call goes through its connection, so what was committed is
+//! read back at once; [`Store::flush`] commits the batch, after which reads go to any
+//! connection of the pool. Nothing is durable before the flush, as the trait says; a batch
+//! whose connection broke makes the next flush fail, so the caller never acts on a commit
+//! the database did not keep.
+//!
+//! Attachment bytes are not in the database: they stay files under the daemon's state
+//! directory, as with sled (the outgoing mails that forward them carry their own copy in
+//! `outbox.raw`, so a standby daemon sends them all the same).
+
+mod migrations;
+mod session;
+mod sql;
+mod url;
+
+pub use url::DatabaseUrl;
+
+use std::sync::{Mutex, MutexGuard};
+
+use tokio_postgres::Row;
+
+use super::schema::{
+    FloodItemRecord, FloodRecord, MailRecord, OutboxEntry, OutboxStatus, TicketRecord,
+    REPLY_LOG_KEEP_SECS, SENDER_LOG_KEEP_SECS,
+};
+use super::{Commit, Store, StoreError};
+use crate::core::timers::has_timers;
+use crate::core::{FloodItem, MailOutcome, State, Ticket, TicketId};
+use crate::dedupe::MailKey;
+use session::{Pool, Session};
+
+/// How many outbox ids one round trip reserves (the sequence's increment).
+const OUTBOX_ID_BLOCK: u64 = 100;
+
+/// Serialises schema changes of daemons starting at once (a fixed advisory lock key).
+const MIGRATION_LOCK: i64 = 0x7467_6d69_6772;
+
+/// The PostgreSQL store.
+pub struct PgStore {
+    pool: Pool,
+    batch: Mutex<Batch>,
+    /// Outbox ids reserved and not yet handed out: `[next, end)`.
+    ids: Mutex<(u64, u64)>,
+}
+
+/// The open transaction of the commits since the last flush.
+#[derive(Default)]
+struct Batch {
+    session: Option<Session>,
+    /// Why the commits of a batch were lost (its connection broke): the next flush says so.
+    lost: Option<String>,
+}
+
+impl PgStore {
+    /// Connects, and brings the schema up to date (refusing a database of a newer version).
+    pub fn open(url: &DatabaseUrl) -> Result<PgStore, StoreError> {
+        let pool = Pool::new(url.clone())?;
+        pool.with(|s| migrate(s, url))?;
+        Ok(PgStore {
+            pool,
+            batch: Mutex::default(),
+            ids: Mutex::default(),
+        })
+    }
+
+    /// The URL this store connects to (without its password).
+    pub fn url(&self) -> &DatabaseUrl {
+        self.pool.url()
+    }
+
+    fn batch(&self) -> MutexGuard<'_, Batch> {
+        self.batch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs a read: on the batch's connection while one is open (it sees the batch's
+    /// commits), else on any connection.
+    fn read<R>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut b = self.batch();
+        if let Some(s) = b.session.as_mut() {
+            let r = f(s);
+            if s.is_closed() {
+                b.session = None;
+                b.lost = Some("the connection to PostgreSQL broke".into());
+            }
+            return r;
+        }
+        drop(b);
+        self.pool.with(f)
+    }
+
+    /// Runs a write in the batch (opened when there is none) as one savepoint: whole or not
+    /// at all.
+    fn write<R>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut b = self.batch();
+        if b.session.is_none() {
+            let mut s = self.pool.take()?;
+            s.batch("BEGIN")?;
+            b.session = Some(s);
+        }
+        let s = b.session.as_mut().expect("opened above");
+        let r = s.batch("SAVEPOINT c").and_then(|()| f(s));
+        let r = match r {
+            Ok(v) => s.batch("RELEASE SAVEPOINT c").map(|()| v),
+            Err(e) => match s.batch("ROLLBACK TO SAVEPOINT c; RELEASE SAVEPOINT c") {
+                Ok(()) => Err(e),
+                Err(_) => {
+                    // The transaction cannot go on: what it held is lost.
+                    b.session = None;
+                    b.lost = Some(format!("a commit failed and took its batch with it: {e}"));
+                    return Err(e);
+                }
+            },
+        };
+        if b.session.as_ref().is_some_and(Session::is_closed) {
+            b.session = None;
+            b.lost = Some("the connection to PostgreSQL broke".into());
+        }
+        r
+    }
+
+    /// The tickets of a query returning `TicketRecord` JSON texts.
+    fn tickets_of(rows: Vec<Row>) -> Result<Vec<Ticket>, StoreError> {
+        rows.iter().map(|r| ticket_of(r.get(0))).collect()
+    }
+}
+
+impl Drop for PgStore {
+    /// A store dropped without a last flush (a CLI command, a test) still keeps what was
+    /// committed, as the sled store does.
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::error!(error = %e, "store: committed writes could not be saved at close");
+        }
+    }
+}
+
+/// Applies the migrations this database lacks, under an advisory lock.
+fn migrate(s: &mut Session, url: &DatabaseUrl) -> Result<(), StoreError> {
+    s.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let r = (|| {
+        s.batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version     integer PRIMARY KEY,
+                 description text NOT NULL,
+                 applied_at  timestamptz NOT NULL DEFAULT now())",
+        )?;
+        let found: i32 = s
+            .query_opt(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations",
+                &[],
+            )?
+            .map_or(0, |r| r.get(0));
+        let known = migrations::MIGRATIONS.last().map_or(0, |m| m.0);
+        if found > known {
+            return Err(StoreError::NewerSchema {
+                path: url.to_string(),
+                found: found as u32,
+            });
+        }
+        for (version, description, sql) in migrations::MIGRATIONS {
+            if *version <= found {
+                continue;
+            }
+            s.batch("BEGIN")?;
+            let applied = s.batch(sql).and_then(|()| {
+                s.execute(
+                    "INSERT INTO schema_migrations (version, description) VALUES ($1, $2)",
+                    &[version, description],
+                )
+            });
+            match applied {
+                Ok(_) => s.batch("COMMIT")?,
+                Err(e) => {
+                    let _ = s.batch("ROLLBACK");
+                    return Err(e);
+                }
+            }
+            tracing::info!(version, description, "postgres: schema migrated");
+        }
+        Ok(())
+    })();
+    let unlocked = s.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    r.and(unlocked.map(|_| ()))
+}
+
+fn corrupt(table: &'static str) -> impl Fn(String) -> StoreError {
+    move |reason| StoreError::Corrupt {
+        tree: table,
+        reason,
+    }
+}
+
+fn ticket_of(json: &str) -> Result<Ticket, StoreError> {
+    let r: TicketRecord =
+        serde_json::from_str(json).map_err(|e| corrupt("tickets")(e.to_string()))?;
+    Ticket::try_from(r).map_err(corrupt("tickets"))
+}
+
+fn id(n: u64) -> i64 {
+    n as i64
+}
+
+fn mail_of(r: &Row, first: usize) -> Result<MailRecord, StoreError> {
+    let outcome: String = r.get(first + 3);
+    Ok(MailRecord {
+        message_id: r.get(first),
+        at: r.get(first + 1),
+        ticket: r.get::<_, Option<i64>>(first + 2).map(|n| n as u64),
+        outcome: MailOutcome::parse(&outcome).unwrap_or(MailOutcome::Ignored),
+        decision: r.get(first + 4),
+        fingerprint: r.get(first + 5),
+    })
+}
+
+fn outbox_of(r: &Row) -> Result<OutboxEntry, StoreError> {
+    let status: String = r.get(9);
+    Ok(OutboxEntry {
+        id: r.get::<_, i64>(0) as u64,
+        message_id: r.get(1),
+        ticket: r.get::<_, Option<i64>>(2).map(|n| n as u64),
+        kind: r.get(3),
+        from: r.get(4),
+        to: r.get(5),
+        created_at: r.get(6),
+        attempts: r.get::<_, i32>(7) as u32,
+        next_attempt_at: r.get(8),
+        status: match status.as_str() {
+            "pending" => OutboxStatus::Pending,
+            "sent" => OutboxStatus::Sent,
+            "dead" => OutboxStatus::Dead,
+            other => return Err(corrupt("outbox")(format!("unknown status '{other}'"))),
+        },
+        last_error: r.get(10),
+        sent_at: r.get(11),
+        size: r.get::<_, i64>(12) as u64,
+    })
+}
+
+/// The attachments of a ticket's events, column by column (one statement writes them all).
+#[derive(Default)]
+struct Files {
+    seq: Vec<i32>,
+    n: Vec<i32>,
+    name: Vec<String>,
+    content_type: Vec<String>,
+    size: Vec<i64>,
+    sha256: Vec<String>,
+}
+
+/// Writes a ticket, its events and their attachments' metadata.
+fn write_ticket(s: &mut Session, t: &Ticket) -> Result<(), StoreError> {
+    let mut r = TicketRecord::from(t);
+    clean_ticket(&mut r);
+    let sent = serde_json::to_string(&r.sent).expect("records serialise to JSON");
+    s.execute(
+        sql::UPSERT_TICKET,
+        &[
+            &id(r.id),
+            &r.summary,
+            &r.state,
+            &r.reporter,
+            &r.participants,
+            &r.language,
+            &r.created_at,
+            &r.updated_at,
+            &r.state_since,
+            &r.reminded,
+            &r.automated,
+            &r.refers_to.map(id),
+            &r.thread,
+            &sent,
+        ],
+    )?;
+    if r.events.is_empty() {
+        return Ok(());
+    }
+    let n = r.events.len();
+    let (mut seq, mut at, mut kind, mut from, mut text) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut from_state, mut to_state, mut message_id, mut decision) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let mut files = Files::default();
+    for (i, e) in r.events.into_iter().enumerate() {
+        seq.push(i as i32);
+        at.push(e.at);
+        kind.push(e.kind);
+        from.push(e.from);
+        text.push(e.text);
+        from_state.push(e.from_state);
+        to_state.push(e.to_state);
+        message_id.push(e.message_id);
+        decision.push(serde_json::to_string(&e.decision).expect("strings serialise to JSON"));
+        for (k, a) in e.attachments.into_iter().enumerate() {
+            files.seq.push(i as i32);
+            files.n.push(k as i32);
+            files.name.push(a.name);
+            files.content_type.push(a.content_type);
+            files.size.push(a.size as i64);
+            files.sha256.push(a.sha256);
+        }
+    }
+    s.execute(
+        sql::UPSERT_EVENTS,
+        &[
+            &id(t.id.0),
+            &seq,
+            &at,
+            &kind,
+            &from,
+            &text,
+            &from_state,
+            &to_state,
+            &message_id,
+            &decision,
+        ],
+    )?;
+    if !files.seq.is_empty() {
+        s.execute(
+            sql::INSERT_ATTACHMENTS,
+            &[
+                &id(t.id.0),
+                &files.seq,
+                &files.n,
+                &files.name,
+                &files.content_type,
+                &files.size,
+                &files.sha256,
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+fn insert_outbox(s: &mut Session, e: &OutboxEntry, raw: &[u8]) -> Result<(), StoreError> {
+    s.execute(
+        sql::INSERT_OUTBOX,
+        &[
+            &id(e.id),
+            &e.message_id,
+            &e.ticket.map(id),
+            &e.kind,
+            &e.from,
+            &e.to,
+            &e.created_at,
+            &(e.attempts as i32),
+            &e.next_attempt_at,
+            &e.status.as_str(),
+            &e.last_error,
+            &e.sent_at,
+            &(e.size as i64),
+            &raw,
+        ],
+    )?;
+    Ok(())
+}
+
+impl Store for PgStore {
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.read(|s| s.query_opt(sql::TICKET, &[&self::id(id.0)]))?
+            .map(|r| ticket_of(r.get(0)))
+            .transpose()
+    }
+
+    fn ticket_by_message_id(&self, ids: &[String]) -> Result<Option<TicketId>, StoreError> {
+        self.read(|s| {
+            for mid in ids {
+                let mid = &cleaned(mid);
+                // The same rules as the sled store: the index holds what nothing else finds.
+                let candidate = match TicketId::of_message_id(mid) {
+                    Some(n) => Some(n),
+                    None => {
+                        if let Some(r) = s.query_opt(sql::INDEXED_ID, &[mid])? {
+                            return Ok(Some(TicketId(r.get::<_, i64>(0) as u64)));
+                        }
+                        let key = vec![cleaned(&MailKey::message_id(mid))];
+                        s.query_opt(sql::MAIL_SEEN, &[&key])?
+                            .and_then(|r| r.get::<_, Option<i64>>(2))
+                            .map(|n| TicketId(n as u64))
+                    }
+                };
+                // Anyone can write an id of the gateway's form, or one a mail of theirs had:
+                // it counts only if that ticket's thread holds it.
+                if let Some(n) = candidate {
+                    let holds = s
+                        .query_opt(sql::THREAD_HOLDS, &[&id(n.0), mid])?
+                        .is_some_and(|r| r.get::<_, bool>(0));
+                    if holds {
+                        return Ok(Some(n));
+                    }
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
+        let r = self.read(|s| s.query_opt(sql::NEXT_TICKET_ID, &[]))?;
+        Ok(TicketId(r.map_or(1, |r| r.get::<_, i64>(0) as u64)))
+    }
+
+    fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+        Self::tickets_of(self.read(|s| s.query(sql::TICKETS, &[]))?)
+    }
+
+    fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+        let states: Vec<&str> = State::ALL
+            .into_iter()
+            .filter(|s| has_timers(*s))
+            .map(State::as_str)
+            .collect();
+        Self::tickets_of(self.read(|s| s.query(sql::TICKETS_IN, &[&states]))?)
+    }
+
+    fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError> {
+        let keys: Vec<String> = keys.iter().map(|k| cleaned(k)).collect();
+        self.read(|s| s.query_opt(sql::MAIL_SEEN, &[&keys]))?
+            .map(|r| mail_of(&r, 0))
+            .transpose()
+    }
+
+    fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError> {
+        self.mail_seen(&[MailKey::message_id(message_id)])
+    }
+
+    fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError> {
+        self.read(|s| s.query(sql::MAILS, &[]))?
+            .iter()
+            .map(|r| Ok((r.get(0), mail_of(r, 1)?)))
+            .collect()
+    }
+
+    fn commit(&self, mut c: Commit) -> Result<(), StoreError> {
+        clean_commit(&mut c);
+        self.write(|s| {
+            if let Some(t) = &c.ticket {
+                write_ticket(s, t)?;
+                // Only new ids, and only those nothing else finds (see ticket_by_message_id).
+                let recorded = c
+                    .mail
+                    .as_ref()
+                    .filter(|m| m.ticket == Some(t.id.0))
+                    .and_then(|m| m.message_id.as_deref());
+                let index: Vec<String> = t
+                    .thread
+                    .iter()
+                    .skip(c.known_ids)
+                    .filter(|mid| {
+                        let derived = TicketId::of_message_id(mid) == Some(t.id)
+                            || (recorded == Some(mid.as_str())
+                                && c.mail_keys
+                                    .iter()
+                                    .any(|k| MailKey::message_id_of(k) == Some(mid)));
+                        !derived
+                    })
+                    .map(|m| cleaned(m))
+                    .collect();
+                if !index.is_empty() {
+                    s.execute(sql::INDEX_IDS, &[&index, &id(t.id.0)])?;
+                }
+            }
+            if let (Some(m), false) = (&c.mail, c.mail_keys.is_empty()) {
+                let keys: Vec<String> = c.mail_keys.iter().map(|k| cleaned(k)).collect();
+                s.execute(
+                    sql::INSERT_MAIL,
+                    &[
+                        &m.message_id,
+                        &m.at,
+                        &m.ticket.map(id),
+                        &m.outcome.as_str(),
+                        &m.decision,
+                        &m.fingerprint,
+                        &keys,
+                    ],
+                )?;
+            }
+            for (e, raw) in &c.outbox {
+                insert_outbox(s, e, raw)?;
+            }
+            if !c.replies.is_empty() {
+                let addrs: Vec<&str> = c.replies.iter().map(|r| r.0.as_str()).collect();
+                let at: Vec<i64> = c.replies.iter().map(|r| r.1).collect();
+                let ids: Vec<i64> = c.replies.iter().map(|r| id(r.2)).collect();
+                s.execute(
+                    sql::INSERT_ANSWERS,
+                    &[&addrs, &at, &ids, &REPLY_LOG_KEEP_SECS],
+                )?;
+            }
+            for (addr, until) in &c.bounces {
+                s.execute(sql::UPSERT_BOUNCE, &[addr, &(*until).max(0)])?;
+            }
+            if !c.senders.is_empty() {
+                let addrs: Vec<&str> = c.senders.iter().map(|r| r.0.as_str()).collect();
+                let at: Vec<i64> = c.senders.iter().map(|r| r.1).collect();
+                s.execute(sql::INSERT_SENDERS, &[&addrs, &at, &SENDER_LOG_KEEP_SECS])?;
+            }
+            let mut held: std::collections::BTreeMap<&str, Vec<&FloodItem>> = Default::default();
+            for item in &c.flood {
+                held.entry(&item.sender).or_default().push(item);
+            }
+            for (sender, items) in held {
+                let mut r = match s.query_opt(sql::HELD, &[&sender])? {
+                    Some(row) => flood_record(row.get(0), row.get(1))?,
+                    None => FloodRecord::default(),
+                };
+                for item in items {
+                    r.add(FloodItemRecord::from(item));
+                }
+                let items = serde_json::to_string(&r.items).expect("records serialise to JSON");
+                s.execute(sql::UPSERT_HELD, &[&sender, &items, &(r.more as i32)])?;
+            }
+            for sender in &c.flood_sent {
+                s.execute(sql::DELETE_HELD, &[sender])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
+        let r = self.read(|s| s.query_opt(sql::ANSWERS_SINCE, &[&addr, &since]))?;
+        Ok(r.map_or(0, |r| r.get::<_, i64>(0) as u32))
+    }
+
+    fn bounced_until(&self, addr: &str) -> Result<Option<i64>, StoreError> {
+        let r = self.read(|s| s.query_opt(sql::BOUNCED_UNTIL, &[&addr]))?;
+        Ok(r.map(|r| r.get(0)))
+    }
+
+    fn sender_mails_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
+        let r = self.read(|s| s.query_opt(sql::SENDER_MAILS_SINCE, &[&addr, &since]))?;
+        Ok(r.map_or(0, |r| r.get::<_, i64>(0) as u32))
+    }
+
+    fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError> {
+        self.read(|s| s.query(sql::HELD_ALL, &[]))?
+            .iter()
+            .map(|row| {
+                let sender: String = row.get(0);
+                let r = flood_record(row.get(1), row.get(2))?;
+                Ok((sender.clone(), r.items(&sender), r.more))
+            })
+            .collect()
+    }
+
+    fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.read(|s| s.query(sql::OUTBOX, &[]))?
+            .iter()
+            .map(outbox_of)
+            .collect()
+    }
+
+    fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.read(|s| s.query(sql::OUTBOX_PENDING, &[]))?
+            .iter()
+            .map(outbox_of)
+            .collect()
+    }
+
+    fn outbox_entry(&self, n: u64) -> Result<Option<OutboxEntry>, StoreError> {
+        self.read(|s| s.query_opt(sql::OUTBOX_ENTRY, &[&id(n)]))?
+            .as_ref()
+            .map(outbox_of)
+            .transpose()
+    }
+
+    fn outbox_raw(&self, n: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .read(|s| s.query_opt(sql::OUTBOX_RAW, &[&id(n)]))?
+            .map(|r| r.get(0)))
+    }
+
+    fn outbox_update(&self, e: &OutboxEntry) -> Result<(), StoreError> {
+        let mut e = e.clone();
+        clean_entry(&mut e);
+        let e = &e;
+        self.write(|s| {
+            s.execute(
+                sql::UPDATE_OUTBOX,
+                &[
+                    &id(e.id),
+                    &e.message_id,
+                    &e.ticket.map(id),
+                    &e.kind,
+                    &e.from,
+                    &e.to,
+                    &e.created_at,
+                    &(e.attempts as i32),
+                    &e.next_attempt_at,
+                    &e.status.as_str(),
+                    &e.last_error,
+                    &e.sent_at,
+                    &(e.size as i64),
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    fn new_outbox_id(&self) -> Result<u64, StoreError> {
+        let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        if ids.0 >= ids.1 {
+            // Sequences are not transactional: any connection will do.
+            let first = self
+                .pool
+                .with(|s| s.query_opt(sql::NEXT_OUTBOX_IDS, &[]))?
+                .map_or(1, |r| r.get::<_, i64>(0) as u64);
+            *ids = (first, first + OUTBOX_ID_BLOCK);
+        }
+        ids.0 += 1;
+        Ok(ids.0 - 1)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let mut b = self.batch();
+        if let Some(reason) = b.lost.take() {
+            return Err(StoreError::Database {
+                url: self.url().to_string(),
+                reason,
+            });
+        }
+        let Some(mut s) = b.session.take() else {
+            return Ok(());
+        };
+        s.batch("COMMIT")?;
+        drop(b);
+        self.pool.give(s);
+        Ok(())
+    }
+
+    fn watermark(&self, mailbox: &str, uid_validity: u32) -> Result<u32, StoreError> {
+        let r = self.read(|s| s.query_opt(sql::WATERMARK, &[&mailbox]))?;
+        Ok(match r {
+            Some(r) if r.get::<_, i64>(0) == i64::from(uid_validity) => r.get::<_, i64>(1) as u32,
+            _ => 0,
+        })
+    }
+
+    fn set_watermark(&self, mailbox: &str, uid_validity: u32, uid: u32) -> Result<(), StoreError> {
+        self.write(|s| {
+            s.execute(
+                sql::SET_WATERMARK,
+                &[&mailbox, &i64::from(uid_validity), &i64::from(uid)],
+            )
+            .map(|_| ())
+        })
+    }
+}
+
+/// PostgreSQL's `text` and `jsonb` cannot hold NUL, which hostile mail may carry: it is
+/// kept as U+FFFD, as a decoder shows a byte it cannot read (the raw mail keeps the byte).
+fn clean(s: &mut String) {
+    if s.contains('\0') {
+        *s = s.replace('\0', "\u{FFFD}");
+    }
+}
+
+/// A key or id as [`clean`] stores it.
+fn cleaned(s: &str) -> String {
+    let mut s = s.to_string();
+    clean(&mut s);
+    s
+}
+
+fn clean_opt(s: &mut Option<String>) {
+    if let Some(s) = s {
+        clean(s);
+    }
+}
+
+fn clean_all(v: &mut [String]) {
+    v.iter_mut().for_each(clean);
+}
+
+fn clean_ticket(r: &mut TicketRecord) {
+    for s in [
+        &mut r.summary,
+        &mut r.state,
+        &mut r.reporter,
+        &mut r.language,
+    ] {
+        clean(s);
+    }
+    clean_all(&mut r.participants);
+    clean_all(&mut r.thread);
+    for m in &mut r.sent {
+        clean(&mut m.message_id);
+        clean(&mut m.audience);
+    }
+    for e in &mut r.events {
+        for s in [&mut e.kind, &mut e.from, &mut e.text] {
+            clean(s);
+        }
+        for s in [&mut e.from_state, &mut e.to_state, &mut e.message_id] {
+            clean_opt(s);
+        }
+        clean_all(&mut e.decision);
+        for a in &mut e.attachments {
+            for s in [&mut a.name, &mut a.content_type, &mut a.sha256] {
+                clean(s);
+            }
+        }
+    }
+}
+
+/// A commit's text, as PostgreSQL can hold it ([`clean`]).
+fn clean_commit(c: &mut Commit) {
+    if let Some(m) = &mut c.mail {
+        clean_opt(&mut m.message_id);
+        clean_opt(&mut m.fingerprint);
+        clean_all(&mut m.decision);
+    }
+    for (e, _) in &mut c.outbox {
+        clean_entry(e);
+    }
+    for s in c.replies.iter_mut().map(|r| &mut r.0) {
+        clean(s);
+    }
+    for s in c.bounces.iter_mut().map(|r| &mut r.0) {
+        clean(s);
+    }
+    for s in c.senders.iter_mut().map(|r| &mut r.0) {
+        clean(s);
+    }
+    for f in &mut c.flood {
+        clean(&mut f.sender);
+        clean(&mut f.summary);
+    }
+    clean_all(&mut c.flood_sent);
+}
+
+fn clean_entry(e: &mut OutboxEntry) {
+    for s in [&mut e.message_id, &mut e.kind, &mut e.from] {
+        clean(s);
+    }
+    clean_all(&mut e.to);
+    clean_opt(&mut e.last_error);
+}
+
+fn flood_record(items: &str, more: i32) -> Result<FloodRecord, StoreError> {
+    Ok(FloodRecord {
+        items: serde_json::from_str(items).map_err(|e| corrupt("held_notices")(e.to_string()))?,
+        more: more.max(0) as u32,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,199 @@
+//! The statements of the PostgreSQL store. Times travel as Unix seconds (`bigint`) and are
+//! stored as `timestamptz`; a ticket is read back as one JSON document in the shape of
+//! [`TicketRecord`](crate::store::schema::TicketRecord), so that both stores share one
+//! conversion to the core's types.
+
+/// A ticket row `t` with its events and their attachments, as a `TicketRecord` JSON text.
+macro_rules! ticket_json {
+    () => {
+        "json_build_object(
+            'id', t.id, 'summary', t.summary, 'state', t.state, 'reporter', t.reporter,
+            'participants', t.participants, 'language', t.language,
+            'created_at', extract(epoch FROM t.created_at)::bigint,
+            'updated_at', extract(epoch FROM t.updated_at)::bigint,
+            'state_since', extract(epoch FROM t.state_since)::bigint,
+            'reminded', t.reminded, 'automated', t.automated, 'refers_to', t.refers_to,
+            'thread', t.thread, 'sent', t.sent,
+            'events', coalesce((
+                SELECT json_agg(json_build_object(
+                    'at', extract(epoch FROM e.at)::bigint, 'kind', e.kind, 'from', e.sender,
+                    'text', e.body, 'from_state', e.from_state, 'to_state', e.to_state,
+                    'message_id', e.message_id, 'decision', e.decision,
+                    'attachments', coalesce((
+                        SELECT json_agg(json_build_object(
+                            'name', a.name, 'content_type', a.content_type, 'size', a.size,
+                            'sha256', a.sha256) ORDER BY a.n)
+                        FROM attachments a WHERE a.ticket_id = e.ticket_id AND a.seq = e.seq
+                    ), '[]'::json)) ORDER BY e.seq)
+                FROM events e WHERE e.ticket_id = t.id
+            ), '[]'::json))::text"
+    };
+}
+
+pub(super) const TICKET: &str =
+    concat!("SELECT ", ticket_json!(), " FROM tickets t WHERE t.id = $1");
+pub(super) const TICKETS: &str =
+    concat!("SELECT ", ticket_json!(), " FROM tickets t ORDER BY t.id");
+pub(super) const TICKETS_IN: &str = concat!(
+    "SELECT ",
+    ticket_json!(),
+    " FROM tickets t WHERE t.state = ANY($1::text[]) ORDER BY t.id"
+);
+pub(super) const NEXT_TICKET_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM tickets";
+pub(super) const THREAD_HOLDS: &str = "SELECT $2::text = ANY(thread) FROM tickets WHERE id = $1";
+pub(super) const INDEXED_ID: &str = "SELECT ticket_id FROM message_ids WHERE message_id = $1";
+
+pub(super) const UPSERT_TICKET: &str = "
+INSERT INTO tickets (id, summary, state, reporter, participants, language, created_at,
+                     updated_at, state_since, reminded, automated, refers_to, thread, sent)
+VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint), to_timestamp($8::bigint),
+        to_timestamp($9::bigint), $10, $11, $12, $13, $14::text::jsonb)
+ON CONFLICT (id) DO UPDATE SET
+    summary = excluded.summary, state = excluded.state, reporter = excluded.reporter,
+    participants = excluded.participants, language = excluded.language,
+    created_at = excluded.created_at, updated_at = excluded.updated_at,
+    state_since = excluded.state_since, reminded = excluded.reminded,
+    automated = excluded.automated, refers_to = excluded.refers_to, thread = excluded.thread,
+    sent = excluded.sent";
+
+/// All of a ticket's events; a row written before is rewritten only when it changed (the
+/// newest event gets its decision log).
+pub(super) const UPSERT_EVENTS: &str = "
+INSERT INTO events (ticket_id, seq, at, kind, sender, body, from_state, to_state, message_id,
+                    decision)
+SELECT $1::bigint, e.seq, to_timestamp(e.at), e.kind, e.sender, e.body, e.from_state,
+       e.to_state, e.message_id, ARRAY(SELECT jsonb_array_elements_text(e.decision::jsonb))
+FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+            $8::text[], $9::text[], $10::text[])
+     AS e(seq, at, kind, sender, body, from_state, to_state, message_id, decision)
+ON CONFLICT (ticket_id, seq) DO UPDATE SET
+    at = excluded.at, kind = excluded.kind, sender = excluded.sender, body = excluded.body,
+    from_state = excluded.from_state, to_state = excluded.to_state,
+    message_id = excluded.message_id, decision = excluded.decision
+WHERE (events.at, events.kind, events.sender, events.body, events.from_state, events.to_state,
+       events.message_id, events.decision)
+      IS DISTINCT FROM
+      (excluded.at, excluded.kind, excluded.sender, excluded.body, excluded.from_state,
+       excluded.to_state, excluded.message_id, excluded.decision)";
+
+pub(super) const INSERT_ATTACHMENTS: &str = "
+INSERT INTO attachments (ticket_id, seq, n, name, content_type, size, sha256)
+SELECT $1::bigint, a.seq, a.n, a.name, a.content_type, a.size, a.sha256
+FROM unnest($2::int[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+     AS a(seq, n, name, content_type, size, sha256)
+ON CONFLICT DO NOTHING";
+
+pub(super) const INDEX_IDS: &str = "
+INSERT INTO message_ids (message_id, ticket_id) SELECT m, $2::bigint FROM unnest($1::text[]) AS m
+ON CONFLICT (message_id) DO UPDATE SET ticket_id = excluded.ticket_id";
+
+pub(super) const INSERT_MAIL: &str = "
+WITH m AS (
+    INSERT INTO mails (message_id, received_at, ticket_id, outcome, decision, fingerprint)
+    VALUES ($1, to_timestamp($2::bigint), $3, $4, $5, $6) RETURNING id
+)
+INSERT INTO mail_keys (key, mail_id) SELECT k, m.id FROM m, unnest($7::text[]) AS k
+ON CONFLICT (key) DO UPDATE SET mail_id = excluded.mail_id";
+
+macro_rules! mail_columns {
+    () => {
+        "m.message_id, extract(epoch FROM m.received_at)::bigint, m.ticket_id, m.outcome, \
+         m.decision, m.fingerprint"
+    };
+}
+
+/// The first of the keys (in the order given) that a processed mail holds.
+pub(super) const MAIL_SEEN: &str = concat!(
+    "SELECT ",
+    mail_columns!(),
+    " FROM unnest($1::text[]) WITH ORDINALITY AS q(key, n)
+      JOIN mail_keys k ON k.key = q.key JOIN mails m ON m.id = k.mail_id
+      ORDER BY q.n LIMIT 1"
+);
+pub(super) const MAILS: &str = concat!(
+    "SELECT k.key, ",
+    mail_columns!(),
+    " FROM mail_keys k JOIN mails m ON m.id = k.mail_id ORDER BY k.key COLLATE \"C\""
+);
+
+/// The answers of one commit, and those of the same addresses older than two days go.
+pub(super) const INSERT_ANSWERS: &str = "
+WITH new AS (
+    SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS n(address, at, outbox_id)
+), pruned AS (
+    DELETE FROM answers a USING new
+    WHERE a.address = new.address AND a.at < to_timestamp(new.at - $4::bigint)
+)
+INSERT INTO answers (address, at, outbox_id)
+SELECT address, to_timestamp(at), outbox_id FROM new ON CONFLICT DO NOTHING";
+pub(super) const ANSWERS_SINCE: &str =
+    "SELECT count(*) FROM answers WHERE address = $1 AND at >= to_timestamp($2::bigint)";
+
+pub(super) const UPSERT_BOUNCE: &str = "
+INSERT INTO bounces (address, paused_until) VALUES ($1, to_timestamp($2::bigint))
+ON CONFLICT (address) DO UPDATE SET paused_until = excluded.paused_until";
+pub(super) const BOUNCED_UNTIL: &str =
+    "SELECT extract(epoch FROM paused_until)::bigint FROM bounces WHERE address = $1";
+
+/// The mails of one commit's senders, and those older than two hours of them go.
+pub(super) const INSERT_SENDERS: &str = "
+WITH new AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS n(address, at)),
+pruned AS (
+    DELETE FROM sender_mails s USING new
+    WHERE s.address = new.address AND s.at < to_timestamp(new.at - $3::bigint)
+)
+INSERT INTO sender_mails (address, at) SELECT address, to_timestamp(at) FROM new";
+pub(super) const SENDER_MAILS_SINCE: &str =
+    "SELECT count(*) FROM sender_mails WHERE address = $1 AND at >= to_timestamp($2::bigint)";
+
+pub(super) const HELD: &str = "SELECT items::text, more FROM held_notices WHERE sender = $1";
+pub(super) const HELD_ALL: &str =
+    "SELECT sender, items::text, more FROM held_notices ORDER BY sender COLLATE \"C\"";
+pub(super) const UPSERT_HELD: &str = "
+INSERT INTO held_notices (sender, items, more) VALUES ($1, $2::text::jsonb, $3)
+ON CONFLICT (sender) DO UPDATE SET items = excluded.items, more = excluded.more";
+pub(super) const DELETE_HELD: &str = "DELETE FROM held_notices WHERE sender = $1";
+
+macro_rules! outbox_columns {
+    () => {
+        "id, message_id, ticket_id, kind, sender, recipients, \
+         extract(epoch FROM created_at)::bigint, attempts, \
+         extract(epoch FROM next_attempt_at)::bigint, status, last_error, \
+         extract(epoch FROM sent_at)::bigint, size"
+    };
+}
+
+pub(super) const INSERT_OUTBOX: &str = "
+INSERT INTO outbox (id, message_id, ticket_id, kind, sender, recipients, created_at, attempts,
+                    next_attempt_at, status, last_error, sent_at, size, raw)
+VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint), $8, to_timestamp($9::bigint), $10,
+        $11, to_timestamp($12::bigint), $13, $14)
+ON CONFLICT (id) DO UPDATE SET
+    message_id = excluded.message_id, ticket_id = excluded.ticket_id, kind = excluded.kind,
+    sender = excluded.sender, recipients = excluded.recipients,
+    created_at = excluded.created_at, attempts = excluded.attempts,
+    next_attempt_at = excluded.next_attempt_at, status = excluded.status,
+    last_error = excluded.last_error, sent_at = excluded.sent_at, size = excluded.size,
+    raw = excluded.raw";
+pub(super) const UPDATE_OUTBOX: &str = "
+UPDATE outbox SET message_id = $2, ticket_id = $3, kind = $4, sender = $5, recipients = $6,
+    created_at = to_timestamp($7::bigint), attempts = $8,
+    next_attempt_at = to_timestamp($9::bigint), status = $10, last_error = $11,
+    sent_at = to_timestamp($12::bigint), size = $13
+WHERE id = $1";
+pub(super) const OUTBOX: &str = concat!("SELECT ", outbox_columns!(), " FROM outbox ORDER BY id");
+pub(super) const OUTBOX_PENDING: &str = concat!(
+    "SELECT ",
+    outbox_columns!(),
+    " FROM outbox WHERE status = 'pending' ORDER BY id"
+);
+pub(super) const OUTBOX_ENTRY: &str =
+    concat!("SELECT ", outbox_columns!(), " FROM outbox WHERE id = $1");
+pub(super) const OUTBOX_RAW: &str = "SELECT raw FROM outbox WHERE id = $1";
+/// A block of [`OUTBOX_ID_BLOCK`](super::OUTBOX_ID_BLOCK) ids starts at the value.
+pub(super) const NEXT_OUTBOX_IDS: &str = "SELECT nextval('outbox_ids')";
+
+pub(super) const WATERMARK: &str = "SELECT uid_validity, uid FROM watermarks WHERE mailbox = $1";
+pub(super) const SET_WATERMARK: &str = "
+INSERT INTO watermarks (mailbox, uid_validity, uid) VALUES ($1, $2, $3)
+ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, uid = excluded.uid";

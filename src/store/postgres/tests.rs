@@ -1,0 +1,206 @@
+//! The store contract on a real PostgreSQL, and what only this backend has: its batch, its
+//! schema versions, connections that break.
+//!
+//! The server is the one `scripts/pg/up` starts: `TG_TEST_PG_URL`, else the URL that script
+//! wrote under `$TG_PG_DIR` (default `/tmp/tg-pg`). Without one these tests fail, saying
+//! so: a backend that was not tested is never reported as passing. Each test works in a
+//! schema of its own, dropped at the end.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::*;
+use crate::store::contract::{pending, record, ticket, Backend};
+
+/// The URL of the test server.
+pub(crate) fn test_url() -> String {
+    if let Ok(url) = std::env::var("TG_TEST_PG_URL") {
+        return url;
+    }
+    let dir = std::env::var("TG_PG_DIR").unwrap_or_else(|_| "/tmp/tg-pg".into());
+    let file = std::path::Path::new(&dir).join("url");
+    match std::fs::read_to_string(&file) {
+        Ok(url) => url.trim().to_string(),
+        Err(e) => panic!(
+            "PostgreSQL store tests need a server: set TG_TEST_PG_URL, or run scripts/pg/up \
+             (TG_PG_DIR={dir}); {}: {e}",
+            file.display()
+        ),
+    }
+}
+
+/// Runs SQL on the test server, outside any store.
+pub(crate) fn admin(sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let url = test_url();
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url} (from scripts/pg/up): {e}"));
+        tokio::spawn(conn);
+        client.batch_execute(sql).await.unwrap();
+    });
+}
+
+/// An empty schema of its own on the test server, dropped with the backend.
+pub(crate) struct PgBackend {
+    schema: String,
+}
+
+impl PgBackend {
+    pub(crate) fn new() -> PgBackend {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let schema = format!(
+            "t{}_{}_{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        admin(&format!("CREATE SCHEMA {schema}"));
+        PgBackend { schema }
+    }
+
+    pub(crate) fn url(&self) -> DatabaseUrl {
+        let base = test_url();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        DatabaseUrl::parse(&format!(
+            "{base}{sep}options=-csearch_path%3D{}",
+            self.schema
+        ))
+        .unwrap()
+    }
+
+    pub(crate) fn store(&self) -> PgStore {
+        PgStore::open(&self.url()).unwrap()
+    }
+}
+
+impl Backend for PgBackend {
+    fn open(&self) -> Box<dyn Store> {
+        Box::new(self.store())
+    }
+}
+
+impl Drop for PgBackend {
+    fn drop(&mut self) {
+        admin(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+    }
+}
+
+mod contract_on_postgres {
+    use super::PgBackend;
+    crate::store::contract::contract_tests!(PgBackend::new());
+}
+
+#[test]
+fn a_failed_commit_leaves_the_others_of_its_batch_whole() {
+    let b = PgBackend::new();
+    {
+        let s = b.store();
+        s.commit(Commit {
+            ticket: Some(ticket(1, State::Open, &["a@x"])),
+            ..Default::default()
+        })
+        .unwrap();
+        // A time PostgreSQL cannot hold: the whole commit fails, mail record and all.
+        let mut bad = ticket(2, State::Open, &["b@x"]);
+        bad.created_at = i64::MAX;
+        let err = s
+            .commit(Commit {
+                mail_keys: vec![MailKey::message_id("b@x")],
+                mail: Some(record()),
+                ticket: Some(bad),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert!(!err.is_transient(), "{err}");
+        s.commit(Commit {
+            ticket: Some(ticket(3, State::Open, &["c@x"])),
+            ..Default::default()
+        })
+        .unwrap();
+        s.flush().unwrap();
+    }
+    let s = b.store();
+    let ids: Vec<u64> = s.tickets().unwrap().iter().map(|t| t.id.0).collect();
+    assert_eq!(ids, [1, 3]);
+    assert_eq!(s.mail_seen(&[MailKey::message_id("b@x")]).unwrap(), None);
+}
+
+#[test]
+fn a_batch_whose_connection_broke_fails_the_next_flush_and_the_store_reconnects() {
+    let b = PgBackend::new();
+    let s = b.store();
+    s.commit(Commit {
+        ticket: Some(ticket(1, State::Open, &["a@x"])),
+        ..Default::default()
+    })
+    .unwrap();
+    // The batch's connection is the one in a transaction.
+    admin(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = 'ticket-gateway' AND state LIKE 'idle in transaction%'
+           AND query NOT LIKE '%{}%'",
+        b.schema
+    ));
+    // The read that finds the connection gone fails; the flush then says the batch is lost.
+    let mut tries = 0;
+    while s.next_ticket_id().is_ok() {
+        tries += 1;
+        assert!(tries < 50, "the connection never looked broken");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let err = s.flush().unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    assert_eq!(s.next_ticket_id().unwrap(), TicketId(1), "nothing was kept");
+    s.commit(Commit {
+        ticket: Some(ticket(1, State::Open, &["a@x"])),
+        ..Default::default()
+    })
+    .unwrap();
+    s.flush().unwrap();
+    assert_eq!(s.tickets().unwrap().len(), 1);
+}
+
+#[test]
+fn a_database_of_a_newer_schema_is_refused_and_migrations_run_once() {
+    let b = PgBackend::new();
+    drop(b.store());
+    drop(b.store());
+    admin(&format!(
+        "INSERT INTO {}.schema_migrations (version, description) VALUES (999, 'future')",
+        b.schema
+    ));
+    match PgStore::open(&b.url()) {
+        Err(StoreError::NewerSchema { found: 999, .. }) => {}
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a newer schema was opened"),
+    }
+}
+
+#[test]
+fn text_is_kept_as_written_and_nul_characters_never_stop_a_commit() {
+    let b = PgBackend::new();
+    let s = b.store();
+    let mut t = ticket(1, State::Open, &["a\0@x"]);
+    t.summary = "Café \0 ☕ 'quoted' \"double\" \\ back".into();
+    s.commit(Commit {
+        ticket: Some(t),
+        outbox: vec![(pending(1, 3), vec![0, 1, 2])],
+        ..Default::default()
+    })
+    .unwrap();
+    let back = s.ticket(TicketId(1)).unwrap().unwrap();
+    assert_eq!(back.summary, "Café \u{FFFD} ☕ 'quoted' \"double\" \\ back");
+    assert_eq!(back.thread, ["a\u{FFFD}@x"]);
+    assert_eq!(
+        s.outbox_raw(1).unwrap(),
+        Some(vec![0, 1, 2]),
+        "bytes are bytes"
+    );
+}

@@ -971,6 +971,26 @@ mod tests {
     use super::*;
     use crate::core::{Lang, State};
 
+    /// A sled store in a directory of its own, for the contract of every backend.
+    struct SledBackend(tempfile::TempDir);
+
+    impl SledBackend {
+        fn new() -> SledBackend {
+            SledBackend(tempfile::tempdir().unwrap())
+        }
+    }
+
+    impl contract::Backend for SledBackend {
+        fn open(&self) -> Box<dyn Store> {
+            Box::new(open(self.0.path()))
+        }
+    }
+
+    mod contract_on_sled {
+        use super::SledBackend;
+        crate::store::contract::contract_tests!(SledBackend::new());
+    }
+
     /// Opens a test store; a handle of the same directory dropped just before may still be
     /// finishing its writes (sled holds its lock until then).
     fn open(dir: &Path) -> SledStore {

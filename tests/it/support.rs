@@ -2,7 +2,7 @@
 //! test with its own addresses and store, and mail sent and read the way clients do.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -103,6 +103,82 @@ impl Names {
     }
 }
 
+/// Which store the daemons under test use: sled, or with `TG_TEST_STORE=postgres` the
+/// PostgreSQL of `scripts/pg/up` (`TG_TEST_PG_URL`, else `$TG_PG_DIR/url`), a schema of
+/// its own per test. `scripts/test` runs a representative set of the live tests both ways.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStore {
+    Sled,
+    Postgres,
+}
+
+impl TestStore {
+    pub fn from_env() -> TestStore {
+        match std::env::var("TG_TEST_STORE").as_deref() {
+            Ok("postgres") => TestStore::Postgres,
+            Ok("sled") | Err(_) => TestStore::Sled,
+            Ok(other) => panic!("TG_TEST_STORE={other}: expected sled or postgres"),
+        }
+    }
+}
+
+/// The URL of the test PostgreSQL server; without one, a test that needs it fails, saying so.
+pub fn pg_url() -> String {
+    if let Ok(url) = std::env::var("TG_TEST_PG_URL") {
+        return url;
+    }
+    let dir = std::env::var("TG_PG_DIR").unwrap_or_else(|_| "/tmp/tg-pg".into());
+    let file = Path::new(&dir).join("url");
+    std::fs::read_to_string(&file)
+        .map(|u| u.trim().to_string())
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL tests need a server: set TG_TEST_PG_URL or run scripts/pg/up \
+                 (TG_PG_DIR={dir}); {}: {e}",
+                file.display()
+            )
+        })
+}
+
+/// Runs SQL on the test server (on a thread of its own: callers may be in a runtime).
+pub fn pg_admin(sql: &str) {
+    let (url, sql) = (pg_url(), sql.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("PostgreSQL at {url} (scripts/pg/up): {e}"));
+            tokio::spawn(conn);
+            client.batch_execute(&sql).await.unwrap();
+        })
+    })
+    .join()
+    .expect("SQL ran");
+}
+
+/// A URL of the test server whose tables live in a new, empty schema named after `seed`.
+pub fn pg_schema_url(seed: &str) -> String {
+    let schema: String = format!("it_{}_{}", seed, nanos())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(63)
+        .collect();
+    pg_admin(&format!("CREATE SCHEMA {schema}"));
+    let base = pg_url();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-csearch_path%3D{schema}")
+}
+
 /// A daemon under test.
 pub struct Harness {
     pub names: Names,
@@ -189,6 +265,18 @@ listen = "127.0.0.1:0"
             submission = mail.submission_port,
             ca = mail.ca().display(),
         );
+        let toml = match TestStore::from_env() {
+            TestStore::Sled => toml,
+            TestStore::Postgres => {
+                let url = pg_schema_url(&names.support);
+                let state = dir.path().join("store");
+                toml.replacen(
+                    &format!("store = \"{}\"", state.display()),
+                    &format!("store = \"{url}\"\nstate_dir = \"{}\"", state.display()),
+                    1,
+                )
+            }
+        };
         let toml = tweak(toml);
         let config_path = dir.path().join("gateway.toml");
         std::fs::write(&config_path, toml).unwrap();

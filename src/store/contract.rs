@@ -28,7 +28,8 @@ macro_rules! contract_tests {
             an_outbox_entry_keeps_its_mail_through_updates_and_big_mails_whole,
             commits_during_flushes_are_never_out_of_sight_and_all_are_kept,
             watermarks_start_over_with_a_new_uid_validity,
-            mail_records_are_found_by_the_first_key_that_matches);
+            mail_records_are_found_by_the_first_key_that_matches,
+            a_customers_tickets_are_those_they_report_or_take_part_in);
     };
     (@each $backend:expr; $($name:ident),*) => {
         $(
@@ -131,6 +132,7 @@ fn full_ticket(id: u64) -> Ticket {
         message_id: "s@gw".into(),
         outbox: 4,
         audience: Audience::Customers,
+        to: Some("a@x.test".into()),
     }];
     t
 }
@@ -246,6 +248,7 @@ pub(crate) fn a_sent_mail_is_found_only_when_the_gateway_sent_it(b: &dyn Backend
             message_id: id.clone(),
             outbox,
             audience: Audience::Customers,
+            to: None,
         });
     }
     let sent = OutboxEntry {
@@ -587,4 +590,40 @@ pub(crate) fn mail_records_are_found_by_the_first_key_that_matches(b: &dyn Backe
     let mut sorted = keys.clone();
     sorted.sort_unstable();
     assert_eq!(keys, sorted, "in key order");
+}
+
+pub(crate) fn a_customers_tickets_are_those_they_report_or_take_part_in(b: &dyn Backend) {
+    let s = b.open();
+    let mut one = ticket(1, State::Open, &["1@x"]);
+    one.participants = vec!["b@x.test".into()];
+    let mut two = ticket(2, State::Resolved, &["2@x"]);
+    two.reporter = "b@x.test".into();
+    let mut three = ticket(3, State::Open, &["3@x"]);
+    three.reporter = "c@x.test".into();
+    three.participants = vec!["bb@x.test".into()];
+    for t in [one, two, three] {
+        s.commit(Commit {
+            ticket: Some(t),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let ids =
+        |addr: &str| -> Vec<u64> { s.tickets_of(addr).unwrap().iter().map(|t| t.id.0).collect() };
+    assert_eq!(ids("a@x.test"), [1]);
+    assert_eq!(ids("b@x.test"), [1, 2]);
+    assert_eq!(
+        ids("b@x.tes"),
+        Vec::<u64>::new(),
+        "a prefix is another address"
+    );
+    // Taken off a ticket: no longer one of theirs.
+    let mut one = ticket(1, State::Open, &["1@x"]);
+    one.participants = vec![];
+    s.commit(Commit {
+        ticket: Some(one),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(ids("b@x.test"), [2]);
 }

@@ -26,6 +26,9 @@ CREATE TABLE tickets (
     sent         jsonb NOT NULL
 );
 CREATE INDEX tickets_state ON tickets (state);
+-- a customer's tickets (#list, SPEC §3.10)
+CREATE INDEX tickets_reporter ON tickets (reporter);
+CREATE INDEX tickets_participants ON tickets USING gin (participants);
 COMMENT ON TABLE tickets IS 'one row per ticket; its history is in events';
 
 CREATE TABLE events (

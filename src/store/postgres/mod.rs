@@ -131,7 +131,7 @@ impl PgStore {
     }
 
     /// The tickets of a query returning `TicketRecord` JSON texts.
-    fn tickets_of(rows: Vec<Row>) -> Result<Vec<Ticket>, StoreError> {
+    fn tickets_in_rows(rows: Vec<Row>) -> Result<Vec<Ticket>, StoreError> {
         rows.iter().map(|r| ticket_of(r.get(0))).collect()
     }
 }
@@ -420,7 +420,7 @@ impl Store for PgStore {
     }
 
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
-        Self::tickets_of(self.read(|s| s.query(sql::TICKETS, &[]))?)
+        Self::tickets_in_rows(self.read(|s| s.query(sql::TICKETS, &[]))?)
     }
 
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
@@ -429,7 +429,7 @@ impl Store for PgStore {
             .filter(|s| has_timers(*s))
             .map(State::as_str)
             .collect();
-        Self::tickets_of(self.read(|s| s.query(sql::TICKETS_IN, &[&states]))?)
+        Self::tickets_in_rows(self.read(|s| s.query(sql::TICKETS_IN, &[&states]))?)
     }
 
     fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError> {
@@ -560,6 +560,11 @@ impl Store for PgStore {
                 Ok((sender.clone(), r.items(&sender), r.more))
             })
             .collect()
+    }
+
+    fn tickets_of(&self, address: &str) -> Result<Vec<Ticket>, StoreError> {
+        let address = cleaned(address);
+        Self::tickets_in_rows(self.read(|s| s.query(sql::TICKETS_OF, &[&address]))?)
     }
 
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
@@ -705,6 +710,7 @@ fn clean_ticket(r: &mut TicketRecord) {
     for m in &mut r.sent {
         clean(&mut m.message_id);
         clean(&mut m.audience);
+        clean_opt(&mut m.to);
     }
     for e in &mut r.events {
         for s in [&mut e.kind, &mut e.from, &mut e.text] {

@@ -39,6 +39,12 @@ pub(super) const TICKETS_IN: &str = concat!(
     ticket_json!(),
     " FROM tickets t WHERE t.state = ANY($1::text[]) ORDER BY t.id"
 );
+/// The tickets where an address is reporter or participant (both indexed).
+pub(super) const TICKETS_OF: &str = concat!(
+    "SELECT ",
+    ticket_json!(),
+    " FROM tickets t WHERE t.reporter = $1 OR t.participants @> ARRAY[$1::text] ORDER BY t.id"
+);
 pub(super) const NEXT_TICKET_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM tickets";
 pub(super) const THREAD_HOLDS: &str = "SELECT $2::text = ANY(thread) FROM tickets WHERE id = $1";
 pub(super) const INDEXED_ID: &str = "SELECT ticket_id FROM message_ids WHERE message_id = $1";

@@ -40,9 +40,14 @@ pub(super) async fn ingest(config: Config, file: Option<PathBuf>) -> Result<()> 
         Ok(gw) => Arc::new(gw),
         Err(daemon::DaemonError::Store(StoreError::Locked { .. })) => {
             // The daemon runs: it processes the mail, and its outbox sends what it queues.
-            let Source::Daemon(client) = source(&config).await? else {
-                // It stopped in between: do it here.
-                return ingest_local(config, raw).await;
+            let client = match source(&config).await? {
+                Source::Daemon(c) => c,
+                // A database is read directly, but the daemon on this machine acts on it.
+                _ => match admin::Client::discover(&config.gateway.store) {
+                    Ok(c) => c,
+                    // It stopped in between: do it here.
+                    Err(_) => return ingest_local(config, raw).await,
+                },
             };
             let reply = client.ingest(raw).await?;
             return print(&lines(&reply.decision));

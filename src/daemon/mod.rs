@@ -58,8 +58,9 @@ pub use crate::telemetry::Health;
 /// while the daemon starts (before the admin endpoint is up) must not stop the daemon.
 const STORE_LOCK_WAIT: Duration = Duration::from_secs(10);
 
-/// Opens the store and templates: what every command needs. `lock_wait`: how long to wait for
-/// a store another process holds (the daemon waits; a CLI command asks the daemon instead).
+/// Opens the store and templates: what the daemon and every command that acts on the store
+/// need (one process acts on a store at a time). `lock_wait`: how long to wait for a store
+/// another process holds (the daemon waits; a CLI command asks the daemon instead).
 pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, DaemonError> {
     let store: Arc<dyn Store> = match &config.gateway.database {
         Some(url) => {
@@ -70,7 +71,9 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
                 path: dir.display().to_string(),
                 source,
             })?;
-            Arc::new(PgStore::open(url)?)
+            let store = PgStore::open(url)?;
+            store.hold_actor_lock(lock_wait)?;
+            Arc::new(store)
         }
         None => Arc::new(SledStore::open_waiting(&config.gateway.store, lock_wait)?),
     };

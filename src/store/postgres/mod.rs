@@ -22,6 +22,7 @@ mod url;
 pub use url::DatabaseUrl;
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use tokio_postgres::Row;
 
@@ -44,6 +45,9 @@ const MIGRATION_LOCK: i64 = 0x7467_6d69_6772;
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,
+    /// The connection holding the actor lock, its server process id and the lock's key, when
+    /// this process acts on the database.
+    actor: Mutex<Option<(Session, i32, i64)>>,
     batch: Mutex<Batch>,
     /// Outbox ids reserved and not yet handed out: `[next, end)`.
     ids: Mutex<(u64, u64)>,
@@ -64,9 +68,70 @@ impl PgStore {
         pool.with(|s| migrate(s, url))?;
         Ok(PgStore {
             pool,
+            actor: Mutex::default(),
             batch: Mutex::default(),
             ids: Mutex::default(),
         })
+    }
+
+    /// Takes the store's actor lock (an advisory lock keyed by the schema the store lives
+    /// in), waiting up to `wait` for a process that holds it: one process acts on a store at
+    /// a time, as on a sled store. The lock lives as long as its connection
+    /// (the server frees it when the process dies), and every flush checks that it still
+    /// holds it, so a process that lost it commits nothing more.
+    pub fn hold_actor_lock(&self, wait: Duration) -> Result<(), StoreError> {
+        let mut actor = self.actor.lock().unwrap_or_else(|e| e.into_inner());
+        if actor.is_some() {
+            return Ok(());
+        }
+        let mut s = self.pool.take()?;
+        let Some(row) = s.query_opt(sql::ACTOR_LOCK_KEY, &[])? else {
+            return Err(StoreError::Database {
+                url: self.url().to_string(),
+                reason: "no answer to the actor lock's key".into(),
+            });
+        };
+        let (pid, key): (i32, i64) = (row.get(0), row.get(1));
+        let deadline = Instant::now() + wait;
+        loop {
+            let got = s
+                .query_opt(sql::TRY_ACTOR_LOCK, &[&key])?
+                .is_some_and(|r| r.get::<_, bool>(0));
+            if got {
+                *actor = Some((s, pid, key));
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(StoreError::Locked {
+                    path: self.url().to_string(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Does this process still hold the actor lock (checked in the batch's transaction)?
+    fn check_actor(&self, s: &mut Session) -> Result<(), StoreError> {
+        let (pid, key) = {
+            let actor = self.actor.lock().unwrap_or_else(|e| e.into_inner());
+            match actor.as_ref() {
+                Some((_, pid, key)) => (*pid, *key),
+                None => return Ok(()),
+            }
+        };
+        let held = s
+            .query_opt(sql::HOLDS_ACTOR_LOCK, &[&pid, &key])?
+            .is_some_and(|r| r.get::<_, bool>(0));
+        if held {
+            Ok(())
+        } else {
+            Err(StoreError::Database {
+                url: self.url().to_string(),
+                reason: "this process lost the database's actor lock (its connection broke): \
+                         another daemon may be acting; nothing more is committed"
+                    .into(),
+            })
+        }
     }
 
     /// The URL this store connects to (without its password).
@@ -646,6 +711,8 @@ impl Store for PgStore {
         let Some(mut s) = b.session.take() else {
             return Ok(());
         };
+        // On error the session is dropped, and the transaction with it.
+        self.check_actor(&mut s)?;
         s.batch("COMMIT")?;
         drop(b);
         self.pool.give(s);

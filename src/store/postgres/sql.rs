@@ -203,3 +203,17 @@ pub(super) const WATERMARK: &str = "SELECT uid_validity, uid FROM watermarks WHE
 pub(super) const SET_WATERMARK: &str = "
 INSERT INTO watermarks (mailbox, uid_validity, uid) VALUES ($1, $2, $3)
 ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, uid = excluded.uid";
+
+/// The server process id of this connection, and the key of the actor lock of the schema
+/// the store lives in (stores in two schemas of one database are two stores).
+pub(super) const ACTOR_LOCK_KEY: &str = "SELECT pg_backend_pid(), \
+     hashtextextended('ticket-gateway actor ' || current_schema(), 0)";
+
+/// Takes an advisory lock for the session, without waiting.
+pub(super) const TRY_ACTOR_LOCK: &str = "SELECT pg_try_advisory_lock($1)";
+
+/// Does server process `$1` hold the session advisory lock `$2` (a bigint key is stored as
+/// classid, the high half, and objid, the low half, with objsubid 1)?
+pub(super) const HOLDS_ACTOR_LOCK: &str = "SELECT EXISTS (SELECT 1 FROM pg_locks \
+     WHERE locktype = 'advisory' AND pid = $1 AND granted AND objsubid = 1 \
+     AND ((classid::bigint << 32) | objid::bigint) = $2)";

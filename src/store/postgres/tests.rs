@@ -204,3 +204,45 @@ fn text_is_kept_as_written_and_nul_characters_never_stop_a_commit() {
         "bytes are bytes"
     );
 }
+
+#[test]
+fn one_process_acts_on_a_store_and_one_that_lost_its_lock_commits_nothing() {
+    let b = PgBackend::new();
+    let first = b.store();
+    first.hold_actor_lock(Duration::ZERO).unwrap();
+    let second = b.store();
+    match second.hold_actor_lock(Duration::from_millis(300)) {
+        Err(StoreError::Locked { .. }) => {}
+        other => panic!("a second actor was let in: {other:?}"),
+    }
+    // A store in another schema of the same database is another store.
+    let other = PgBackend::new();
+    other.store().hold_actor_lock(Duration::ZERO).unwrap();
+
+    // The server drops the first's lock connection (a partition, a killed backend): its
+    // next flush fails and keeps nothing, and the second may act.
+    first
+        .commit(Commit {
+            ticket: Some(ticket(1, State::Open, &["a@x"])),
+            ..Default::default()
+        })
+        .unwrap();
+    admin(&format!(
+        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+           AND ((l.classid::bigint << 32) | l.objid::bigint)
+               = hashtextextended('ticket-gateway actor {}', 0)",
+        b.schema
+    ));
+    let err = first.flush().unwrap_err();
+    assert!(
+        err.to_string().contains("lost the database's actor lock"),
+        "{err}"
+    );
+    second.hold_actor_lock(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        second.tickets().unwrap().len(),
+        0,
+        "the fenced batch was kept"
+    );
+}

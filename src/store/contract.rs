@@ -59,6 +59,14 @@ pub(crate) fn ticket(id: u64, state: State, thread: &[&str]) -> Ticket {
         thread: thread.iter().map(|s| s.to_string()).collect(),
         sent: vec![],
         events: vec![],
+        reporter_name: "Jean Dupont".into(),
+        fields: crate::core::Fields {
+            kind: crate::core::TicketType::Incident,
+            severity: crate::core::Severity::Major,
+            environment: "recette".into(),
+            version: "10.2".into(),
+        },
+        owner: Some("paul@gateway.test".into()),
     }
 }
 

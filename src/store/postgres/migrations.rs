@@ -4,7 +4,10 @@
 //! times are `timestamptz`, lists are arrays, the decision log is one line per element.
 
 /// (version, what it does, SQL).
-pub(super) const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "tickets, mails and the outbox", V1)];
+pub(super) const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "tickets, mails and the outbox", V1),
+    (2, "a ticket's fields, owner and reporter's name", V2),
+];
 
 const V1: &str = r#"
 CREATE TABLE tickets (
@@ -140,4 +143,20 @@ CREATE TABLE watermarks (
     uid          bigint NOT NULL
 );
 COMMENT ON TABLE watermarks IS 'the highest UID handled per mailbox, for mail left in place';
+"#;
+
+/// SPEC §2.5, §2.6: the seed's fields, the owner, and the reporter's display name. Tickets
+/// made before have the default fields (empty here, read as `[fields]` defaults), no owner.
+const V2: &str = r#"
+ALTER TABLE tickets
+    ADD COLUMN reporter_name text NOT NULL DEFAULT '',
+    ADD COLUMN type          text NOT NULL DEFAULT '',
+    ADD COLUMN severity      text NOT NULL DEFAULT '',
+    ADD COLUMN environment   text NOT NULL DEFAULT '',
+    ADD COLUMN version       text NOT NULL DEFAULT '',
+    ADD COLUMN owner         text;
+CREATE INDEX tickets_owner ON tickets (owner);
+COMMENT ON COLUMN tickets.type IS 'question, bug, incident or improvement (SPEC 2.5)';
+COMMENT ON COLUMN tickets.severity IS 'blocker, critical, major, minor or trivial (SPEC 2.5)';
+COMMENT ON COLUMN tickets.owner IS 'the staff address that owns the ticket (SPEC 2.6)';
 "#;

@@ -346,6 +346,12 @@ fn write_ticket(s: &mut Session, t: &Ticket) -> Result<(), StoreError> {
             &r.refers_to.map(id),
             &r.thread,
             &sent,
+            &r.reporter_name,
+            &r.fields.kind,
+            &r.fields.severity,
+            &r.fields.environment,
+            &r.fields.version,
+            &r.owner,
         ],
     )?;
     if r.events.is_empty() {
@@ -769,9 +775,15 @@ fn clean_ticket(r: &mut TicketRecord) {
         &mut r.state,
         &mut r.reporter,
         &mut r.language,
+        &mut r.reporter_name,
+        &mut r.fields.kind,
+        &mut r.fields.severity,
+        &mut r.fields.environment,
+        &mut r.fields.version,
     ] {
         clean(s);
     }
+    clean_opt(&mut r.owner);
     clean_all(&mut r.participants);
     clean_all(&mut r.thread);
     for m in &mut r.sent {

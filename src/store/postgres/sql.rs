@@ -13,7 +13,10 @@ macro_rules! ticket_json {
             'updated_at', extract(epoch FROM t.updated_at)::bigint,
             'state_since', extract(epoch FROM t.state_since)::bigint,
             'reminded', t.reminded, 'automated', t.automated, 'refers_to', t.refers_to,
-            'thread', t.thread, 'sent', t.sent,
+            'thread', t.thread, 'sent', t.sent, 'reporter_name', t.reporter_name,
+            'fields', json_build_object('type', t.type, 'severity', t.severity,
+                'environment', t.environment, 'version', t.version),
+            'owner', t.owner,
             'events', coalesce((
                 SELECT json_agg(json_build_object(
                     'at', extract(epoch FROM e.at)::bigint, 'kind', e.kind, 'from', e.sender,
@@ -51,16 +54,20 @@ pub(super) const INDEXED_ID: &str = "SELECT ticket_id FROM message_ids WHERE mes
 
 pub(super) const UPSERT_TICKET: &str = "
 INSERT INTO tickets (id, summary, state, reporter, participants, language, created_at,
-                     updated_at, state_since, reminded, automated, refers_to, thread, sent)
+                     updated_at, state_since, reminded, automated, refers_to, thread, sent,
+                     reporter_name, type, severity, environment, version, owner)
 VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint), to_timestamp($8::bigint),
-        to_timestamp($9::bigint), $10, $11, $12, $13, $14::text::jsonb)
+        to_timestamp($9::bigint), $10, $11, $12, $13, $14::text::jsonb,
+        $15, $16, $17, $18, $19, $20)
 ON CONFLICT (id) DO UPDATE SET
     summary = excluded.summary, state = excluded.state, reporter = excluded.reporter,
     participants = excluded.participants, language = excluded.language,
     created_at = excluded.created_at, updated_at = excluded.updated_at,
     state_since = excluded.state_since, reminded = excluded.reminded,
     automated = excluded.automated, refers_to = excluded.refers_to, thread = excluded.thread,
-    sent = excluded.sent";
+    sent = excluded.sent, reporter_name = excluded.reporter_name, type = excluded.type,
+    severity = excluded.severity, environment = excluded.environment,
+    version = excluded.version, owner = excluded.owner";
 
 /// All of a ticket's events; a row written before is rewritten only when it changed (the
 /// newest event gets its decision log).

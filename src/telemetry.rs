@@ -20,8 +20,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::core::sla::SlaKind;
-use crate::core::{EventKind, MailOutcome, State};
-use crate::store::{OutboxStatus, Store, StoreError};
+use crate::core::{MailOutcome, State};
+use crate::store::{Store, StoreError};
 
 type Label = [(&'static str, &'static str); 1];
 
@@ -110,40 +110,22 @@ pub struct StoreCounts {
     pub tickets: Vec<(State, i64)>,
     pub outbox_pending: i64,
     pub outbox_dead: i64,
-    /// Service-level breaches escalated so far, by level (SPEC §2.7): the escalation events
-    /// of the tickets, so the count survives restarts.
+    /// Service-level breaches escalated so far, by level (SPEC §2.7): the tickets with an
+    /// escalation event of the level, as the store counts them when they are committed (the
+    /// count survives restarts).
     pub sla_breaches: Vec<(SlaKind, i64)>,
 }
 
 impl StoreCounts {
-    /// Counts tickets by state and outbox entries by status (a full scan: call it off the
-    /// async threads).
+    /// Tickets by state and outbox entries by status, as the store keeps them (no scan).
     pub fn read(store: &dyn Store) -> Result<StoreCounts, StoreError> {
-        let mut tickets: Vec<(State, i64)> = State::ALL.iter().map(|s| (*s, 0)).collect();
-        let mut sla_breaches: Vec<(SlaKind, i64)> = SlaKind::ALL.iter().map(|k| (*k, 0)).collect();
-        for t in store.tickets()? {
-            if let Some(slot) = tickets.iter_mut().find(|(s, _)| *s == t.state) {
-                slot.1 += 1;
-            }
-            for e in t.events.iter().filter(|e| e.kind == EventKind::Escalation) {
-                if let Some(slot) = sla_breaches.iter_mut().find(|(k, _)| k.as_str() == e.text) {
-                    slot.1 += 1;
-                }
-            }
-        }
-        let mut counts = StoreCounts {
-            tickets,
-            sla_breaches,
-            ..StoreCounts::default()
-        };
-        for e in store.outbox()? {
-            match e.status {
-                OutboxStatus::Pending => counts.outbox_pending += 1,
-                OutboxStatus::Dead => counts.outbox_dead += 1,
-                OutboxStatus::Sent => {}
-            }
-        }
-        Ok(counts)
+        let c = store.counts()?;
+        Ok(StoreCounts {
+            tickets: State::ALL.iter().copied().zip(c.tickets).collect(),
+            outbox_pending: c.pending,
+            outbox_dead: c.dead,
+            sla_breaches: SlaKind::ALL.iter().copied().zip(c.sla_breaches).collect(),
+        })
     }
 }
 

@@ -253,8 +253,11 @@ pub(crate) fn list_tickets(
     filter: &TicketFilter,
     now: i64,
 ) -> Result<Vec<TicketView>, StoreError> {
-    Ok(store
-        .tickets()?
+    let tickets = match filter.state {
+        Some(s) => store.tickets_in(s)?,
+        None => store.tickets()?,
+    };
+    Ok(tickets
         .iter()
         .filter(|t| filter.matches(t))
         .map(|t| ticket_view(t, policy, now, false))

@@ -320,8 +320,18 @@ async fn send_some(
                 }
             },
         }
-        if let Err(e) = gw.store.outbox_update(&entry) {
-            error!(id, error = %e, "cannot update the outbox");
+        // A completed send is recorded (synced) before the next one starts: after a crash,
+        // only mails in flight go again (SPEC §4). The sync runs off the async threads.
+        let store = gw.store.clone();
+        let recorded = tokio::task::spawn_blocking(move || match entry.status {
+            OutboxStatus::Sent => store.outbox_sent(&entry),
+            _ => store.outbox_update(&entry),
+        })
+        .await;
+        match recorded {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => error!(id, error = %e, "cannot update the outbox"),
+            Err(e) => error!(id, error = %e, "cannot update the outbox"),
         }
     }
     (retry, any_ok, down)

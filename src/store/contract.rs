@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use super::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store};
-use crate::core::{Audience, FloodItem, Lang, NoticeKind, SentMail, State, Ticket, TicketId};
+use crate::core::{
+    Audience, Event, EventKind, FloodItem, Lang, NoticeKind, SentMail, State, Ticket, TicketId,
+};
 use crate::dedupe::MailKey;
 
 /// A fresh, empty store of one backend, opened again as often as a test asks (each handle
@@ -29,7 +31,8 @@ macro_rules! contract_tests {
             commits_during_flushes_are_never_out_of_sight_and_all_are_kept,
             watermarks_start_over_with_a_new_uid_validity,
             mail_records_are_found_by_the_first_key_that_matches,
-            a_customers_tickets_are_those_they_report_or_take_part_in);
+            a_customers_tickets_are_those_they_report_or_take_part_in,
+            counts_and_tickets_by_state_follow_every_commit_and_send);
     };
     (@each $backend:expr; $($name:ident),*) => {
         $(
@@ -486,9 +489,11 @@ pub(crate) fn an_outbox_entry_keeps_its_mail_through_updates_and_big_mails_whole
             ..Default::default()
         })
         .unwrap();
+        // A retry's update keeps the mail (a sent mail's bytes are not read again: a backend
+        // may drop them, see `outbox_sent`).
         let mut e = s.outbox_entry(1).unwrap().unwrap();
         e.attempts = 2;
-        e.status = OutboxStatus::Sent;
+        e.last_error = Some("451 try later".into());
         s.outbox_update(&e).unwrap();
         assert_eq!(s.outbox_raw(9).unwrap().as_ref(), Some(&big));
         s.flush().unwrap();
@@ -634,4 +639,97 @@ pub(crate) fn a_customers_tickets_are_those_they_report_or_take_part_in(b: &dyn 
     })
     .unwrap();
     assert_eq!(ids("b@x.test"), [2]);
+}
+
+/// An escalation event of a service level, as `core::sla` adds it.
+pub(crate) fn escalation(level: &str) -> Event {
+    Event {
+        at: 9,
+        kind: EventKind::Escalation,
+        from: "support@gw".into(),
+        text: level.into(),
+        from_state: None,
+        to_state: None,
+        message_id: None,
+        attachments: vec![],
+        decision: vec![],
+    }
+}
+
+pub(crate) fn counts_and_tickets_by_state_follow_every_commit_and_send(b: &dyn Backend) {
+    let s = b.open();
+    let ids = |ts: Vec<Ticket>| ts.iter().map(|t| t.id.0).collect::<Vec<_>>();
+    let n =
+        |c: &super::Counts, st: State| c.tickets[State::ALL.iter().position(|x| *x == st).unwrap()];
+    let put = |t: Ticket| {
+        s.commit(Commit {
+            ticket: Some(t),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    put(ticket(1, State::Open, &["a@x"]));
+    put(ticket(2, State::Open, &["b@x"]));
+    put(ticket(3, State::Closed, &["c@x"]));
+    let c = s.counts().unwrap();
+    assert_eq!((n(&c, State::Open), n(&c, State::Closed)), (2, 1));
+    assert_eq!(c.sla_breaches, [0, 0]);
+    assert_eq!(ids(s.tickets_in(State::Open).unwrap()), [1, 2]);
+
+    // Ticket 1 escalates its first response and moves on; once escalated it stays counted
+    // however often it is committed again.
+    let mut t = ticket(1, State::InProgress, &["a@x"]);
+    t.events.push(escalation("first_response"));
+    put(t.clone());
+    put(t.clone());
+    t.events.push(escalation("resolution"));
+    t.state = State::Resolved;
+    put(t);
+    let mut t2 = ticket(2, State::Open, &["b@x"]);
+    t2.events.push(escalation("first_response"));
+    put(t2);
+    let c = s.counts().unwrap();
+    assert_eq!(n(&c, State::Open), 1);
+    assert_eq!((n(&c, State::InProgress), n(&c, State::Resolved)), (0, 1));
+    assert_eq!(c.sla_breaches, [2, 1]);
+    assert_eq!(ids(s.tickets_in(State::Open).unwrap()), [2]);
+    assert_eq!(ids(s.tickets_in(State::Resolved).unwrap()), [1]);
+    assert!(s.tickets_in(State::InProgress).unwrap().is_empty());
+
+    // The outbox: pending and dead, a send recorded as it completes.
+    s.commit(Commit {
+        outbox: vec![
+            (pending(10, 1), b"10".to_vec()),
+            (pending(11, 1), b"11".to_vec()),
+            (pending(12, 1), b"12".to_vec()),
+        ],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(
+        (s.counts().unwrap().pending, s.counts().unwrap().dead),
+        (3, 0)
+    );
+    let mut sent = pending(10, 1);
+    sent.status = OutboxStatus::Sent;
+    sent.sent_at = Some(40);
+    sent.attempts = 1;
+    s.outbox_sent(&sent).unwrap();
+    let mut dead = pending(11, 1);
+    dead.status = OutboxStatus::Dead;
+    dead.attempts = 5;
+    s.outbox_update(&dead).unwrap();
+    let c = s.counts().unwrap();
+    assert_eq!((c.pending, c.dead), (1, 1));
+    assert_eq!(s.outbox_entry(10).unwrap(), Some(sent.clone()));
+    s.flush().unwrap();
+    drop(s);
+
+    let s = b.open();
+    let c = s.counts().unwrap();
+    assert_eq!((c.pending, c.dead), (1, 1));
+    assert_eq!(c.sla_breaches, [2, 1]);
+    assert_eq!((n(&c, State::Open), n(&c, State::Resolved)), (1, 1));
+    assert_eq!(ids(s.tickets_in(State::Closed).unwrap()), [3]);
+    assert_eq!(s.outbox_entry(10).unwrap(), Some(sent));
 }

@@ -8,9 +8,11 @@
 #[cfg(test)]
 mod contract;
 mod files;
+mod migrate;
+mod overlay;
 mod postgres;
 pub mod schema;
-mod upgrade;
+mod sendlog;
 
 pub(crate) use files::{make_private, private_dir, private_file};
 pub use postgres::{DatabaseUrl, PgStore};
@@ -25,8 +27,9 @@ use sled::Transactional as _;
 use crate::core::timers::has_timers;
 use crate::core::{FloodItem, ReportedMail, Ticket, TicketId};
 use crate::dedupe::MailKey;
+use overlay::{Overlay, OVERLAY_SPILL_BYTES};
 use schema::*;
-pub use schema::{MailRecord, OutboxEntry, OutboxStatus};
+pub use schema::{Counts, MailRecord, OutboxEntry, OutboxStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -124,6 +127,11 @@ pub trait Store: Send + Sync {
     /// The tickets in a state with timers ([`has_timers`]: the store keeps an index of them),
     /// without reading the others.
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError>;
+    /// The tickets in `state`, without reading the others.
+    fn tickets_in(&self, state: crate::core::State) -> Result<Vec<Ticket>, StoreError>;
+    /// How many tickets are in each state and outgoing mails pending or dead: kept as the
+    /// store changes, so reading them costs the same at any size (`/metrics`).
+    fn counts(&self) -> Result<Counts, StoreError>;
     /// The record of a mail already processed under any of these keys.
     fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError>;
     /// The decision records of processed mail by Message-ID.
@@ -177,6 +185,10 @@ pub trait Store: Send + Sync {
     /// Updates an entry (durable after the next flush; a lost update means one resend
     /// with the same Message-ID, which at-least-once allows).
     fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError>;
+    /// Records that an entry went out (`entry` marked sent), durable when this returns:
+    /// after a crash only the mails in flight are sent again (SPEC §4). Called once per
+    /// completed SMTP transaction, so it is a small synced record, not a flush.
+    fn outbox_sent(&self, entry: &OutboxEntry) -> Result<(), StoreError>;
     /// A fresh unique id for an outbox entry.
     fn new_outbox_id(&self) -> Result<u64, StoreError>;
     /// Waits until everything committed is on disk.
@@ -207,6 +219,8 @@ pub struct SledStore {
     overlay: Mutex<Overlay>,
     /// Held by the one flush (or spill) applying a frozen overlay.
     applying: Mutex<()>,
+    /// Each completed send, synced as it completes (folded into the outbox at open).
+    sent: sendlog::SendLog,
 }
 
 /// The trees, in the order of [`TREE_NAMES`].
@@ -219,14 +233,17 @@ enum T {
     OutboxRaw,
     Replies,
     Bounces,
-    Timed,
+    ByState,
     Meta,
     Senders,
     Flood,
     ByCustomer,
 }
 
-const TREE_NAMES: [&str; 12] = [
+/// How many trees the store has.
+const TREE_COUNT: usize = 12;
+
+const TREE_NAMES: [&str; TREE_COUNT] = [
     TREE_TICKETS,
     TREE_BY_MESSAGE_ID,
     TREE_MAILS,
@@ -234,66 +251,19 @@ const TREE_NAMES: [&str; 12] = [
     TREE_OUTBOX_RAW,
     TREE_REPLIES,
     TREE_BOUNCES,
-    TREE_TIMED,
+    TREE_BY_STATE,
     TREE_META,
     TREE_SENDERS,
     TREE_FLOOD,
     TREE_BY_CUSTOMER,
 ];
 
-/// Committed writes not yet in sled: the ones being applied (`frozen`) and the newer ones.
-#[derive(Default)]
-struct Overlay {
-    active: Writes,
-    frozen: Option<Arc<Writes>>,
-}
-
-impl Overlay {
-    /// The newest write of `key`, if it is in the overlay (`Some(None)`: removed).
-    fn get(&self, t: T, key: &[u8]) -> Option<&Option<Vec<u8>>> {
-        let t = t as usize;
-        self.active.trees[t]
-            .get(key)
-            .or_else(|| self.frozen.as_ref().and_then(|f| f.trees[t].get(key)))
-    }
-
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
-        self.active.is_empty() && self.frozen.is_none()
-    }
-}
-
-/// Per tree, key → value (`None`: removed).
-#[derive(Default)]
-struct Writes {
-    trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 12],
-    bytes: usize,
-}
-
-impl Writes {
-    fn put(&mut self, t: T, key: impl Into<Vec<u8>>, value: Option<Vec<u8>>) {
-        let key = key.into();
-        self.bytes += key.len() + value.as_ref().map_or(0, Vec::len);
-        self.trees[t as usize].insert(key, value);
-    }
-
-    fn is_empty(&self) -> bool {
-        self.trees.iter().all(BTreeMap::is_empty)
-    }
-}
-
-/// An overlay this large is handed to sled before the next flush (one transaction, so a
-/// commit is never split). Small on purpose: sled's transaction holds several copies of what
-/// it applies, and a whole batch at once (~2.6 MB for 500 mails) raised the daemon's peak
-/// memory by 35 MiB; at 256 KiB the cost per write is the same (docs/benchmarks.md).
-const OVERLAY_SPILL_BYTES: usize = 256 * 1024;
-
-fn corrupt(tree: &'static str) -> impl Fn(String) -> StoreError {
+pub(super) fn corrupt(tree: &'static str) -> impl Fn(String) -> StoreError {
     move |reason| StoreError::Corrupt { tree, reason }
 }
 
 /// The answer log an address has (empty when it has none).
-fn reply_log(stored: Option<&[u8]>) -> Result<ReplyLog, StoreError> {
+pub(super) fn reply_log(stored: Option<&[u8]>) -> Result<ReplyLog, StoreError> {
     stored.map_or(Ok(ReplyLog::default()), |v| {
         decode(v).map_err(corrupt(TREE_REPLIES))
     })
@@ -374,32 +344,24 @@ impl SledStore {
             .iter()
             .map(|name| db.open_tree(name))
             .collect::<Result<Vec<_>, _>>()?;
-        let store = SledStore {
+        // Sends recorded since the last flush: their entries are marked sent (and synced)
+        // before anything reads the outbox, then the log starts afresh.
+        let log_dir = dir.join("sent");
+        let log_err = |source| StoreError::File {
+            path: log_dir.display().to_string(),
+            source,
+        };
+        let (sends, folded) = sendlog::SendLog::read(&log_dir).map_err(log_err)?;
+        migrate::upgrade(&db, &trees, &path, &sends)?;
+        let sent = sendlog::SendLog::start(&log_dir, folded).map_err(log_err)?;
+        Ok(SledStore {
             raw_dir: dir.join("outbox"),
             trees,
             db,
             overlay: Mutex::default(),
             applying: Mutex::default(),
-        };
-        let meta = store.tree(T::Meta);
-        match meta.get(META_SCHEMA)? {
-            None => {
-                meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
-                store.db.flush()?;
-            }
-            Some(v) => {
-                let found = v
-                    .as_ref()
-                    .try_into()
-                    .map(u32::from_be_bytes)
-                    .unwrap_or(u32::MAX);
-                if found > SCHEMA_VERSION {
-                    return Err(StoreError::NewerSchema { path, found });
-                }
-            }
-        }
-        store.upgrade()?;
-        Ok(store)
+            sent,
+        })
     }
 
     /// Writes a big outgoing mail to `<store>/outbox/<id>.eml` and syncs it (and its
@@ -456,23 +418,33 @@ impl SledStore {
 
     /// Like [`SledStore::read`] with the overlay already held (inside a commit).
     fn read_locked(&self, o: &Overlay, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.peek_locked(o, t, key, <[u8]>::to_vec)
+    }
+
+    /// Like [`SledStore::read_locked`], handing the bytes to `f` instead of copying them.
+    fn peek_locked<R>(
+        &self,
+        o: &Overlay,
+        t: T,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
         match o.get(t, key) {
-            Some(v) => Ok(v.clone()),
-            None => Ok(self.tree(t).get(key)?.map(|v| v.to_vec())),
+            Some(v) => Ok(v.as_deref().map(f)),
+            None => Ok(self.tree(t).get(key)?.as_deref().map(f)),
         }
     }
 
-    /// Visits every key of a tree in key order, the overlay's writes merged over sled's.
-    fn scan(
-        &self,
-        t: T,
-        f: impl FnMut(&[u8], &[u8]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        self.scan_prefix(t, &[], f)
+    /// The counts as the overlay and sled hold them (inside a commit).
+    fn read_counts(&self, o: &Overlay) -> Result<Counts, StoreError> {
+        Ok(self
+            .peek_locked(o, T::Meta, META_COUNTS, Counts::decode)?
+            .unwrap_or_default())
     }
 
-    /// Like [`SledStore::scan`], for the keys that start with `prefix` only.
-    fn scan_prefix(
+    /// Visits every key of a tree that starts with `prefix`, in key order, the overlay's
+    /// writes merged over sled's.
+    fn scan(
         &self,
         t: T,
         prefix: &[u8],
@@ -484,9 +456,9 @@ impl SledStore {
             let layers = o.frozen.as_deref().into_iter().chain([&o.active]);
             for layer in layers {
                 // The active layer comes last: its writes are the newer ones.
+                let tree = &layer.trees[t as usize];
                 merged.extend(
-                    layer.trees[t as usize]
-                        .range(prefix.to_vec()..)
+                    tree.range(prefix.to_vec()..)
                         .take_while(|(k, _)| k.starts_with(prefix)),
                 );
             }
@@ -595,7 +567,7 @@ impl Drop for SledStore {
 impl Store for SledStore {
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
         let decoded = self.read(T::Tickets, &u64_key(id.0), |v| {
-            decode::<TicketRecord>(v).and_then(Ticket::try_from)
+            decode_ticket(v).and_then(Ticket::try_from)
         })?;
         decoded.transpose().map_err(corrupt(TREE_TICKETS))
     }
@@ -634,8 +606,8 @@ impl Store for SledStore {
 
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         let mut out = Vec::new();
-        self.scan(T::Tickets, |_, v| {
-            let r: TicketRecord = decode(v).map_err(corrupt(TREE_TICKETS))?;
+        self.scan(T::Tickets, &[], |_, v| {
+            let r = decode_ticket(v).map_err(corrupt(TREE_TICKETS))?;
             out.push(Ticket::try_from(r).map_err(corrupt(TREE_TICKETS))?);
             Ok(())
         })?;
@@ -643,16 +615,34 @@ impl Store for SledStore {
     }
 
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
+        let mut out = Vec::new();
+        for s in crate::core::State::ALL
+            .into_iter()
+            .filter(|s| has_timers(*s))
+        {
+            out.extend(self.tickets_in(s)?);
+        }
+        out.sort_by_key(|t| t.id);
+        Ok(out)
+    }
+
+    fn tickets_in(&self, state: crate::core::State) -> Result<Vec<Ticket>, StoreError> {
         let mut ids = Vec::new();
-        self.scan(T::Timed, |k, _| {
-            ids.extend(key_u64(k).map(TicketId));
+        self.scan(T::ByState, &[state_byte(state)], |k, _| {
+            ids.extend(k.get(1..).and_then(key_u64).map(TicketId));
             Ok(())
         })?;
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.extend(self.ticket(id)?);
         }
         Ok(out)
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        Ok(self
+            .read(T::Meta, META_COUNTS, Counts::decode)?
+            .unwrap_or_default())
     }
 
     fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError> {
@@ -670,7 +660,7 @@ impl Store for SledStore {
 
     fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError> {
         let mut out = Vec::new();
-        self.scan(T::Mails, |k, v| {
+        self.scan(T::Mails, &[], |k, v| {
             out.push((
                 String::from_utf8_lossy(k).into_owned(),
                 decode(v).map_err(corrupt(TREE_MAILS))?,
@@ -693,17 +683,35 @@ impl Store for SledStore {
         }
         let mut writes: Vec<(T, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
         let o = self.overlay();
+        let counted = self.read_counts(&o)?;
+        let mut counts = counted;
+        for (e, _) in &outbox {
+            counts.outbox(e.status, 1);
+        }
         if let Some(t) = &c.ticket {
             let key = u64_key(t.id.0).to_vec();
-            writes.push((
-                T::Tickets,
-                key.clone(),
-                Some(encode(&TicketRecord::from(t))),
-            ));
-            // Index writes only where something changes: each costs sled far more than a read.
-            let timed = has_timers(t.state);
-            if timed != self.read_locked(&o, T::Timed, &key)?.is_some() {
-                writes.push((T::Timed, key.clone(), timed.then(Vec::new)));
+            // The head it replaces, for the index and the counts: index writes only where
+            // something changes (each costs sled far more than a read).
+            let was = self
+                .peek_locked(&o, T::Tickets, &key, ticket_head)?
+                .transpose()
+                .map_err(corrupt(TREE_TICKETS))?;
+            let record = encode_ticket(t);
+            let head = ticket_head(&record).map_err(corrupt(TREE_TICKETS))?;
+            writes.push((T::Tickets, key.clone(), Some(record)));
+            if let Some(was) = was {
+                counts.head(was, -1);
+            }
+            counts.head(head, 1);
+            if was.map(|h| h.state) != Some(t.state) {
+                if let Some(was) = was {
+                    writes.push((T::ByState, state_key(was.state, t.id.0).to_vec(), None));
+                }
+                writes.push((
+                    T::ByState,
+                    state_key(t.state, t.id.0).to_vec(),
+                    Some(vec![]),
+                ));
             }
             let next = self
                 .read_locked(&o, T::Meta, META_NEXT_TICKET)?
@@ -797,6 +805,9 @@ impl Store for SledStore {
         for addr in &c.flood_sent {
             writes.push((T::Flood, addr.as_bytes().to_vec(), None));
         }
+        if counts != counted {
+            writes.push((T::Meta, META_COUNTS.to_vec(), Some(counts.encode())));
+        }
         self.write(o, writes)
     }
 
@@ -826,7 +837,7 @@ impl Store for SledStore {
 
     fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError> {
         let mut out = Vec::new();
-        self.scan(T::Flood, |k, v| {
+        self.scan(T::Flood, &[], |k, v| {
             let r: FloodRecord = decode(v).map_err(corrupt(TREE_FLOOD))?;
             let sender = String::from_utf8_lossy(k).into_owned();
             out.push((sender.clone(), r.items(&sender), r.more));
@@ -838,7 +849,7 @@ impl Store for SledStore {
     fn tickets_of(&self, address: &str) -> Result<Vec<Ticket>, StoreError> {
         let prefix = customer_prefix(address);
         let mut ids = Vec::new();
-        self.scan_prefix(T::ByCustomer, &prefix, |k, _| {
+        self.scan(T::ByCustomer, &prefix, |k, _| {
             // Exactly this address: another that merely starts with it and a NUL is longer.
             if k.len() == prefix.len() + 8 {
                 ids.extend(key_u64(&k[prefix.len()..]).map(TicketId));
@@ -855,7 +866,7 @@ impl Store for SledStore {
 
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut out = Vec::new();
-        self.scan(T::Outbox, |_, v| {
+        self.scan(T::Outbox, &[], |_, v| {
             out.push(decode_outbox(v).map_err(corrupt(TREE_OUTBOX))?.0);
             Ok(())
         })?;
@@ -921,15 +932,42 @@ impl Store for SledStore {
     fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
         let key = u64_key(entry.id).to_vec();
         let o = self.overlay();
-        // The record keeps the mail it carries; an older one has it in `outbox_raw`.
+        let mut counts = self.read_counts(&o)?;
+        // The record keeps the mail it carries while it may be sent (an older one has it in
+        // `outbox_raw`); a sent mail's bytes are not needed again.
         let value = match self.read_locked(&o, T::Outbox, &key)? {
-            Some(v) => match split_outbox(&v).map_err(corrupt(TREE_OUTBOX))?.1 {
-                Some(mail) => encode_outbox(entry, mail),
-                None => encode(entry),
-            },
+            Some(v) => {
+                let (was, mail) = decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?;
+                counts.outbox(was.status, -1);
+                match mail {
+                    Some(mail) if entry.status != OutboxStatus::Sent => encode_outbox(entry, mail),
+                    _ => encode(entry),
+                }
+            }
             None => encode(entry),
         };
-        self.write(o, vec![(T::Outbox, key, Some(value))])
+        counts.outbox(entry.status, 1);
+        let writes = vec![
+            (T::Outbox, key, Some(value)),
+            (T::Meta, META_COUNTS.to_vec(), Some(counts.encode())),
+        ];
+        self.write(o, writes)
+    }
+
+    fn outbox_sent(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        // The store first, then the record: a flush that rotates the log after this record
+        // is written has this update in what it makes durable.
+        self.outbox_update(entry)?;
+        self.sent
+            .record(sendlog::SentRecord {
+                id: entry.id,
+                at: entry.sent_at.unwrap_or_default(),
+                attempts: entry.attempts,
+            })
+            .map_err(|source| StoreError::File {
+                path: "sent".into(),
+                source,
+            })
     }
 
     fn new_outbox_id(&self) -> Result<u64, StoreError> {
@@ -937,9 +975,19 @@ impl Store for SledStore {
     }
 
     fn flush(&self) -> Result<(), StoreError> {
+        let log_err = |source| StoreError::File {
+            path: "sent".into(),
+            source,
+        };
+        // Every send in a rotated file updated the overlay before it was recorded: applied
+        // and synced below, so the file is no longer needed.
+        let rotated = self.sent.rotate().map_err(log_err)?;
         self.apply()?;
         // Commits go on meanwhile: the overlay is not held while sled applies or syncs.
         self.db.flush()?;
+        if let Some(old) = rotated {
+            std::fs::remove_file(old).map_err(log_err)?;
+        }
         Ok(())
     }
 
@@ -1547,12 +1595,16 @@ mod tests {
         .unwrap();
         let mut e = s.outbox_entry(1).unwrap().unwrap();
         e.attempts = 2;
-        e.status = OutboxStatus::Sent;
         s.outbox_update(&e).unwrap();
         s.flush().unwrap();
         assert_eq!(s.outbox_entry(1).unwrap(), Some(e.clone()));
         assert_eq!(s.outbox_raw(1).unwrap().as_deref(), Some(&b"hello"[..]));
         assert!(s.tree(T::OutboxRaw).is_empty(), "one record a mail");
+        // Sent: the entry stays, its mail is not kept (the store must not grow with it).
+        e.status = OutboxStatus::Sent;
+        s.outbox_sent(&e).unwrap();
+        assert_eq!(s.outbox_entry(1).unwrap(), Some(e.clone()));
+        assert_eq!(s.outbox_raw(1).unwrap(), None);
         // An entry and its bytes as an older version wrote them: two trees.
         s.tree(T::Outbox)
             .insert(u64_key(2), encode(&pending(2, 3)))
@@ -1631,6 +1683,195 @@ mod tests {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("LOCKED: store"), "{text}");
         assert!(text.contains("in use by another process"), "{text}");
+    }
+
+    #[test]
+    fn a_send_recorded_before_a_crash_is_sent_after_it_and_only_that_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let exe = std::env::current_exe().unwrap();
+        // The child queues three mails, flushes, records two sends and dies without
+        // flushing again: the store itself still has all three pending.
+        let out = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "store::tests::child_records_sends_and_dies",
+                "--nocapture",
+            ])
+            .env("TG_SENDLOG_DIR", dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("RECORDED"),
+            "{out:?}"
+        );
+        let s = open(dir.path());
+        let status = |id| s.outbox_entry(id).unwrap().unwrap().status;
+        assert_eq!(status(1), OutboxStatus::Sent);
+        assert_eq!(status(2), OutboxStatus::Sent);
+        assert_eq!(status(3), OutboxStatus::Pending, "not sent: sent later");
+        assert_eq!(s.outbox_entry(2).unwrap().unwrap().sent_at, Some(77));
+        assert_eq!(
+            s.outbox_pending()
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
+            [3]
+        );
+        assert_eq!(s.counts().unwrap().pending, 1);
+    }
+
+    #[test]
+    fn child_records_sends_and_dies() {
+        // Only meaningful when started by the test above.
+        let Ok(dir) = std::env::var("TG_SENDLOG_DIR") else {
+            return;
+        };
+        let s = SledStore::open(Path::new(&dir)).unwrap();
+        s.commit(Commit {
+            outbox: (1..=3)
+                .map(|id| (pending(id, 5), b"hello".to_vec()))
+                .collect(),
+            ..Default::default()
+        })
+        .unwrap();
+        s.flush().unwrap();
+        for id in [1, 2] {
+            let mut e = s.outbox_entry(id).unwrap().unwrap();
+            e.status = OutboxStatus::Sent;
+            e.sent_at = Some(77);
+            e.attempts = 1;
+            s.outbox_sent(&e).unwrap();
+        }
+        println!("RECORDED");
+        // As a kill -9 would: no flush, no destructor.
+        std::process::exit(0);
+    }
+
+    #[test]
+    fn counts_and_the_index_by_state_follow_every_change_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let check = |s: &SledStore| {
+            let all = s.tickets().unwrap();
+            let c = s.counts().unwrap();
+            for st in State::ALL {
+                let want: Vec<TicketId> =
+                    all.iter().filter(|t| t.state == st).map(|t| t.id).collect();
+                let got: Vec<TicketId> = s.tickets_in(st).unwrap().iter().map(|t| t.id).collect();
+                assert_eq!(got, want, "{st:?}");
+                assert_eq!(
+                    c.tickets[state_byte(st) as usize],
+                    want.len() as i64,
+                    "{st:?}"
+                );
+            }
+            let outbox = s.outbox().unwrap();
+            let n = |st| outbox.iter().filter(|e| e.status == st).count() as i64;
+            assert_eq!(
+                (c.pending, c.dead),
+                (n(OutboxStatus::Pending), n(OutboxStatus::Dead))
+            );
+            let timed: Vec<TicketId> = s.timed_tickets().unwrap().iter().map(|t| t.id).collect();
+            let want: Vec<TicketId> = all
+                .iter()
+                .filter(|t| has_timers(t.state))
+                .map(|t| t.id)
+                .collect();
+            assert_eq!(timed, want);
+        };
+        {
+            let s = open(dir.path());
+            for id in 1..=6 {
+                s.commit(Commit {
+                    ticket: Some(ticket(id, State::Open, &[])),
+                    outbox: vec![(pending(id, 5), b"m".to_vec())],
+                    ..Default::default()
+                })
+                .unwrap();
+            }
+            check(&s);
+            s.flush().unwrap();
+            for (id, st) in [
+                (2, State::Resolved),
+                (3, State::WaitingForFeedback),
+                (2, State::Closed),
+            ] {
+                s.commit(Commit {
+                    ticket: Some(ticket(id, st, &[])),
+                    ..Default::default()
+                })
+                .unwrap();
+            }
+            let mut e = s.outbox_entry(1).unwrap().unwrap();
+            e.status = OutboxStatus::Sent;
+            s.outbox_sent(&e).unwrap();
+            let mut e = s.outbox_entry(4).unwrap().unwrap();
+            e.status = OutboxStatus::Dead;
+            s.outbox_update(&e).unwrap();
+            check(&s);
+            s.flush().unwrap();
+        }
+        let s = open(dir.path());
+        check(&s);
+        assert_eq!(
+            s.counts().unwrap().tickets[state_byte(State::Open) as usize],
+            4
+        );
+    }
+
+    #[test]
+    fn a_store_of_the_previous_layout_gets_its_index_by_state_and_counts_once() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = open(dir.path());
+            // Records as the previous layout wrote them, and no index or counts.
+            for (id, st) in [(1, State::Open), (2, State::Resolved), (3, State::Open)] {
+                let mut t = ticket(id, st, &[]);
+                if id == 2 {
+                    // An escalated service level, counted from the record's events.
+                    t.events.push(contract::escalation("resolution"));
+                }
+                s.tree(T::Tickets)
+                    .insert(u64_key(id), encode(&TicketRecord::from(&t)))
+                    .unwrap();
+            }
+            s.tree(T::Outbox)
+                .insert(u64_key(9), encode_outbox(&pending(9, 1), b"m"))
+                .unwrap();
+            let meta = s.tree(T::Meta);
+            meta.remove(META_STATE_INDEX).unwrap();
+            meta.remove(META_COUNTS).unwrap();
+            meta.insert(META_SCHEMA, &1u32.to_be_bytes()).unwrap();
+            s.flush().unwrap();
+        }
+        let s = open(dir.path());
+        let c = s.counts().unwrap();
+        assert_eq!(c.tickets[state_byte(State::Open) as usize], 2);
+        assert_eq!(c.tickets[state_byte(State::Resolved) as usize], 1);
+        assert_eq!(c.pending, 1);
+        assert_eq!(c.sla_breaches, [0, 1]);
+        let ids = |st| {
+            s.tickets_in(st)
+                .unwrap()
+                .iter()
+                .map(|t| t.id.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(State::Open), [1, 3]);
+        assert_eq!(s.timed_tickets().unwrap()[0].id, TicketId(2));
+        let schema = s.tree(T::Meta).get(META_SCHEMA).unwrap().unwrap();
+        assert_eq!(schema.as_ref(), SCHEMA_VERSION.to_be_bytes());
+        // A state change rewrites the old record in the new layout, index and counts along.
+        s.commit(Commit {
+            ticket: Some(ticket(1, State::Closed, &[])),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(ids(State::Open), [3]);
+        assert_eq!(
+            s.counts().unwrap().tickets[state_byte(State::Open) as usize],
+            1
+        );
     }
 
     #[test]

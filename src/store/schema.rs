@@ -6,13 +6,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::decision::{self, Decision};
+use crate::core::sla::SlaKind;
 use crate::core::{
     AttachmentInfo, Audience, Event, EventKind, Fields, FloodItem, Lang, MailOutcome, NoticeKind,
     SentMail, Severity, State, Ticket, TicketId, TicketType,
 };
 
-/// The layout version this build writes; an unknown (newer) one refuses to start.
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+/// The layout version this build writes; an unknown (newer) one refuses to start. 2: ticket
+/// records lead with their state ([`TICKET_WITH_STATE`]), the index by state and the counts.
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 /// The version byte in front of every record.
 pub(crate) const RECORD_V1: u8 = 1;
 
@@ -23,8 +25,10 @@ pub(crate) const TREE_OUTBOX: &str = "outbox";
 pub(crate) const TREE_OUTBOX_RAW: &str = "outbox_raw";
 pub(crate) const TREE_REPLIES: &str = "replies";
 pub(crate) const TREE_BOUNCES: &str = "bounces";
-/// Ids of the tickets in a state with timers (waiting for feedback, resolved).
+/// Ids of the tickets in a state with timers, in stores before [`TREE_BY_STATE`] (dropped).
 pub(crate) const TREE_TIMED: &str = "timed";
+/// The tickets by state: key [`state_key`], no value.
+pub(crate) const TREE_BY_STATE: &str = "by_state";
 pub(crate) const TREE_META: &str = "meta";
 /// Per sender address: when its last mails came ([`SenderLog`]).
 pub(crate) const TREE_SENDERS: &str = "senders";
@@ -37,10 +41,137 @@ pub(crate) const TREE_BY_CUSTOMER: &str = "by_customer";
 
 pub(crate) const META_SCHEMA: &[u8] = b"schema_version";
 pub(crate) const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
-pub(crate) const META_TIMED_INDEX: &[u8] = b"timed_index_built";
 pub(crate) const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
 /// Tickets know which ids of their thread the gateway sent (`TicketRecord::sent`).
 pub(crate) const META_SENT_BUILT: &[u8] = b"sent_records_built";
+/// The index by state and the counts are built ([`TREE_BY_STATE`], [`META_COUNTS`]).
+pub(crate) const META_STATE_INDEX: &[u8] = b"state_index_built";
+/// What the store holds, kept as it changes ([`Counts`]).
+pub(crate) const META_COUNTS: &[u8] = b"counts";
+
+/// The version byte of a ticket record that leads with its state: `3`, the state's place in
+/// [`State::ALL`], then the record as JSON. Still read; [`TICKET_WITH_HEAD`] is written.
+pub(crate) const TICKET_WITH_STATE: u8 = 3;
+
+/// The version byte of a ticket record that leads with its [`TicketHead`]: `4`, the state's
+/// place in [`State::ALL`], the service levels it escalated (bit `i` for
+/// `SlaKind::ALL[i]`), then the record as JSON. A commit reads what it replaces, for the
+/// index by state and the counts, without decoding the rest.
+pub(crate) const TICKET_WITH_HEAD: u8 = 4;
+
+/// What the counts need of a stored ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TicketHead {
+    pub state: State,
+    /// Bit `i`: the ticket escalated `SlaKind::ALL[i]` (each level escalates once).
+    pub escalated: u8,
+}
+
+/// The service levels a ticket's events escalated, as [`TicketHead::escalated`].
+fn escalated(r: &TicketRecord) -> u8 {
+    let mut bits = 0u8;
+    for e in r.events.iter().filter(|e| e.kind == "escalation") {
+        if let Some(i) = SlaKind::ALL.iter().position(|k| k.as_str() == e.text) {
+            bits |= 1 << i;
+        }
+    }
+    bits
+}
+
+pub(crate) fn encode_ticket(t: &Ticket) -> Vec<u8> {
+    let r = TicketRecord::from(t);
+    let mut out = vec![TICKET_WITH_HEAD, state_byte(t.state), escalated(&r)];
+    serde_json::to_writer(&mut out, &r).expect("records serialise to JSON");
+    out
+}
+
+pub(crate) fn decode_ticket(bytes: &[u8]) -> Result<TicketRecord, String> {
+    match bytes {
+        [TICKET_WITH_HEAD, _, _, json @ ..] | [TICKET_WITH_STATE, _, json @ ..] => {
+            serde_json::from_slice(json).map_err(|e| e.to_string())
+        }
+        _ => decode(bytes),
+    }
+}
+
+/// The head of a stored ticket record (records of older layouts are decoded for it).
+pub(crate) fn ticket_head(bytes: &[u8]) -> Result<TicketHead, String> {
+    let (state, escalated) = match bytes {
+        [TICKET_WITH_HEAD, s, e, ..] => (State::ALL.get(*s as usize).copied(), *e),
+        _ => {
+            let r = decode_ticket(bytes)?;
+            (State::parse(&r.state), escalated(&r))
+        }
+    };
+    let state = state.ok_or_else(|| "unknown ticket state".to_string())?;
+    Ok(TicketHead { state, escalated })
+}
+
+pub(crate) fn state_byte(s: State) -> u8 {
+    State::ALL.iter().position(|x| *x == s).unwrap_or_default() as u8
+}
+
+/// The key of a ticket in [`TREE_BY_STATE`]: its state's byte, then its id (big-endian).
+pub(crate) fn state_key(s: State, id: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = state_byte(s);
+    k[1..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+/// How many tickets are in each state (in the order of [`State::ALL`]), how many outgoing
+/// mails are pending and dead, and how many tickets escalated each service level (in the
+/// order of `SlaKind::ALL`): kept by every commit, so that reading them scans nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub tickets: [i64; State::ALL.len()],
+    pub pending: i64,
+    pub dead: i64,
+    pub sla_breaches: [i64; SlaKind::ALL.len()],
+}
+
+impl Counts {
+    pub fn encode(&self) -> Vec<u8> {
+        let all = (self.tickets.iter().chain([&self.pending, &self.dead]))
+            .chain(self.sla_breaches.iter());
+        all.flat_map(|n| n.to_be_bytes()).collect()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Counts {
+        let mut n = bytes
+            .chunks_exact(8)
+            .map(|c| i64::from_be_bytes(c.try_into().unwrap_or_default()));
+        let mut c = Counts::default();
+        let slots = (c.tickets.iter_mut().chain([&mut c.pending, &mut c.dead]))
+            .chain(c.sla_breaches.iter_mut());
+        for slot in slots {
+            *slot = n.next().unwrap_or(0);
+        }
+        c
+    }
+
+    pub fn ticket(&mut self, s: State, delta: i64) {
+        self.tickets[state_byte(s) as usize] += delta;
+    }
+
+    /// Counts a ticket's head in (`delta` 1) or out (-1).
+    pub(crate) fn head(&mut self, h: TicketHead, delta: i64) {
+        self.ticket(h.state, delta);
+        for (i, n) in self.sla_breaches.iter_mut().enumerate() {
+            if h.escalated & (1 << i) != 0 {
+                *n += delta;
+            }
+        }
+    }
+
+    pub fn outbox(&mut self, status: OutboxStatus, delta: i64) {
+        match status {
+            OutboxStatus::Pending => self.pending += delta,
+            OutboxStatus::Dead => self.dead += delta,
+            OutboxStatus::Sent => {}
+        }
+    }
+}
 
 /// Tickets where the customer is reporter or participant are indexed.
 pub(crate) const META_CUSTOMER_INDEX: &[u8] = b"customer_index_built";
@@ -164,7 +295,7 @@ impl FloodRecord {
     }
 
     /// The items as the core sees them (an item of an unknown kind reads as a new ticket).
-    pub(crate) fn items(&self, sender: &str) -> Vec<FloodItem> {
+    pub fn items(&self, sender: &str) -> Vec<FloodItem> {
         self.items
             .iter()
             .map(|i| FloodItem {
@@ -324,7 +455,7 @@ pub struct SentRecord {
 
 impl SentRecord {
     /// The audience of an outbox entry of an older store, from its kind and recipients.
-    pub(crate) fn of_entry(e: &OutboxEntry, reporter: &str) -> SentRecord {
+    pub fn of_entry(e: &OutboxEntry, reporter: &str) -> SentRecord {
         let audience = match NoticeKind::parse(&e.kind) {
             Some(NoticeKind::AutoClosed) if !e.to.iter().any(|a| a == reporter) => Audience::Staff,
             Some(k) => k.audience(),
@@ -503,11 +634,11 @@ mod outcome_name {
     use super::MailOutcome;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(o: &MailOutcome, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(o: &MailOutcome, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(o.as_str())
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MailOutcome, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MailOutcome, D::Error> {
         let name = String::deserialize(d)?;
         Ok(MailOutcome::parse(&name).unwrap_or(MailOutcome::Ignored))
     }

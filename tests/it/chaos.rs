@@ -248,6 +248,45 @@ async fn kill_nine_at_random_moments_and_every_mail_has_exactly_one_effect() {
         2 * tickets + comments,
         "seed {seed}: one entry per notification"
     );
+
+    // Only the mails in flight at a kill may go twice (SPEC §4): each completed send is
+    // recorded as it completes, so a kill resends at most one mail per concurrent send.
+    let mut users: Vec<&str> = customers.iter().map(String::as_str).collect();
+    users.push(&n.team);
+    let (copies, unique) = settled_copies(&h.mail, &users).await;
+    assert!(unique >= outbox.len(), "seed {seed}: every mail arrived");
+    let resent = copies - unique;
+    println!(
+        "seed {seed}: {resent} mails resent after {kills} kills ({:.1} a kill, at most {IN_FLIGHT} in flight)",
+        resent as f64 / kills as f64
+    );
+    assert!(
+        resent <= kills * IN_FLIGHT,
+        "seed {seed}: {resent} mails resent after {kills} kills: more than the {IN_FLIGHT} a kill that can be in flight"
+    );
+}
+
+/// Sends the outbox has in flight at once (`SEND_CONCURRENCY`, src/daemon/outbox.rs).
+const IN_FLIGHT: usize = 10;
+
+/// The mails in these users' INBOXes once Postfix has delivered everything: how many copies
+/// in all, and how many distinct (user, Message-ID). Waits until the count stops changing.
+async fn settled_copies(m: &MailSys, users: &[&str]) -> (usize, usize) {
+    let mut last = None;
+    loop {
+        let mut ids = Vec::new();
+        for u in users {
+            let got = fetch_all(m, u, "INBOX").await;
+            ids.extend(got.into_iter().map(|r| (u.to_string(), r.message_id)));
+        }
+        let copies = ids.len();
+        if last == Some(copies) {
+            let unique: BTreeSet<(String, String)> = ids.into_iter().collect();
+            return (copies, unique.len());
+        }
+        last = Some(copies);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

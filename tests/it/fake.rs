@@ -516,6 +516,12 @@ impl Store for Observed {
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         self.inner.timed_tickets()
     }
+    fn tickets_in(&self, state: ticket_gateway::core::State) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.tickets_in(state)
+    }
+    fn counts(&self) -> Result<ticket_gateway::store::Counts, StoreError> {
+        self.inner.counts()
+    }
     fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError> {
         self.inner.mail_seen(keys)
     }
@@ -563,6 +569,9 @@ impl Store for Observed {
     }
     fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
         self.inner.outbox_update(entry)
+    }
+    fn outbox_sent(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        self.inner.outbox_sent(entry)
     }
     fn new_outbox_id(&self) -> Result<u64, StoreError> {
         self.inner.new_outbox_id()

@@ -7,6 +7,7 @@
 pub(super) const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "tickets, mails and the outbox", V1),
     (2, "a ticket's fields, owner and reporter's name", V2),
+    (3, "indexes for the counts of /metrics", V3),
 ];
 
 const V1: &str = r#"
@@ -159,4 +160,12 @@ CREATE INDEX tickets_owner ON tickets (owner);
 COMMENT ON COLUMN tickets.type IS 'question, bug, incident or improvement (SPEC 2.5)';
 COMMENT ON COLUMN tickets.severity IS 'blocker, critical, major, minor or trivial (SPEC 2.5)';
 COMMENT ON COLUMN tickets.owner IS 'the staff address that owns the ticket (SPEC 2.6)';
+"#;
+
+/// The counts `/metrics` reads at each scrape (tickets by state, outbox entries by status,
+/// escalations by level) come from indexes: the outbox keeps every sent mail, and the
+/// escalations are a few rows among all the events.
+const V3: &str = r#"
+CREATE INDEX outbox_status ON outbox (status);
+CREATE INDEX events_escalations ON events (body) WHERE kind = 'escalation';
 "#;

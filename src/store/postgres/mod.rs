@@ -27,10 +27,11 @@ use std::time::{Duration, Instant};
 use tokio_postgres::Row;
 
 use super::schema::{
-    FloodItemRecord, FloodRecord, MailRecord, OutboxEntry, OutboxStatus, TicketRecord,
+    Counts, FloodItemRecord, FloodRecord, MailRecord, OutboxEntry, OutboxStatus, TicketRecord,
     REPLY_LOG_KEEP_SECS, SENDER_LOG_KEEP_SECS,
 };
 use super::{Commit, Store, StoreError};
+use crate::core::sla::SlaKind;
 use crate::core::timers::has_timers;
 use crate::core::{FloodItem, MailOutcome, State, Ticket, TicketId};
 use crate::dedupe::MailKey;
@@ -503,6 +504,44 @@ impl Store for PgStore {
         Self::tickets_in_rows(self.read(|s| s.query(sql::TICKETS_IN, &[&states]))?)
     }
 
+    fn tickets_in(&self, state: State) -> Result<Vec<Ticket>, StoreError> {
+        let states = vec![state.as_str()];
+        Self::tickets_in_rows(self.read(|s| s.query(sql::TICKETS_IN, &[&states]))?)
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        let (tickets, outbox, escalations) = self.read(|s| {
+            Ok((
+                s.query(sql::COUNT_TICKETS, &[])?,
+                s.query(sql::COUNT_OUTBOX, &[])?,
+                s.query(sql::COUNT_ESCALATIONS, &[])?,
+            ))
+        })?;
+        let mut c = Counts::default();
+        for r in &tickets {
+            let state: &str = r.get(0);
+            let state = State::parse(state)
+                .ok_or_else(|| corrupt("tickets")(format!("unknown state '{state}'")))?;
+            c.ticket(state, r.get(1));
+        }
+        for r in &outbox {
+            match r.get::<_, &str>(0) {
+                "pending" => c.pending = r.get(1),
+                "dead" => c.dead = r.get(1),
+                other => return Err(corrupt("outbox")(format!("unknown status '{other}'"))),
+            }
+        }
+        for r in &escalations {
+            if let Some(i) = SlaKind::ALL
+                .iter()
+                .position(|k| k.as_str() == r.get::<_, &str>(0))
+            {
+                c.sla_breaches[i] = r.get(1);
+            }
+        }
+        Ok(c)
+    }
+
     fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError> {
         let keys: Vec<String> = keys.iter().map(|k| cleaned(k)).collect();
         self.read(|s| s.query_opt(sql::MAIL_SEEN, &[&keys]))?
@@ -690,6 +729,14 @@ impl Store for PgStore {
             )
             .map(|_| ())
         })
+    }
+
+    /// The update and every commit before it are committed at once (one transaction): the
+    /// send is durable when this returns, and a process that lost the actor lock keeps
+    /// nothing.
+    fn outbox_sent(&self, e: &OutboxEntry) -> Result<(), StoreError> {
+        self.outbox_update(e)?;
+        self.flush()
     }
 
     fn new_outbox_id(&self) -> Result<u64, StoreError> {

@@ -48,6 +48,12 @@ pub(super) const TICKETS_OF: &str = concat!(
     ticket_json!(),
     " FROM tickets t WHERE t.reporter = $1 OR t.participants @> ARRAY[$1::text] ORDER BY t.id"
 );
+/// Tickets by state, outbox entries by status and escalations by level, each from an index.
+pub(super) const COUNT_TICKETS: &str = "SELECT state, count(*) FROM tickets GROUP BY state";
+pub(super) const COUNT_OUTBOX: &str =
+    "SELECT status, count(*) FROM outbox WHERE status <> 'sent' GROUP BY status";
+pub(super) const COUNT_ESCALATIONS: &str =
+    "SELECT body, count(*) FROM events WHERE kind = 'escalation' GROUP BY body";
 pub(super) const NEXT_TICKET_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM tickets";
 pub(super) const THREAD_HOLDS: &str = "SELECT $2::text = ANY(thread) FROM tickets WHERE id = $1";
 pub(super) const INDEXED_ID: &str = "SELECT ticket_id FROM message_ids WHERE message_id = $1";

@@ -145,13 +145,14 @@ def _trace(m, rng, addr, date, i, run):
                                   "Apple Mail (2.3774)", "Roundcube Webmail/1.6.5"])
 
 
-def generate(n, run, support, staff, big=0, big_mib=10.0, seed=1, prefix="SUP"):
+def generate(n, run, support, staff, big=0, big_mib=10.0, seed=1, prefix="SUP", first_ticket=1):
     """n raw mails to `support`; returns (mails, counts).
 
     Every 2000th mail is a new ticket whatever `big` says, so that the mails with and without
     big attachments open the same tickets (the memory run reuses the backlog's mails).
     The plan (who writes what, to which ticket) is made in order; the mails are then rendered
-    on every CPU."""
+    on every CPU. `first_ticket`: the number the first new ticket gets (a store that already
+    holds tickets, as in the growth run)."""
     people = customers(run)
     now = datetime.now(timezone.utc)
     tickets = []  # (number, (name, addr), message-id, subject, french)
@@ -170,7 +171,7 @@ def generate(n, run, support, staff, big=0, big_mib=10.0, seed=1, prefix="SUP"):
             french = rng.random() < 0.4
             subject = rng.choice(SUBJECTS_FR if french else SUBJECTS_EN).format(n=10000 + i)
             subject = f"{subject} ({i})"
-            tickets.append((len(tickets) + 1, person, f"<bench.{run}.{i}@customer.test>",
+            tickets.append((first_ticket + len(tickets), person, f"<bench.{run}.{i}@customer.test>",
                             subject, french))
             what, ticket = "new", tickets[-1]
         else:

@@ -8,8 +8,9 @@
 //! cargo run --release --example bench_ingest -- CONFIG DIR [BATCH]
 //! ```
 //!
-//! Prints one JSON line with the mails, the seconds spent processing and flushing, and the
-//! outbox entries queued. Run it under `perf record` or `valgrind --tool=callgrind` to see
+//! Prints one JSON line with the mails, the seconds spent processing and flushing, the
+//! outbox entries queued and the peak resident memory. `TG_BENCH_SENT=1` marks each batch's
+//! outgoing mail sent (a store whose mail goes out, for growth runs). Run it under `perf record` or `valgrind --tool=callgrind` to see
 //! where the ingest time goes. Not part of the product.
 
 use std::path::PathBuf;
@@ -60,6 +61,9 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
     files.sort();
     let (mut process, mut flush) = (Duration::ZERO, Duration::ZERO);
     let mut queued = 0usize;
+    // TG_BENCH_SENT=1: each batch's outgoing mail is marked sent, as the outbox would (the
+    // growth of a store whose mail goes out).
+    let sent = std::env::var_os("TG_BENCH_SENT").is_some();
     let started = Instant::now();
     let cancel = tokio_util::sync::CancellationToken::new();
     for (b, names) in files.chunks(batch.max(1)).enumerate() {
@@ -78,14 +82,31 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
         let done = ticket_gateway::daemon::process_in_order(&gw, &chunk, &cancel, |_, _| {})
             .map_err(|e| e.to_string())?;
         queued += done.iter().map(|(_, p)| p.outbox.len()).sum::<usize>();
+        if sent {
+            for id in done.iter().flat_map(|(_, p)| &p.outbox) {
+                if let Some(mut e) = gw.store.outbox_entry(*id).map_err(|e| e.to_string())? {
+                    e.status = ticket_gateway::store::OutboxStatus::Sent;
+                    e.sent_at = Some(e.created_at);
+                    gw.store.outbox_update(&e).map_err(|e| e.to_string())?;
+                }
+            }
+        }
         let t2 = Instant::now();
         gw.flush().map_err(|e| e.to_string())?;
         process += t2 - t;
         flush += t2.elapsed();
     }
     let total = started.elapsed();
+    let hwm = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        })
+        .unwrap_or(0);
     Ok(format!(
-        "{{\"mails\":{},\"seconds\":{:.3},\"process_s\":{:.3},\"flush_s\":{:.3},\"outbox\":{queued},\"per_mail_us\":{:.0}}}",
+        "{{\"mails\":{},\"seconds\":{:.3},\"process_s\":{:.3},\"flush_s\":{:.3},\"outbox\":{queued},\"per_mail_us\":{:.0},\"peak_rss_kib\":{hwm}}}",
         files.len(),
         total.as_secs_f64(),
         process.as_secs_f64(),

@@ -364,9 +364,11 @@ impl SledStore {
         })
     }
 
-    /// Writes a big outgoing mail to `<store>/outbox/<id>.eml` and syncs it (and its
-    /// directory) before the commit that names it can be flushed; returns that name.
-    fn raw_to_file(&self, id: u64, raw: &[u8]) -> Result<Vec<u8>, StoreError> {
+    /// Writes a big outgoing mail to `<store>/outbox/<id>.eml`; returns the value that names
+    /// it and its path, which the commit's writes carry: [`SledStore::apply`] syncs the file
+    /// (and the directory) before sled sees a write that names it. The deciding thread does
+    /// not wait for the disk; the flush, which runs beside it, does.
+    fn raw_to_file(&self, id: u64, raw: &[u8]) -> Result<(Vec<u8>, PathBuf), StoreError> {
         use std::io::Write as _;
         let name = format!("{id:016x}.eml");
         let path = self.raw_dir.join(&name);
@@ -378,14 +380,29 @@ impl SledStore {
         let tmp = self.raw_dir.join(format!("{name}.tmp"));
         let mut f = private_file(&tmp).map_err(err)?;
         f.write_all(raw).map_err(err)?;
-        f.sync_all().map_err(err)?;
         std::fs::rename(&tmp, &path).map_err(err)?;
-        std::fs::File::open(&self.raw_dir)
-            .and_then(|d| d.sync_all())
-            .map_err(err)?;
         let mut value = RAW_FILE_MARK.to_vec();
         value.extend_from_slice(name.as_bytes());
-        Ok(value)
+        Ok((value, path))
+    }
+
+    /// Syncs files that writes about to reach sled name, and their directory.
+    fn sync_files(&self, files: &[PathBuf]) -> Result<(), StoreError> {
+        let err = |path: &Path| {
+            let path = path.display().to_string();
+            move |source| StoreError::File { path, source }
+        };
+        for f in files {
+            std::fs::File::open(f)
+                .and_then(|f| f.sync_all())
+                .map_err(err(f))?;
+        }
+        if !files.is_empty() {
+            std::fs::File::open(&self.raw_dir)
+                .and_then(|d| d.sync_all())
+                .map_err(err(&self.raw_dir))?;
+        }
+        Ok(())
     }
 
     fn tree(&self, t: T) -> &sled::Tree {
@@ -503,16 +520,24 @@ impl SledStore {
             o.frozen = Some(frozen.clone());
             frozen
         };
-        let result = self.trees.as_slice().transaction(|views| {
-            for (tree, writes) in views.iter().zip(&frozen.trees) {
-                for (k, v) in writes {
-                    match v {
-                        Some(v) => tree.insert(k.as_slice(), v.as_slice())?,
-                        None => tree.remove(k.as_slice())?,
-                    };
-                }
-            }
-            Ok::<_, ConflictableTransactionError<()>>(())
+        let result = self.sync_files(&frozen.files).and_then(|()| {
+            self.trees
+                .as_slice()
+                .transaction(|views| {
+                    for (tree, writes) in views.iter().zip(&frozen.trees) {
+                        for (k, v) in writes {
+                            match v {
+                                Some(v) => tree.insert(k.as_slice(), v.as_slice())?,
+                                None => tree.remove(k.as_slice())?,
+                            };
+                        }
+                    }
+                    Ok::<_, ConflictableTransactionError<()>>(())
+                })
+                .map_err(|e| match e {
+                    TransactionError::Storage(e) => e.into(),
+                    TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
+                })
         });
         let mut o = self.overlay();
         o.frozen = None;
@@ -528,10 +553,8 @@ impl SledStore {
                     }
                 }
                 o.active.bytes += frozen.bytes;
-                match e {
-                    TransactionError::Storage(e) => Err(e.into()),
-                    TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
-                }
+                o.active.files.extend(frozen.files.iter().cloned());
+                Err(e)
             }
         }
     }
@@ -674,9 +697,14 @@ impl Store for SledStore {
         // Everything is prepared before the overlay is touched, so a commit lands whole.
         // Big mails go to their files first (synced): the commit then only names them.
         let mut outbox = Vec::with_capacity(c.outbox.len());
+        let mut files = Vec::new();
         for (e, raw) in c.outbox {
             let raw = match raw.len() > RAW_IN_FILE_BYTES {
-                true => self.raw_to_file(e.id, &raw)?,
+                true => {
+                    let (value, path) = self.raw_to_file(e.id, &raw)?;
+                    files.push(path);
+                    value
+                }
                 false => raw,
             };
             outbox.push((e, raw));
@@ -808,6 +836,8 @@ impl Store for SledStore {
         if counts != counted {
             writes.push((T::Meta, META_COUNTS.to_vec(), Some(counts.encode())));
         }
+        let mut o = o;
+        o.active.files.extend(files);
         self.write(o, writes)
     }
 

@@ -2,6 +2,7 @@
 //! consults first (group commit: few sled transactions instead of one a mail).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{T, TREE_COUNT};
@@ -33,6 +34,8 @@ impl Overlay {
 pub(super) struct Writes {
     pub(super) trees: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; TREE_COUNT],
     pub(super) bytes: usize,
+    /// Files the writes name, to be synced before sled sees the writes.
+    pub(super) files: Vec<PathBuf>,
 }
 
 impl Writes {

@@ -41,7 +41,7 @@ use crate::pipeline::Gateway;
 use crate::smtp::Relay;
 use crate::telemetry::{self, StoreCounts, Up};
 use crate::views::{
-    list_outbox, list_tickets, show_mail, show_ticket, unhex, OutboxView, TicketFilter, TicketView,
+    list_outbox, list_tickets_json, show_mail, show_ticket, unhex, OutboxView, TicketFilter,
 };
 
 /// Name of the file, in the store directory, that tells the CLI how to reach the daemon.
@@ -457,11 +457,11 @@ impl Api {
         };
         let gw = self.gw.clone();
         let r = tokio::task::spawn_blocking(move || {
-            list_tickets(&*gw.store, &gw.policy, &filter, gw.now())
+            list_tickets_json(&*gw.store, &gw.policy, &filter, gw.now())
         })
         .await;
         match r {
-            Ok(Ok(views)) => json::<Vec<TicketView>>(StatusCode::OK, &views),
+            Ok(Ok(body)) => reply(StatusCode::OK, "application/json", body),
             Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, telemetry::chain(&e)),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }

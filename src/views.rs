@@ -253,15 +253,52 @@ pub(crate) fn list_tickets(
     filter: &TicketFilter,
     now: i64,
 ) -> Result<Vec<TicketView>, StoreError> {
-    let tickets = match filter.state {
-        Some(s) => store.tickets_in(s)?,
-        None => store.tickets()?,
+    let mut views = Vec::new();
+    visit_views(store, policy, filter, now, &mut |v| {
+        views.push(v);
+        Ok(())
+    })?;
+    Ok(views)
+}
+
+/// [`list_tickets`] as the JSON array `tickets --json` reads, written as the tickets are read:
+/// the daemon holds the listing's text and one ticket at a time, never every ticket at once
+/// (a listing of 100,000 tickets took hundreds of MiB that way).
+pub fn list_tickets_json(
+    store: &dyn Store,
+    policy: &Policy,
+    filter: &TicketFilter,
+    now: i64,
+) -> Result<Vec<u8>, StoreError> {
+    let mut out = b"[".to_vec();
+    visit_views(store, policy, filter, now, &mut |v| {
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        serde_json::to_writer(&mut out, &v).expect("views serialise to JSON");
+        Ok(())
+    })?;
+    out.push(b']');
+    Ok(out)
+}
+
+/// The views of the tickets `filter` lets through, one at a time: with a state, from the
+/// store's index by state, the rest of the filter applied to each ticket read.
+fn visit_views(
+    store: &dyn Store,
+    policy: &Policy,
+    filter: &TicketFilter,
+    now: i64,
+    f: &mut dyn FnMut(TicketView) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut each = |t: &Ticket| match filter.matches(t) {
+        true => f(ticket_view(t, policy, now, false)),
+        false => Ok(()),
     };
-    Ok(tickets
-        .iter()
-        .filter(|t| filter.matches(t))
-        .map(|t| ticket_view(t, policy, now, false))
-        .collect())
+    match filter.state {
+        Some(s) => store.visit_tickets_in(s, &mut |t| each(&t)),
+        None => store.tickets()?.iter().try_for_each(each),
+    }
 }
 
 /// One ticket with its events, as `show --json` prints it.
@@ -420,6 +457,64 @@ mod tests {
             "unknown severity 'urgent' (one of: blocker, critical, major, minor, trivial)"
         );
         assert!(TicketFilter::parse(Some("shut"), None, None, None).is_err());
+    }
+
+    #[test]
+    fn the_listing_as_json_is_the_listing_written_ticket_by_ticket() {
+        use crate::core::{Lang, Ticket};
+        use crate::store::{Commit, SledStore};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        for (id, state) in [(1, State::Open), (2, State::Resolved), (3, State::Open)] {
+            let ticket = Ticket {
+                id: TicketId(id),
+                summary: format!("ticket {id}"),
+                state,
+                reporter: "a@x.test".into(),
+                participants: vec!["b@x.test".into()],
+                reporter_name: String::new(),
+                fields: Default::default(),
+                owner: (id == 3).then(|| "paul@x.test".to_string()),
+                language: Lang::En,
+                created_at: 1,
+                updated_at: 2,
+                state_since: 3,
+                reminded: false,
+                automated: false,
+                refers_to: None,
+                thread: vec![],
+                sent: vec![],
+                events: vec![],
+            };
+            let commit = Commit {
+                ticket: Some(ticket),
+                ..Default::default()
+            };
+            store.commit(commit).unwrap();
+        }
+        let policy = Policy::for_tests();
+        let filter = |state: Option<&str>, owner: Option<&str>| {
+            TicketFilter::parse(state, None, None, owner).unwrap()
+        };
+        let tags = |f: &TicketFilter| {
+            let views = list_tickets(&store, &policy, f, 10).unwrap();
+            let json = list_tickets_json(&store, &policy, f, 10).unwrap();
+            let read: Vec<TicketView> = serde_json::from_slice(&json).unwrap();
+            assert_eq!(read, views, "{f:?}");
+            views.into_iter().map(|v| v.tag).collect::<Vec<_>>()
+        };
+        let prefix = policy.tag_prefix.clone();
+        let tag = |n: u64| TicketId(n).tag(&prefix);
+        assert_eq!(tags(&filter(Some("open"), None)), [tag(1), tag(3)]);
+        assert_eq!(tags(&filter(None, None)), [tag(1), tag(2), tag(3)]);
+        // With a state, the index by state is read and the rest of the filter applies.
+        assert_eq!(tags(&filter(Some("open"), Some("paul@x.test"))), [tag(3)]);
+        assert_eq!(tags(&filter(Some("open"), Some("none"))), [tag(1)]);
+        assert!(tags(&filter(Some("closed"), None)).is_empty());
+        assert_eq!(
+            list_tickets_json(&store, &policy, &filter(Some("closed"), None), 10).unwrap(),
+            b"[]"
+        );
     }
 
     #[test]

@@ -656,9 +656,20 @@ pub(crate) fn escalation(level: &str) -> Event {
     }
 }
 
+/// The ids of the tickets `visit_tickets_in` hands over, each checked to be in `st`.
+fn ids_in(s: &dyn Store, st: State) -> Vec<u64> {
+    let mut ids = Vec::new();
+    s.visit_tickets_in(st, &mut |t| {
+        assert_eq!(t.state, st);
+        ids.push(t.id.0);
+        Ok(())
+    })
+    .unwrap();
+    ids
+}
+
 pub(crate) fn counts_and_tickets_by_state_follow_every_commit_and_send(b: &dyn Backend) {
     let s = b.open();
-    let ids = |ts: Vec<Ticket>| ts.iter().map(|t| t.id.0).collect::<Vec<_>>();
     let n =
         |c: &super::Counts, st: State| c.tickets[State::ALL.iter().position(|x| *x == st).unwrap()];
     let put = |t: Ticket| {
@@ -674,7 +685,7 @@ pub(crate) fn counts_and_tickets_by_state_follow_every_commit_and_send(b: &dyn B
     let c = s.counts().unwrap();
     assert_eq!((n(&c, State::Open), n(&c, State::Closed)), (2, 1));
     assert_eq!(c.sla_breaches, [0, 0]);
-    assert_eq!(ids(s.tickets_in(State::Open).unwrap()), [1, 2]);
+    assert_eq!(ids_in(&*s, State::Open), [1, 2]);
 
     // Ticket 1 escalates its first response and moves on; once escalated it stays counted
     // however often it is committed again.
@@ -692,9 +703,18 @@ pub(crate) fn counts_and_tickets_by_state_follow_every_commit_and_send(b: &dyn B
     assert_eq!(n(&c, State::Open), 1);
     assert_eq!((n(&c, State::InProgress), n(&c, State::Resolved)), (0, 1));
     assert_eq!(c.sla_breaches, [2, 1]);
-    assert_eq!(ids(s.tickets_in(State::Open).unwrap()), [2]);
-    assert_eq!(ids(s.tickets_in(State::Resolved).unwrap()), [1]);
-    assert!(s.tickets_in(State::InProgress).unwrap().is_empty());
+    assert_eq!(ids_in(&*s, State::Open), [2]);
+    assert_eq!(ids_in(&*s, State::Resolved), [1]);
+    assert!(ids_in(&*s, State::InProgress).is_empty());
+
+    // More tickets of a state than a backend reads at once, handed over in id order.
+    for id in 100..=350 {
+        put(ticket(id, State::Reopened, &[]));
+    }
+    assert_eq!(
+        ids_in(&*s, State::Reopened),
+        (100..=350).collect::<Vec<_>>()
+    );
 
     // The outbox: pending and dead, a send recorded as it completes.
     s.commit(Commit {
@@ -730,6 +750,6 @@ pub(crate) fn counts_and_tickets_by_state_follow_every_commit_and_send(b: &dyn B
     assert_eq!((c.pending, c.dead), (1, 1));
     assert_eq!(c.sla_breaches, [2, 1]);
     assert_eq!((n(&c, State::Open), n(&c, State::Resolved)), (1, 1));
-    assert_eq!(ids(s.tickets_in(State::Closed).unwrap()), [3]);
+    assert_eq!(ids_in(&*s, State::Closed), [3]);
     assert_eq!(s.outbox_entry(10).unwrap(), Some(sent));
 }

@@ -127,8 +127,13 @@ pub trait Store: Send + Sync {
     /// The tickets in a state with timers ([`has_timers`]: the store keeps an index of them),
     /// without reading the others.
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError>;
-    /// The tickets in `state`, without reading the others.
-    fn tickets_in(&self, state: crate::core::State) -> Result<Vec<Ticket>, StoreError>;
+    /// Hands the tickets in `state` to `f` one at a time, in id order, without reading the
+    /// others: a listing of any length holds one ticket at once.
+    fn visit_tickets_in(
+        &self,
+        state: crate::core::State,
+        f: &mut dyn FnMut(Ticket) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
     /// How many tickets are in each state and outgoing mails pending or dead: kept as the
     /// store changes, so reading them costs the same at any size (`/metrics`).
     fn counts(&self) -> Result<Counts, StoreError>;
@@ -643,23 +648,29 @@ impl Store for SledStore {
             .into_iter()
             .filter(|s| has_timers(*s))
         {
-            out.extend(self.tickets_in(s)?);
+            self.visit_tickets_in(s, &mut |t| {
+                out.push(t);
+                Ok(())
+            })?;
         }
         out.sort_by_key(|t| t.id);
         Ok(out)
     }
 
-    fn tickets_in(&self, state: crate::core::State) -> Result<Vec<Ticket>, StoreError> {
+    fn visit_tickets_in(
+        &self,
+        state: crate::core::State,
+        f: &mut dyn FnMut(Ticket) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut ids = Vec::new();
         self.scan(T::ByState, &[state_byte(state)], |k, _| {
             ids.extend(k.get(1..).and_then(key_u64).map(TicketId));
             Ok(())
         })?;
-        let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.extend(self.ticket(id)?);
+            self.ticket(id)?.map_or(Ok(()), &mut *f)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn counts(&self) -> Result<Counts, StoreError> {
@@ -1073,6 +1084,16 @@ mod tests {
     /// finishing its writes (sled holds its lock until then).
     fn open(dir: &Path) -> SledStore {
         SledStore::open_waiting(dir, std::time::Duration::from_secs(5)).unwrap()
+    }
+
+    fn tickets_in(s: &SledStore, state: State) -> Vec<Ticket> {
+        let mut out = Vec::new();
+        s.visit_tickets_in(state, &mut |t| {
+            out.push(t);
+            Ok(())
+        })
+        .unwrap();
+        out
     }
 
     fn ticket(id: u64, state: State, thread: &[&str]) -> Ticket {
@@ -1787,7 +1808,7 @@ mod tests {
             for st in State::ALL {
                 let want: Vec<TicketId> =
                     all.iter().filter(|t| t.state == st).map(|t| t.id).collect();
-                let got: Vec<TicketId> = s.tickets_in(st).unwrap().iter().map(|t| t.id).collect();
+                let got: Vec<TicketId> = tickets_in(s, st).iter().map(|t| t.id).collect();
                 assert_eq!(got, want, "{st:?}");
                 assert_eq!(
                     c.tickets[state_byte(st) as usize],
@@ -1881,8 +1902,7 @@ mod tests {
         assert_eq!(c.pending, 1);
         assert_eq!(c.sla_breaches, [0, 1]);
         let ids = |st| {
-            s.tickets_in(st)
-                .unwrap()
+            tickets_in(&s, st)
                 .iter()
                 .map(|t| t.id.0)
                 .collect::<Vec<_>>()

@@ -516,8 +516,12 @@ impl Store for Observed {
     fn timed_tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         self.inner.timed_tickets()
     }
-    fn tickets_in(&self, state: ticket_gateway::core::State) -> Result<Vec<Ticket>, StoreError> {
-        self.inner.tickets_in(state)
+    fn visit_tickets_in(
+        &self,
+        state: ticket_gateway::core::State,
+        f: &mut dyn FnMut(Ticket) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.inner.visit_tickets_in(state, f)
     }
     fn counts(&self) -> Result<ticket_gateway::store::Counts, StoreError> {
         self.inner.counts()

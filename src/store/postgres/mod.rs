@@ -40,6 +40,9 @@ use session::{Pool, Session};
 /// How many outbox ids one round trip reserves (the sequence's increment).
 const OUTBOX_ID_BLOCK: u64 = 100;
 
+/// Tickets read at once by [`Store::visit_tickets_in`].
+const TICKETS_PAGE: i64 = 100;
+
 /// Serialises schema changes of daemons starting at once (a fixed advisory lock key).
 const MIGRATION_LOCK: i64 = 0x7467_6d69_6772;
 
@@ -504,9 +507,28 @@ impl Store for PgStore {
         Self::tickets_in_rows(self.read(|s| s.query(sql::TICKETS_IN, &[&states]))?)
     }
 
-    fn tickets_in(&self, state: State) -> Result<Vec<Ticket>, StoreError> {
-        let states = vec![state.as_str()];
-        Self::tickets_in_rows(self.read(|s| s.query(sql::TICKETS_IN, &[&states]))?)
+    /// A page of tickets at a time: a listing holds at most a page.
+    fn visit_tickets_in(
+        &self,
+        state: State,
+        f: &mut dyn FnMut(Ticket) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut after = 0i64;
+        loop {
+            let rows = self.read(|s| {
+                s.query(
+                    sql::TICKETS_IN_PAGE,
+                    &[&state.as_str(), &after, &TICKETS_PAGE],
+                )
+            })?;
+            for r in &rows {
+                after = r.get(0);
+                f(ticket_of(r.get(1))?)?;
+            }
+            if rows.len() < TICKETS_PAGE as usize {
+                return Ok(());
+            }
+        }
     }
 
     fn counts(&self) -> Result<Counts, StoreError> {

@@ -42,6 +42,12 @@ pub(super) const TICKETS_IN: &str = concat!(
     ticket_json!(),
     " FROM tickets t WHERE t.state = ANY($1::text[]) ORDER BY t.id"
 );
+/// The next tickets of a state after an id, a page at a time (read through `tickets_state`).
+pub(super) const TICKETS_IN_PAGE: &str = concat!(
+    "SELECT t.id, ",
+    ticket_json!(),
+    " FROM tickets t WHERE t.state = $1 AND t.id > $2 ORDER BY t.id LIMIT $3"
+);
 /// The tickets where an address is reporter or participant (both indexed).
 pub(super) const TICKETS_OF: &str = concat!(
     "SELECT ",

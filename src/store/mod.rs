@@ -8,6 +8,7 @@
 #[cfg(test)]
 mod contract;
 mod files;
+mod mailfiles;
 mod migrate;
 mod overlay;
 mod postgres;
@@ -27,6 +28,7 @@ use sled::Transactional as _;
 use crate::core::timers::has_timers;
 use crate::core::{FloodItem, ReportedMail, Ticket, TicketId};
 use crate::dedupe::MailKey;
+use mailfiles::{RAW_FILE_MARK, RAW_IN_FILE_BYTES};
 use overlay::{Overlay, OVERLAY_SPILL_BYTES};
 use schema::*;
 pub use schema::{Counts, MailRecord, OutboxEntry, OutboxStatus};
@@ -274,16 +276,6 @@ pub(super) fn reply_log(stored: Option<&[u8]>) -> Result<ReplyLog, StoreError> {
     })
 }
 
-/// Outgoing mails bigger than this (a forwarded attachment) are kept in a file of their own
-/// under `<store>/outbox/`, and sled holds [`RAW_FILE_MARK`] and the file's name: sled
-/// copies a value several times on its way to disk and keeps it in its page cache, which
-/// for a 14 MB mail was a large part of the daemon's peak memory (docs/benchmarks.md).
-const RAW_IN_FILE_BYTES: usize = 256 * 1024;
-
-/// Starts the stored bytes of an outgoing mail that names a file instead (a mail never starts
-/// with NUL).
-const RAW_FILE_MARK: &[u8] = b"\0file\0";
-
 /// sled's page cache (its default is 1 GiB). 8 MiB instead of 16 took 5 MiB off the peak
 /// with no measurable cost in speed (`examples/bench_ingest`, docs/benchmarks.md).
 const SLED_CACHE_BYTES: u64 = 8 * 1024 * 1024;
@@ -367,47 +359,6 @@ impl SledStore {
             applying: Mutex::default(),
             sent,
         })
-    }
-
-    /// Writes a big outgoing mail to `<store>/outbox/<id>.eml`; returns the value that names
-    /// it and its path, which the commit's writes carry: [`SledStore::apply`] syncs the file
-    /// (and the directory) before sled sees a write that names it. The deciding thread does
-    /// not wait for the disk; the flush, which runs beside it, does.
-    fn raw_to_file(&self, id: u64, raw: &[u8]) -> Result<(Vec<u8>, PathBuf), StoreError> {
-        use std::io::Write as _;
-        let name = format!("{id:016x}.eml");
-        let path = self.raw_dir.join(&name);
-        let err = |source| StoreError::File {
-            path: path.display().to_string(),
-            source,
-        };
-        private_dir(&self.raw_dir).map_err(err)?;
-        let tmp = self.raw_dir.join(format!("{name}.tmp"));
-        let mut f = private_file(&tmp).map_err(err)?;
-        f.write_all(raw).map_err(err)?;
-        std::fs::rename(&tmp, &path).map_err(err)?;
-        let mut value = RAW_FILE_MARK.to_vec();
-        value.extend_from_slice(name.as_bytes());
-        Ok((value, path))
-    }
-
-    /// Syncs files that writes about to reach sled name, and their directory.
-    fn sync_files(&self, files: &[PathBuf]) -> Result<(), StoreError> {
-        let err = |path: &Path| {
-            let path = path.display().to_string();
-            move |source| StoreError::File { path, source }
-        };
-        for f in files {
-            std::fs::File::open(f)
-                .and_then(|f| f.sync_all())
-                .map_err(err(f))?;
-        }
-        if !files.is_empty() {
-            std::fs::File::open(&self.raw_dir)
-                .and_then(|d| d.sync_all())
-                .map_err(err(&self.raw_dir))?;
-        }
-        Ok(())
     }
 
     fn tree(&self, t: T) -> &sled::Tree {
@@ -525,7 +476,7 @@ impl SledStore {
             o.frozen = Some(frozen.clone());
             frozen
         };
-        let result = self.sync_files(&frozen.files).and_then(|()| {
+        let result = mailfiles::sync(&self.raw_dir, &frozen.files).and_then(|()| {
             self.trees
                 .as_slice()
                 .transaction(|views| {
@@ -712,7 +663,7 @@ impl Store for SledStore {
         for (e, raw) in c.outbox {
             let raw = match raw.len() > RAW_IN_FILE_BYTES {
                 true => {
-                    let (value, path) = self.raw_to_file(e.id, &raw)?;
+                    let (value, path) = mailfiles::write(&self.raw_dir, e.id, &raw)?;
                     files.push(path);
                     value
                 }
@@ -945,25 +896,7 @@ impl Store for SledStore {
         };
         match stored {
             Some(v) => match v.strip_prefix(RAW_FILE_MARK) {
-                Some(name) => {
-                    // Only ever a name this store wrote: never a path elsewhere.
-                    let name = std::str::from_utf8(name)
-                        .ok()
-                        .filter(|n| {
-                            n.strip_suffix(".eml")
-                                .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-                        })
-                        .ok_or_else(|| StoreError::Corrupt {
-                            tree: TREE_OUTBOX,
-                            reason: format!("outgoing mail {id} names a bad file"),
-                        })?;
-                    let path = self.raw_dir.join(name);
-                    let raw = std::fs::read(&path).map_err(|source| StoreError::File {
-                        path: path.display().to_string(),
-                        source,
-                    })?;
-                    Ok(Some(raw))
-                }
+                Some(name) => mailfiles::read(&self.raw_dir, id, name).map(Some),
                 None => Ok(Some(v)),
             },
             None => Ok(None),

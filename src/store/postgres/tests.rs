@@ -234,12 +234,14 @@ fn one_process_acts_on_a_store_and_one_that_lost_its_lock_commits_nothing() {
                = hashtextextended('ticket-gateway actor {}', 0)",
         b.schema
     ));
+    // The second gets the lock once the server has ended the first's lock connection
+    // (`pg_terminate_backend` returns before that); only then is the first's loss certain.
+    second.hold_actor_lock(Duration::from_secs(10)).unwrap();
     let err = first.flush().unwrap_err();
     assert!(
         err.to_string().contains("lost the database's actor lock"),
         "{err}"
     );
-    second.hold_actor_lock(Duration::from_secs(5)).unwrap();
     assert_eq!(
         second.tickets().unwrap().len(),
         0,

@@ -1130,7 +1130,7 @@ mod tests {
     fn senders_and_held_notices_are_kept_bounded_and_forgotten_once_summed_up() {
         use crate::core::NoticeKind;
         let dir = tempfile::tempdir().unwrap();
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         let item = |n: u64| FloodItem {
             sender: "m@evil.test".into(),
             ticket: TicketId(n),
@@ -1180,7 +1180,7 @@ mod tests {
         let queued = TicketId(1).message_id([2; 16], "gw.test");
         let forged = TicketId(1).message_id([3; 16], "gw.test");
         {
-            let s = SledStore::open(dir.path()).unwrap();
+            let s = open(dir.path());
             // A ticket of an older store: its thread holds the customer's id, the gateway's
             // two mails, and an incoming id of the gateway's form; it lists no sent mail.
             let t = ticket(1, State::Open, &["m@x", &ack, &queued, &forged]);
@@ -1206,7 +1206,7 @@ mod tests {
             s.tree(T::Meta).remove(META_SENT_BUILT).unwrap();
             s.db.flush().unwrap();
         }
-        let s = SledStore::open(dir.path()).unwrap();
+        let s = open(dir.path());
         let t = s.ticket(TicketId(1)).unwrap().unwrap();
         assert_eq!(t.sent.len(), 2, "{:?}", t.sent);
         assert_eq!(t.sent[0].audience, Audience::Customers);

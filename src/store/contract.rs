@@ -341,6 +341,11 @@ pub(crate) fn a_commit_indexes_ids_dedupes_and_survives_a_reopen(b: &dyn Backend
     assert_eq!(s.bounced_until("b@x.test").unwrap(), Some(500));
     assert_eq!(s.bounced_until("c@x.test").unwrap(), None);
     assert_eq!(s.watermark("INBOX", 7).unwrap(), 42);
+    assert_eq!(
+        s.watermark("INBOX", 8).unwrap(),
+        0,
+        "a new UIDVALIDITY starts over"
+    );
     assert_eq!(s.timed_tickets().unwrap().len(), 1);
     s.commit(Commit {
         ticket: Some(ticket(1, State::Open, &["m@x"])),
@@ -507,6 +512,12 @@ pub(crate) fn an_outbox_entry_keeps_its_mail_through_updates_and_big_mails_whole
 }
 
 pub(crate) fn commits_during_flushes_are_never_out_of_sight_and_all_are_kept(b: &dyn Backend) {
+    commits_during_flushes_are_kept(b, 600);
+}
+
+/// `n` commits, each read back at once, while another thread flushes; all are there after a
+/// reopen.
+pub(crate) fn commits_during_flushes_are_kept(b: &dyn Backend, n: u64) {
     let s: Arc<dyn Store> = Arc::from(b.open());
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flusher = {
@@ -520,20 +531,20 @@ pub(crate) fn commits_during_flushes_are_never_out_of_sight_and_all_are_kept(b: 
             flushes
         })
     };
-    for n in 1..=600u64 {
-        let mid = format!("m{n}@x");
+    for i in 1..=n {
+        let mid = format!("m{i}@x");
         s.commit(Commit {
             mail_keys: vec![MailKey::message_id(&mid)],
             mail: Some(record()),
-            ticket: Some(ticket(n, State::Open, &[&mid])),
+            ticket: Some(ticket(i, State::Open, &[&mid])),
             ..Default::default()
         })
         .unwrap();
         // Whatever the flusher is doing, the commit is visible at once.
-        assert_eq!(s.next_ticket_id().unwrap(), TicketId(n + 1));
-        assert_eq!(s.ticket_by_message_id(&[mid]).unwrap(), Some(TicketId(n)));
-        if n % 100 == 0 {
-            assert_eq!(s.tickets().unwrap().len() as u64, n);
+        assert_eq!(s.next_ticket_id().unwrap(), TicketId(i + 1));
+        assert_eq!(s.ticket_by_message_id(&[mid]).unwrap(), Some(TicketId(i)));
+        if i % 100 == 0 {
+            assert_eq!(s.tickets().unwrap().len() as u64, i);
         }
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -541,8 +552,8 @@ pub(crate) fn commits_during_flushes_are_never_out_of_sight_and_all_are_kept(b: 
     s.flush().unwrap();
     drop(s);
     let s = b.open();
-    assert_eq!(s.tickets().unwrap().len(), 600);
-    assert_eq!(s.mails().unwrap().len(), 600);
+    assert_eq!(s.tickets().unwrap().len() as u64, n);
+    assert_eq!(s.mails().unwrap().len() as u64, n);
 }
 
 pub(crate) fn watermarks_start_over_with_a_new_uid_validity(b: &dyn Backend) {

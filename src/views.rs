@@ -91,33 +91,37 @@ impl TicketFilter {
         fn nonempty(v: Option<&str>) -> Option<&str> {
             v.map(str::trim).filter(|v| !v.is_empty())
         }
-        let state = match nonempty(state) {
-            None => None,
-            Some(s) => Some(State::parse(s).ok_or_else(|| {
-                format!(
-                    "unknown state '{s}' (one of: {})",
-                    State::ALL.map(State::as_str).join(", ")
-                )
-            })?),
-        };
-        let kind = match nonempty(kind) {
-            None => None,
-            Some(s) => Some(TicketType::read(s).ok_or_else(|| {
-                format!(
-                    "unknown type '{s}' (one of: {})",
-                    TicketType::ALL.map(TicketType::as_str).join(", ")
-                )
-            })?),
-        };
-        let severity = match nonempty(severity) {
-            None => None,
-            Some(s) => Some(Severity::read(s).ok_or_else(|| {
-                format!(
-                    "unknown severity '{s}' (one of: {})",
-                    Severity::ALL.map(Severity::as_str).join(", ")
-                )
-            })?),
-        };
+        /// The value named `s`, or an error that lists the values there are.
+        fn one_of<T: Copy, const N: usize>(
+            what: &str,
+            s: Option<&str>,
+            all: [T; N],
+            name: fn(T) -> &'static str,
+            read: fn(&str) -> Option<T>,
+        ) -> Result<Option<T>, String> {
+            let Some(s) = nonempty(s) else {
+                return Ok(None);
+            };
+            read(s).map(Some).ok_or_else(|| {
+                let names: Vec<&str> = all.into_iter().map(name).collect();
+                format!("unknown {what} '{s}' (one of: {})", names.join(", "))
+            })
+        }
+        let state = one_of("state", state, State::ALL, State::as_str, State::parse)?;
+        let kind = one_of(
+            "type",
+            kind,
+            TicketType::ALL,
+            TicketType::as_str,
+            TicketType::read,
+        )?;
+        let severity = one_of(
+            "severity",
+            severity,
+            Severity::ALL,
+            Severity::as_str,
+            Severity::read,
+        )?;
         Ok(TicketFilter {
             state,
             kind,

@@ -4,14 +4,40 @@ use super::decision::Decision;
 use super::fields::Fields;
 use super::{AttachmentInfo, Lang};
 
-/// A ticket's number: 1, 2, 3 … The tag is `[PREFIX-N]`.
+/// A ticket's id: its queue's slot in the upper bits, its number in its queue in the lower
+/// [`TicketId::NUMBER_BITS`] (SPEC §5.4: each prefix numbered on its own). The first queue's
+/// slot is 0, so its ids are the plain numbers 1, 2, 3 … The tag is `[PREFIX-N]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TicketId(pub u64);
 
 impl TicketId {
-    /// `SUP-42` for prefix `SUP`.
+    /// Bits of the number within a queue: room for a trillion tickets a queue.
+    pub const NUMBER_BITS: u32 = 40;
+    /// The highest slot: ids stay below 2^63, as PostgreSQL's `bigint` holds them.
+    pub const MAX_SLOT: u32 = (1 << (63 - Self::NUMBER_BITS)) - 1;
+
+    /// Ticket `number` of the queue in `slot`.
+    pub fn new(slot: u32, number: u64) -> TicketId {
+        TicketId(u64::from(slot) << Self::NUMBER_BITS | (number & Self::NUMBER_MASK))
+    }
+
+    const NUMBER_MASK: u64 = (1 << Self::NUMBER_BITS) - 1;
+
+    /// The slot of the ticket's queue (its tag prefix's, [`Policy::prefixes`]).
+    ///
+    /// [`Policy::prefixes`]: super::Policy::prefixes
+    pub fn slot(self) -> u32 {
+        (self.0 >> Self::NUMBER_BITS) as u32
+    }
+
+    /// The number within its queue, as its tag shows it.
+    pub fn number(self) -> u64 {
+        self.0 & Self::NUMBER_MASK
+    }
+
+    /// `SUP-42` for prefix `SUP` (the prefix of the ticket's queue).
     pub fn tag(self, prefix: &str) -> String {
-        format!("{prefix}-{}", self.0)
+        format!("{prefix}-{}", self.number())
     }
 
     /// A new unguessable Message-ID (without angle brackets) for a mail the gateway sends
@@ -338,5 +364,23 @@ mod tests {
         ] {
             assert_eq!(TicketId::of_message_id(&other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn each_slot_numbers_its_tickets_on_its_own_and_slot_0_keeps_plain_numbers() {
+        assert_eq!(TicketId::new(0, 42), TicketId(42));
+        let bil = TicketId::new(1, 1);
+        assert_eq!(bil.0, 1 << 40 | 1);
+        assert_eq!((bil.slot(), bil.number()), (1, 1));
+        assert_eq!(bil.tag("BIL"), "BIL-1");
+        let last = TicketId::new(TicketId::MAX_SLOT, 7);
+        assert_eq!((last.slot(), last.number()), (TicketId::MAX_SLOT, 7));
+        assert!(
+            last.0 <= i64::MAX as u64,
+            "PostgreSQL's bigint holds every id"
+        );
+        // A Message-ID names the whole id, slot and number.
+        let mid = bil.message_id([1; 16], "gateway.test");
+        assert_eq!(TicketId::of_message_id(&mid), Some(bil));
     }
 }

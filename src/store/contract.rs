@@ -32,7 +32,8 @@ macro_rules! contract_tests {
             watermarks_start_over_with_a_new_uid_validity,
             mail_records_are_found_by_the_first_key_that_matches,
             a_customers_tickets_are_those_they_report_or_take_part_in,
-            counts_and_tickets_by_state_follow_every_commit_and_send);
+            counts_and_tickets_by_state_follow_every_commit_and_send,
+            each_queue_prefix_keeps_its_slot_and_numbers_its_tickets_on_its_own);
     };
     (@each $backend:expr; $($name:ident),*) => {
         $(
@@ -295,6 +296,49 @@ pub(crate) fn a_sent_mail_is_found_only_when_the_gateway_sent_it(b: &dyn Backend
     for id in [queued.as_str(), forged.as_str(), "m@x"] {
         assert_eq!(s.sent_mail(id).unwrap(), None, "{id}");
     }
+}
+
+/// SPEC §5.4: a prefix's slot is given once and kept (the first one 0, the slot of the
+/// tickets of a store made before queues), and each slot counts its own tickets from 1.
+pub(crate) fn each_queue_prefix_keeps_its_slot_and_numbers_its_tickets_on_its_own(b: &dyn Backend) {
+    let bil1 = TicketId::new(1, 1);
+    {
+        let s = b.open();
+        assert_eq!(s.queue_slots().unwrap(), vec![]);
+        assert_eq!(s.queue_slot("SUP").unwrap(), 0);
+        assert_eq!(s.queue_slot("BIL").unwrap(), 1);
+        assert_eq!(
+            s.queue_slot("SUP").unwrap(),
+            0,
+            "asked again, the same slot"
+        );
+        assert_eq!(s.next_ticket_id_in(0).unwrap(), TicketId(1));
+        assert_eq!(s.next_ticket_id_in(1).unwrap(), bil1);
+        for (id, key) in [(1, "a"), (2, "b"), (bil1.0, "c")] {
+            s.commit(Commit {
+                mail_keys: vec![MailKey::message_id(key)],
+                mail: Some(record()),
+                ticket: Some(ticket(id, State::Open, &[])),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        // Read back before the flush, and each slot on its own.
+        assert_eq!(s.next_ticket_id().unwrap(), TicketId(3));
+        assert_eq!(s.next_ticket_id_in(1).unwrap(), TicketId::new(1, 2));
+        assert_eq!(s.next_ticket_id_in(2).unwrap(), TicketId::new(2, 1));
+        s.flush().unwrap();
+    }
+    let s = b.open();
+    assert_eq!(
+        s.queue_slots().unwrap(),
+        vec![(0, "SUP".to_string()), (1, "BIL".to_string())]
+    );
+    assert_eq!(s.queue_slot("BIL").unwrap(), 1);
+    assert_eq!(s.queue_slot("OPS").unwrap(), 2, "the next free slot");
+    assert_eq!(s.next_ticket_id().unwrap(), TicketId(3));
+    assert_eq!(s.next_ticket_id_in(1).unwrap(), TicketId::new(1, 2));
+    assert_eq!(s.ticket(bil1).unwrap().unwrap().id, bil1);
 }
 
 pub(crate) fn a_commit_indexes_ids_dedupes_and_survives_a_reopen(b: &dyn Backend) {

@@ -14,6 +14,7 @@ mod overlay;
 mod postgres;
 pub mod schema;
 mod sendlog;
+mod slots;
 
 pub(crate) use files::{make_private, private_dir, private_file};
 pub use postgres::{DatabaseUrl, PgStore};
@@ -123,8 +124,17 @@ pub trait Store: Send + Sync {
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
     /// The ticket a gateway-sent or gateway-received Message-ID belongs to (first match).
     fn ticket_by_message_id(&self, ids: &[String]) -> Result<Option<TicketId>, StoreError>;
-    /// The id the next new ticket gets.
-    fn next_ticket_id(&self) -> Result<TicketId, StoreError>;
+    /// The id the next new ticket of the first queue (slot 0) gets.
+    fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
+        self.next_ticket_id_in(0)
+    }
+    /// The id the next new ticket of slot `slot` gets: each numbered on its own, from 1.
+    fn next_ticket_id_in(&self, slot: u32) -> Result<TicketId, StoreError>;
+    /// The slot of tag prefix `prefix` (SPEC §5.4), given the first time and kept: the first
+    /// one gets 0, the slot of the tickets of a store made before queues existed.
+    fn queue_slot(&self, prefix: &str) -> Result<u32, StoreError>;
+    /// Every prefix given a slot, with its slot, in slot order.
+    fn queue_slots(&self) -> Result<Vec<(u32, String)>, StoreError>;
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError>;
     /// The tickets in a state with timers ([`has_timers`]: the store keeps an index of them),
     /// without reading the others.
@@ -575,14 +585,15 @@ impl Store for SledStore {
         Ok(None)
     }
 
-    fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
-        Ok(TicketId(
-            self.read(T::Meta, META_NEXT_TICKET, key_u64)?
-                .flatten()
-                .unwrap_or(1),
-        ))
+    fn next_ticket_id_in(&self, slot: u32) -> Result<TicketId, StoreError> {
+        self.next_id_in(slot)
     }
-
+    fn queue_slot(&self, prefix: &str) -> Result<u32, StoreError> {
+        self.slot_of(prefix)
+    }
+    fn queue_slots(&self) -> Result<Vec<(u32, String)>, StoreError> {
+        self.slots()
+    }
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         let mut out = Vec::new();
         self.scan(T::Tickets, &[], |_, v| {
@@ -703,16 +714,13 @@ impl Store for SledStore {
                     Some(vec![]),
                 ));
             }
+            let next_key = next_ticket_key(t.id.slot());
             let next = self
-                .read_locked(&o, T::Meta, META_NEXT_TICKET)?
+                .read_locked(&o, T::Meta, &next_key)?
                 .and_then(|v| key_u64(&v))
                 .unwrap_or(1);
             if t.id.0 >= next {
-                writes.push((
-                    T::Meta,
-                    META_NEXT_TICKET.to_vec(),
-                    Some(u64_key(t.id.0 + 1).to_vec()),
-                ));
+                writes.push((T::Meta, next_key, Some(u64_key(t.id.0 + 1).to_vec())));
             }
             // A customer's tickets are indexed once (the customers of a ticket only grow).
             for c in t.customers() {

@@ -40,7 +40,28 @@ pub(crate) const TREE_FLOOD: &str = "flood";
 pub(crate) const TREE_BY_CUSTOMER: &str = "by_customer";
 
 pub(crate) const META_SCHEMA: &[u8] = b"schema_version";
+/// The id the next ticket of slot 0 gets; slot `s` has its own key ([`next_ticket_key`]).
 pub(crate) const META_NEXT_TICKET: &[u8] = b"next_ticket_id";
+/// `queue_slot:<PREFIX>` → the prefix's slot (u32 big-endian, [`TicketId::slot`]).
+///
+/// [`TicketId::slot`]: crate::core::TicketId::slot
+pub(crate) const META_QUEUE_SLOT: &[u8] = b"queue_slot:";
+
+/// Where the next ticket id of a slot is kept: slot 0 under the key of a store made before
+/// queues existed, slot `s` under `next_ticket_id/<s, u32 big-endian>`.
+pub(crate) fn next_ticket_key(slot: u32) -> Vec<u8> {
+    let mut k = META_NEXT_TICKET.to_vec();
+    if slot > 0 {
+        k.push(b'/');
+        k.extend_from_slice(&slot.to_be_bytes());
+    }
+    k
+}
+
+/// The key of a prefix's slot.
+pub(crate) fn queue_slot_key(prefix: &str) -> Vec<u8> {
+    [META_QUEUE_SLOT, prefix.as_bytes()].concat()
+}
 pub(crate) const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
 /// Tickets know which ids of their thread the gateway sent (`TicketRecord::sent`).
 pub(crate) const META_SENT_BUILT: &[u8] = b"sent_records_built";

@@ -507,8 +507,14 @@ impl Store for Observed {
     fn ticket_by_message_id(&self, ids: &[String]) -> Result<Option<TicketId>, StoreError> {
         self.inner.ticket_by_message_id(ids)
     }
-    fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
-        self.inner.next_ticket_id()
+    fn next_ticket_id_in(&self, slot: u32) -> Result<TicketId, StoreError> {
+        self.inner.next_ticket_id_in(slot)
+    }
+    fn queue_slot(&self, prefix: &str) -> Result<u32, StoreError> {
+        self.inner.queue_slot(prefix)
+    }
+    fn queue_slots(&self) -> Result<Vec<(u32, String)>, StoreError> {
+        self.inner.queue_slots()
     }
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {
         self.inner.tickets()

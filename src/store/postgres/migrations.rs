@@ -8,6 +8,7 @@ pub(super) const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "tickets, mails and the outbox", V1),
     (2, "a ticket's fields, owner and reporter's name", V2),
     (3, "indexes for the counts of /metrics", V3),
+    (4, "the queues' tag prefixes and their slots", V4),
 ];
 
 const V1: &str = r#"
@@ -165,6 +166,16 @@ COMMENT ON COLUMN tickets.owner IS 'the staff address that owns the ticket (SPEC
 /// The counts `/metrics` reads at each scrape (tickets by state, outbox entries by status,
 /// escalations by level) come from indexes: the outbox keeps every sent mail, and the
 /// escalations are a few rows among all the events.
+/// SPEC §5.4: each queue's prefix has a slot, the upper bits of its tickets' ids; the
+/// first prefix registered gets slot 0, the ids of the tickets made before queues existed.
+const V4: &str = r#"
+CREATE TABLE queues (
+    prefix text PRIMARY KEY,
+    slot   integer NOT NULL UNIQUE
+);
+COMMENT ON TABLE queues IS 'tag prefix -> slot: a ticket id is slot << 40 | number (SPEC 5.4)';
+"#;
+
 const V3: &str = r#"
 CREATE INDEX outbox_status ON outbox (status);
 CREATE INDEX events_escalations ON events (body) WHERE kind = 'escalation';

@@ -489,9 +489,43 @@ impl Store for PgStore {
         })
     }
 
-    fn next_ticket_id(&self) -> Result<TicketId, StoreError> {
-        let r = self.read(|s| s.query_opt(sql::NEXT_TICKET_ID, &[]))?;
-        Ok(TicketId(r.map_or(1, |r| r.get::<_, i64>(0) as u64)))
+    fn next_ticket_id_in(&self, slot: u32) -> Result<TicketId, StoreError> {
+        let first = TicketId::new(slot, 0).0 as i64;
+        let end = first + (1i64 << TicketId::NUMBER_BITS);
+        let r = self.read(|s| s.query_opt(sql::NEXT_TICKET_ID, &[&first, &end]))?;
+        Ok(TicketId(
+            r.map_or(first as u64 + 1, |r| r.get::<_, i64>(0) as u64),
+        ))
+    }
+
+    fn queue_slot(&self, prefix: &str) -> Result<u32, StoreError> {
+        if let Some((slot, _)) = self.queue_slots()?.into_iter().find(|(_, p)| p == prefix) {
+            return Ok(slot);
+        }
+        let r = self.write(|s| s.query_opt(sql::ADD_QUEUE_SLOT, &[&prefix]))?;
+        // Durable before any ticket of the slot can be.
+        self.flush()?;
+        match r {
+            Some(r) => Ok(r.get::<_, i32>(0) as u32),
+            // Another daemon of the same store gave it a slot meanwhile.
+            None => self
+                .queue_slots()?
+                .into_iter()
+                .find(|(_, p)| p == prefix)
+                .map(|(slot, _)| slot)
+                .ok_or_else(|| StoreError::Corrupt {
+                    tree: "queues",
+                    reason: format!("the tag prefix {prefix} has no slot"),
+                }),
+        }
+    }
+
+    fn queue_slots(&self) -> Result<Vec<(u32, String)>, StoreError> {
+        let rows = self.read(|s| s.query(sql::QUEUE_SLOTS, &[]))?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, i32>(0) as u32, r.get::<_, String>(1)))
+            .collect())
     }
 
     fn tickets(&self) -> Result<Vec<Ticket>, StoreError> {

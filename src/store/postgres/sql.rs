@@ -60,7 +60,14 @@ pub(super) const COUNT_OUTBOX: &str =
     "SELECT status, count(*) FROM outbox WHERE status <> 'sent' GROUP BY status";
 pub(super) const COUNT_ESCALATIONS: &str =
     "SELECT body, count(*) FROM events WHERE kind = 'escalation' GROUP BY body";
-pub(super) const NEXT_TICKET_ID: &str = "SELECT coalesce(max(id), 0) + 1 FROM tickets";
+/// The next id of one slot: `$1` is the slot's id 0, `$2` the next slot's.
+pub(super) const NEXT_TICKET_ID: &str =
+    "SELECT coalesce(max(id), $1) + 1 FROM tickets WHERE id > $1 AND id < $2";
+pub(super) const QUEUE_SLOTS: &str = "SELECT slot, prefix FROM queues ORDER BY slot";
+/// A prefix's slot, the next free one; nothing when the prefix has one already.
+pub(super) const ADD_QUEUE_SLOT: &str = "
+INSERT INTO queues (prefix, slot) SELECT $1, coalesce(max(slot) + 1, 0) FROM queues
+ON CONFLICT (prefix) DO NOTHING RETURNING slot";
 pub(super) const THREAD_HOLDS: &str = "SELECT $2::text = ANY(thread) FROM tickets WHERE id = $1";
 pub(super) const INDEXED_ID: &str = "SELECT ticket_id FROM message_ids WHERE message_id = $1";
 

@@ -6,6 +6,7 @@
 //! key path; `secrets.rs` reads passwords and tokens, but only when a command needs them.
 //! Relative paths in a file are relative to the file's directory.
 
+mod queues;
 mod raw;
 mod secrets;
 mod validate;
@@ -17,6 +18,7 @@ use crate::core::sla::SlaTimes;
 pub use crate::core::{ClosedReply, StaffAuth};
 use crate::core::{Lang, Policy, Severity, TicketType};
 pub use crate::store::DatabaseUrl;
+pub use queues::QueueConfig;
 pub use raw::RawConfig;
 pub use secrets::{Secret, SecretError, SecretSource};
 pub(crate) use validate::is_loopback;
@@ -36,6 +38,9 @@ pub struct Config {
     pub web: WebConfig,
     /// Set when `imap.auth` or `smtp.auth` is an OAuth2 mechanism.
     pub oauth2: Option<OAuth2Config>,
+    /// `[[queues]]`: the support addresses after the first (the top-level tables), SPEC
+    /// §5.4; [`Config::queue`] is the configuration as one of them sees it.
+    pub queues: Vec<QueueConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -274,6 +279,21 @@ impl Config {
             sources.push(&o.client_secret);
             sources.extend(o.refresh_token.iter());
         }
+        for q in &self.queues {
+            sources.extend([&q.imap.password, &q.smtp.password]);
+            if let Some(o) = &q.oauth2 {
+                sources.push(&o.client_secret);
+                sources.extend(o.refresh_token.iter());
+            }
+        }
+        // A table a queue took from the top level is read once.
+        let mut seen = Vec::new();
+        sources.retain(|s| {
+            let key = format!("{s:?}");
+            let new = !seen.contains(&key);
+            seen.push(key);
+            new
+        });
         let mut problems = Vec::new();
         for s in sources {
             match s.read_from() {
@@ -327,6 +347,9 @@ impl Config {
         Policy {
             gateway_address: self.gateway.address.clone(),
             tag_prefix: self.gateway.tag_prefix.clone(),
+            // The store's registry: the gateway sets it once the store has given each
+            // prefix its slot.
+            prefixes: Vec::new(),
             default_language: self.gateway.default_language,
             closed_reply: self.gateway.closed_reply,
             staff_addresses: self.staff.addresses.clone(),
@@ -724,5 +747,94 @@ password_file = "pw"
         let c = parse(dir.path(), &text).unwrap();
         assert_eq!(c.staff.authserv_ids, vec!["mx.example.com".to_string()]);
         assert!(c.policy().is_staff_address("bob@example.com"));
+    }
+
+    fn queue_imap(user: &str) -> String {
+        format!(
+            "[queues.imap]\nhost = \"imap.example.com\"\nusername = \"{user}\"\npassword_file = \"pw\"\n"
+        )
+    }
+
+    #[test]
+    fn a_queue_takes_what_it_leaves_out_from_the_top_level_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("billing-templates")).unwrap();
+        let text = base(dir.path())
+            + "[staff]\nnotify = [\"team@example.com\"]\n"
+            + "[[queues]]\naddress = \"Billing@Example.com\"\nname = \"Billing\"\ntag_prefix = \"bil\"\n"
+            + &queue_imap("billing@example.com")
+            + "[queues.staff]\nnotify = [\"money@example.com\"]\n"
+            + "[[queues]]\naddress = \"ops@example.com\"\ntag_prefix = \"OPS\"\n\
+               templates = \"billing-templates\"\n"
+            + &queue_imap("ops@example.com")
+            + "[queues.smtp]\nhost = \"smtp.ops.example.com\"\nport = 587\ntls = \"starttls\"\n";
+        let c = parse(dir.path(), &text).unwrap();
+        assert_eq!(c.queue_count(), 3);
+        assert_eq!(c.tag_prefixes(), ["SUP", "BIL", "OPS"]);
+        let bil = c.queue(1);
+        assert_eq!(bil.gateway.address, "billing@example.com");
+        assert_eq!(bil.gateway.name, "Billing");
+        assert_eq!(bil.gateway.tag_prefix, "BIL");
+        assert_eq!(bil.imap.username, "billing@example.com");
+        assert_eq!(bil.staff.notify, ["money@example.com"]);
+        assert_eq!(bil.smtp.host, "smtp.example.com", "the top-level [smtp]");
+        assert_eq!(bil.gateway.templates, c.gateway.templates);
+        let ops = c.queue(2);
+        assert_eq!(ops.gateway.name, "Support", "the top-level name");
+        assert_eq!(
+            ops.staff.notify,
+            ["team@example.com"],
+            "the top-level [staff]"
+        );
+        assert_eq!(
+            (ops.smtp.host.as_str(), ops.smtp.port),
+            ("smtp.ops.example.com", 587)
+        );
+        assert_eq!(ops.gateway.templates, dir.path().join("billing-templates"));
+        // Every other queue's address is an alias of each: never a participant.
+        let first = c.queue(0);
+        assert_eq!(first.gateway.address, "support@example.com");
+        assert_eq!(
+            first.gateway.aliases,
+            ["billing@example.com", "ops@example.com"]
+        );
+        assert_eq!(
+            bil.gateway.aliases,
+            ["support@example.com", "ops@example.com"]
+        );
+        let p = bil.policy();
+        assert!(p.is_gateway_address("support+x@example.com"));
+        assert!(p.is_gateway_address("ops+billing@example.com"));
+        assert!(p.is_gateway_address("billing+x@example.com"));
+    }
+
+    #[test]
+    fn every_queue_problem_is_named_at_once_with_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = base(dir.path())
+            + "[gateway]\n"
+            + "[[queues]]\naddress = \"support@example.com\"\ntag_prefix = \"sup\"\n"
+            + &queue_imap("support@example.com")
+            + "[[queues]]\naddress = \"billing@example.com\"\ntag_prefix = \"B-1\"\ntemplates = \"nowhere\"\n"
+            + "[[queues]]\naddress = \"billing@example.com\"\n"
+            + &queue_imap("billing@example.com")
+            + "[queues.smtp]\nhost = \"smtp.example.com\"\nauth = \"xoauth2\"\nusername = \"b@example.com\"\n";
+        // `[gateway]` twice is a TOML error: keep the one of `base`.
+        let text = text.replacen("[gateway]\n[[queues]]", "[[queues]]", 1);
+        let err = parse(dir.path(), &text).unwrap_err().to_string();
+        for expected in [
+            "queues[0].tag_prefix: 'SUP' is the prefix of the top-level queue",
+            "queues[0].address: support@example.com is the address of the top-level queue",
+            "queues[0].imap.mailbox: INBOX of support@example.com@imap.example.com is the mailbox of the top-level queue",
+            "queues[1].tag_prefix: 'B-1' must be 1-16 ASCII letters or digits",
+            "queues[1].imap: is required",
+            "queues[1].templates:",
+            "queues[2].tag_prefix: is required",
+            "queues[2].address: billing@example.com is the address of queues[1]",
+            "queues[2].oauth2: the [queues[2].oauth2] section is required when queues[2].smtp.auth is xoauth2",
+        ] {
+            assert!(err.contains(expected), "{expected}\nin:\n{err}");
+        }
+        assert_eq!(err.lines().count(), 9, "{err}");
     }
 }

@@ -32,7 +32,28 @@ pub struct RawConfig {
     #[serde(default)]
     pub web: RawWeb,
     pub oauth2: Option<RawOAuth2>,
+    /// `[[queues]]`: the support addresses after the first (SPEC §5.4).
+    #[serde(default)]
+    pub queues: Vec<RawQueue>,
 }
+
+/// One `[[queues]]` table: a support address of its own, with its own prefix and mailbox;
+/// what it leaves out (`smtp`, `oauth2`, `staff`, `templates`) is the top-level table's.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueue {
+    pub address: Option<String>,
+    pub name: Option<String>,
+    pub tag_prefix: Option<String>,
+    pub templates: Option<String>,
+    pub imap: Option<RawImap>,
+    pub smtp: Option<RawSmtp>,
+    pub oauth2: Option<RawOAuth2>,
+    pub staff: Option<RawStaff>,
+}
+
+/// The tables of a `[[queues]]` entry, which have the keys of the top-level sections.
+const QUEUE_TABLES: [&str; 4] = ["imap", "smtp", "oauth2", "staff"];
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -182,6 +203,11 @@ pub fn parse(text: &str) -> Result<(RawConfig, Vec<Problem>), Problem> {
     let mut clean = toml::Table::new();
     let known = sections();
     for (name, value) in table {
+        if name == "queues" {
+            let queues = queues(value, &known, &mut problems);
+            clean.insert(name, toml::Value::Array(queues));
+            continue;
+        }
         let Some((_, fields, check)) = known.iter().find(|(s, _, _)| *s == name) else {
             problems.push(unknown_section(&name, &value, &known));
             continue;
@@ -196,29 +222,107 @@ pub fn parse(text: &str) -> Result<(RawConfig, Vec<Problem>), Problem> {
             ));
             continue;
         };
-        let mut kept = toml::Table::new();
-        for (key, value) in section {
-            let path = format!("{name}.{key}");
-            if !fields.contains(&key.as_str()) {
-                let hint = nearest(&key, fields.iter().copied())
-                    .map(|k| format!(" (did you mean {name}.{k}?)"))
-                    .unwrap_or_else(|| format!(" in [{name}]; known keys: {}", fields.join(", ")));
-                problems.push(Problem::new(&path, format!("unknown key{hint}")));
-            } else if check(&key, &value) {
-                kept.insert(key, value);
-            } else {
-                let expected = expected_kind(&key, *check);
-                problems.push(Problem::new(
-                    &path,
-                    format!("expected {expected}, found {}", describe(&value, true)),
-                ));
-            }
-        }
+        let kept = clean_section(&name, section, fields, *check, &mut problems);
         clean.insert(name, toml::Value::Table(kept));
     }
     let raw = RawConfig::deserialize(toml::Value::Table(clean))
         .expect("every key left was deserialized on its own, and no key is required");
     Ok((raw, problems))
+}
+
+/// The keys of one section (`path` names it: `imap`, `queues[0].imap`) that are known and of
+/// the right type; a problem for each of the others.
+fn clean_section(
+    path: &str,
+    section: toml::Table,
+    fields: &[&str],
+    check: SectionCheck,
+    problems: &mut Vec<Problem>,
+) -> toml::Table {
+    let mut kept = toml::Table::new();
+    for (key, value) in section {
+        let key_path = format!("{path}.{key}");
+        if !fields.contains(&key.as_str()) {
+            let hint = nearest(&key, fields.iter().copied())
+                .map(|k| format!(" (did you mean {path}.{k}?)"))
+                .unwrap_or_else(|| format!(" in [{path}]; known keys: {}", fields.join(", ")));
+            problems.push(Problem::new(&key_path, format!("unknown key{hint}")));
+        } else if check(&key, &value) {
+            kept.insert(key, value);
+        } else {
+            let expected = expected_kind(&key, check);
+            problems.push(Problem::new(
+                &key_path,
+                format!("expected {expected}, found {}", describe(&value, true)),
+            ));
+        }
+    }
+    kept
+}
+
+/// `[[queues]]`: each entry's keys, and the keys of its tables as their top-level sections
+/// allow them, named `queues[N].imap.host` (N counts the `[[queues]]` tables from 0).
+fn queues(
+    value: toml::Value,
+    known: &[(&'static str, &'static [&'static str], SectionCheck)],
+    problems: &mut Vec<Problem>,
+) -> Vec<toml::Value> {
+    let toml::Value::Array(entries) = value else {
+        problems.push(Problem::new(
+            "queues",
+            format!(
+                "expected [[queues]] tables, found {}",
+                describe(&value, false)
+            ),
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        let path = format!("queues[{i}]");
+        let toml::Value::Table(entry) = entry else {
+            problems.push(Problem::new(
+                &path,
+                format!(
+                    "expected a [[queues]] table, found {}",
+                    describe(&entry, false)
+                ),
+            ));
+            continue;
+        };
+        let mut tables = toml::Table::new();
+        let mut scalars = toml::Table::new();
+        for (key, value) in entry {
+            match (QUEUE_TABLES.contains(&key.as_str()), value) {
+                (true, toml::Value::Table(section)) => {
+                    let (_, fields, check) = known
+                        .iter()
+                        .find(|(s, _, _)| *s == key)
+                        .expect("every queue table is a top-level section");
+                    let kept =
+                        clean_section(&format!("{path}.{key}"), section, fields, *check, problems);
+                    tables.insert(key, toml::Value::Table(kept));
+                }
+                (true, other) => problems.push(Problem::new(
+                    &format!("{path}.{key}"),
+                    format!("expected a table, found {}", describe(&other, false)),
+                )),
+                (false, value) => {
+                    scalars.insert(key, value);
+                }
+            }
+        }
+        let mut kept = clean_section(
+            &path,
+            scalars,
+            fields_of::<RawQueue>(),
+            check::<RawQueue>,
+            problems,
+        );
+        kept.extend(tables);
+        out.push(toml::Value::Table(kept));
+    }
+    out
 }
 
 fn unknown_section(
@@ -227,6 +331,12 @@ fn unknown_section(
     known: &[(&'static str, &'static [&'static str], SectionCheck)],
 ) -> Problem {
     let names = known.iter().map(|(s, _, _)| *s);
+    if let (toml::Value::Array(_), Some(q)) = (value, nearest(name, ["queues"].into_iter())) {
+        return Problem::new(
+            "",
+            format!("unknown section [[{name}]] (did you mean [[{q}]]?)"),
+        );
+    }
     match value {
         toml::Value::Table(_) => {
             let hint = nearest(name, names.clone())
@@ -443,5 +553,32 @@ mod tests {
     fn a_syntax_error_has_its_line_and_column() {
         let e = parse("[gateway]\naddress = \"x\"\nname = \n").unwrap_err();
         assert!(e.reason.starts_with("line 3, column 8: "), "{e}");
+    }
+
+    #[test]
+    fn queue_tables_are_read_key_by_key_with_their_index() {
+        let text = "[[queues]]\naddress = \"billing@example.com\"\ntag_prefix = 5\nnmae = \"x\"\n\
+                    [queues.imap]\nhost = \"imap.example.com\"\nport = \"993\"\n\
+                    [queues.staff]\nnotfy = []\n\
+                    [[queues]]\nsmtp = 1\n[[queue]]\naddress = \"x@y.z\"\n";
+        let (raw, p) = parse(text).unwrap();
+        let p: Vec<String> = p.into_iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            p,
+            [
+                "queues[0].imap.port: expected an integer, found \"993\"",
+                "queues[0].staff.notfy: unknown key (did you mean queues[0].staff.notify?)",
+                "queues[0].tag_prefix: expected a string, found 5",
+                "queues[0].nmae: unknown key (did you mean queues[0].name?)",
+                "queues[1].smtp: expected a table, found an integer",
+                "unknown section [[queue]] (did you mean [[queues]]?)",
+            ]
+        );
+        assert_eq!(raw.queues.len(), 2);
+        let q = &raw.queues[0];
+        assert_eq!(q.address.as_deref(), Some("billing@example.com"));
+        let imap = q.imap.as_ref().unwrap();
+        assert_eq!(imap.host.as_deref(), Some("imap.example.com"));
+        assert!(q.smtp.is_none() && raw.queues[1].smtp.is_none());
     }
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::raw::{RawConfig, RawFields, RawOAuth2, RawSla};
+use super::raw::{RawConfig, RawFields, RawImap, RawOAuth2, RawSla, RawSmtp, RawStaff};
 use super::*;
 use crate::core::sla::SlaTimes;
 use crate::core::Lang;
@@ -42,11 +42,11 @@ impl Validator {
         }
     }
 
-    fn problem(&mut self, key: &str, reason: impl Into<String>) {
+    pub(super) fn problem(&mut self, key: &str, reason: impl Into<String>) {
         self.problems.push(Problem::new(key, reason));
     }
 
-    fn required(&mut self, key: &str, v: Option<String>) -> String {
+    pub(super) fn required(&mut self, key: &str, v: Option<String>) -> String {
         match v {
             Some(s) if !s.trim().is_empty() => s.trim().to_string(),
             _ => {
@@ -56,7 +56,7 @@ impl Validator {
         }
     }
 
-    fn address(&mut self, key: &str, v: &str) -> String {
+    pub(super) fn address(&mut self, key: &str, v: &str) -> String {
         let a = v.trim().to_ascii_lowercase();
         if !is_address(&a) {
             self.problem(key, format!("'{v}' is not an email address"));
@@ -123,7 +123,7 @@ impl Validator {
         }
     }
 
-    fn path(&self, s: &str) -> PathBuf {
+    pub(super) fn path(&self, s: &str) -> PathBuf {
         let p = PathBuf::from(s);
         if p.is_absolute() {
             p
@@ -276,40 +276,197 @@ impl Validator {
         }
     }
 
-    /// `[oauth2]`, needed by an OAuth2 `imap.auth` or `smtp.auth` (`used_by` names it).
-    fn oauth2(&mut self, raw: Option<RawOAuth2>, used_by: &str) -> Option<OAuth2Config> {
+    /// `[oauth2]` (`section`: `oauth2` or `queues[N].oauth2`), needed by an OAuth2
+    /// `imap.auth` or `smtp.auth` (`used_by` names it).
+    fn oauth2(
+        &mut self,
+        section: &str,
+        raw: Option<RawOAuth2>,
+        used_by: &str,
+    ) -> Option<OAuth2Config> {
+        let key = |k: &str| format!("{section}.{k}");
         let Some(o) = raw else {
             self.problem(
-                "oauth2",
-                format!("the [oauth2] section is required when {used_by}"),
+                section,
+                format!("the [{section}] section is required when {used_by}"),
             );
             return None;
         };
-        let token_url = self.required("oauth2.token_url", o.token_url);
+        let token_url = self.required(&key("token_url"), o.token_url);
         if !token_url.is_empty() {
             if let Err(reason) = check_token_url(&token_url) {
-                self.problem("oauth2.token_url", reason);
+                self.problem(&key("token_url"), reason);
             }
         }
-        let client_id = self.required("oauth2.client_id", o.client_id);
+        let client_id = self.required(&key("client_id"), o.client_id);
         let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
         let client_secret = match nonempty(o.client_secret_file) {
-            Some(f) => self.secret_file("oauth2.client_secret_file", &f),
+            Some(f) => self.secret_file(&key("client_secret_file"), &f),
             None => SecretSource::Unused,
         };
         let refresh_token = nonempty(o.refresh_token_file)
-            .map(|f| self.secret_file("oauth2.refresh_token_file", &f));
+            .map(|f| self.secret_file(&key("refresh_token_file"), &f));
         Some(OAuth2Config {
             token_url,
             client_id,
             client_secret,
             refresh_token,
             scope: o.scope.unwrap_or_default().trim().to_string(),
-            ca_file: self.ca_file("oauth2.ca_file", o.ca_file),
+            ca_file: self.ca_file(&key("ca_file"), o.ca_file),
         })
     }
 
-    fn addresses(&mut self, key: &str, v: Option<Vec<String>>) -> Vec<String> {
+    /// `[imap]`, or a queue's `imap` table (`section` names it in problems).
+    pub(super) fn imap(&mut self, section: &str, i: RawImap) -> ImapConfig {
+        let key = |k: &str| format!("{section}.{k}");
+        let imap_tls = self.tls(&key("tls"), i.tls);
+        let imap_auth = self.auth(&key("auth"), i.auth);
+        ImapConfig {
+            host: self.required(&key("host"), i.host),
+            port: self.port(
+                &key("port"),
+                i.port,
+                if imap_tls == Tls::Implicit { 993 } else { 143 },
+            ),
+            tls: imap_tls,
+            ca_file: self.ca_file(&key("ca_file"), i.ca_file),
+            username: self.required(&key("username"), i.username),
+            password: self.password(
+                section,
+                i.password_file,
+                i.password_env,
+                !imap_auth.is_oauth2(),
+            ),
+            mailbox: i.mailbox.unwrap_or_else(|| "INBOX".into()),
+            processed_mailbox: match i.processed_mailbox {
+                None => Some("Processed".into()),
+                Some(s) if s.trim().is_empty() => None,
+                Some(s) => Some(s),
+            },
+            quarantine_mailbox: {
+                let q = i.quarantine_mailbox.unwrap_or_else(|| "Quarantine".into());
+                if q.trim().is_empty() {
+                    self.problem(&key("quarantine_mailbox"), "must name a mailbox");
+                }
+                q
+            },
+            idle: i.idle.unwrap_or(true),
+            poll_interval: self.duration(&key("poll_interval"), i.poll_interval, "30s"),
+            auth: imap_auth,
+        }
+    }
+
+    /// `[smtp]`, or a queue's `smtp` table.
+    pub(super) fn smtp(&mut self, section: &str, s: RawSmtp) -> SmtpConfig {
+        let key = |k: &str| format!("{section}.{k}");
+        let smtp_tls = self.tls(&key("tls"), s.tls);
+        let smtp_auth = self.auth(&key("auth"), s.auth);
+        let username = s.username.unwrap_or_default();
+        if smtp_auth.is_oauth2() && username.trim().is_empty() {
+            self.problem(
+                &key("username"),
+                format!("is required when {section}.auth is xoauth2 or oauthbearer"),
+            );
+        }
+        SmtpConfig {
+            host: self.required(&key("host"), s.host),
+            port: self.port(
+                &key("port"),
+                s.port,
+                match smtp_tls {
+                    Tls::Implicit => 465,
+                    Tls::StartTls => 587,
+                    Tls::None => 25,
+                },
+            ),
+            tls: smtp_tls,
+            ca_file: self.ca_file(&key("ca_file"), s.ca_file),
+            password: self.password(
+                section,
+                s.password_file,
+                s.password_env,
+                !username.is_empty() && !smtp_auth.is_oauth2(),
+            ),
+            username,
+            give_up_after: self.duration(&key("give_up_after"), s.give_up_after, "3d"),
+            auth: smtp_auth,
+        }
+    }
+
+    /// `[oauth2]` (or a queue's, `within` = `queues[N].`) when its IMAP or SMTP logs in
+    /// with OAuth2.
+    pub(super) fn oauth2_for(
+        &mut self,
+        within: &str,
+        imap: &ImapConfig,
+        smtp: &SmtpConfig,
+        raw: Option<RawOAuth2>,
+    ) -> Option<OAuth2Config> {
+        let used_by = match (imap.auth.is_oauth2(), smtp.auth.is_oauth2()) {
+            (false, false) => return None,
+            (true, _) => format!("{within}imap.auth is xoauth2 or oauthbearer"),
+            (false, true) => format!("{within}smtp.auth is xoauth2 or oauthbearer"),
+        };
+        self.oauth2(&format!("{within}oauth2"), raw, &used_by)
+    }
+
+    /// `[staff]`, or a queue's `staff` table.
+    pub(super) fn staff(&mut self, section: &str, st: RawStaff) -> StaffConfig {
+        let key = |k: &str| format!("{section}.{k}");
+        let domains: Vec<String> = st
+            .domains
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(n, d)| {
+                let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
+                if !is_domain(&d) {
+                    self.problem(
+                        &format!("{section}.domains[{n}]"),
+                        format!("'{d}' is not a domain"),
+                    );
+                }
+                d
+            })
+            .collect();
+        let authentication = match st.authentication.as_deref().unwrap_or("none") {
+            "none" => StaffAuth::None,
+            "dkim" => StaffAuth::Dkim,
+            "dmarc" => StaffAuth::Dmarc,
+            other => {
+                self.problem(
+                    &key("authentication"),
+                    format!("expected none, dkim or dmarc, got '{other}'"),
+                );
+                StaffAuth::None
+            }
+        };
+        let authserv_ids: Vec<String> = st
+            .authserv_ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if authentication != StaffAuth::None && authserv_ids.is_empty() {
+            self.problem(
+                &key("authserv_ids"),
+                format!(
+                    "must name at least one authserv-id when {section}.authentication is dkim or dmarc"
+                ),
+            );
+        }
+        StaffConfig {
+            addresses: self.addresses(&key("addresses"), st.addresses),
+            domains,
+            notify: self.addresses(&key("notify"), st.notify),
+            authentication,
+            authserv_ids,
+            notify_all: st.notify_all.unwrap_or(false),
+        }
+    }
+
+    pub(super) fn addresses(&mut self, key: &str, v: Option<Vec<String>>) -> Vec<String> {
         v.unwrap_or_default()
             .iter()
             .enumerate()
@@ -325,16 +482,10 @@ impl Validator {
         } else {
             self.address("gateway.address", &address)
         };
-        let tag_prefix = g.tag_prefix.unwrap_or_else(|| "SUP".into());
-        if tag_prefix.is_empty()
-            || tag_prefix.len() > 16
-            || !tag_prefix.chars().all(|c| c.is_ascii_alphanumeric())
-        {
-            self.problem(
-                "gateway.tag_prefix",
-                format!("'{tag_prefix}' must be 1-16 ASCII letters or digits"),
-            );
-        }
+        let tag_prefix = self.tag_prefix(
+            "gateway.tag_prefix",
+            g.tag_prefix.unwrap_or_else(|| "SUP".into()),
+        );
         let default_language = match g.default_language.as_deref().unwrap_or("en") {
             "en" => Lang::En,
             "fr" => Lang::Fr,
@@ -423,7 +574,7 @@ impl Validator {
         let gateway = GatewayConfig {
             address,
             name: g.name.unwrap_or_else(|| "Support".into()),
-            tag_prefix: tag_prefix.to_ascii_uppercase(),
+            tag_prefix,
             default_language,
             store,
             database,
@@ -440,132 +591,10 @@ impl Validator {
             aliases: self.addresses("gateway.aliases", g.aliases),
         };
 
-        let i = raw.imap;
-        let imap_tls = self.tls("imap.tls", i.tls);
-        let imap_auth = self.auth("imap.auth", i.auth);
-        let imap = ImapConfig {
-            host: self.required("imap.host", i.host),
-            port: self.port(
-                "imap.port",
-                i.port,
-                if imap_tls == Tls::Implicit { 993 } else { 143 },
-            ),
-            tls: imap_tls,
-            ca_file: self.ca_file("imap.ca_file", i.ca_file),
-            username: self.required("imap.username", i.username),
-            password: self.password(
-                "imap",
-                i.password_file,
-                i.password_env,
-                !imap_auth.is_oauth2(),
-            ),
-            mailbox: i.mailbox.unwrap_or_else(|| "INBOX".into()),
-            processed_mailbox: match i.processed_mailbox {
-                None => Some("Processed".into()),
-                Some(s) if s.trim().is_empty() => None,
-                Some(s) => Some(s),
-            },
-            quarantine_mailbox: {
-                let q = i.quarantine_mailbox.unwrap_or_else(|| "Quarantine".into());
-                if q.trim().is_empty() {
-                    self.problem("imap.quarantine_mailbox", "must name a mailbox");
-                }
-                q
-            },
-            idle: i.idle.unwrap_or(true),
-            poll_interval: self.duration("imap.poll_interval", i.poll_interval, "30s"),
-            auth: imap_auth,
-        };
-
-        let s = raw.smtp;
-        let smtp_tls = self.tls("smtp.tls", s.tls);
-        let smtp_auth = self.auth("smtp.auth", s.auth);
-        let username = s.username.unwrap_or_default();
-        if smtp_auth.is_oauth2() && username.trim().is_empty() {
-            self.problem(
-                "smtp.username",
-                "is required when smtp.auth is xoauth2 or oauthbearer",
-            );
-        }
-        let smtp = SmtpConfig {
-            host: self.required("smtp.host", s.host),
-            port: self.port(
-                "smtp.port",
-                s.port,
-                match smtp_tls {
-                    Tls::Implicit => 465,
-                    Tls::StartTls => 587,
-                    Tls::None => 25,
-                },
-            ),
-            tls: smtp_tls,
-            ca_file: self.ca_file("smtp.ca_file", s.ca_file),
-            password: self.password(
-                "smtp",
-                s.password_file,
-                s.password_env,
-                !username.is_empty() && !smtp_auth.is_oauth2(),
-            ),
-            username,
-            give_up_after: self.duration("smtp.give_up_after", s.give_up_after, "3d"),
-            auth: smtp_auth,
-        };
-        let oauth2 = match (imap.auth.is_oauth2(), smtp.auth.is_oauth2()) {
-            (false, false) => None,
-            (true, _) => self.oauth2(raw.oauth2, "imap.auth is xoauth2 or oauthbearer"),
-            (false, true) => self.oauth2(raw.oauth2, "smtp.auth is xoauth2 or oauthbearer"),
-        };
-
-        let st = raw.staff;
-        let domains: Vec<String> = st
-            .domains
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-            .map(|(n, d)| {
-                let d = d.trim().trim_start_matches('@').to_ascii_lowercase();
-                if !is_domain(&d) {
-                    self.problem(
-                        &format!("staff.domains[{n}]"),
-                        format!("'{d}' is not a domain"),
-                    );
-                }
-                d
-            })
-            .collect();
-        let authentication = match st.authentication.as_deref().unwrap_or("none") {
-            "none" => StaffAuth::None,
-            "dkim" => StaffAuth::Dkim,
-            "dmarc" => StaffAuth::Dmarc,
-            other => {
-                self.problem(
-                    "staff.authentication",
-                    format!("expected none, dkim or dmarc, got '{other}'"),
-                );
-                StaffAuth::None
-            }
-        };
-        let authserv_ids: Vec<String> = st
-            .authserv_ids
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| s.trim().to_ascii_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if authentication != StaffAuth::None && authserv_ids.is_empty() {
-            self.problem(
-                "staff.authserv_ids",
-                "must name at least one authserv-id when staff.authentication is dkim or dmarc",
-            );
-        }
-        let staff = StaffConfig {
-            addresses: self.addresses("staff.addresses", st.addresses),
-            domains,
-            notify: self.addresses("staff.notify", st.notify),
-            authentication,
-            authserv_ids,
-            notify_all: st.notify_all.unwrap_or(false),
-        };
+        let imap = self.imap("imap", raw.imap);
+        let smtp = self.smtp("smtp", raw.smtp);
+        let oauth2 = self.oauth2_for("", &imap, &smtp, raw.oauth2);
+        let staff = self.staff("staff", raw.staff);
         let fields = self.fields(raw.fields);
         let sla = self.sla(raw.sla);
 
@@ -619,7 +648,7 @@ impl Validator {
             );
         }
 
-        Some(Config {
+        let mut config = Config {
             gateway,
             imap,
             smtp,
@@ -630,7 +659,24 @@ impl Validator {
             admin: AdminConfig { listen },
             web,
             oauth2,
-        })
+            queues: Vec::new(),
+        };
+        config.queues = self.queues(raw.queues, &config);
+        Some(config)
+    }
+
+    /// A tag prefix: 1-16 ASCII letters or digits, kept in upper case.
+    pub(super) fn tag_prefix(&mut self, key: &str, prefix: String) -> String {
+        if prefix.is_empty()
+            || prefix.len() > 16
+            || !prefix.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            self.problem(
+                key,
+                format!("'{prefix}' must be 1-16 ASCII letters or digits"),
+            );
+        }
+        prefix.to_ascii_uppercase()
     }
 }
 

@@ -25,7 +25,11 @@ pub enum StaffAuth {
 pub struct Policy {
     /// The gateway's own address, lower case.
     pub gateway_address: String,
+    /// The prefix of the tickets this policy's queue opens.
     pub tag_prefix: String,
+    /// Every queue's prefix with its slot ([`TicketId::slot`]), the store's registry: a tag
+    /// of any of them finds its ticket, and a ticket's tag shows its own queue's prefix.
+    pub prefixes: Vec<(u32, String)>,
     pub default_language: Lang,
     pub closed_reply: ClosedReply,
     pub staff_addresses: Vec<String>,
@@ -85,8 +89,67 @@ impl Policy {
         Fields::defaults(self.default_type, self.default_severity)
     }
 
+    /// A ticket's tag, with its own queue's prefix (this policy's when the slot is unknown).
     pub fn tag(&self, id: TicketId) -> String {
-        id.tag(&self.tag_prefix)
+        id.tag(self.prefix_of(id))
+    }
+
+    /// The prefix of a ticket's queue.
+    pub fn prefix_of(&self, id: TicketId) -> &str {
+        self.prefixes
+            .iter()
+            .find(|(slot, _)| *slot == id.slot())
+            .map_or(self.tag_prefix.as_str(), |(_, p)| p.as_str())
+    }
+
+    /// Every prefix a tag may carry: this queue's and those of the registry.
+    fn all_prefixes(&self) -> impl Iterator<Item = (Option<u32>, &str)> {
+        let own = (!self.prefixes.iter().any(|(_, p)| *p == self.tag_prefix))
+            .then_some((None, self.tag_prefix.as_str()));
+        own.into_iter().chain(
+            self.prefixes
+                .iter()
+                .map(|(slot, p)| (Some(*slot), p.as_str())),
+        )
+    }
+
+    /// The ticket the first tag of any queue in `subject` names (SPEC §3.1, §5.4): a
+    /// reply to `[SUP-3]` finds SUP-3 whichever queue's mailbox it arrives in.
+    pub fn ticket_in_subject(&self, subject: &str) -> Option<TicketId> {
+        self.all_prefixes()
+            .filter_map(|(slot, p)| {
+                let n = super::classify::tag_in_subject(subject, p)
+                    .filter(|n| n >> TicketId::NUMBER_BITS == 0)?;
+                let pos = subject
+                    .to_ascii_lowercase()
+                    .find(&format!("[{}-{n}]", p.to_ascii_lowercase()))?;
+                Some((pos, TicketId::new(slot.unwrap_or(0), n)))
+            })
+            .min_by_key(|(pos, _)| *pos)
+            .map(|(_, id)| id)
+    }
+
+    /// `SUP-3` (any queue's prefix, any case) or `3` (the first queue's) as a ticket id.
+    pub fn parse_tag(&self, s: &str) -> Option<TicketId> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<u64>() {
+            return Some(TicketId(n));
+        }
+        let (prefix, n) = s.rsplit_once('-')?;
+        let n = n
+            .parse::<u64>()
+            .ok()
+            .filter(|n| n >> TicketId::NUMBER_BITS == 0)?;
+        self.all_prefixes()
+            .find(|(_, p)| p.eq_ignore_ascii_case(prefix))
+            .map(|(slot, _)| TicketId::new(slot.unwrap_or(0), n))
+    }
+
+    /// A subject without the tags of any queue (a new ticket's summary).
+    pub(crate) fn remove_tags(&self, subject: &str) -> String {
+        self.all_prefixes().fold(subject.to_string(), |s, (_, p)| {
+            super::classify::remove_tags(&s, p)
+        })
     }
 
     /// A policy for unit tests: gateway `support@gateway.test`, staff `staff@gateway.test`.
@@ -94,6 +157,7 @@ impl Policy {
         Policy {
             gateway_address: "support@gateway.test".into(),
             tag_prefix: "SUP".into(),
+            prefixes: vec![(0, "SUP".into())],
             default_language: Lang::En,
             closed_reply: ClosedReply::Comment,
             staff_addresses: vec!["staff@gateway.test".into()],
@@ -141,5 +205,28 @@ mod tests {
         ] {
             assert!(!p.is_gateway_address(other), "{other}");
         }
+    }
+
+    #[test]
+    fn a_tag_of_any_queue_names_its_ticket_and_shows_its_own_prefix() {
+        let p = Policy {
+            tag_prefix: "BIL".into(),
+            prefixes: vec![(0, "SUP".into()), (1, "BIL".into())],
+            ..Policy::for_tests()
+        };
+        let sup3 = TicketId::new(0, 3);
+        let bil1 = TicketId::new(1, 1);
+        assert_eq!(p.ticket_in_subject("Re: [SUP-3] printer"), Some(sup3));
+        assert_eq!(p.ticket_in_subject("RE: [bil-1] invoice"), Some(bil1));
+        // The first tag in the subject counts, whatever the order of the queues.
+        assert_eq!(p.ticket_in_subject("[BIL-1] about [SUP-3]"), Some(bil1));
+        assert_eq!(p.ticket_in_subject("[SUP-3] about [BIL-1]"), Some(sup3));
+        assert_eq!(p.ticket_in_subject("[XYZ-3] hello"), None);
+        assert_eq!((p.tag(sup3), p.tag(bil1)), ("SUP-3".into(), "BIL-1".into()));
+        assert_eq!(p.parse_tag("bil-1"), Some(bil1));
+        assert_eq!(p.parse_tag("SUP-3"), Some(sup3));
+        assert_eq!(p.parse_tag("3"), Some(sup3));
+        assert_eq!(p.parse_tag("ABC-3"), None);
+        assert_eq!(p.remove_tags("Re: [SUP-3] [BIL-1] x"), "Re: x");
     }
 }

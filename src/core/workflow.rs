@@ -523,10 +523,7 @@ fn new_ticket(
         .as_ref()
         .map(|f| f.addr.clone())
         .unwrap_or_default();
-    let summary = classify::remove_tags(
-        text::strip_subject_prefixes(&mail.subject),
-        &policy.tag_prefix,
-    );
+    let summary = policy.remove_tags(text::strip_subject_prefixes(&mail.subject));
     let summary = if summary.trim().is_empty() {
         "(no subject)".to_string()
     } else {

@@ -79,7 +79,7 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
             })
             .collect::<Result<_, _>>()?;
         let t = Instant::now();
-        let done = ticket_gateway::daemon::process_in_order(&gw, &chunk, &cancel, |_, _| {})
+        let done = ticket_gateway::daemon::process_in_order(&gw, 0, &chunk, &cancel, |_, _| {})
             .map_err(|e| e.to_string())?;
         queued += done.iter().map(|(_, p)| p.outbox.len()).sum::<usize>();
         if sent {

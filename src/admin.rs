@@ -36,7 +36,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-use crate::core::TicketId;
 use crate::pipeline::Gateway;
 use crate::smtp::Relay;
 use crate::telemetry::{self, StoreCounts, Up};
@@ -467,24 +466,23 @@ impl Api {
         }
     }
 
+    /// `id`: the ticket's id, or its tag (`BIL-1`, any queue's prefix).
     async fn ticket(&self, id: &str) -> Reply {
-        let Ok(n) = id.parse::<u64>() else {
+        let Some(n) = self.gw.policy.parse_tag(id) else {
             return error(
                 StatusCode::BAD_REQUEST,
-                format!("'{id}' is not a ticket number"),
+                format!("'{id}' is not a ticket number or tag"),
             );
         };
         let gw = self.gw.clone();
-        let r = tokio::task::spawn_blocking(move || {
-            show_ticket(&*gw.store, &gw.policy, TicketId(n), gw.now())
-        })
-        .await;
-        let prefix = &self.gw.config.gateway.tag_prefix;
+        let r =
+            tokio::task::spawn_blocking(move || show_ticket(&*gw.store, &gw.policy, n, gw.now()))
+                .await;
         match r {
             Ok(Ok(Some(view))) => json(StatusCode::OK, &view),
             Ok(Ok(None)) => error(
                 StatusCode::NOT_FOUND,
-                format!("no ticket {}", TicketId(n).tag(prefix)),
+                format!("no ticket {}", self.gw.policy.tag(n)),
             ),
             Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, telemetry::chain(&e)),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
@@ -500,10 +498,7 @@ impl Api {
         };
         let gw = self.gw.clone();
         let id = mid.clone();
-        let r = tokio::task::spawn_blocking(move || {
-            show_mail(&*gw.store, &gw.config.gateway.tag_prefix, &id)
-        })
-        .await;
+        let r = tokio::task::spawn_blocking(move || show_mail(&*gw.store, &gw.policy, &id)).await;
         match r {
             Ok(Ok(Some(view))) => json(StatusCode::OK, &view),
             Ok(Ok(None)) => error(StatusCode::NOT_FOUND, format!("no processed mail <{mid}>")),
@@ -559,7 +554,7 @@ impl Api {
                         decision: crate::views::ingest_report(
                             &p.record,
                             p.duplicate,
-                            &self.gw.config.gateway.tag_prefix,
+                            &self.gw.policy,
                         ),
                         ticket: p.record.ticket,
                         outbox: p.outbox,

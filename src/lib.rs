@@ -34,6 +34,7 @@ pub mod links;
 pub mod mime;
 pub mod oauth2;
 pub mod pipeline;
+pub mod queue;
 pub mod smtp;
 pub mod store;
 pub mod telemetry;

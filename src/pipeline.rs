@@ -25,6 +25,7 @@ use crate::core::{
 use crate::dedupe::{content_key, fingerprint, header_fields, header_fingerprint, MailKey};
 use crate::links::Links;
 use crate::mime;
+use crate::queue::{Queue, Queues};
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
 
@@ -157,6 +158,9 @@ pub struct Gateway {
     pub unsynced: std::sync::Mutex<std::collections::BTreeSet<PathBuf>>,
     /// Access tokens for OAuth2 logins (`imap.auth`/`smtp.auth`), shared by IMAP and SMTP.
     pub tokens: Option<Arc<crate::oauth2::TokenSource>>,
+    /// Every queue (SPEC §5.4), the first one (`config`, `policy`, `templates`) first: a
+    /// ticket is decided, and its mail written, by its own queue's.
+    pub queues: Queues,
     /// The customer page's links (SPEC §3.10), when `web.listen` serves it: every customer
     /// mail then carries its reader's link.
     pub links: Option<Links>,
@@ -239,7 +243,7 @@ impl Gateway {
             }
         }
         // No tag and no thread: most likely a new ticket, which needs the language.
-        let language = (classify::tag_in_subject(&mail.subject, &self.policy.tag_prefix).is_none()
+        let language = (self.policy.ticket_in_subject(&mail.subject).is_none()
             && classify::reference_ids(&mail).is_empty())
         .then(|| language::language_of(&mail, &self.policy));
         Ok(Prepared(PreparedKind::Mail {
@@ -256,8 +260,22 @@ impl Gateway {
             .unwrap_or_else(|panic| Ok(panicked(raw, &panic)))
     }
 
-    /// The serial part of [`Gateway::process`]: dedupe, match, decide, commit.
+    /// The serial part of [`Gateway::process`]: dedupe, match, decide, commit; a mail of
+    /// the first queue's mailbox.
     pub fn finish(&self, prepared: Prepared, now: i64) -> Result<Processed, PipelineError> {
+        self.finish_in(prepared, 0, now)
+    }
+
+    /// [`Gateway::finish`] for a mail of queue `queue`'s mailbox. A mail that finds a
+    /// ticket (by a tag of any queue, or a reference) is decided by the ticket's own queue,
+    /// whichever mailbox it came to; a new ticket joins the queue the mail was written to
+    /// ([`Queues::addressed`]), else the mailbox's.
+    pub fn finish_in(
+        &self,
+        prepared: Prepared,
+        queue: usize,
+        now: i64,
+    ) -> Result<Processed, PipelineError> {
         let _serial = self.serialize();
         let (mail, keys, limits, language) = match prepared.0 {
             PreparedKind::Quarantine {
@@ -285,11 +303,25 @@ impl Gateway {
             None => None,
         };
         let found = self.find_ticket(&mail, reported.as_ref())?;
-        let facts = self.facts(&mail, found.as_ref().map(|(t, _)| t), reported, now)?;
-        let ctx = Context {
-            policy: &self.policy,
+        let q = match &found {
+            Some((t, _)) => self.queues.of(t.id),
+            None => {
+                let written_to = mail.to.iter().chain(&mail.cc).map(|a| a.addr.as_str());
+                self.queues
+                    .get(self.queues.addressed(written_to).unwrap_or(queue))
+            }
+        };
+        let facts = self.facts(
+            &q.policy,
+            &mail,
+            found.as_ref().map(|(t, _)| t),
+            reported,
             now,
-            new_id: self.store.next_ticket_id()?,
+        )?;
+        let ctx = Context {
+            policy: &q.policy,
+            now,
+            new_id: self.store.next_ticket_id_in(q.slot)?,
             language,
             facts,
         };
@@ -344,6 +376,7 @@ impl Gateway {
     /// for: its sender, its To and Cc, the ticket's customers, staff.
     fn facts(
         &self,
+        policy: &Policy,
         mail: &InboundMail,
         found: Option<&Ticket>,
         reported: Option<ReportedMail>,
@@ -355,8 +388,8 @@ impl Gateway {
         if let Some(t) = found {
             addrs.extend(t.customers());
         }
-        let mut facts = self.facts_for(addrs, now)?;
-        if let Some(s) = sender.filter(|s| !self.policy.is_staff_address(s)) {
+        let mut facts = self.facts_for(policy, addrs, now)?;
+        if let Some(s) = sender.filter(|s| !policy.is_staff_address(s)) {
             facts.sender_mails_last_hour = self.store.sender_mails_since(&s, now - HOUR)?;
         }
         facts.reported = reported;
@@ -376,8 +409,13 @@ impl Gateway {
     }
 
     /// Answers sent and pauses of these addresses and of staff.
-    fn facts_for(&self, mut addrs: Vec<String>, now: i64) -> Result<Facts, StoreError> {
-        addrs.extend(self.policy.staff_notify.iter().cloned());
+    fn facts_for(
+        &self,
+        policy: &Policy,
+        mut addrs: Vec<String>,
+        now: i64,
+    ) -> Result<Facts, StoreError> {
+        addrs.extend(policy.staff_notify.iter().cloned());
         addrs.sort_unstable();
         addrs.dedup();
         let mut facts = Facts::default();
@@ -399,12 +437,14 @@ impl Gateway {
         &self,
         raw: &[u8],
         prepared: Prepared,
+        queue: usize,
         now: i64,
     ) -> Result<Processed, PipelineError> {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.finish(prepared, now)))
-        {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.finish_in(prepared, queue, now)
+        })) {
             Ok(r) => r,
-            Err(panic) => self.finish(panicked(raw, &panic), now),
+            Err(panic) => self.finish_in(panicked(raw, &panic), queue, now),
         }
     }
 
@@ -452,8 +492,8 @@ impl Gateway {
                 .map(|t| (t, MatchedBy::Reference)));
         }
         if mail.delivery_report.is_none() {
-            if let Some(n) = classify::tag_in_subject(&mail.subject, &self.policy.tag_prefix) {
-                if let Some(t) = self.store.ticket(TicketId(n))? {
+            if let Some(id) = self.policy.ticket_in_subject(&mail.subject) {
+                if let Some(t) = self.store.ticket(id)? {
                     return Ok(Some((t, MatchedBy::Tag)));
                 }
             }
@@ -599,7 +639,7 @@ impl Gateway {
             .flat_map(|m| m.from.iter().map(|f| f.addr.clone()))
             .collect();
         let ctx = Context {
-            facts: self.facts_for(addrs, now)?,
+            facts: self.facts_for(&self.policy, addrs, now)?,
             ..Context::new(&self.policy, now, TicketId(0))
         };
         let outcome = quarantine::quarantine(reason, &detail, hint.as_ref(), &ctx);
@@ -618,7 +658,7 @@ impl Gateway {
     /// instead of taking the daemon down.
     pub fn process_safely(&self, raw: &[u8], now: i64) -> Result<Processed, PipelineError> {
         let prepared = self.prepare_safely(raw)?;
-        self.finish_safely(raw, prepared, now)
+        self.finish_safely(raw, prepared, 0, now)
     }
 
     /// Renders the notices and commits everything at once: the mail's keys and record, the
@@ -697,7 +737,7 @@ impl Gateway {
         // One line per mail: the decision, in order (`show` has it line by line).
         info!(
             message_id = record.message_id.as_deref().unwrap_or(""),
-            ticket = record.ticket.map(|n| TicketId(n).tag(&self.policy.tag_prefix)).unwrap_or_default(),
+            ticket = record.ticket.map(|n| self.policy.tag(TicketId(n))).unwrap_or_default(),
             outcome = %record.outcome,
             "{}",
             log.join("; ")
@@ -764,12 +804,14 @@ impl Gateway {
         reader: Option<&str>,
         now: i64,
     ) -> Result<(OutboxEntry, Vec<u8>), String> {
-        let g = &self.config.gateway;
+        // The ticket's own queue: its address, name, prefix and templates.
+        let q: &Queue = self.queues.of(n.ticket.id);
+        let g = &q.config.gateway;
         let link = |id: TicketId| {
             let (links, reader) = (self.links.as_ref()?, reader?);
-            Some(links.url(&id.tag(&g.tag_prefix), id, reader))
+            Some(links.url(&self.policy.tag(id), id, reader))
         };
-        let rendered = self
+        let rendered = q
             .templates
             .render(n, &g.address, &link)
             .map_err(|e| format!("{e:#}"))?;
@@ -832,9 +874,10 @@ impl Gateway {
             mail: None,
         };
         for t in self.store.timed_tickets()? {
-            if let Some(action) = timers::due(&t, &self.policy, now) {
-                let facts = self.facts_for(t.customers(), now)?;
-                let outcome = timers::apply_timer(&t, action, &self.policy, now, &facts);
+            let policy = &self.queues.of(t.id).policy;
+            if let Some(action) = timers::due(&t, policy, now) {
+                let facts = self.facts_for(policy, t.customers(), now)?;
+                let outcome = timers::apply_timer(&t, action, policy, now, &facts);
                 let p = self.execute(outcome, none(), Some(&t), now)?;
                 ids.extend(p.outbox);
             }
@@ -843,15 +886,12 @@ impl Gateway {
         // them never scans its open tickets.
         if !self.policy.sla.is_empty() {
             for t in self.store.tickets()? {
-                let breached = sla::breaches(&t, &self.policy, now);
+                let policy = &self.queues.of(t.id).policy;
+                let breached = sla::breaches(&t, policy, now);
                 if !breached.is_empty() {
-                    let to = t
-                        .owner
-                        .iter()
-                        .cloned()
-                        .chain(self.policy.staff_notify.clone());
-                    let facts = self.facts_for(to.collect(), now)?;
-                    let outcome = sla::escalate(&t, &breached, &self.policy, now, &facts);
+                    let to = t.owner.iter().cloned().chain(policy.staff_notify.clone());
+                    let facts = self.facts_for(policy, to.collect(), now)?;
+                    let outcome = sla::escalate(&t, &breached, policy, now, &facts);
                     let p = self.execute(outcome, none(), Some(&t), now)?;
                     ids.extend(p.outbox);
                 }

@@ -51,6 +51,9 @@ pub struct Templates {
     names: HashMap<(Lang, NoticeKind, &'static str), String>,
     pub gateway_name: String,
     pub tag_prefix: String,
+    /// Every queue's prefix by slot (SPEC §5.4): a ticket of another queue (in a `#list`
+    /// answer) shows its own prefix. Empty: every tag has `tag_prefix`.
+    pub prefixes: Vec<(u32, String)>,
 }
 
 /// What a template sees.
@@ -339,6 +342,16 @@ pub struct Rendered {
 }
 
 impl Templates {
+    /// A ticket's tag, with the prefix of its queue.
+    fn tag(&self, id: TicketId) -> String {
+        let prefix = self
+            .prefixes
+            .iter()
+            .find(|(slot, _)| *slot == id.slot())
+            .map_or(self.tag_prefix.as_str(), |(_, p)| p.as_str());
+        id.tag(prefix)
+    }
+
     /// Loads every template under `dir` and renders each once with sample data.
     pub fn load(
         dir: &Path,
@@ -401,6 +414,7 @@ impl Templates {
             names,
             gateway_name: gateway_name.to_string(),
             tag_prefix: tag_prefix.to_string(),
+            prefixes: Vec::new(),
         };
         let known = templates.variables();
         let mut unknown = Vec::new();
@@ -493,7 +507,7 @@ impl Templates {
             },
             ticket: TicketData {
                 id: n.ticket.id.0,
-                tag: n.ticket.id.tag(&self.tag_prefix),
+                tag: self.tag(n.ticket.id),
                 summary: &n.ticket.summary,
                 state: n.ticket.state.label(n.lang),
                 state_id: n.ticket.state.as_str(),
@@ -539,7 +553,7 @@ impl Templates {
                 .flood
                 .iter()
                 .map(|f| FloodData {
-                    tag: f.ticket.tag(&self.tag_prefix),
+                    tag: self.tag(f.ticket),
                     summary: f.summary.clone(),
                     kind: f.kind.as_str(),
                 })
@@ -565,7 +579,7 @@ impl Templates {
                 .listed
                 .iter()
                 .map(|t| ListedData {
-                    tag: t.id.tag(&self.tag_prefix),
+                    tag: self.tag(t.id),
                     summary: t.summary.clone(),
                     state: t.state.label(n.lang),
                     state_id: t.state.as_str(),

@@ -194,10 +194,9 @@ pub struct EventView {
 
 /// A ticket as the CLI shows it; its service levels as they stand at `now`.
 pub fn ticket_view(t: &Ticket, policy: &Policy, now: i64, with_events: bool) -> TicketView {
-    let prefix = policy.tag_prefix.as_str();
     TicketView {
         id: t.id.0,
-        tag: t.id.tag(prefix),
+        tag: policy.tag(t.id),
         subject: t.summary.clone(),
         state: t.state.as_str().into(),
         reporter: t.reporter.clone(),
@@ -216,7 +215,7 @@ pub fn ticket_view(t: &Ticket, policy: &Policy, now: i64, with_events: bool) -> 
         created_at: rfc3339(t.created_at),
         updated_at: rfc3339(t.updated_at),
         automated: t.automated,
-        refers_to: t.refers_to.map(|r| r.tag(prefix)),
+        refers_to: t.refers_to.map(|r| policy.tag(r)),
         events: with_events.then(|| {
             t.events
                 .iter()
@@ -352,7 +351,7 @@ pub struct MailView {
 /// The decision record of a mail by its Message-ID (angle brackets optional).
 pub(crate) fn show_mail(
     store: &dyn Store,
-    prefix: &str,
+    policy: &Policy,
     message_id: &str,
 ) -> Result<Option<MailView>, StoreError> {
     let mid = message_id
@@ -363,7 +362,7 @@ pub(crate) fn show_mail(
         message_id: mid.to_string(),
         at: rfc3339(r.at),
         outcome: r.outcome.to_string(),
-        ticket: r.ticket.map(|n| TicketId(n).tag(prefix)),
+        ticket: r.ticket.map(|n| policy.tag(TicketId(n))),
         decision: r.decision,
     }))
 }
@@ -371,15 +370,15 @@ pub(crate) fn show_mail(
 /// What `ingest` prints about a mail: the decision made now, or, for a mail processed
 /// before (the same Message-ID or content), that nothing was done now, and what was decided
 /// then and when.
-pub(crate) fn ingest_report(record: &MailRecord, duplicate: bool, prefix: &str) -> Vec<String> {
+pub(crate) fn ingest_report(record: &MailRecord, duplicate: bool, policy: &Policy) -> Vec<String> {
     if !duplicate {
         return record.decision.clone();
     }
     let what = match (record.outcome, record.ticket) {
         (crate::core::MailOutcome::Ticket, Some(n)) => {
-            format!("ticket {}", TicketId(n).tag(prefix))
+            format!("ticket {}", policy.tag(TicketId(n)))
         }
-        (outcome, Some(n)) => format!("{outcome} ({})", TicketId(n).tag(prefix)),
+        (outcome, Some(n)) => format!("{outcome} ({})", policy.tag(TicketId(n))),
         (outcome, None) => outcome.to_string(),
     };
     let mut out = vec![format!(
@@ -531,9 +530,12 @@ mod tests {
             decision: vec!["new ticket SUP-3".into(), "acknowledgement to a@x".into()],
             fingerprint: None,
         };
-        assert_eq!(ingest_report(&record, false, "SUP"), record.decision);
         assert_eq!(
-            ingest_report(&record, true, "SUP"),
+            ingest_report(&record, false, &Policy::for_tests()),
+            record.decision
+        );
+        assert_eq!(
+            ingest_report(&record, true, &Policy::for_tests()),
             [
                 "already processed as ticket SUP-3 on 1970-01-01T00:00:00Z; nothing done now. Decided then:",
                 "  new ticket SUP-3",
@@ -546,7 +548,7 @@ mod tests {
             decision: vec!["no From".into()],
             ..record
         };
-        assert!(ingest_report(&quarantined, true, "SUP")[0]
+        assert!(ingest_report(&quarantined, true, &Policy::for_tests())[0]
             .starts_with("already processed as quarantined on "));
     }
 }

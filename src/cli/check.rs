@@ -112,6 +112,35 @@ pub(super) async fn check(path: &Path) -> Result<()> {
         r.skip("imap, smtp: no login without the secrets above")?;
         return r.result();
     }
+    // Each queue's logins (SPEC §5.4), the first queue's (the top-level tables) first.
+    for n in 0..config.queue_count() {
+        let queue = config.queue(n);
+        let who = match n {
+            0 => String::new(),
+            _ => format!("queue {}: ", queue.gateway.tag_prefix),
+        };
+        if n > 0 && queue.gateway.templates != g.templates {
+            let q = &queue.gateway;
+            match crate::templates::Templates::load(&q.templates, &q.name, &q.tag_prefix) {
+                Ok(_) => r.ok(format_args!(
+                    "{who}templates {}: every notice rendered with sample data",
+                    q.templates.display()
+                ))?,
+                Err(errs) => {
+                    for e in errs {
+                        r.fail(format_args!("{who}{e}"))?;
+                    }
+                }
+            }
+        }
+        check_logins(&mut r, &queue, &who).await?;
+    }
+    r.result()
+}
+
+/// A queue's logins: its OAuth2 grant, IMAP mailbox and SMTP server; `who` names the queue
+/// (empty for the first).
+async fn check_logins(r: &mut Report, config: &Config, who: &str) -> Result<()> {
     // OAuth2: one token source for both logins, as in the daemon; its grant is a check of
     // its own, so that a refused refresh token is named as such, in the endpoint's words.
     let tokens = match &config.oauth2 {
@@ -120,22 +149,22 @@ pub(super) async fn check(path: &Path) -> Result<()> {
             Ok(t) => {
                 match t.token().await {
                     Ok(_) => r.ok(format_args!(
-                        "oauth2 {}: access token granted ({})",
+                        "{who}oauth2 {}: access token granted ({})",
                         o.token_url,
                         t.status().unwrap_or_default()
                     ))?,
-                    Err(e) => r.fail(format_args!("oauth2 {}: {}", o.token_url, chain(&e)))?,
+                    Err(e) => r.fail(format_args!("{who}oauth2 {}: {}", o.token_url, chain(&e)))?,
                 }
                 Some(t)
             }
             Err(e) => {
-                r.fail(format_args!("oauth2 {}: {}", o.token_url, chain(&e)))?;
+                r.fail(format_args!("{who}oauth2 {}: {}", o.token_url, chain(&e)))?;
                 None
             }
         },
     };
     let imap = &config.imap;
-    let at = format!("imap {}:{}", imap.host, imap.port);
+    let at = format!("{who}imap {}:{}", imap.host, imap.port);
     match crate::imap::Session::connect_with(imap, tokens.as_deref()).await {
         Ok(mut s) => match s.select(&imap.mailbox).await {
             Ok(st) => {
@@ -160,7 +189,7 @@ pub(super) async fn check(path: &Path) -> Result<()> {
         ))?,
     }
     let smtp = &config.smtp;
-    let at = format!("smtp {}:{}", smtp.host, smtp.port);
+    let at = format!("{who}smtp {}:{}", smtp.host, smtp.port);
     // The adapter's errors name the server too: say it once.
     let unprefix = |s: String| match s.strip_prefix(&format!("{at}: ")) {
         Some(rest) => rest.to_string(),
@@ -184,7 +213,7 @@ pub(super) async fn check(path: &Path) -> Result<()> {
         },
         Err(e) => r.fail(format_args!("{at}: {}", unprefix(chain(&e))))?,
     }
-    r.result()
+    Ok(())
 }
 
 /// Can the daemon listen on `addr`? It is tried by binding it for a moment. The admin

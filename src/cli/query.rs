@@ -11,7 +11,7 @@ use anyhow::{bail, Context as _, Result};
 use super::{print, source, Source};
 use crate::admin;
 use crate::config::Config;
-use crate::core::TicketId;
+use crate::core::{Policy, TicketId};
 use crate::daemon;
 use crate::pipeline::now_secs;
 use crate::store::StoreError;
@@ -68,35 +68,43 @@ async fn ingest_local(config: Config, raw: Vec<u8>) -> Result<()> {
 async fn ingest_with(gw: Arc<crate::pipeline::Gateway>, raw: Vec<u8>) -> Result<()> {
     let p = gw.process_safely(&raw, now_secs())?;
     gw.flush()?;
-    let prefix = &gw.config.gateway.tag_prefix;
-    print(&lines(&ingest_report(&p.record, p.duplicate, prefix)))?;
+    print(&lines(&ingest_report(&p.record, p.duplicate, &gw.policy)))?;
     // Pipe mode: try to send what the mail queued now; what fails waits for the daemon.
     if !p.outbox.is_empty() {
-        let smtp = crate::smtp::Smtp::with_tokens(&gw.config.smtp, gw.tokens.clone())?;
+        let smtp = daemon::relays(&gw)?;
         daemon::send_now(&gw, &smtp, p.outbox).await;
         gw.flush()?;
     }
     Ok(())
 }
 
-fn parse_id(id: &str, prefix: &str) -> Result<TicketId> {
+/// A ticket id or tag (`42`, `SUP-42`, `[BIL-3]`: any queue's prefix, SPEC §5.4).
+fn parse_id(id: &str, policy: &Policy) -> Result<TicketId> {
     let s = id.trim().trim_matches(['[', ']']);
-    let n = s
-        .rsplit_once('-')
-        .filter(|(p, _)| p.eq_ignore_ascii_case(prefix))
-        .map(|(_, n)| n)
-        .unwrap_or(s);
-    n.parse()
-        .map(TicketId)
-        .map_err(|_| anyhow::anyhow!("'{id}' is not a ticket id (like 42 or {prefix}-42)"))
+    policy.parse_tag(s).ok_or_else(|| {
+        anyhow::anyhow!(
+            "'{id}' is not a ticket id (like 42 or {}-42)",
+            policy.tag_prefix
+        )
+    })
+}
+
+/// The policy the read side shows tickets by: with the prefix of every queue the store
+/// gave a slot (tags as the daemon writes them).
+fn read_policy(config: &Config, store: &dyn crate::store::Store) -> Result<Policy> {
+    let mut policy = config.queue(0).policy();
+    policy.prefixes = store.queue_slots()?;
+    if policy.prefixes.is_empty() {
+        policy.prefixes = vec![(0, policy.tag_prefix.clone())];
+    }
+    Ok(policy)
 }
 
 pub(super) async fn tickets(config: &Config, filter: &TicketFilter, json: bool) -> Result<()> {
-    let policy = config.policy();
     let now = now_secs();
     let views = match source(config).await? {
         Source::Absent => Vec::new(),
-        Source::Store(store) => list_tickets(&*store, &policy, filter, now)?,
+        Source::Store(store) => list_tickets(&*store, &read_policy(config, &*store)?, filter, now)?,
         Source::Daemon(c) => {
             let path = match filter.to_query() {
                 q if q.is_empty() => "/api/tickets".to_string(),
@@ -150,10 +158,9 @@ fn sla_text(levels: &[crate::views::SlaView]) -> String {
 }
 
 async fn show_message(config: &Config, mid: &str, json: bool) -> Result<()> {
-    let prefix = &config.gateway.tag_prefix;
     let found = match source(config).await? {
         Source::Absent => None,
-        Source::Store(store) => show_mail(&*store, prefix, mid)?,
+        Source::Store(store) => show_mail(&*store, &read_policy(config, &*store)?, mid)?,
         Source::Daemon(c) => {
             let clean = mid.trim().trim_start_matches('<').trim_end_matches('>');
             match c.get(&format!("/api/mails/{}", hex(clean))).await {
@@ -189,19 +196,32 @@ pub(super) async fn show(config: &Config, id: &str, json: bool) -> Result<()> {
     if id.contains('@') {
         return show_message(config, id, json).await;
     }
-    let prefix = &config.gateway.tag_prefix;
-    let id = parse_id(id, prefix)?;
-    let found = match source(config).await? {
-        Source::Absent => None,
-        Source::Store(store) => show_ticket(&*store, &config.policy(), id, now_secs())?,
-        Source::Daemon(c) => match c.get(&format!("/api/tickets/{}", id.0)).await {
-            Ok(v) => Some(v),
-            Err(admin::ClientError::Refused { status: 404, .. }) => None,
+    // Before the store is read, a tag of the first queue or a number is known for sure;
+    // the store (or the daemon) knows the slots of the others.
+    let mut first = config.queue(0).policy();
+    first.prefixes = vec![(0, first.tag_prefix.clone())];
+    let text = id.trim().trim_matches(['[', ']']);
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        parse_id(id, &first)?;
+    }
+    let (found, tag) = match source(config).await? {
+        Source::Absent => (None, first.tag(parse_id(id, &first)?)),
+        Source::Store(store) => {
+            let policy = read_policy(config, &*store)?;
+            let id = parse_id(id, &policy)?;
+            let found = show_ticket(&*store, &policy, id, now_secs())?;
+            (found, policy.tag(id))
+        }
+        Source::Daemon(c) => match c.get(&format!("/api/tickets/{text}")).await {
+            Ok(v) => (Some(v), String::new()),
+            Err(admin::ClientError::Refused { status: 404, .. }) => {
+                (None, text.to_ascii_uppercase())
+            }
             Err(e) => return Err(e.into()),
         },
     };
     let Some(v) = found else {
-        bail!("no ticket {}", id.tag(prefix));
+        bail!("no ticket {tag}");
     };
     if json {
         return print(&format!("{}\n", serde_json::to_string_pretty(&v)?));

@@ -35,8 +35,10 @@ const FETCH_BYTES: u64 = 8 * 1024 * 1024;
 /// during its own processing, instead of each waiting for the other (docs/benchmarks.md).
 const AHEAD_BYTES: u64 = 16 * 1024 * 1024;
 
+/// Reads the mailbox of queue `queue` (SPEC §5.4; 0: the top-level `[imap]`).
 pub(super) async fn ingest_task(
     gw: Arc<Gateway>,
+    queue: usize,
     imap: impl Connect,
     health: Arc<Health>,
     outbox: mpsc::UnboundedSender<Vec<u64>>,
@@ -51,11 +53,12 @@ pub(super) async fn ingest_task(
             let session = imap.connect().await.map_err(IngestError::Imap)?;
             health.imap_connected();
             if was_up != Some(true) {
-                info!(host = %gw.config.imap.host, "imap connected");
+                let imap = &gw.queues.get(queue).config.imap;
+                info!(host = %imap.host, user = %imap.username, mailbox = %imap.mailbox, "imap connected");
                 was_up = Some(true);
             }
             backoff.reset();
-            ingest_session(&gw, session, &outbox, &cancel).await
+            ingest_session(&gw, queue, session, &outbox, &cancel).await
         }
         .await;
         match result {
@@ -110,11 +113,16 @@ impl IngestError {
 
 async fn ingest_session(
     gw: &Arc<Gateway>,
+    queue: usize,
     mut session: impl Mailbox,
     outbox: &mpsc::UnboundedSender<Vec<u64>>,
     cancel: &CancellationToken,
 ) -> Result<(), IngestError> {
-    let imap = &gw.config.imap;
+    let q = gw.queues.get(queue);
+    let imap = &q.config.imap;
+    // The first queue's watermark keeps the key of a desk with one mailbox; another
+    // queue's mailbox (maybe also an INBOX) is told apart by its address.
+    let watermark = watermark_key(gw, queue);
     if let Some(p) = &imap.processed_mailbox {
         session.ensure_mailbox(p).await?;
     }
@@ -126,7 +134,7 @@ async fn ingest_session(
     // it from being fetched again. Moved mail needs none: what is in the mailbox is new.
     let leave_in_place = imap.processed_mailbox.is_none();
     let mut floor = if leave_in_place {
-        gw.store.watermark(&imap.mailbox, validity)?
+        gw.store.watermark(&watermark, validity)?
     } else {
         0
     };
@@ -139,7 +147,7 @@ async fn ingest_session(
         let mut uids = session.uids().await?;
         uids.retain(|u| *u > floor);
         if !uids.is_empty() {
-            let done = process_uids(gw, &mut session, validity, &uids, outbox, cancel).await;
+            let done = process_uids(gw, queue, &mut session, validity, &uids, outbox, cancel).await;
             gw.telemetry.health.set_backlog(false);
             if let Some(uid) = done? {
                 floor = floor.max(uid);
@@ -160,6 +168,16 @@ async fn ingest_session(
     }
 }
 
+/// The key of a mailbox's watermark: the first queue's keeps the key of a desk with one
+/// mailbox; another queue's mailbox (maybe also an INBOX) is told apart by its address.
+fn watermark_key(gw: &Gateway, queue: usize) -> String {
+    let q = gw.queues.get(queue);
+    match queue {
+        0 => q.config.imap.mailbox.clone(),
+        _ => format!("{}/{}", q.config.gateway.address, q.config.imap.mailbox),
+    }
+}
+
 /// How many mails a preparing thread may be ahead of the one that commits (memory bound).
 const PREPARE_AHEAD: usize = 16;
 
@@ -177,6 +195,7 @@ fn prepare_workers() -> usize {
 /// mailbox for next time. Not flushed: the caller flushes once per batch.
 async fn process_fetched(
     gw: &Arc<Gateway>,
+    queue: usize,
     validity: u32,
     oversize: Vec<(u32, u64, Option<Vec<u8>>)>,
     fetched: Vec<(u32, Vec<u8>)>,
@@ -198,7 +217,9 @@ async fn process_fetched(
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }
-        for (uid, p) in process_in_order(&g, &fetched, &cancel, |p, started| count(p, started))? {
+        for (uid, p) in
+            process_in_order(&g, queue, &fetched, &cancel, |p, started| count(p, started))?
+        {
             done.push((uid, p.disposition, p.outbox));
         }
         Ok::<_, PipelineError>(done)
@@ -214,6 +235,7 @@ async fn process_fetched(
 /// called after each mail with when its turn began. Not flushed.
 pub fn process_in_order(
     g: &Gateway,
+    queue: usize,
     fetched: &[(u32, Vec<u8>)],
     cancel: &CancellationToken,
     mut each: impl FnMut(&Processed, std::time::Instant),
@@ -251,7 +273,7 @@ pub fn process_in_order(
                 // No worker (it could not start): prepare here.
                 Err(_) => g.prepare_safely(raw)?,
             };
-            let p = g.finish_safely(raw, p, g.now())?;
+            let p = g.finish_safely(raw, p, queue, g.now())?;
             each(&p, started);
             done.push((*uid, p));
         }
@@ -286,6 +308,7 @@ struct Flushed {
 /// up to which every mail was handled.
 async fn process_uids(
     gw: &Arc<Gateway>,
+    queue: usize,
     session: &mut impl Mailbox,
     validity: u32,
     uids: &[u32],
@@ -322,7 +345,7 @@ async fn process_uids(
     // flushed, waiting to be moved, which happens while the group after that is processed.
     // Flushing, moving and fetching the next group one after the other took longer than a
     // group's processing, which then waited for the server at every batch.
-    let mut ready = process_fetched(gw, validity, oversize, Vec::new(), cancel).await?;
+    let mut ready = process_fetched(gw, queue, validity, oversize, Vec::new(), cancel).await?;
     let mut flushed: Option<Flushed> = None;
     let mut results = Vec::new();
     let mut prefetched: Option<Vec<(u32, Vec<u8>)>> = None;
@@ -339,7 +362,7 @@ async fn process_uids(
         let next = groups
             .get(i + 1)
             .filter(|n| n.bytes + group.bytes <= AHEAD_BYTES);
-        let work = process_fetched(gw, validity, Vec::new(), fetched, cancel);
+        let work = process_fetched(gw, queue, validity, Vec::new(), fetched, cancel);
         let batch = std::mem::take(&mut ready);
         let to_move = flushed.take();
         let handled = &mut handled;
@@ -347,7 +370,7 @@ async fn process_uids(
             // Moved before the next flush: the watermark of mail left in place counts only
             // batches that are flushed and marked.
             if let Some(f) = to_move {
-                move_flushed(gw, session, validity, f, uids, handled).await?;
+                move_flushed(gw, queue, session, validity, f, uids, handled).await?;
             }
             let now_flushed = flush_batch(gw, batch, handled, outbox).await?;
             let next = match next {
@@ -367,11 +390,11 @@ async fn process_uids(
     }
     // The last batches, and what was processed of a batch when shutdown stopped it.
     if let Some(f) = flushed {
-        move_flushed(gw, session, validity, f, uids, &handled).await?;
+        move_flushed(gw, queue, session, validity, f, uids, &handled).await?;
     }
     ready.extend(results);
     let last = flush_batch(gw, ready, &mut handled, outbox).await?;
-    move_flushed(gw, session, validity, last, uids, &handled).await?;
+    move_flushed(gw, queue, session, validity, last, uids, &handled).await?;
     Ok(contiguous(uids, &handled))
 }
 
@@ -451,13 +474,14 @@ async fn flush_batch(
 /// advances the watermark).
 async fn move_flushed(
     gw: &Gateway,
+    queue: usize,
     session: &mut impl Mailbox,
     validity: u32,
     flushed: Flushed,
     uids: &[u32],
     handled: &BTreeSet<u32>,
 ) -> Result<(), IngestError> {
-    let imap = &gw.config.imap;
+    let imap = &gw.queues.get(queue).config.imap;
     if !flushed.processed.is_empty() {
         match &imap.processed_mailbox {
             Some(mb) => session.move_to(&flushed.processed, mb).await?,
@@ -474,7 +498,8 @@ async fn move_flushed(
     }
     if imap.processed_mailbox.is_none() {
         if let Some(uid) = contiguous(uids, handled) {
-            gw.store.set_watermark(&imap.mailbox, validity, uid)?;
+            gw.store
+                .set_watermark(&watermark_key(gw, queue), validity, uid)?;
         }
     }
     info!(

@@ -25,8 +25,10 @@ use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use crate::config::Config;
+use crate::core::Policy;
 use crate::imap::{Connect, Server};
 use crate::pipeline::{Gateway, PipelineError};
+use crate::queue::{Queue, Queues};
 use crate::smtp::{Relay, Smtp};
 use crate::store::{PgStore, SledStore, Store, StoreError};
 use crate::templates::{TemplateError, Templates};
@@ -77,33 +79,67 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
         }
         None => Arc::new(SledStore::open_waiting(&config.gateway.store, lock_wait)?),
     };
-    let templates = Templates::load(
-        &config.gateway.templates,
-        &config.gateway.name,
-        &config.gateway.tag_prefix,
-    )
-    .map_err(DaemonError::Templates)?;
-    let tokens = config
-        .oauth2
-        .as_ref()
-        .map(crate::oauth2::TokenSource::new)
-        .transpose()?;
+    let queues = open_queues(&config, store.as_ref())?;
+    let first = queues.get(0);
+    let templates = load_templates(&first.config, &first.policy)?;
     let links = crate::links::Links::load(&config.web, &config.gateway.store)?;
     Ok(Gateway {
-        policy: config.policy(),
+        policy: first.policy.clone(),
+        tokens: first.tokens.clone(),
         config,
         store,
         templates,
+        queues,
         telemetry: Default::default(),
         serial: Default::default(),
         unsynced: Default::default(),
-        tokens,
         links,
         clock: Default::default(),
     })
 }
 
-/// Runs until `shutdown` completes; then finishes the mail in hand, flushes and returns.
+/// Each queue of `config` with the slot the store gives its prefix (the first queue's
+/// first: a store made before queues keeps its ids as the first queue's).
+fn open_queues(config: &Config, store: &dyn Store) -> Result<Queues, DaemonError> {
+    let slots = config
+        .tag_prefixes()
+        .iter()
+        .map(|p| store.queue_slot(p))
+        .collect::<Result<Vec<u32>, StoreError>>()?;
+    let prefixes = store.queue_slots()?;
+    let mut queues = Vec::new();
+    for (n, slot) in slots.into_iter().enumerate() {
+        let config = config.queue(n);
+        let mut policy = config.policy();
+        policy.prefixes = prefixes.clone();
+        let tokens = config
+            .oauth2
+            .as_ref()
+            .map(crate::oauth2::TokenSource::new)
+            .transpose()?;
+        queues.push(Queue {
+            slot,
+            templates: load_templates(&config, &policy)?,
+            config,
+            policy,
+            tokens,
+        });
+    }
+    Ok(Queues::new(queues))
+}
+
+/// A queue's templates, its tags shown with each ticket's own prefix.
+fn load_templates(config: &Config, policy: &Policy) -> Result<Templates, DaemonError> {
+    let mut t = Templates::load(
+        &config.gateway.templates,
+        &config.gateway.name,
+        &config.gateway.tag_prefix,
+    )
+    .map_err(DaemonError::Templates)?;
+    t.prefixes = policy.prefixes.clone();
+    Ok(t)
+}
+
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
     run_with(Arc::new(open_gateway(config, STORE_LOCK_WAIT)?), shutdown).await
 }
@@ -113,9 +149,23 @@ pub async fn run_with(
     gateway: Arc<Gateway>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
-    let smtp = Smtp::with_tokens(&gateway.config.smtp, gateway.tokens.clone())?;
-    let imap = Server::new(gateway.config.imap.clone(), gateway.tokens.clone());
-    run_on(gateway, imap, Arc::new(smtp), shutdown).await
+    let smtp = Arc::new(relays(&gateway)?);
+    let mailboxes = gateway
+        .queues
+        .iter()
+        .map(|q| Server::new(q.config.imap.clone(), q.tokens.clone()))
+        .collect();
+    run_queues(gateway, mailboxes, smtp, shutdown).await
+}
+
+/// The SMTP server of each queue, as one relay that sends each mail through its queue's.
+pub fn relays(gateway: &Gateway) -> Result<crate::queue::Relays, crate::smtp::SmtpError> {
+    let mut relays = Vec::new();
+    for q in gateway.queues.iter() {
+        let smtp: Arc<dyn Relay> = Arc::new(Smtp::with_tokens(&q.config.smtp, q.tokens.clone())?);
+        relays.push((q.config.gateway.address.clone(), smtp));
+    }
+    Ok(crate::queue::Relays::new(relays))
 }
 
 /// [`run_with`] on the given IMAP server and SMTP relay: the real ones in production, an
@@ -123,6 +173,17 @@ pub async fn run_with(
 pub async fn run_on(
     gateway: Arc<Gateway>,
     imap: impl Connect,
+    smtp: Arc<dyn Relay>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    run_queues(gateway, vec![imap], smtp, shutdown).await
+}
+
+/// [`run_on`] with one mailbox a queue, in the order of the configuration's queues (SPEC
+/// §5.4): one ingest task reads each; one outbox sends the mail of all.
+pub async fn run_queues<C: Connect>(
+    gateway: Arc<Gateway>,
+    mailboxes: Vec<C>,
     smtp: Arc<dyn Relay>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
@@ -135,16 +196,19 @@ pub async fn run_on(
     let tracker = TaskTracker::new();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel::<Vec<u64>>();
 
-    tracker.spawn(stopped(
-        "ingest",
-        ingest_task(
-            gateway.clone(),
-            imap,
-            health.clone(),
-            outbox_tx.clone(),
-            cancel.clone(),
-        ),
-    ));
+    for (queue, imap) in mailboxes.into_iter().enumerate() {
+        tracker.spawn(stopped(
+            "ingest",
+            ingest_task(
+                gateway.clone(),
+                queue,
+                imap,
+                health.clone(),
+                outbox_tx.clone(),
+                cancel.clone(),
+            ),
+        ));
+    }
     tracker.spawn(stopped(
         "outbox",
         outbox_task(

@@ -321,13 +321,13 @@ impl Site {
             .strip_prefix(self.base_path.as_str())?
             .strip_prefix("/t/")?;
         let (tag, token) = rest.split_once('/')?;
-        let (prefix, n) = tag.rsplit_once('-')?;
-        let prefix_ok = prefix.eq_ignore_ascii_case(&self.gw.config.gateway.tag_prefix);
+        let (_, n) = tag.rsplit_once('-')?;
         let digits = !n.is_empty() && n.len() <= 19 && n.bytes().all(|b| b.is_ascii_digit());
-        if !prefix_ok || !digits || token.is_empty() || token.contains('/') {
+        if !digits || token.is_empty() || token.contains('/') {
             return None;
         }
-        Some((TicketId(n.parse().ok()?), token))
+        // The prefix of any queue (SPEC §5.4), as the link was made.
+        Some((self.gw.policy.parse_tag(tag)?, token))
     }
 
     /// The page of `t` when `token` is one of its customers' own; else the bare 404.
@@ -339,7 +339,8 @@ impl Site {
         if links.reader(t.id, &customers, token).is_none() {
             return not_found();
         }
-        let g = &self.gw.config.gateway;
+        // The ticket's own queue: its name, address and prefix.
+        let g = &self.gw.queues.of(t.id).config.gateway;
         let desk = Desk {
             name: &g.name,
             address: &g.address,

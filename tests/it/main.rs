@@ -14,6 +14,7 @@ mod mail_html;
 mod oauth2;
 mod operate;
 mod package;
+mod queues;
 mod reliability;
 mod replies;
 mod support;

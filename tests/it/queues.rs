@@ -1,0 +1,239 @@
+//! Several support addresses (SPEC §5.4), end to end through the real Dovecot and Postfix:
+//! two queues with their own mailboxes, prefixes, SMTP logins and staff, served by one
+//! daemon and one store.
+
+use std::time::{Duration, Instant};
+
+use ticket_gateway::core::{EventKind, State, TicketId};
+
+use crate::support::*;
+
+fn has_tag(r: &Received, tag: &str) -> bool {
+    r.subject.contains(&format!("[{tag}]"))
+}
+
+/// The billing queue's addresses, beside the test's own names.
+struct Billing {
+    address: String,
+    clerk: String,
+    team: String,
+}
+
+impl Billing {
+    /// Beside the support address `support` (`support-<test>@gateway.test`).
+    fn of(support: &str) -> Billing {
+        let with = |role: &str| support.replacen("support-", &format!("{role}-"), 1);
+        Billing {
+            address: with("billing"),
+            clerk: with("clerk"),
+            team: with("money"),
+        }
+    }
+
+    /// The `[[queues]]` table of the billing queue: its own mailbox, SMTP login and staff.
+    fn table(&self, m: &MailSys) -> String {
+        format!(
+            r#"
+[[queues]]
+address = "{address}"
+name = "Test Billing"
+tag_prefix = "BIL"
+
+[queues.imap]
+host = "127.0.0.1"
+port = {imaps}
+tls = "implicit"
+ca_file = "{ca}"
+username = "{address}"
+password_file = "password"
+poll_interval = "2s"
+
+[queues.smtp]
+host = "127.0.0.1"
+port = {submission}
+tls = "starttls"
+ca_file = "{ca}"
+username = "{address}"
+password_file = "password"
+
+[queues.staff]
+addresses = ["{clerk}"]
+notify = ["{team}"]
+"#,
+            address = self.address,
+            clerk = self.clerk,
+            team = self.team,
+            imaps = m.imaps_port,
+            submission = m.submission_port,
+            ca = m.ca().display(),
+        )
+    }
+}
+
+async fn wait_empty(h: &Harness, user: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(&h.mail, user, "INBOX").await > 0 {
+        assert!(Instant::now() < deadline, "{user}: INBOX not emptied");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_queues_number_answer_and_route_their_own_tickets() {
+    let mail = MailSys::get();
+    let h = Harness::start_with("queues", |toml| {
+        let support = toml
+            .split("address = \"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("the gateway's address")
+            .to_string();
+        toml + &Billing::of(&support).table(&mail)
+    })
+    .await;
+    let (n, b) = (h.names.clone(), Billing::of(&h.names.support));
+    let bil1 = TicketId::new(1, 1);
+
+    // A mail to each address opens a ticket of its queue, each prefix numbered from 1.
+    Draft::new(
+        &n.alice,
+        &n.support,
+        "Printer is broken",
+        "It prints blank pages.",
+    )
+    .send()
+    .await;
+    // To billing, with a Cc of support's plus-address, of support itself and of a
+    // colleague: only the colleague joins. The mail reaches support's mailbox twice too;
+    // whichever mailbox is read first, it is one BIL ticket (its To is billing).
+    let carol = n.bob.replacen("bob-", "carol-", 1);
+    let plus = n.support.replacen('@', "+billing@", 1);
+    Draft::new(
+        &n.bob,
+        &b.address,
+        "Invoice is wrong",
+        "Invoice 42 is twice.",
+    )
+    .cc(&plus)
+    .cc(&n.support)
+    .cc(&carol)
+    .send()
+    .await;
+
+    let sup = h.wait_ticket(1, "SUP-1", |_| true).await;
+    assert_eq!(sup.summary, "Printer is broken");
+    let bil = h.wait_ticket(bil1.0, "BIL-1", |_| true).await;
+    assert_eq!(
+        (bil.summary.as_str(), bil.reporter.as_str()),
+        ("Invoice is wrong", n.bob.as_str())
+    );
+    assert_eq!(
+        bil.participants,
+        vec![carol.clone()],
+        "no queue address joins"
+    );
+    assert_eq!(
+        h.gw().store.next_ticket_id_in(1).unwrap(),
+        TicketId::new(1, 2)
+    );
+    assert_eq!(h.gw().store.next_ticket_id().unwrap(), TicketId(2));
+
+    // Each acknowledgement comes From its queue's own address and name, with its own tag.
+    let ack = wait_mail(&n.bob, "BIL-1 acknowledgement", |r| has_tag(r, "BIL-1")).await;
+    assert!(
+        ack.subject.starts_with("[BIL-1] Invoice is wrong"),
+        "{}",
+        ack.subject
+    );
+    assert_eq!(ack.from, b.address);
+    let from = ack.header("From").unwrap_or_default();
+    assert!(from.contains("Test Billing"), "{from}");
+    assert!(
+        ack.message_id.ends_with("@gateway.test"),
+        "{}",
+        ack.message_id
+    );
+    let sup_ack = wait_mail(&n.alice, "SUP-1 acknowledgement", |r| has_tag(r, "SUP-1")).await;
+    assert_eq!(sup_ack.from, n.support);
+
+    // Each queue's staff get its new tickets, and only its own.
+    let bil_new = wait_mail(&b.team, "BIL-1 new ticket", |r| has_tag(r, "BIL-1")).await;
+    assert!(
+        bil_new.text.contains("Invoice 42 is twice"),
+        "{}",
+        bil_new.text
+    );
+    assert_eq!(bil_new.from, b.address);
+    let sup_new = wait_mail(&n.team, "SUP-1 new ticket", |r| has_tag(r, "SUP-1")).await;
+    assert_eq!(sup_new.from, n.support);
+    wait_empty(&h, &b.address).await;
+    h.settle().await;
+    assert_eq!(
+        h.tickets().len(),
+        2,
+        "one ticket for the mail delivered three times"
+    );
+    assert!(mails(&n.team, |r| has_tag(r, "BIL-1")).await.is_empty());
+    assert!(mails(&b.team, |r| has_tag(r, "SUP-1")).await.is_empty());
+    assert!(
+        mails(&carol, |r| has_tag(r, "BIL-1")).await.len() == 1,
+        "the participant's ack"
+    );
+
+    // A reply to each lands on its ticket; a reply to SUP-1 sent to billing's address still
+    // finds SUP-1 and stays with the support queue.
+    Draft::reply_to(&n.bob, &b.address, &ack, "It is invoice 42 of March.")
+        .send()
+        .await;
+    Draft::reply_to(&n.alice, &b.address, &sup_ack, "A LaserJet 4000.")
+        .send()
+        .await;
+    let bil = h
+        .wait_ticket(bil1.0, "bob's comment", |t| t.events.len() >= 2)
+        .await;
+    assert_eq!(bil.events.last().unwrap().kind, EventKind::Comment);
+    assert_eq!(
+        bil.events.last().unwrap().text,
+        "It is invoice 42 of March."
+    );
+    let sup = h
+        .wait_ticket(1, "alice's comment", |t| t.events.len() >= 2)
+        .await;
+    assert_eq!(sup.events.last().unwrap().text, "A LaserJet 4000.");
+    assert_eq!(h.tickets().len(), 2, "no new ticket for either reply");
+    // The customer's comment goes to its own queue's staff.
+    wait_mail(&b.team, "bob's comment", |r| {
+        has_tag(r, "BIL-1") && r.text.contains("invoice 42 of March")
+    })
+    .await;
+    wait_mail(&n.team, "alice's comment", |r| {
+        has_tag(r, "SUP-1") && r.text.contains("LaserJet 4000")
+    })
+    .await;
+
+    // Billing's staff member answers by the billing address: the customer hears it From
+    // billing; support's staff list has no say on a billing ticket.
+    Draft::reply_to(
+        &b.clerk,
+        &b.address,
+        &bil_new,
+        "#resolve\nCorrected, sorry.",
+    )
+    .send()
+    .await;
+    let bil = h
+        .wait_ticket(bil1.0, "resolved", |t| t.state == State::Resolved)
+        .await;
+    assert_eq!(bil.events.last().unwrap().from, b.clerk);
+    let answer = wait_mail(&n.bob, "the answer", |r| {
+        has_tag(r, "BIL-1") && r.text.contains("Corrected, sorry.")
+    })
+    .await;
+    assert_eq!(answer.from, b.address);
+    wait_empty(&h, &b.address).await;
+    h.settle().await;
+    assert!(
+        mails(&n.team, |r| has_tag(r, "BIL-1")).await.is_empty(),
+        "support's team never hears of billing's tickets"
+    );
+}

@@ -299,6 +299,22 @@ fn example_config_has_every_key() {
     let path = dir.path().join("gateway.toml");
     std::fs::write(&path, &text).unwrap();
     ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    // Its commented [[queues]] example, uncommented, validates and adds the queue.
+    let (head, queue) = text
+        .split_once("\n# [[queues]]\n")
+        .expect("a [[queues]] example");
+    let queue: String = queue
+        .lines()
+        .map(|l| l.strip_prefix("# ").or(l.strip_prefix('#')).unwrap_or(l))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let queue = queue.replace("/run/credentials/ticket-gateway.service/billing-", "");
+    std::fs::write(dir.path().join("imap-password"), "x").unwrap();
+    std::fs::write(dir.path().join("smtp-password"), "x").unwrap();
+    std::fs::write(&path, format!("{head}\n[[queues]]\n{queue}")).unwrap();
+    let c = ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.tag_prefixes(), ["SUP", "BIL"]);
+    assert_eq!(c.queue(1).gateway.address, "billing@example.com");
 }
 
 /// Every notice has an English and a French template, and both load; so does the ticket

@@ -215,7 +215,8 @@ pub(super) async fn show(config: &Config, id: &str, json: bool) -> Result<()> {
         Source::Daemon(c) => match c.get(&format!("/api/tickets/{text}")).await {
             Ok(v) => (Some(v), String::new()),
             Err(admin::ClientError::Refused { status: 404, .. }) => {
-                (None, text.to_ascii_uppercase())
+                let tag = parse_id(text, &first).map(|id| first.tag(id));
+                (None, tag.unwrap_or_else(|_| text.to_ascii_uppercase()))
             }
             Err(e) => return Err(e.into()),
         },

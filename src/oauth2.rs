@@ -394,6 +394,36 @@ impl TokenSource {
         }
     }
 
+    /// The endpoint sent a new refresh token (rotation, as Microsoft's does): the old one
+    /// may be dead already, so the new one is used from now on and written back to the file
+    /// it replaces, so that a restart does not start from a revoked token. The file is
+    /// replaced whole (a private temporary file beside it, synced, renamed over it): a crash
+    /// leaves the old token or the new one, never a part. A file that cannot be written (a
+    /// read-only systemd credential) keeps the token in memory only, and the log says so.
+    fn keep_rotated(&self, rotated: Secret) {
+        let mut refresh = lock(&self.refresh);
+        let Some((held, from_file)) = refresh.as_mut() else {
+            return;
+        };
+        if held.expose() == rotated.expose() {
+            return;
+        }
+        *held = rotated;
+        let Some(path) = &self.refresh_path else {
+            return;
+        };
+        match write_secret_file(path, held.expose()) {
+            // The file holds what is held now: not a token the operator put there.
+            Ok(()) => *from_file = held.expose().to_string(),
+            Err(e) => warn!(
+                file = %path.display(),
+                error = %e,
+                "oauth2: the endpoint rotated the refresh token, and it cannot be written back: \
+                 it is kept in memory only, and a restart reads the old one from the file"
+            ),
+        }
+    }
+
     /// One grant at the token endpoint; the cache and the health line record the outcome.
     async fn grant(&self) -> Result<AccessToken, OAuth2Error> {
         self.refresh_file_changed();
@@ -447,9 +477,7 @@ impl TokenSource {
         match answer {
             Ok(granted) => {
                 if let Some(rotated) = granted.refresh_token {
-                    if let Some((held, _)) = lock(&self.refresh).as_mut() {
-                        *held = rotated;
-                    }
+                    self.keep_rotated(rotated);
                 }
                 let was_down = !matches!(*lock(&self.last), Ok(Some(_)));
                 *lock(&self.last) = Ok(Some(now));
@@ -672,6 +700,37 @@ fn gs2_name(user: &str) -> String {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Replaces the file at `path` with `value` and a newline, atomically: a temporary file of
+/// mode 0600 in the same directory, synced, renamed over it, the directory synced.
+fn write_secret_file(path: &std::path::Path, value: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        // A file left by an earlier try keeps its mode on open: set it.
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(format!("{value}\n").as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]

@@ -19,7 +19,8 @@ Loopback-only administration for tests (JSON in, JSON out):
   POST /admin/access-tokens   {"user", "scope", "lifetime"} -> {"access_token"} (test tools)
   POST /admin/revoke          {"refresh_token": T} | {"user": U} | {"access_tokens": "all"}
                                a refresh token also loses the access tokens made from it
-  POST /admin/settings        {"lifetime": SECONDS} access-token lifetime of later grants
+  POST /admin/settings        {"lifetime": SECONDS, "rotate": BOOL} access-token lifetime of later
+                              grants; rotation: a refresh grant answers a new refresh token
   GET  /admin/stats           grants, refusals and introspections counted so far
   GET  /health                "ok"
 
@@ -47,6 +48,9 @@ class State:
         self.clients = {}  # id -> {"secret": str|None, "user": str|None}
         self.refresh = {}  # token -> {"client_id", "user", "scope", "revoked": bool}
         self.lifetime = lifetime
+        # Rotation (as Microsoft's endpoint does): each refresh-token grant answers a new
+        # refresh token and revokes the one presented.
+        self.rotate = False
         self.access = {}  # token -> {"user", "client_id", "scope", "exp", "refresh"}
         self.stats = {
             "grants": {"refresh_token": 0, "client_credentials": 0},
@@ -59,13 +63,15 @@ class State:
             self.clients = saved.get("clients", {})
             self.refresh = saved.get("refresh", {})
             self.lifetime = saved.get("lifetime", lifetime)
+            self.rotate = saved.get("rotate", False)
 
     def save(self):
         if not self.path:
             return
         tmp = self.path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"clients": self.clients, "refresh": self.refresh, "lifetime": self.lifetime}, f)
+            json.dump({"clients": self.clients, "refresh": self.refresh, "lifetime": self.lifetime,
+                       "rotate": self.rotate}, f)
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
 
@@ -192,7 +198,15 @@ class Handler(BaseHTTPRequestHandler):
                     raise OAuthError(400, "invalid_grant", "Token has been expired or revoked.")
                 scope = form.get("scope") or rt["scope"]
                 st.stats["grants"]["refresh_token"] += 1
-                answer = st.issue(rt["user"], cid, scope, refresh=form["refresh_token"])
+                presented = form["refresh_token"]
+                if st.rotate:
+                    rt["revoked"] = True
+                    presented = "rt-" + secrets.token_urlsafe(24)
+                    st.refresh[presented] = {**rt, "revoked": False}
+                    st.save()
+                answer = st.issue(rt["user"], cid, scope, refresh=presented)
+                if st.rotate:
+                    answer["refresh_token"] = presented
             elif grant == "client_credentials":
                 if c.get("secret") is None:
                     raise OAuthError(401, "invalid_client", "a public client cannot use client_credentials")
@@ -283,8 +297,10 @@ class Handler(BaseHTTPRequestHandler):
                     if lifetime <= 0:
                         raise OAuthError(400, "invalid_request", "lifetime must be positive")
                     st.lifetime = lifetime
+                if "rotate" in req:
+                    st.rotate = bool(req["rotate"])
                 st.save()
-                return self.reply(200, {"lifetime": st.lifetime})
+                return self.reply(200, {"lifetime": st.lifetime, "rotate": st.rotate})
         raise OAuthError(404, "not_found", f"no such admin endpoint /admin/{what}")
 
 

@@ -372,3 +372,116 @@ async fn a_revoked_refresh_token_shows_in_check_and_health() {
     assert_eq!(refusals(svc.stats()), seen, "{}", svc.stats());
     h.stop().await;
 }
+
+/// The project's token service on its own (`scripts/oauth2/up`), stopped when dropped.
+struct OwnTokenService {
+    dir: tempfile::TempDir,
+    svc: TokenService,
+}
+
+impl OwnTokenService {
+    fn start() -> OwnTokenService {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("svc");
+        let up = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/oauth2/up");
+        let out = std::process::Command::new(&up)
+            .env("TG_OAUTH2_DIR", &state)
+            .env_remove("TG_OAUTH2_PORT")
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", up.display()));
+        assert!(
+            out.status.success(),
+            "scripts/oauth2/up: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = std::fs::read_to_string(state.join("url")).unwrap();
+        let svc = TokenService {
+            url: url.trim().to_string(),
+            url_tls: String::new(),
+        };
+        OwnTokenService { dir, svc }
+    }
+}
+
+impl Drop for OwnTokenService {
+    fn drop(&mut self) {
+        let down = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/oauth2/down");
+        let _ = std::process::Command::new(down)
+            .arg("--purge")
+            .env("TG_OAUTH2_DIR", self.dir.path().join("svc"))
+            .output();
+    }
+}
+
+/// A token endpoint that rotates refresh tokens (each grant answers a new one and revokes
+/// the one presented, as Microsoft's does): the new one is written back to
+/// `refresh_token_file`, whole and private, so that a restart starts from a live token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_refresh_token_is_written_back_to_its_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let own = OwnTokenService::start();
+    let svc = &own.svc;
+    svc.ctl(&["client", "gateway", "--secret", "s3cret-client"]);
+    let first = svc.ctl(&[
+        "refresh-token",
+        "--client",
+        "gateway",
+        "--user",
+        "a@gateway.test",
+    ]);
+    svc.ctl(&["settings", "--rotate", "on"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("refresh-token");
+    std::fs::write(&file, format!("{first}\n")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let config = OAuth2Config {
+        token_url: format!("{}/token", svc.url),
+        client_id: "gateway".into(),
+        client_secret: Secret::new("s3cret-client").into(),
+        refresh_token: Some(ticket_gateway::config::SecretSource::File {
+            key: "oauth2.refresh_token_file".into(),
+            written: "refresh-token".into(),
+            path: file.clone(),
+        }),
+        scope: "mail".into(),
+        ca_file: None,
+    };
+    let tokens = TokenSource::new(&config).expect("token source");
+    tokens
+        .token()
+        .await
+        .expect("a token from the first refresh token");
+    let second = std::fs::read_to_string(&file).unwrap();
+    let second = second.trim_end_matches('\n');
+    assert!(second.starts_with("rt-") && second != first, "{second}");
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the written file is private");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["refresh-token"], "no temporary file left");
+
+    // The same source renews with the token it wrote, and writes the next one.
+    let held = tokens.token().await.unwrap();
+    assert_eq!(svc.grants(), 1, "the token in hand is used");
+    tokens
+        .refused(&held)
+        .await
+        .unwrap()
+        .expect("a renewed token");
+    assert_eq!(svc.grants(), 2);
+    let third = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    assert!(third != second && third != first, "{third}");
+
+    // A restart reads the file: the live token. The first one is dead (rotated away).
+    let restarted = TokenSource::new(&config).expect("token source");
+    restarted.token().await.expect("the written token is live");
+    std::fs::write(&file, format!("{first}\n")).unwrap();
+    let err = TokenSource::new(&config)
+        .unwrap()
+        .token()
+        .await
+        .expect_err("the rotated-away token is refused");
+    assert!(err.to_string().contains("invalid_grant"), "{err}");
+}

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use ticket_gateway::core::{EventKind, State, TicketId};
 
+use crate::operate::{cli, stderr, stdout};
 use crate::support::*;
 
 fn has_tag(r: &Received, tag: &str) -> bool {
@@ -81,7 +82,7 @@ async fn wait_empty(h: &Harness, user: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_queues_number_answer_and_route_their_own_tickets() {
     let mail = MailSys::get();
-    let h = Harness::start_with("queues", |toml| {
+    let mut h = Harness::start_with("queues", |toml| {
         let support = toml
             .split("address = \"")
             .nth(1)
@@ -236,4 +237,28 @@ async fn two_queues_number_answer_and_route_their_own_tickets() {
         mails(&n.team, |r| has_tag(r, "BIL-1")).await.is_empty(),
         "support's team never hears of billing's tickets"
     );
+
+    // The command line shows each ticket with its own prefix and finds it by it, through
+    // the daemon's endpoint while it runs and on the store once it is stopped.
+    for running in [true, false] {
+        if !running {
+            h.stop().await;
+        }
+        let out = cli(&h.config_path, &["tickets"]).await;
+        let list = stdout(&out);
+        assert!(list.contains("SUP-1") && list.contains("BIL-1"), "{list}");
+        let out = cli(&h.config_path, &["show", "[bil-1]", "--json"]).await;
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+        assert_eq!(
+            (v["tag"].as_str(), v["id"].as_u64()),
+            (Some("BIL-1"), Some(bil1.0))
+        );
+        let out = cli(&h.config_path, &["show", "BIL-9"]).await;
+        assert_eq!(
+            stderr(&out),
+            "ticket-gateway: no ticket BIL-9\n",
+            "running: {running}"
+        );
+    }
 }

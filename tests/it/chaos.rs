@@ -328,6 +328,10 @@ async fn sigterm_finishes_the_mail_in_hand_and_exits_zero_within_ten_seconds() {
         assert!(Instant::now() < deadline, "mail left in INBOX");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+    // Up (its admin endpoint announced; the first one's went with it) before it is told to
+    // stop: when the first one did all the work, the INBOX is empty at once, and a SIGTERM
+    // before the binary has its handler is the signal's default action, not a stop.
+    crate::operate::wait_file(&h.dir.path().join("store").join("admin.json")).await;
     sigterm(&child);
     let status = wait_exit(&h, &mut child, Duration::from_secs(10)).await;
     let log = std::fs::read_to_string(h.dir.path().join("daemon.log")).unwrap_or_default();

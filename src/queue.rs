@@ -155,6 +155,63 @@ mod tests {
         }
     }
 
+    /// The queues of a desk with support@ (slot 0) and billing@ (slot 1).
+    fn queues() -> Queues {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let imap = |user: &str| {
+            format!("host = \"imap.x.test\"\nusername = \"{user}\"\npassword_env = \"PW\"\n")
+        };
+        let text = format!(
+            "[gateway]\naddress = \"support@x.test\"\ntemplates = \"{templates}\"\n\
+             [imap]\n{}[smtp]\nhost = \"smtp.x.test\"\n\
+             [[queues]]\naddress = \"billing@x.test\"\ntag_prefix = \"BIL\"\n[queues.imap]\n{}",
+            imap("support@x.test"),
+            imap("billing@x.test"),
+        );
+        let config = Config::parse(&text, &dir.path().join("gateway.toml")).unwrap();
+        let queues = (0..config.queue_count())
+            .map(|n| {
+                let config = config.queue(n);
+                let g = &config.gateway;
+                Queue {
+                    slot: n as u32,
+                    policy: config.policy(),
+                    templates: Templates::load(&g.templates, &g.name, &g.tag_prefix).unwrap(),
+                    config,
+                    tokens: None,
+                }
+            })
+            .collect();
+        Queues::new(queues)
+    }
+
+    #[test]
+    fn a_ticket_is_its_slots_queue_and_a_new_one_the_queue_it_was_written_to() {
+        let q = queues();
+        assert_eq!(
+            q.of(TicketId::new(1, 7)).config.gateway.address,
+            "billing@x.test"
+        );
+        assert_eq!(q.of(TicketId(7)).config.gateway.address, "support@x.test");
+        assert_eq!(
+            q.of(TicketId::new(9, 1)).slot,
+            0,
+            "a slot no queue has: the first"
+        );
+        // The first queue address among To, then Cc, a plus-address counting as its own.
+        assert_eq!(q.addressed(["alice@c.test", "Billing@X.test"]), Some(1));
+        assert_eq!(
+            q.addressed(["billing+invoices@x.test", "support@x.test"]),
+            Some(1)
+        );
+        assert_eq!(
+            q.addressed(["support+billing@x.test", "billing@x.test"]),
+            Some(0)
+        );
+        assert_eq!(q.addressed(["alice@c.test", "help@x.test", "nobody"]), None);
+    }
+
     #[tokio::test]
     async fn a_mail_leaves_through_the_server_of_its_queue() {
         let support = Arc::new(Recording(Mutex::default()));

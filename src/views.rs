@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::sla::{self, SlaStatus};
 use crate::core::{Policy, Severity, State, Ticket, TicketId, TicketType};
-use crate::store::{MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
+use crate::store::{MailRecord, OutboxEntry, Store, StoreError};
 
 pub(crate) fn rfc3339(secs: i64) -> String {
     humantime::format_rfc3339_seconds(
@@ -318,10 +318,13 @@ pub(crate) fn show_ticket(
 
 /// Pending and dead outgoing mail (and sent mail with `all`), as `outbox --json` prints it.
 pub(crate) fn list_outbox(store: &dyn Store, all: bool) -> Result<Vec<OutboxView>, StoreError> {
-    Ok(store
-        .outbox()?
+    let entries = match all {
+        true => store.outbox()?,
+        // Only the index's entries: a store keeps every mail it ever sent.
+        false => store.outbox_unsent()?,
+    };
+    Ok(entries
         .into_iter()
-        .filter(|e| all || e.status != OutboxStatus::Sent)
         .map(|e: OutboxEntry| OutboxView {
             id: e.id,
             status: e.status.as_str().into(),

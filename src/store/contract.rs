@@ -518,11 +518,23 @@ pub(crate) fn outbox_updates_win_and_pending_is_what_is_left(b: &dyn Backend) {
     let ids = |es: Vec<OutboxEntry>| es.iter().map(|e| e.id).collect::<Vec<_>>();
     assert_eq!(ids(s.outbox_pending().unwrap()), [2]);
     assert_eq!(ids(s.outbox().unwrap()), [1, 2]);
+    // A dead entry is not pending, and still not sent.
+    let mut dead = pending(3, 1);
+    dead.status = OutboxStatus::Dead;
+    s.commit(Commit {
+        outbox: vec![(pending(3, 1), b"3".to_vec())],
+        ..Default::default()
+    })
+    .unwrap();
+    s.outbox_update(&dead).unwrap();
+    assert_eq!(ids(s.outbox_pending().unwrap()), [2]);
+    assert_eq!(ids(s.outbox_unsent().unwrap()), [2, 3]);
     s.flush().unwrap();
     drop(s);
     let s = b.open();
+    assert_eq!(ids(s.outbox_unsent().unwrap()), [2, 3]);
     assert_eq!(s.outbox_entry(1).unwrap(), Some(sent));
-    assert_eq!(s.outbox_entry(3).unwrap(), None);
+    assert_eq!(s.outbox_entry(4).unwrap(), None);
     assert!(s.new_outbox_id().unwrap() > 0);
 }
 
@@ -720,6 +732,20 @@ fn ids_in(s: &dyn Store, st: State) -> Vec<u64> {
         Ok(())
     })
     .unwrap();
+    // The index alone gives the same ids, newest first, and the newest two when asked.
+    let of = |limit| -> Vec<u64> {
+        s.ticket_ids(Some(st), limit)
+            .unwrap()
+            .iter()
+            .map(|t| t.0)
+            .collect()
+    };
+    let newest_first: Vec<u64> = ids.iter().rev().copied().collect();
+    assert_eq!(of(0), newest_first, "{st:?}");
+    assert_eq!(
+        of(2),
+        newest_first.iter().take(2).copied().collect::<Vec<_>>()
+    );
     ids
 }
 
@@ -770,6 +796,18 @@ pub(crate) fn counts_and_tickets_by_state_follow_every_commit_and_send(b: &dyn B
         ids_in(&*s, State::Reopened),
         (100..=350).collect::<Vec<_>>()
     );
+    // Every ticket's id, newest first, without a state; the newest three across states.
+    let all = |limit| -> Vec<u64> {
+        s.ticket_ids(None, limit)
+            .unwrap()
+            .iter()
+            .map(|t| t.0)
+            .collect()
+    };
+    let mut expected: Vec<u64> = [1, 2, 3].into_iter().chain(100..=350).collect();
+    expected.reverse();
+    assert_eq!(all(0), expected);
+    assert_eq!(all(3), [350, 349, 348]);
 
     // The outbox: pending and dead, a send recorded as it completes.
     s.commit(Commit {

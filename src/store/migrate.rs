@@ -49,8 +49,13 @@ pub(super) fn upgrade(
     if meta.get(META_STATE_INDEX)?.is_none() {
         state_index(db, trees)?;
     }
+    if meta.get(META_UNSENT_INDEX)?.is_none() {
+        unsent_index(tree(T::Outbox), tree(T::OutboxUnsent))?;
+        meta.insert(META_UNSENT_INDEX, &[1])?;
+        db.flush()?;
+    }
     if !sends.is_empty() {
-        fold_sends(tree(T::Outbox), meta, sends)?;
+        fold_sends(tree(T::Outbox), tree(T::OutboxUnsent), meta, sends)?;
     }
     if found != SCHEMA_VERSION || meta.get(META_SCHEMA)?.is_none() {
         meta.insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
@@ -154,9 +159,23 @@ fn state_index(db: &sled::Db, trees: &[sled::Tree]) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Stores written before the index of unsent outbox entries: built from one pass over the
+/// outbox.
+fn unsent_index(outbox: &sled::Tree, unsent: &sled::Tree) -> Result<(), StoreError> {
+    for kv in outbox.iter() {
+        let (k, v) = kv?;
+        let (e, _) = decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?;
+        if e.status != OutboxStatus::Sent {
+            unsent.insert(k, &[])?;
+        }
+    }
+    Ok(())
+}
+
 /// Marks the outbox entries of recorded sends as sent, and counts them out of the pending.
 fn fold_sends(
     outbox: &sled::Tree,
+    unsent: &sled::Tree,
     meta: &sled::Tree,
     sends: &[sendlog::SentRecord],
 ) -> Result<(), StoreError> {
@@ -169,6 +188,7 @@ fn fold_sends(
             continue;
         }
         counts.outbox(e.status, -1);
+        unsent.remove(key)?;
         e.status = OutboxStatus::Sent;
         e.sent_at = Some(s.at);
         e.attempts = e.attempts.max(s.attempts);

@@ -146,6 +146,14 @@ pub trait Store: Send + Sync {
         state: crate::core::State,
         f: &mut dyn FnMut(Ticket) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// The ids of the tickets in `state` (of every ticket with `None`), newest first, at most
+    /// `limit` of them (0: all), from the index by state without reading a ticket: a listing
+    /// reads only the tickets it shows.
+    fn ticket_ids(
+        &self,
+        state: Option<crate::core::State>,
+        limit: usize,
+    ) -> Result<Vec<TicketId>, StoreError>;
     /// How many tickets are in each state and outgoing mails pending or dead: kept as the
     /// store changes, so reading them costs the same at any size (`/metrics`).
     fn counts(&self) -> Result<Counts, StoreError>;
@@ -197,6 +205,8 @@ pub trait Store: Send + Sync {
     }
     fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// The entries not sent, pending or dead, in id order, without reading the sent ones.
+    fn outbox_unsent(&self) -> Result<Vec<OutboxEntry>, StoreError>;
     fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError>;
     fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError>;
     /// Updates an entry (durable after the next flush; a lost update means one resend
@@ -255,10 +265,11 @@ enum T {
     Senders,
     Flood,
     ByCustomer,
+    OutboxUnsent,
 }
 
 /// How many trees the store has.
-const TREE_COUNT: usize = 12;
+const TREE_COUNT: usize = 13;
 
 const TREE_NAMES: [&str; TREE_COUNT] = [
     TREE_TICKETS,
@@ -273,6 +284,7 @@ const TREE_NAMES: [&str; TREE_COUNT] = [
     TREE_SENDERS,
     TREE_FLOOD,
     TREE_BY_CUSTOMER,
+    TREE_OUTBOX_UNSENT,
 ];
 
 pub(super) fn corrupt(tree: &'static str) -> impl Fn(String) -> StoreError {
@@ -379,98 +391,6 @@ impl SledStore {
     /// it (a commit's writes are prepared first and inserted without anything that fails).
     fn overlay(&self) -> MutexGuard<'_, Overlay> {
         self.overlay.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Reads one key, the overlay first, and hands the bytes to `f`.
-    fn read<R>(
-        &self,
-        t: T,
-        key: &[u8],
-        f: impl FnOnce(&[u8]) -> R,
-    ) -> Result<Option<R>, StoreError> {
-        {
-            let o = self.overlay();
-            if let Some(v) = o.get(t, key) {
-                return Ok(v.as_deref().map(f));
-            }
-        }
-        // Not in the overlay: a flush applies frozen writes to sled before it drops them,
-        // so a key is always in one of the two.
-        Ok(self.tree(t).get(key)?.as_deref().map(f))
-    }
-
-    /// Like [`SledStore::read`] with the overlay already held (inside a commit).
-    fn read_locked(&self, o: &Overlay, t: T, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.peek_locked(o, t, key, <[u8]>::to_vec)
-    }
-
-    /// Like [`SledStore::read_locked`], handing the bytes to `f` instead of copying them.
-    fn peek_locked<R>(
-        &self,
-        o: &Overlay,
-        t: T,
-        key: &[u8],
-        f: impl FnOnce(&[u8]) -> R,
-    ) -> Result<Option<R>, StoreError> {
-        match o.get(t, key) {
-            Some(v) => Ok(v.as_deref().map(f)),
-            None => Ok(self.tree(t).get(key)?.as_deref().map(f)),
-        }
-    }
-
-    /// The counts as the overlay and sled hold them (inside a commit).
-    fn read_counts(&self, o: &Overlay) -> Result<Counts, StoreError> {
-        Ok(self
-            .peek_locked(o, T::Meta, META_COUNTS, Counts::decode)?
-            .unwrap_or_default())
-    }
-
-    /// Visits every key of a tree that starts with `prefix`, in key order, the overlay's
-    /// writes merged over sled's.
-    fn scan(
-        &self,
-        t: T,
-        prefix: &[u8],
-        mut f: impl FnMut(&[u8], &[u8]) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = {
-            let o = self.overlay();
-            let mut merged: BTreeMap<&Vec<u8>, &Option<Vec<u8>>> = BTreeMap::new();
-            let layers = o.frozen.as_deref().into_iter().chain([&o.active]);
-            for layer in layers {
-                // The active layer comes last: its writes are the newer ones.
-                let tree = &layer.trees[t as usize];
-                merged.extend(
-                    tree.range(prefix.to_vec()..)
-                        .take_while(|(k, _)| k.starts_with(prefix)),
-                );
-            }
-            merged
-                .into_iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        };
-        let mut pending = pending.into_iter().peekable();
-        for kv in self.tree(t).scan_prefix(prefix) {
-            let (k, v) = kv?;
-            let mut shadowed = false;
-            while let Some((pk, pv)) = pending.next_if(|(pk, _)| pk.as_slice() <= &*k) {
-                // Written over or removed in the overlay: the overlay's version counts.
-                shadowed |= pk.as_slice() == &*k;
-                if let Some(pv) = pv {
-                    f(&pk, &pv)?;
-                }
-            }
-            if !shadowed {
-                f(&k, &v)?;
-            }
-        }
-        for (pk, pv) in pending {
-            if let Some(pv) = pv {
-                f(&pk, &pv)?;
-            }
-        }
-        Ok(())
     }
 
     /// Applies the overlay's writes to sled as one transaction (not a disk sync). Commits
@@ -635,6 +555,32 @@ impl Store for SledStore {
         Ok(())
     }
 
+    fn ticket_ids(
+        &self,
+        state: Option<crate::core::State>,
+        limit: usize,
+    ) -> Result<Vec<TicketId>, StoreError> {
+        let states = match state {
+            Some(s) => vec![s],
+            None => crate::core::State::ALL.to_vec(),
+        };
+        // Each state's part of the index from its end: its keys, not the tickets' records.
+        let mut ids = Vec::new();
+        for s in states {
+            let mut taken = 0;
+            self.scan_keys_rev(T::ByState, &[state_byte(s)], |k| {
+                ids.extend(k.get(1..).and_then(key_u64).map(TicketId));
+                taken += 1;
+                limit == 0 || taken < limit
+            })?;
+        }
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        if limit != 0 {
+            ids.truncate(limit);
+        }
+        Ok(ids)
+    }
+
     fn counts(&self) -> Result<Counts, StoreError> {
         Ok(self
             .read(T::Meta, META_COUNTS, Counts::decode)?
@@ -756,6 +702,9 @@ impl Store for SledStore {
             }
         }
         for (e, raw) in outbox {
+            if e.status != OutboxStatus::Sent {
+                writes.push((T::OutboxUnsent, u64_key(e.id).to_vec(), Some(Vec::new())));
+            }
             writes.push((
                 T::Outbox,
                 u64_key(e.id).to_vec(),
@@ -874,11 +823,25 @@ impl Store for SledStore {
     }
 
     fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        Ok(self
-            .outbox()?
-            .into_iter()
-            .filter(|e| e.status == OutboxStatus::Pending)
-            .collect())
+        let mut out = self.outbox_unsent()?;
+        out.retain(|e| e.status == OutboxStatus::Pending);
+        Ok(out)
+    }
+
+    fn outbox_unsent(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut ids = Vec::new();
+        self.scan(T::OutboxUnsent, &[], |k, _| {
+            ids.extend(key_u64(k));
+            Ok(())
+        })?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(
+                self.outbox_entry(id)?
+                    .filter(|e| e.status != OutboxStatus::Sent),
+            );
+        }
+        Ok(out)
     }
 
     fn outbox_entry(&self, id: u64) -> Result<Option<OutboxEntry>, StoreError> {
@@ -917,10 +880,12 @@ impl Store for SledStore {
         let mut counts = self.read_counts(&o)?;
         // The record keeps the mail it carries while it may be sent (an older one has it in
         // `outbox_raw`); a sent mail's bytes are not needed again.
+        let mut was_status = None;
         let value = match self.read_locked(&o, T::Outbox, &key)? {
             Some(v) => {
                 let (was, mail) = decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?;
                 counts.outbox(was.status, -1);
+                was_status = Some(was.status);
                 match mail {
                     Some(mail) if entry.status != OutboxStatus::Sent => encode_outbox(entry, mail),
                     _ => encode(entry),
@@ -929,10 +894,15 @@ impl Store for SledStore {
             None => encode(entry),
         };
         counts.outbox(entry.status, 1);
-        let writes = vec![
-            (T::Outbox, key, Some(value)),
+        let mut writes = vec![
+            (T::Outbox, key.clone(), Some(value)),
             (T::Meta, META_COUNTS.to_vec(), Some(counts.encode())),
         ];
+        // The index of unsent entries changes only when an entry is sent (or made again).
+        let unsent = entry.status != OutboxStatus::Sent;
+        if was_status.map(|w| w != OutboxStatus::Sent) != Some(unsent) {
+            writes.push((T::OutboxUnsent, key, unsent.then(Vec::new)));
+        }
         self.write(o, writes)
     }
 
@@ -1767,6 +1737,63 @@ mod tests {
             s.counts().unwrap().tickets[state_byte(State::Open) as usize],
             1
         );
+    }
+
+    #[test]
+    fn a_store_without_the_unsent_index_gets_it_once_and_sends_fold_into_it() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = open(dir.path());
+            // Entries as a store of schema 2 holds them: no index of the pending ones.
+            let mut sent = pending(8, 1);
+            sent.status = OutboxStatus::Sent;
+            let mut dead = pending(6, 1);
+            dead.status = OutboxStatus::Dead;
+            for e in [dead, pending(7, 1), sent, pending(9, 1)] {
+                s.tree(T::Outbox)
+                    .insert(u64_key(e.id), encode_outbox(&e, b"m"))
+                    .unwrap();
+            }
+            s.tree(T::Meta).remove(META_UNSENT_INDEX).unwrap();
+            s.tree(T::Meta)
+                .insert(META_SCHEMA, &2u32.to_be_bytes())
+                .unwrap();
+            s.flush().unwrap();
+            // A send recorded after that flush: folded in at the next open.
+            s.sent
+                .record(sendlog::SentRecord {
+                    id: 9,
+                    at: 5,
+                    attempts: 1,
+                })
+                .unwrap();
+        }
+        let s = open(dir.path());
+        let ids = |s: &SledStore| {
+            let mut ids = Vec::new();
+            s.scan(T::OutboxUnsent, &[], |k, _| {
+                ids.extend(key_u64(k));
+                Ok(())
+            })
+            .unwrap();
+            ids
+        };
+        assert_eq!(ids(&s), [6, 7]);
+        let of = |es: Vec<OutboxEntry>| es.iter().map(|e| e.id).collect::<Vec<_>>();
+        assert_eq!(of(s.outbox_pending().unwrap()), [7]);
+        assert_eq!(of(s.outbox_unsent().unwrap()), [6, 7]);
+        // Sending takes an entry out of the index, a new pending one goes in.
+        let mut seven = pending(7, 1);
+        seven.status = OutboxStatus::Sent;
+        s.outbox_sent(&seven).unwrap();
+        s.commit(Commit {
+            outbox: vec![(pending(10, 1), b"10".to_vec())],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(ids(&s), [6, 10]);
+        let schema = s.tree(T::Meta).get(META_SCHEMA).unwrap().unwrap();
+        assert_eq!(schema.as_ref(), SCHEMA_VERSION.to_be_bytes());
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{T, TREE_COUNT};
+use super::schema::{Counts, META_COUNTS};
+use super::{SledStore, StoreError, T, TREE_COUNT};
 
 /// Committed writes not yet in sled: the ones being applied (`frozen`) and the newer ones.
 #[derive(Default)]
@@ -60,3 +61,148 @@ impl Writes {
 /// it applies, and a whole batch at once (~2.6 MB for 500 mails) raised the daemon's peak
 /// memory by 35 MiB; at 256 KiB the cost per write is the same (docs/benchmarks.md).
 pub(super) const OVERLAY_SPILL_BYTES: usize = 256 * 1024;
+
+/// Reads through the overlay: every read of the sled backend looks at the overlay first.
+impl SledStore {
+    /// Reads one key, the overlay first, and hands the bytes to `f`.
+    pub(super) fn read<R>(
+        &self,
+        t: T,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        {
+            let o = self.overlay();
+            if let Some(v) = o.get(t, key) {
+                return Ok(v.as_deref().map(f));
+            }
+        }
+        // Not in the overlay: a flush applies frozen writes to sled before it drops them,
+        // so a key is always in one of the two.
+        Ok(self.tree(t).get(key)?.as_deref().map(f))
+    }
+
+    /// Like [`SledStore::read`] with the overlay already held (inside a commit).
+    pub(super) fn read_locked(
+        &self,
+        o: &Overlay,
+        t: T,
+        key: &[u8],
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.peek_locked(o, t, key, <[u8]>::to_vec)
+    }
+
+    /// Like [`SledStore::read_locked`], handing the bytes to `f` instead of copying them.
+    pub(super) fn peek_locked<R>(
+        &self,
+        o: &Overlay,
+        t: T,
+        key: &[u8],
+        f: impl FnOnce(&[u8]) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        match o.get(t, key) {
+            Some(v) => Ok(v.as_deref().map(f)),
+            None => Ok(self.tree(t).get(key)?.as_deref().map(f)),
+        }
+    }
+
+    /// The counts as the overlay and sled hold them (inside a commit).
+    pub(super) fn read_counts(&self, o: &Overlay) -> Result<Counts, StoreError> {
+        Ok(self
+            .peek_locked(o, T::Meta, META_COUNTS, Counts::decode)?
+            .unwrap_or_default())
+    }
+
+    /// The keys of a tree that start with `prefix`, last first, the overlay's writes merged
+    /// over sled's, until `f` says to stop: the newest of an index without its whole length.
+    pub(super) fn scan_keys_rev(
+        &self,
+        t: T,
+        prefix: &[u8],
+        mut f: impl FnMut(&[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let pending: Vec<(Vec<u8>, bool)> = {
+            let o = self.overlay();
+            let mut merged: BTreeMap<&Vec<u8>, &Option<Vec<u8>>> = BTreeMap::new();
+            for layer in o.frozen.as_deref().into_iter().chain([&o.active]) {
+                let tree = &layer.trees[t as usize];
+                merged.extend(
+                    tree.range(prefix.to_vec()..)
+                        .take_while(|(k, _)| k.starts_with(prefix)),
+                );
+            }
+            merged
+                .into_iter()
+                .map(|(k, v)| (k.clone(), v.is_some()))
+                .collect()
+        };
+        let mut pending = pending.into_iter().rev().peekable();
+        for kv in self.tree(t).scan_prefix(prefix).rev() {
+            let (k, _) = kv?;
+            let mut shadowed = false;
+            while let Some((pk, live)) = pending.next_if(|(pk, _)| pk.as_slice() >= &*k) {
+                shadowed |= pk.as_slice() == &*k;
+                if live && !f(&pk) {
+                    return Ok(());
+                }
+            }
+            if !shadowed && !f(&k) {
+                return Ok(());
+            }
+        }
+        for (pk, live) in pending {
+            if live && !f(&pk) {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Visits every key of a tree that starts with `prefix`, in key order, the overlay's
+    /// writes merged over sled's.
+    pub(super) fn scan(
+        &self,
+        t: T,
+        prefix: &[u8],
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let pending: Vec<(Vec<u8>, Option<Vec<u8>>)> = {
+            let o = self.overlay();
+            let mut merged: BTreeMap<&Vec<u8>, &Option<Vec<u8>>> = BTreeMap::new();
+            let layers = o.frozen.as_deref().into_iter().chain([&o.active]);
+            for layer in layers {
+                // The active layer comes last: its writes are the newer ones.
+                let tree = &layer.trees[t as usize];
+                merged.extend(
+                    tree.range(prefix.to_vec()..)
+                        .take_while(|(k, _)| k.starts_with(prefix)),
+                );
+            }
+            merged
+                .into_iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let mut pending = pending.into_iter().peekable();
+        for kv in self.tree(t).scan_prefix(prefix) {
+            let (k, v) = kv?;
+            let mut shadowed = false;
+            while let Some((pk, pv)) = pending.next_if(|(pk, _)| pk.as_slice() <= &*k) {
+                // Written over or removed in the overlay: the overlay's version counts.
+                shadowed |= pk.as_slice() == &*k;
+                if let Some(pv) = pv {
+                    f(&pk, &pv)?;
+                }
+            }
+            if !shadowed {
+                f(&k, &v)?;
+            }
+        }
+        for (pk, pv) in pending {
+            if let Some(pv) = pv {
+                f(&pk, &pv)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -14,7 +14,9 @@ use crate::core::{
 
 /// The layout version this build writes; an unknown (newer) one refuses to start. 2: ticket
 /// records lead with their state ([`TICKET_WITH_STATE`]), the index by state and the counts.
-pub(crate) const SCHEMA_VERSION: u32 = 2;
+/// 3: the index of unsent outbox entries ([`TREE_OUTBOX_UNSENT`]), which a build before it
+/// would not keep.
+pub(crate) const SCHEMA_VERSION: u32 = 3;
 /// The version byte in front of every record.
 pub(crate) const RECORD_V1: u8 = 1;
 
@@ -38,6 +40,9 @@ pub(crate) const TREE_FLOOD: &str = "flood";
 /// Per customer address: the tickets where it is reporter or participant
 /// ([`customer_key`] → nothing), for a `#list` request (SPEC §3.10).
 pub(crate) const TREE_BY_CUSTOMER: &str = "by_customer";
+/// The ids of the outbox entries not sent, pending or dead (`u64_key` → nothing): the outbox
+/// task at start and the `outbox` command read these, not every mail ever sent.
+pub(crate) const TREE_OUTBOX_UNSENT: &str = "outbox_unsent";
 
 pub(crate) const META_SCHEMA: &[u8] = b"schema_version";
 /// The id the next ticket of slot 0 gets; slot `s` has its own key ([`next_ticket_key`]).
@@ -67,6 +72,8 @@ pub(crate) const META_REPLY_LOGS: &[u8] = b"reply_logs_built";
 pub(crate) const META_SENT_BUILT: &[u8] = b"sent_records_built";
 /// The index by state and the counts are built ([`TREE_BY_STATE`], [`META_COUNTS`]).
 pub(crate) const META_STATE_INDEX: &[u8] = b"state_index_built";
+/// The index of unsent outbox entries is built ([`TREE_OUTBOX_UNSENT`]).
+pub(crate) const META_UNSENT_INDEX: &[u8] = b"unsent_index_built";
 /// What the store holds, kept as it changes ([`Counts`]).
 pub(crate) const META_COUNTS: &[u8] = b"counts";
 

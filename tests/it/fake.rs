@@ -529,6 +529,16 @@ impl Store for Observed {
     ) -> Result<(), StoreError> {
         self.inner.visit_tickets_in(state, f)
     }
+    fn outbox_unsent(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.inner.outbox_unsent()
+    }
+    fn ticket_ids(
+        &self,
+        state: Option<ticket_gateway::core::State>,
+        limit: usize,
+    ) -> Result<Vec<TicketId>, StoreError> {
+        self.inner.ticket_ids(state, limit)
+    }
     fn counts(&self) -> Result<ticket_gateway::store::Counts, StoreError> {
         self.inner.counts()
     }

@@ -565,6 +565,19 @@ impl Store for PgStore {
         }
     }
 
+    fn ticket_ids(&self, state: Option<State>, limit: usize) -> Result<Vec<TicketId>, StoreError> {
+        // LIMIT NULL is no limit.
+        let limit = (limit != 0).then_some(limit as i64);
+        let rows = match state {
+            Some(s) => self.read(|c| c.query(sql::TICKET_IDS_IN, &[&s.as_str(), &limit]))?,
+            None => self.read(|c| c.query(sql::TICKET_IDS, &[&limit]))?,
+        };
+        Ok(rows
+            .iter()
+            .map(|r| TicketId(r.get::<_, i64>(0) as u64))
+            .collect())
+    }
+
     fn counts(&self) -> Result<Counts, StoreError> {
         let (tickets, outbox, escalations) = self.read(|s| {
             Ok((
@@ -742,6 +755,13 @@ impl Store for PgStore {
 
     fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, StoreError> {
         self.read(|s| s.query(sql::OUTBOX_PENDING, &[]))?
+            .iter()
+            .map(outbox_of)
+            .collect()
+    }
+
+    fn outbox_unsent(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.read(|s| s.query(sql::OUTBOX_UNSENT, &[]))?
             .iter()
             .map(outbox_of)
             .collect()

@@ -42,6 +42,11 @@ pub(super) const TICKETS_IN: &str = concat!(
     ticket_json!(),
     " FROM tickets t WHERE t.state = ANY($1::text[]) ORDER BY t.id"
 );
+/// The ids of every ticket, and of the tickets in a state, newest first, at most a number of
+/// them (NULL: all).
+pub(super) const TICKET_IDS: &str = "SELECT id FROM tickets ORDER BY id DESC LIMIT $1";
+pub(super) const TICKET_IDS_IN: &str =
+    "SELECT id FROM tickets WHERE state = $1 ORDER BY id DESC LIMIT $2";
 /// The next tickets of a state after an id, a page at a time (read through `tickets_state`).
 pub(super) const TICKETS_IN_PAGE: &str = concat!(
     "SELECT t.id, ",
@@ -218,6 +223,11 @@ pub(super) const OUTBOX_PENDING: &str = concat!(
     "SELECT ",
     outbox_columns!(),
     " FROM outbox WHERE status = 'pending' ORDER BY id"
+);
+pub(super) const OUTBOX_UNSENT: &str = concat!(
+    "SELECT ",
+    outbox_columns!(),
+    " FROM outbox WHERE status <> 'sent' ORDER BY id"
 );
 pub(super) const OUTBOX_ENTRY: &str =
     concat!("SELECT ", outbox_columns!(), " FROM outbox WHERE id = $1");

@@ -40,7 +40,8 @@ use crate::pipeline::Gateway;
 use crate::smtp::Relay;
 use crate::telemetry::{self, StoreCounts, Up};
 use crate::views::{
-    list_outbox, list_tickets_json, show_mail, show_ticket, unhex, OutboxView, TicketFilter,
+    list_newest, list_outbox, list_tickets_json, page_limit, show_mail, show_ticket, unhex,
+    OutboxView, TicketFilter,
 };
 
 /// Name of the file, in the store directory, that tells the CLI how to reach the daemon.
@@ -454,9 +455,17 @@ impl Api {
             Ok(f) => f,
             Err(e) => return error(StatusCode::BAD_REQUEST, e),
         };
+        // With `limit`, the newest tickets and how many more match ([`TicketPage`]);
+        // without, the JSON array of every match.
+        let limit = match page_limit(q) {
+            Ok(l) => l,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e),
+        };
         let gw = self.gw.clone();
-        let r = tokio::task::spawn_blocking(move || {
-            list_tickets_json(&*gw.store, &gw.policy, &filter, gw.now())
+        let r = tokio::task::spawn_blocking(move || match limit {
+            Some(n) => list_newest(&*gw.store, &gw.policy, &filter, gw.now(), n)
+                .map(|page| serde_json::to_vec(&page).expect("views serialise to JSON")),
+            None => list_tickets_json(&*gw.store, &gw.policy, &filter, gw.now()),
         })
         .await;
         match r {

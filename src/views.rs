@@ -285,6 +285,78 @@ pub fn list_tickets_json(
     Ok(out)
 }
 
+/// The newest tickets `filter` lets through, at most `limit` of them (0: every one), and how
+/// many more match: what `tickets` shows by default, like `git log -n`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub tickets: Vec<TicketView>,
+    pub more: u64,
+}
+
+/// The `limit` of the admin API's query string, if it has one.
+pub fn page_limit(q: &str) -> Result<Option<usize>, String> {
+    url::form_urlencoded::parse(q.as_bytes())
+        .find(|(k, _)| k == "limit")
+        .map(|(_, v)| {
+            v.parse()
+                .map_err(|_| format!("limit '{v}' is not a number of tickets"))
+        })
+        .transpose()
+}
+
+/// [`TicketPage`] from the store: the ids come from the index (by state, or every ticket's),
+/// newest first, and only the tickets shown are read. With a state and nothing else to
+/// filter on, only the newest ids are read and the rest counted by the store's counts;
+/// another filter reads the tickets to count those that match.
+pub fn list_newest(
+    store: &dyn Store,
+    policy: &Policy,
+    filter: &TicketFilter,
+    now: i64,
+    limit: usize,
+) -> Result<TicketPage, StoreError> {
+    let by_index_alone = TicketFilter {
+        state: filter.state,
+        ..TicketFilter::default()
+    } == *filter;
+    let mut page = TicketPage {
+        tickets: Vec::new(),
+        more: 0,
+    };
+    if by_index_alone && limit != 0 {
+        // The newest ids from the index's end, the rest counted by the store's counts.
+        let ids = store.ticket_ids(filter.state, limit)?;
+        for id in &ids {
+            if let Some(t) = store.ticket(*id)? {
+                page.tickets.push(ticket_view(&t, policy, now, false));
+            }
+        }
+        let c = store.counts()?;
+        let total: i64 = match filter.state {
+            Some(s) => State::ALL
+                .iter()
+                .position(|x| *x == s)
+                .map_or(0, |i| c.tickets[i]),
+            None => c.tickets.iter().sum(),
+        };
+        page.more = (total.max(0) as u64).saturating_sub(ids.len() as u64);
+        return Ok(page);
+    }
+    for id in store.ticket_ids(filter.state, 0)? {
+        let Some(t) = store.ticket(id)? else {
+            continue;
+        };
+        if !filter.matches(&t) {
+            continue;
+        }
+        match limit != 0 && page.tickets.len() >= limit {
+            true => page.more += 1,
+            false => page.tickets.push(ticket_view(&t, policy, now, false)),
+        }
+    }
+    Ok(page)
+}
+
 /// The views of the tickets `filter` lets through, one at a time: with a state, from the
 /// store's index by state, the rest of the filter applied to each ticket read.
 fn visit_views(
@@ -300,7 +372,12 @@ fn visit_views(
     };
     match filter.state {
         Some(s) => store.visit_tickets_in(s, &mut |t| each(&t)),
-        None => store.tickets()?.iter().try_for_each(each),
+        // The index gives the newest first; the listing is in id order.
+        None => store
+            .ticket_ids(None, 0)?
+            .into_iter()
+            .rev()
+            .try_for_each(|id| store.ticket(id)?.map_or(Ok(()), |t| each(&t))),
     }
 }
 
@@ -521,6 +598,66 @@ mod tests {
             list_tickets_json(&store, &policy, &filter(Some("closed"), None), 10).unwrap(),
             b"[]"
         );
+    }
+
+    #[test]
+    fn a_limited_listing_shows_the_newest_and_counts_the_rest() {
+        use crate::core::{Lang, Ticket};
+        use crate::store::{Commit, SledStore};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        for id in 1..=7u64 {
+            let ticket = Ticket {
+                id: TicketId(id),
+                summary: format!("ticket {id}"),
+                state: if id % 2 == 0 {
+                    State::Resolved
+                } else {
+                    State::Open
+                },
+                reporter: "a@x.test".into(),
+                participants: vec![],
+                reporter_name: String::new(),
+                fields: Default::default(),
+                owner: (id <= 3).then(|| "paul@x.test".to_string()),
+                language: Lang::En,
+                created_at: 1,
+                updated_at: 2,
+                state_since: 3,
+                reminded: false,
+                automated: false,
+                refers_to: None,
+                thread: vec![],
+                sent: vec![],
+                events: vec![],
+            };
+            let commit = Commit {
+                ticket: Some(ticket),
+                ..Default::default()
+            };
+            store.commit(commit).unwrap();
+        }
+        let policy = Policy::for_tests();
+        let page = |state: Option<&str>, owner: Option<&str>, limit| {
+            let f = TicketFilter::parse(state, None, None, owner).unwrap();
+            let p = list_newest(&store, &policy, &f, 10, limit).unwrap();
+            let ids: Vec<u64> = p.tickets.iter().map(|t| t.id).collect();
+            (ids, p.more)
+        };
+        // Newest first; the rest counted from the index (by state, or of every ticket).
+        assert_eq!(page(Some("open"), None, 2), (vec![7, 5], 2));
+        assert_eq!(page(None, None, 3), (vec![7, 6, 5], 4));
+        // 0 is every ticket; a limit above the count leaves nothing more.
+        assert_eq!(page(Some("open"), None, 0), (vec![7, 5, 3, 1], 0));
+        assert_eq!(page(Some("resolved"), None, 9), (vec![6, 4, 2], 0));
+        // Another filter counts only the tickets that match it.
+        assert_eq!(page(Some("open"), Some("paul@x.test"), 1), (vec![3], 1));
+        assert_eq!(page(None, Some("none"), 2), (vec![7, 6], 2));
+        assert_eq!(page(Some("closed"), None, 2), (vec![], 0));
+        // The admin API's `limit`.
+        assert_eq!(page_limit("state=open&limit=20"), Ok(Some(20)));
+        assert_eq!(page_limit("state=open"), Ok(None));
+        assert!(page_limit("limit=all").is_err());
     }
 
     #[test]

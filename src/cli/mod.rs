@@ -84,6 +84,9 @@ pub enum Command {
         /// A staff address, or `none` for the tickets nobody owns.
         #[arg(long)]
         owner: Option<String>,
+        /// Show the newest N (default 50; 0: every one). `--json` without it lists all.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -138,6 +141,7 @@ pub async fn execute(cli: Cli) -> Result<()> {
             kind,
             severity,
             owner,
+            limit,
             json,
         } => {
             let filter = TicketFilter::parse(
@@ -147,7 +151,7 @@ pub async fn execute(cli: Cli) -> Result<()> {
                 owner.as_deref(),
             )
             .map_err(|e| anyhow::anyhow!(e))?;
-            query::tickets(&load_config(path)?, &filter, json).await
+            query::tickets(&load_config(path)?, &filter, limit, json).await
         }
         Command::Show { id, json } => query::show(&load_config(path)?, &id, json).await,
         Command::Outbox { json, all } => query::outbox(&load_config(path)?, json, all).await,

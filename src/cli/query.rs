@@ -16,7 +16,8 @@ use crate::daemon;
 use crate::pipeline::now_secs;
 use crate::store::StoreError;
 use crate::views::{
-    hex, ingest_report, list_outbox, list_tickets, show_mail, show_ticket, TicketFilter,
+    hex, ingest_report, list_newest, list_outbox, list_tickets, show_mail, show_ticket,
+    TicketFilter, TicketPage,
 };
 
 /// Lines, each ended by a line break.
@@ -100,23 +101,51 @@ fn read_policy(config: &Config, store: &dyn crate::store::Store) -> Result<Polic
     Ok(policy)
 }
 
-pub(super) async fn tickets(config: &Config, filter: &TicketFilter, json: bool) -> Result<()> {
+/// How many tickets `tickets` shows without `--limit`, newest first (as `gh` lists issues):
+/// a listing of every open ticket of a big desk is of no use to the person reading it.
+pub(super) const DEFAULT_LIMIT: usize = 50;
+
+/// `tickets`: the newest `limit` tickets (0: every one) and a closing line saying how many
+/// more match. `--json` without `--limit` prints every match in id order, as scripts read it.
+pub(super) async fn tickets(
+    config: &Config,
+    filter: &TicketFilter,
+    limit: Option<usize>,
+    json: bool,
+) -> Result<()> {
     let now = now_secs();
-    let views = match source(config).await? {
-        Source::Absent => Vec::new(),
-        Source::Store(store) => list_tickets(&*store, &read_policy(config, &*store)?, filter, now)?,
-        Source::Daemon(c) => {
-            let path = match filter.to_query() {
-                q if q.is_empty() => "/api/tickets".to_string(),
-                q => format!("/api/tickets?{q}"),
-            };
-            c.get(&path).await?
-        }
-    };
     let mut out = String::new();
-    if json {
+    if json && limit.is_none() {
+        let views = match source(config).await? {
+            Source::Absent => Vec::new(),
+            Source::Store(store) => {
+                list_tickets(&*store, &read_policy(config, &*store)?, filter, now)?
+            }
+            Source::Daemon(c) => c.get(&tickets_path(filter, None)).await?,
+        };
         writeln!(out, "{}", serde_json::to_string_pretty(&views)?)?;
-    } else if views.is_empty() {
+        return print(&out);
+    }
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    let page = match source(config).await? {
+        Source::Absent => TicketPage {
+            tickets: Vec::new(),
+            more: 0,
+        },
+        Source::Store(store) => {
+            list_newest(&*store, &read_policy(config, &*store)?, filter, now, limit)?
+        }
+        Source::Daemon(c) => c.get(&tickets_path(filter, Some(limit))).await?,
+    };
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&page.tickets)?)?;
+        print(&out)?;
+        if page.more > 0 {
+            eprintln!("{}", more_line(page.more));
+        }
+        return Ok(());
+    }
+    if page.tickets.is_empty() {
         match filter.state {
             Some(f) if filter.to_query() == format!("state={}", f.as_str()) => {
                 writeln!(out, "no tickets in state {}", f.as_str())?
@@ -124,23 +153,46 @@ pub(super) async fn tickets(config: &Config, filter: &TicketFilter, json: bool) 
             _ if !filter.is_empty() => writeln!(out, "no tickets match")?,
             _ => writeln!(out, "no tickets")?,
         }
-    } else {
-        for t in &views {
-            writeln!(
-                out,
-                "{:<10} {:<21} {:<11} {:<9} {:<24} {:<30} {}{}",
-                t.tag,
-                t.state,
-                t.kind,
-                t.severity,
-                t.owner.as_deref().unwrap_or("-"),
-                t.reporter,
-                t.subject,
-                sla_text(&t.sla),
-            )?;
-        }
+    }
+    for t in &page.tickets {
+        writeln!(
+            out,
+            "{:<10} {:<21} {:<11} {:<9} {:<24} {:<30} {}{}",
+            t.tag,
+            t.state,
+            t.kind,
+            t.severity,
+            t.owner.as_deref().unwrap_or("-"),
+            t.reporter,
+            t.subject,
+            sla_text(&t.sla),
+        )?;
+    }
+    if page.more > 0 {
+        writeln!(out, "{}", more_line(page.more))?;
     }
     print(&out)
+}
+
+/// The admin API's path for a listing (`limit`: the newest that many, with the count of
+/// the rest).
+fn tickets_path(filter: &TicketFilter, limit: Option<usize>) -> String {
+    let mut q = filter.to_query();
+    if let Some(n) = limit {
+        if !q.is_empty() {
+            q.push('&');
+        }
+        write!(q, "limit={n}").expect("writing to a String");
+    }
+    match q.is_empty() {
+        true => "/api/tickets".to_string(),
+        false => format!("/api/tickets?{q}"),
+    }
+}
+
+/// The line that ends a listing cut short by its limit.
+fn more_line(more: u64) -> String {
+    format!("… {more} more; --limit 0 for all")
 }
 
 /// `  [first response due 2026-…]`, `  [resolution BREACHED]`: what is due and breached.

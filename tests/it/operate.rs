@@ -273,6 +273,9 @@ async fn cli_commands_answer_the_same_with_the_daemon_running_and_stopped() {
         &["outbox", "--json"],
         &["outbox", "--all"],
         &["outbox", "--all", "--json"],
+        &["tickets", "--limit", "1"],
+        &["tickets", "--limit", "0"],
+        &["tickets", "--limit", "2", "--json"],
     ];
     let mut running = Vec::new();
     for c in commands {
@@ -307,6 +310,29 @@ async fn cli_commands_answer_the_same_with_the_daemon_running_and_stopped() {
     assert!(show.contains("open -> waiting_for_feedback"), "{show}");
     let list: serde_json::Value = serde_json::from_str(&stdout(&running[1])).unwrap();
     assert_eq!(list.as_array().map(Vec::len), Some(3), "{list}");
+    // A limit shows the newest tickets and says how many more there are; 0 shows them all.
+    let tags = |o: &str| {
+        o.lines()
+            .map(|l| l.split(' ').next().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+    };
+    let limited = stdout(&running[13]);
+    assert_eq!(tags(&limited), ["SUP-3", "…"], "{limited}");
+    assert!(
+        limited.ends_with("\n… 2 more; --limit 0 for all\n"),
+        "{limited}"
+    );
+    let all = stdout(&running[14]);
+    assert_eq!(tags(&all), ["SUP-3", "SUP-2", "SUP-1"], "{all}");
+    let two: serde_json::Value = serde_json::from_str(&stdout(&running[15])).unwrap();
+    let ids: Vec<_> = two
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].clone())
+        .collect();
+    assert_eq!(ids, [3, 2], "{two}");
+    assert_eq!(stderr(&running[15]).trim(), "… 1 more; --limit 0 for all");
     let one: serde_json::Value = serde_json::from_str(&stdout(&running[6])).unwrap();
     for key in [
         "id",

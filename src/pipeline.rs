@@ -20,7 +20,7 @@ use crate::core::workflow::{self, Context, MatchedBy};
 use crate::core::{
     attachments, classify, language, quarantine, sla, timers, AttachmentInfo, Audience, Effect,
     InboundMail, ListedTicket, MailOutcome, Notice, Outcome, Policy, QuarantineReason,
-    ReportedMail, SentMail, Ticket, TicketId,
+    ReportedMail, SentMail, State, Ticket, TicketId,
 };
 use crate::dedupe::{content_key, fingerprint, header_fields, header_fingerprint, MailKey};
 use crate::links::Links;
@@ -883,18 +883,32 @@ impl Gateway {
             }
         }
         // Service levels (SPEC §2.7): only when some are configured, so a desk without
-        // them never scans its open tickets.
+        // them never reads its open tickets; and then only the states whose clock runs, one
+        // ticket at a time (a store of 100,000 tickets is never held at once).
         if !self.policy.sla.is_empty() {
-            for t in self.store.tickets()? {
+            let mut breaching = Vec::new();
+            for state in State::ALL.into_iter().filter(|s| sla::clock_runs(*s)) {
+                self.store.visit_tickets_in(state, &mut |t| {
+                    if !sla::breaches(&t, &self.queues.of(t.id).policy, now).is_empty() {
+                        breaching.push(t.id);
+                    }
+                    Ok(())
+                })?;
+            }
+            for id in breaching {
+                let Some(t) = self.store.ticket(id)? else {
+                    continue;
+                };
                 let policy = &self.queues.of(t.id).policy;
                 let breached = sla::breaches(&t, policy, now);
-                if !breached.is_empty() {
-                    let to = t.owner.iter().cloned().chain(policy.staff_notify.clone());
-                    let facts = self.facts_for(policy, to.collect(), now)?;
-                    let outcome = sla::escalate(&t, &breached, policy, now, &facts);
-                    let p = self.execute(outcome, none(), Some(&t), now)?;
-                    ids.extend(p.outbox);
+                if breached.is_empty() {
+                    continue;
                 }
+                let to = t.owner.iter().cloned().chain(policy.staff_notify.clone());
+                let facts = self.facts_for(policy, to.collect(), now)?;
+                let outcome = sla::escalate(&t, &breached, policy, now, &facts);
+                let p = self.execute(outcome, none(), Some(&t), now)?;
+                ids.extend(p.outbox);
             }
         }
         for (sender, items, more) in self.store.flood()? {

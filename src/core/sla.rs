@@ -52,8 +52,9 @@ pub struct SlaStatus {
     pub breached: bool,
 }
 
-/// The states whose time counts towards resolution: support must act.
-fn counts(state: State) -> bool {
+/// The states whose time counts towards resolution: support must act. Only a ticket in
+/// one of them can breach a service level.
+pub fn clock_runs(state: State) -> bool {
     !matches!(
         state,
         State::WaitingForFeedback | State::Resolved | State::Closed
@@ -69,14 +70,14 @@ pub fn resolution_clock(t: &Ticket, now: i64) -> i64 {
     let mut total = 0;
     for e in &t.events {
         if let Some(to) = e.to_state {
-            if counts(state) {
+            if clock_runs(state) {
                 total += (e.at.min(now) - since).max(0);
             }
             state = to;
             since = e.at;
         }
     }
-    if counts(state) {
+    if clock_runs(state) {
         total += (now - since).max(0);
     }
     total
@@ -114,7 +115,7 @@ pub fn status(t: &Ticket, policy: &Policy, now: i64) -> Vec<SlaStatus> {
     if let Some(allowed) = times.resolution {
         let ran = resolution_clock(t, now);
         let breached = ran >= allowed;
-        let running = counts(t.state);
+        let running = clock_runs(t.state);
         let met = !running && !breached && t.state != State::WaitingForFeedback;
         out.push(SlaStatus {
             kind: SlaKind::Resolution,
@@ -147,7 +148,7 @@ fn escalated(t: &Ticket, kind: SlaKind) -> bool {
 /// The breaches at `now` that no escalation was sent for yet; a closed or resolved ticket
 /// escalates nothing.
 pub fn breaches(t: &Ticket, policy: &Policy, now: i64) -> Vec<SlaStatus> {
-    if !counts(t.state) || t.automated {
+    if !clock_runs(t.state) || t.automated {
         return vec![];
     }
     status(t, policy, now)
@@ -158,7 +159,7 @@ pub fn breaches(t: &Ticket, policy: &Policy, now: i64) -> Vec<SlaStatus> {
 
 /// The earliest time a service level of the ticket can next fall due, at the current pace.
 pub fn next_due(t: &Ticket, policy: &Policy, now: i64) -> Option<i64> {
-    if !counts(t.state) || t.automated {
+    if !clock_runs(t.state) || t.automated {
         return None;
     }
     status(t, policy, now)

@@ -17,7 +17,7 @@ mod sendlog;
 mod slots;
 
 pub(crate) use files::{make_private, private_dir, private_file};
-pub use postgres::{DatabaseUrl, PgStore};
+pub use postgres::{Acquired, DatabaseUrl, LeaseTerms, PgStore, Previous, Renewal};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -66,10 +66,11 @@ pub enum StoreError {
     Database { url: String, reason: String },
     #[error("store query: {0}")]
     Postgres(#[source] tokio_postgres::Error),
+    #[error("not acting on the store: {0}")]
+    Fenced(String),
 }
 
 impl StoreError {
-    /// A store error is worth a retry only when the disk hiccuped.
     /// A store error is worth a retry when the disk hiccuped or the database could not be
     /// reached or answered with a condition that passes (a lost connection, a conflict, a
     /// server shutting down or out of resources).
@@ -86,7 +87,8 @@ impl StoreError {
             StoreError::Locked { .. }
             | StoreError::Open { .. }
             | StoreError::NewerSchema { .. }
-            | StoreError::Corrupt { .. } => false,
+            | StoreError::Corrupt { .. }
+            | StoreError::Fenced(_) => false,
         }
     }
 }
@@ -224,6 +226,10 @@ pub trait Store: Send + Sync {
     /// `processed_mailbox = ""`); 0 when none, or when UIDVALIDITY changed.
     fn watermark(&self, mailbox: &str, uid_validity: u32) -> Result<u32, StoreError>;
     fn set_watermark(&self, mailbox: &str, uid_validity: u32, uid: u32) -> Result<(), StoreError>;
+    /// The PostgreSQL store behind this one: the daemon's leases live there (SPEC §5.5).
+    fn postgres(&self) -> Option<&PgStore> {
+        None
+    }
 }
 
 /// The sled backend.

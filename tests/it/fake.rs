@@ -607,6 +607,9 @@ impl Store for Observed {
     fn set_watermark(&self, mailbox: &str, uid_validity: u32, uid: u32) -> Result<(), StoreError> {
         self.inner.set_watermark(mailbox, uid_validity, uid)
     }
+    fn postgres(&self) -> Option<&ticket_gateway::store::PgStore> {
+        self.inner.postgres()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

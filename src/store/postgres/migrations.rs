@@ -9,6 +9,11 @@ pub(super) const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, "a ticket's fields, owner and reporter's name", V2),
     (3, "indexes for the counts of /metrics", V3),
     (4, "the queues' tag prefixes and their slots", V4),
+    (
+        5,
+        "leases: which daemon acts for each mailbox and the outbox",
+        V5,
+    ),
 ];
 
 const V1: &str = r#"
@@ -179,4 +184,20 @@ COMMENT ON TABLE queues IS 'tag prefix -> slot: a ticket id is slot << 40 | numb
 const V3: &str = r#"
 CREATE INDEX outbox_status ON outbox (status);
 CREATE INDEX events_escalations ON events (body) WHERE kind = 'escalation';
+"#;
+
+/// SPEC §5.5: several daemons on one database. A lease is held by one daemon until
+/// `expires_at` (the database's clock); whoever takes an expired one raises `generation`, and
+/// every commit checks the generation it holds (see `lease.rs`).
+const V5: &str = r#"
+CREATE TABLE leases (
+    name       text PRIMARY KEY,
+    holder     text NOT NULL,
+    generation bigint NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+COMMENT ON TABLE leases IS
+    'which daemon acts for each mailbox it ingests and for the outbox, and until when (SPEC 5.5)';
+COMMENT ON COLUMN leases.holder IS 'host:pid:random of the daemon holding the lease';
+COMMENT ON COLUMN leases.generation IS 'raised at each takeover; a commit of an older one is refused';
 "#;

@@ -14,11 +14,13 @@
 //! directory, as with sled (the outgoing mails that forward them carry their own copy in
 //! `outbox.raw`, so a standby daemon sends them all the same).
 
+mod lease;
 mod migrations;
 mod session;
 mod sql;
 mod url;
 
+pub use lease::{Acquired, LeaseTerms, Previous, Renewal};
 pub use url::DatabaseUrl;
 
 use std::sync::{Mutex, MutexGuard};
@@ -52,6 +54,8 @@ pub struct PgStore {
     /// The connection holding the actor lock, its server process id and the lock's key, when
     /// this process acts on the database.
     actor: Mutex<Option<(Session, i32, i64)>>,
+    /// The leases this process holds among daemons sharing the database (`lease.rs`).
+    fence: lease::Fence,
     batch: Mutex<Batch>,
     /// Outbox ids reserved and not yet handed out: `[next, end)`.
     ids: Mutex<(u64, u64)>,
@@ -73,6 +77,7 @@ impl PgStore {
         Ok(PgStore {
             pool,
             actor: Mutex::default(),
+            fence: lease::Fence::new(),
             batch: Mutex::default(),
             ids: Mutex::default(),
         })
@@ -101,7 +106,10 @@ impl PgStore {
             let got = s
                 .query_opt(sql::TRY_ACTOR_LOCK, &[&key])?
                 .is_some_and(|r| r.get::<_, bool>(0));
-            if got {
+            // A daemon holding leases acts without the lock: wait for it as for the lock.
+            if got && self.live_lease_holder(&mut s)?.is_some() {
+                s.execute("SELECT pg_advisory_unlock($1)", &[&key])?;
+            } else if got {
                 *actor = Some((s, pid, key));
                 return Ok(());
             }
@@ -175,7 +183,7 @@ impl PgStore {
         let mut b = self.batch();
         if b.session.is_none() {
             let mut s = self.pool.take()?;
-            s.batch("BEGIN")?;
+            s.batch(&self.fence.begin_sql())?;
             b.session = Some(s);
         }
         let s = b.session.as_mut().expect("opened above");
@@ -842,10 +850,15 @@ impl Store for PgStore {
         };
         // On error the session is dropped, and the transaction with it.
         self.check_actor(&mut s)?;
+        self.check_fence(&mut s)?;
         s.batch("COMMIT")?;
         drop(b);
         self.pool.give(s);
         Ok(())
+    }
+
+    fn postgres(&self) -> Option<&PgStore> {
+        Some(self)
     }
 
     fn watermark(&self, mailbox: &str, uid_validity: u32) -> Result<u32, StoreError> {

@@ -46,7 +46,7 @@ pub(crate) fn admin(sql: &str) {
 
 /// An empty schema of its own on the test server, dropped with the backend.
 pub(crate) struct PgBackend {
-    schema: String,
+    pub(crate) schema: String,
 }
 
 impl PgBackend {

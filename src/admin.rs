@@ -1,10 +1,11 @@
 //! The admin endpoint on `admin.listen` (SPEC §5.3): `/healthz`, `/metrics`, and the API the
 //! CLI uses while the daemon holds the store (sled allows one process at a time).
 //!
-//! - `GET /healthz`: IMAP, SMTP (probed when the last word on it is older than a few
-//!   seconds), the OAuth2 token endpoint (when a login uses it), the store, and the ingest
-//!   and outbox loops; 200 `ok` or 503 `degraded`, one
-//!   line per component with the reason.
+//! - `GET /healthz`: JSON: `status` (200 `ok` or 503 `degraded`), `role` (`active` or
+//!   `standby`, SPEC §5.5), `leases` (the mailbox names and `outbox` this daemon holds) and
+//!   their `generation`, and `checks`, one line per component with the reason: IMAP, SMTP
+//!   (probed when the last word on it is older than a few seconds), the OAuth2 token endpoint
+//!   (when a login uses it), the store, and the ingest and outbox loops.
 //! - `GET /metrics`: Prometheus (OpenMetrics) text, see [`crate::telemetry::Metrics`].
 //! - `/api/…` (bearer token): `GET /api/tickets[?state=S]`, `GET /api/tickets/ID`,
 //!   `GET /api/outbox[?all=1]`, `POST /api/ingest` (a raw mail), answering with the JSON views
@@ -373,6 +374,7 @@ impl Api {
     async fn healthz(&self) -> Reply {
         let t = &self.gw.telemetry;
         let c = &self.gw.config;
+        let role = t.role();
         let (smtp, store) = tokio::join!(self.smtp(), self.store());
         let mut lines = Vec::new();
         let mut healthy = true;
@@ -383,11 +385,14 @@ impl Api {
                 lines.push(format!("{name}: down: {reason}"));
             }
         };
+        let imap = format!("{}:{} as {}", c.imap.host, c.imap.port, c.imap.username);
         line(
             "imap",
-            t.health
-                .imap()
-                .map(|()| format!("{}:{} as {}", c.imap.host, c.imap.port, c.imap.username)),
+            match (role.active, t.health.imap()) {
+                (true, r) => r.map(|()| imap),
+                // A standby leaves the mailbox to the active daemon.
+                (false, _) => Ok(format!("{imap}: standby, not connected")),
+            },
         );
         line(
             "smtp",
@@ -403,9 +408,12 @@ impl Api {
         for (name, beat) in [("ingest", &t.ingest), ("outbox", &t.outbox)] {
             line(
                 name,
-                match beat.overdue() {
-                    None => Ok("loop alive".into()),
-                    Some(late) => Err(format!("loop stalled ({} s overdue)", late.as_secs())),
+                match (role.active, beat.overdue()) {
+                    (false, _) => Ok("standby: waiting for the leases".into()),
+                    (true, None) => Ok("loop alive".into()),
+                    (true, Some(late)) => {
+                        Err(format!("loop stalled ({} s overdue)", late.as_secs()))
+                    }
                 },
             );
         }
@@ -414,11 +422,16 @@ impl Api {
         } else {
             (StatusCode::SERVICE_UNAVAILABLE, "degraded")
         };
-        reply(
-            status,
-            "text/plain; charset=utf-8",
-            format!("{head}\n{}\n", lines.join("\n")),
-        )
+        let body = serde_json::json!({
+            "status": head,
+            "role": role.name(),
+            "leases": role.leases,
+            "generation": role.generation,
+            "checks": lines,
+        });
+        let mut text = serde_json::to_vec_pretty(&body).expect("JSON values serialise");
+        text.push(b'\n');
+        reply(status, "application/json", text)
     }
 
     async fn metrics(&self) -> Reply {

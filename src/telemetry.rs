@@ -35,6 +35,27 @@ pub struct Telemetry {
     pub outbox: Heartbeat,
     admin_addr: Mutex<Option<std::net::SocketAddr>>,
     web_addr: Mutex<Option<std::net::SocketAddr>>,
+    role: Mutex<Role>,
+}
+
+/// The part this daemon plays among the daemons sharing a database (SPEC §5.5): active with
+/// the leases it holds (mailbox names, `outbox`) and their generation, or standby. A daemon
+/// on sled is the only one and active.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Role {
+    pub active: bool,
+    pub leases: Vec<String>,
+    pub generation: i64,
+}
+
+impl Role {
+    pub fn name(&self) -> &'static str {
+        if self.active {
+            "active"
+        } else {
+            "standby"
+        }
+    }
 }
 
 impl Default for Telemetry {
@@ -52,6 +73,7 @@ impl Default for Telemetry {
             outbox: Heartbeat::new("outbox"),
             admin_addr: Mutex::new(None),
             web_addr: Mutex::new(None),
+            role: Mutex::default(),
         }
     }
 }
@@ -74,6 +96,34 @@ impl Telemetry {
 
     pub(crate) fn set_web_addr(&self, addr: Option<std::net::SocketAddr>) {
         *lock(&self.web_addr) = addr;
+    }
+
+    /// The part this daemon plays now.
+    pub fn role(&self) -> Role {
+        lock(&self.role).clone()
+    }
+
+    /// Records the part this daemon plays, for `/healthz` and the gauges of `/metrics`.
+    pub(crate) fn set_role(&self, role: Role) {
+        let mut now = lock(&self.role);
+        for name in &now.leases {
+            self.metrics
+                .leases
+                .get_or_create(&[("lease", name.clone())])
+                .set(0);
+        }
+        for name in &role.leases {
+            self.metrics
+                .leases
+                .get_or_create(&[("lease", name.clone())])
+                .set(1);
+        }
+        for r in ["active", "standby"] {
+            let on = i64::from(r == role.name());
+            self.metrics.role.get_or_create(&[("role", r)]).set(on);
+        }
+        self.metrics.lease_generation.set(role.generation);
+        *now = role;
     }
 
     /// The first loop that has not beaten within the time it promised, with how long ago.
@@ -102,6 +152,9 @@ pub struct Metrics {
     outbox: Family<Label, Gauge>,
     up: Family<Label, Gauge>,
     sla_breaches: Family<Label, Gauge>,
+    role: Family<Label, Gauge>,
+    leases: Family<[(&'static str, String); 1], Gauge>,
+    lease_generation: Gauge,
 }
 
 /// What the store holds now, for the gauges; read at each scrape.
@@ -190,6 +243,24 @@ impl Metrics {
             "1 when the component (imap, smtp, store) worked at its last check, else 0",
             up.clone(),
         );
+        let role = Family::<Label, Gauge>::default();
+        registry.register(
+            "role",
+            "1 for the part this daemon plays among daemons sharing a database (active, standby)",
+            role.clone(),
+        );
+        let leases = Family::<[(&'static str, String); 1], Gauge>::default();
+        registry.register(
+            "lease_held",
+            "1 for each lease this daemon holds (a mailbox it ingests, the outbox), else 0",
+            leases.clone(),
+        );
+        let lease_generation = Gauge::default();
+        registry.register(
+            "lease_generation",
+            "The generation of the leases this daemon holds (0: none)",
+            lease_generation.clone(),
+        );
         Metrics {
             registry,
             mails,
@@ -198,6 +269,9 @@ impl Metrics {
             outbox,
             up,
             sla_breaches,
+            role,
+            leases,
+            lease_generation,
         }
     }
 

@@ -481,6 +481,13 @@ async fn move_flushed(
     uids: &[u32],
     handled: &BTreeSet<u32>,
 ) -> Result<(), IngestError> {
+    // A daemon no longer sure of its leases leaves the mail where it is: it is committed, so
+    // the daemon that takes over finds it a duplicate and moves it.
+    if !super::leases::may_act(gw) {
+        return Err(IngestError::Store(StoreError::Fenced(
+            "the leases were not renewed in time: the batch is left in place".into(),
+        )));
+    }
     let imap = &gw.queues.get(queue).config.imap;
     if !flushed.processed.is_empty() {
         match &imap.processed_mailbox {

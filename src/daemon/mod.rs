@@ -6,6 +6,7 @@
 //! Nothing is moved on the server and nothing is sent before its commit is flushed.
 
 mod ingest;
+mod leases;
 mod outbox;
 mod timers;
 
@@ -22,7 +23,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::config::Config;
 use crate::core::Policy;
@@ -51,6 +52,8 @@ pub enum DaemonError {
     Links(#[from] crate::links::LinkError),
     #[error(transparent)]
     Web(#[from] crate::web::WebError),
+    #[error("stopped acting: {0} (a restart stands by for them)")]
+    LeaseLost(String),
 }
 
 /// What the admin endpoint and logs report (it lives with the metrics, on the gateway).
@@ -64,6 +67,12 @@ const STORE_LOCK_WAIT: Duration = Duration::from_secs(10);
 /// need (one process acts on a store at a time). `lock_wait`: how long to wait for a store
 /// another process holds (the daemon waits; a CLI command asks the daemon instead).
 pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, DaemonError> {
+    open(config, lock_wait, true)
+}
+
+/// Opens the store for `run`: on PostgreSQL without the actor lock, since several daemons
+/// share the database and the leases say which one acts (`leases.rs`).
+fn open(config: Config, lock_wait: Duration, actor: bool) -> Result<Gateway, DaemonError> {
     let store: Arc<dyn Store> = match &config.gateway.database {
         Some(url) => {
             // The daemon's own files (attachments, the admin endpoint's address) still live
@@ -74,7 +83,9 @@ pub fn open_gateway(config: Config, lock_wait: Duration) -> Result<Gateway, Daem
                 source,
             })?;
             let store = PgStore::open(url)?;
-            store.hold_actor_lock(lock_wait)?;
+            if actor {
+                store.hold_actor_lock(lock_wait)?;
+            }
             Arc::new(store)
         }
         None => Arc::new(SledStore::open_waiting(&config.gateway.store, lock_wait)?),
@@ -141,7 +152,7 @@ fn load_templates(config: &Config, policy: &Policy) -> Result<Templates, DaemonE
 }
 
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
-    run_with(Arc::new(open_gateway(config, STORE_LOCK_WAIT)?), shutdown).await
+    run_with(Arc::new(open(config, STORE_LOCK_WAIT, false)?), shutdown).await
 }
 
 /// [`run`] on an open gateway (tests keep a handle on its store while it runs).
@@ -196,39 +207,12 @@ pub async fn run_queues<C: Connect>(
     let tracker = TaskTracker::new();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel::<Vec<u64>>();
 
-    for (queue, imap) in mailboxes.into_iter().enumerate() {
-        tracker.spawn(stopped(
-            "ingest",
-            ingest_task(
-                gateway.clone(),
-                queue,
-                imap,
-                health.clone(),
-                outbox_tx.clone(),
-                cancel.clone(),
-            ),
-        ));
-    }
-    tracker.spawn(stopped(
-        "outbox",
-        outbox_task(
-            gateway.clone(),
-            smtp.clone(),
-            health.clone(),
-            outbox_rx,
-            cancel.clone(),
-        ),
-    ));
-    tracker.spawn(stopped(
-        "timers",
-        timer_task(gateway.clone(), outbox_tx.clone(), cancel.clone()),
-    ));
     tracker.spawn(stopped(
         "admin",
         admin.serve(
             gateway.clone(),
-            smtp,
-            outbox_tx,
+            smtp.clone(),
+            outbox_tx.clone(),
             cancel.clone(),
             tracker.clone(),
         ),
@@ -243,6 +227,7 @@ pub async fn run_queues<C: Connect>(
         "watchdog",
         crate::telemetry::watchdog(gateway.telemetry.clone(), cancel.clone()),
     ));
+    // Closed for `wait`; ingest, outbox and timers may still join it (a tracker allows it).
     tracker.close();
     info!(
         address = %gateway.config.gateway.address,
@@ -255,9 +240,46 @@ pub async fn run_queues<C: Connect>(
     crate::telemetry::flush_log();
     crate::telemetry::notify_ready(&format!("serving; admin endpoint on {admin_addr}"));
 
-    shutdown.await;
+    // Ingest, outbox and timers run only while this daemon may act: at once on sled; on a
+    // shared database once it holds the leases, renewed until the end (leases.rs).
+    let work = Work {
+        gateway: &gateway,
+        health,
+        outbox_tx,
+        outbox_rx,
+        cancel: &cancel,
+        tracker: &tracker,
+    };
+    tokio::pin!(shutdown);
+    let stop_renewing = CancellationToken::new();
+    let mut keeper = None;
+    let mut lost = None;
+    if gateway.store.postgres().is_none() {
+        leases::alone(&gateway);
+        work.spawn(mailboxes, smtp);
+        shutdown.await;
+    } else {
+        let taken = tokio::select! {
+            taken = leases::take_leases(&gateway, &cancel) => taken,
+            () = &mut shutdown => false,
+        };
+        if taken {
+            work.spawn(mailboxes, smtp);
+            let (g, stop) = (gateway.clone(), stop_renewing.clone());
+            let mut k = tokio::spawn(async move { leases::keep_leases(&g, &stop).await });
+            tokio::select! {
+                () = &mut shutdown => keeper = Some(k),
+                why = &mut k => lost = Some(why.ok().flatten().unwrap_or_else(|| {
+                    "the lease renewal task failed".into()
+                })),
+            }
+        }
+    }
     crate::telemetry::notify_stopping();
-    info!("shutting down: finishing the mail in hand");
+    match &lost {
+        Some(_) => error!("lost the leases: stopping the work in hand without committing it"),
+        None => info!("shutting down: finishing the mail in hand"),
+    }
     cancel.cancel();
     if tokio::time::timeout(Duration::from_secs(9), tracker.wait())
         .await
@@ -265,9 +287,61 @@ pub async fn run_queues<C: Connect>(
     {
         warn!("tasks did not stop within 9 s");
     }
-    gateway.flush_async().await?;
+    if let Some(why) = lost {
+        return Err(DaemonError::LeaseLost(why));
+    }
+    let flushed = gateway.flush_async().await;
+    stop_renewing.cancel();
+    if let Some(k) = keeper {
+        let _ = k.await;
+    }
+    leases::release_leases(&gateway).await;
+    flushed?;
     info!("stopped");
     Ok(())
+}
+
+/// The tasks that act on mail, and what they need, spawned once this daemon may act.
+struct Work<'a> {
+    gateway: &'a Arc<Gateway>,
+    health: Arc<Health>,
+    outbox_tx: mpsc::UnboundedSender<Vec<u64>>,
+    outbox_rx: mpsc::UnboundedReceiver<Vec<u64>>,
+    cancel: &'a CancellationToken,
+    tracker: &'a TaskTracker,
+}
+
+impl Work<'_> {
+    fn spawn<C: Connect>(self, mailboxes: Vec<C>, smtp: Arc<dyn Relay>) {
+        let (gateway, cancel, tracker) = (self.gateway, self.cancel, self.tracker);
+        for (queue, imap) in mailboxes.into_iter().enumerate() {
+            tracker.spawn(stopped(
+                "ingest",
+                ingest_task(
+                    gateway.clone(),
+                    queue,
+                    imap,
+                    self.health.clone(),
+                    self.outbox_tx.clone(),
+                    cancel.clone(),
+                ),
+            ));
+        }
+        tracker.spawn(stopped(
+            "outbox",
+            outbox_task(
+                gateway.clone(),
+                smtp,
+                self.health,
+                self.outbox_rx,
+                cancel.clone(),
+            ),
+        ));
+        tracker.spawn(stopped(
+            "timers",
+            timer_task(gateway.clone(), self.outbox_tx, cancel.clone()),
+        ));
+    }
 }
 
 /// Runs a task and says when it has stopped (shutdown diagnostics).

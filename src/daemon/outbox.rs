@@ -276,6 +276,11 @@ async fn send_some(
                 continue;
             }
         };
+        // A daemon no longer sure of its leases sends nothing: the one that takes over does.
+        if !super::leases::may_act(gw) {
+            retry.push((gw.now() + 1, id));
+            continue;
+        }
         gw.telemetry.outbox.beat(BEAT_MARGIN);
         let mut entry = entry;
         entry.attempts += 1;

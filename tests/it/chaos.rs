@@ -10,21 +10,21 @@ use ticket_gateway::store::{OutboxStatus, SledStore, Store};
 
 use crate::support::*;
 
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
 
-fn seed() -> u64 {
+pub(crate) fn seed() -> u64 {
     match std::env::var("TG_CHAOS_SEED") {
         Ok(s) => s.parse().expect("TG_CHAOS_SEED is a number"),
         Err(_) => {
@@ -38,7 +38,7 @@ fn seed() -> u64 {
 }
 
 /// A daemon child process, killed if the test ends (or panics) while it runs.
-struct Daemon(Child);
+pub(crate) struct Daemon(pub(crate) Child);
 
 impl std::ops::Deref for Daemon {
     type Target = Child;
@@ -80,7 +80,7 @@ fn spawn(h: &Harness, log: &str) -> Daemon {
     )
 }
 
-fn sigterm(child: &Child) {
+pub(crate) fn sigterm(child: &Child) {
     let ok = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -109,7 +109,7 @@ async fn wait_exit(h: &Harness, child: &mut Child, limit: Duration) -> std::proc
     }
 }
 
-fn chaos_config(h: String) -> String {
+pub(crate) fn chaos_config(h: String) -> String {
     h.replace(
         "max_replies_per_hour = 50",
         "max_replies_per_hour = 1000000",
@@ -267,11 +267,11 @@ async fn kill_nine_at_random_moments_and_every_mail_has_exactly_one_effect() {
 }
 
 /// Sends the outbox has in flight at once (`SEND_CONCURRENCY`, src/daemon/outbox.rs).
-const IN_FLIGHT: usize = 10;
+pub(crate) const IN_FLIGHT: usize = 10;
 
 /// The mails in these users' INBOXes once Postfix has delivered everything: how many copies
 /// in all, and how many distinct (user, Message-ID). Waits until the count stops changing.
-async fn settled_copies(m: &MailSys, users: &[&str]) -> (usize, usize) {
+pub(crate) async fn settled_copies(m: &MailSys, users: &[&str]) -> (usize, usize) {
     let mut last = None;
     loop {
         let mut ids = Vec::new();

@@ -5,6 +5,7 @@ mod charsets;
 mod conversations;
 mod customer_view;
 mod daemon;
+mod failover;
 mod fake;
 mod first_hour;
 mod hostile;

@@ -82,7 +82,26 @@ async fn health_and_metrics_follow_the_mail_and_a_stopped_postfix() {
     ] {
         assert!(body.contains(line), "{body}");
     }
+    // JSON, with the daemon's part (SPEC §5.5): on sled it is the only one, and active.
+    let health: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(health["status"], "ok", "{body}");
+    assert_eq!(health["role"], "active", "{body}");
+    assert_eq!(
+        health["leases"],
+        serde_json::json!(["INBOX", "outbox"]),
+        "{body}"
+    );
     let text = scrape(addr).await;
+    assert_eq!(metric(&text, "ticket_gateway_role{role=\"active\"}"), 1.0);
+    assert_eq!(metric(&text, "ticket_gateway_role{role=\"standby\"}"), 0.0);
+    assert_eq!(
+        metric(&text, "ticket_gateway_lease_held{lease=\"INBOX\"}"),
+        1.0
+    );
+    assert_eq!(
+        metric(&text, "ticket_gateway_lease_held{lease=\"outbox\"}"),
+        1.0
+    );
     assert_eq!(
         metric(&text, "ticket_gateway_mails_total{outcome=\"ticket\"}"),
         0.0
@@ -127,7 +146,7 @@ async fn health_and_metrics_follow_the_mail_and_a_stopped_postfix() {
     // nothing can be delivered to the mailbox) waits in the outbox.
     private.stop_postfix();
     let body = wait_health(addr, 503, "smtp down").await;
-    assert!(body.starts_with("degraded\n"), "{body}");
+    assert!(body.contains("\"status\": \"degraded\""), "{body}");
     assert!(body.contains("smtp: down: "), "{body}");
     assert!(body.contains("imap: ok"), "{body}");
     let text = scrape(addr).await;
@@ -184,7 +203,7 @@ async fn health_and_metrics_follow_the_mail_and_a_stopped_postfix() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert!(body.starts_with("degraded"), "{body}");
+    assert!(body.contains("\"status\": \"degraded\""), "{body}");
     wait_metrics(addr, "imap reconnect attempts", |t| {
         metric(t, "ticket_gateway_imap_reconnects_total") > before
             && metric(t, "ticket_gateway_up{component=\"imap\"}") == 0.0

@@ -332,6 +332,29 @@ async fn two_daemons_on_one_database_survive_kills_and_a_freeze_of_the_active_on
     }
     nodes[frozen].start();
 
+    // A planned switch: SIGTERM releases the leases, and the standby takes them at once.
+    let stopping = active;
+    let wave = backlog.wave(&mut rng, 100);
+    append(&h.mail, &n.support, "INBOX", &wave, "").await;
+    let mut child = nodes[stopping].child.take().expect("running");
+    sigterm(&child);
+    let t0 = Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                return st;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a stopped daemon exits within 15 s");
+    assert!(status.success(), "{status:?}");
+    active = wait_active(&nodes, Some(stopping), Duration::from_secs(60)).await;
+    takeovers.push(("SIGTERM (leases released)".into(), t0.elapsed()));
+    assert_ne!(active, stopping);
+    nodes[stopping].start();
+
     // The last active one finishes the work.
     let tickets = backlog.reporters.len();
     let comments: usize = backlog.replies.values().sum();

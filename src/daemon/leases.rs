@@ -30,8 +30,11 @@ pub(crate) const TERMS: LeaseTerms = LeaseTerms {
 };
 /// How often the active daemon renews its leases (a few renewals may fail before it stops).
 pub(crate) const RENEW_EVERY: Duration = Duration::from_secs(2);
-/// How often a standby looks whether the leases are free.
+/// How often a standby looks whether the leases are free (and just after they run out, when
+/// that comes sooner).
 pub(crate) const STANDBY_POLL: Duration = Duration::from_secs(1);
+/// How long after a lease's expiry (as the database told it) the standby looks again.
+const EXPIRY_SLACK: Duration = Duration::from_millis(50);
 
 /// The leases a daemon needs to act: each mailbox it ingests (one a queue), and the outbox.
 pub(crate) fn lease_names(gw: &Gateway) -> Vec<String> {
@@ -49,6 +52,19 @@ pub(crate) fn lease_names(gw: &Gateway) -> Vec<String> {
 /// May this daemon act (commit, move mail, send) now? Always on sled.
 pub(crate) fn may_act(gw: &Gateway) -> bool {
     gw.store.postgres().is_none_or(|pg| pg.may_act())
+}
+
+/// Completes once this daemon may no longer act (never on sled): a send in flight is dropped
+/// then, before its end, rather than completed by a daemon whose leases may be another's.
+pub(crate) async fn fenced(gw: &Gateway) {
+    loop {
+        match gw.store.postgres().and_then(|pg| pg.acting_time_left()) {
+            None => return std::future::pending().await,
+            Some(left) if left.is_zero() => return,
+            // A renewal meanwhile moves the deadline: look again when this one comes.
+            Some(left) => tokio::time::sleep(left).await,
+        }
+    }
 }
 
 /// The role of a daemon that is the only one (sled).
@@ -96,6 +112,7 @@ pub(super) async fn take_leases(gw: &Arc<Gateway>, cancel: &CancellationToken) -
     let mut busy_with: Option<String> = None;
     let mut failing = false;
     loop {
+        let mut wait = STANDBY_POLL;
         // A standby's loops are idle by design, not stalled.
         gw.telemetry.ingest.beat(BEAT_MARGIN);
         gw.telemetry.outbox.beat(BEAT_MARGIN);
@@ -127,6 +144,8 @@ pub(super) async fn take_leases(gw: &Arc<Gateway>, cancel: &CancellationToken) -
                     );
                     busy_with = Some(holder);
                 }
+                // Look again just after it runs out, if that is sooner than the next poll.
+                wait = wait.min(expires_in + EXPIRY_SLACK);
                 failing = false;
             }
             Err(e) => {
@@ -136,7 +155,7 @@ pub(super) async fn take_leases(gw: &Arc<Gateway>, cancel: &CancellationToken) -
                 }
             }
         }
-        if sleep_or_cancel(STANDBY_POLL, cancel).await {
+        if sleep_or_cancel(wait, cancel).await {
             return false;
         }
     }

@@ -290,6 +290,13 @@ async fn send_some(
         // not hold the exit up (SPEC §4: within 10 s). The mail stays pending and goes next
         // time, with the same Message-ID.
         let sent = tokio::select! {
+            // Looked at first: a process thawed past its leases' deadline ends its send here.
+            biased;
+            () = super::leases::fenced(gw) => {
+                warn!(id, "the leases ran out during a send: the mail is left to the daemon that takes over");
+                retry.push((gw.now() + 1, id));
+                continue;
+            }
             r = smtp.send(&entry.from, &entry.to, &raw) => r,
             _ = async {
                 cancel.cancelled().await;

@@ -318,6 +318,16 @@ impl PgStore {
         }
     }
 
+    /// How long this process may still act without a renewal: `None` on a store outside
+    /// leases (no limit), zero for a standby.
+    pub fn acting_time_left(&self) -> Option<Duration> {
+        match &*self.fence.state() {
+            FenceState::Off => None,
+            FenceState::Standby => Some(Duration::ZERO),
+            FenceState::Held(h) => Some(h.deadline.saturating_duration_since(Instant::now())),
+        }
+    }
+
     /// The leases held and their generation, when this process holds them.
     pub fn leases_held(&self) -> Option<(Vec<String>, i64)> {
         self.held().map(|h| (h.names, h.generation))

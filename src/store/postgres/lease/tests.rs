@@ -41,10 +41,17 @@ fn one_daemon_takes_the_leases_and_another_finds_them_busy() {
     let b = PgBackend::new();
     let (first, second) = (b.store(), b.store());
     assert_ne!(first.lease_holder(), second.lease_holder());
+    assert_eq!(first.acting_time_left(), None, "outside leases: no limit");
     first.stand_by();
     assert!(!first.may_act(), "a standby does not act");
+    assert_eq!(first.acting_time_left(), Some(Duration::ZERO));
     let (generation, previous) = taken(first.acquire_leases(&names(), LONG).unwrap());
     assert_eq!(generation, 1);
+    let left = first.acting_time_left().unwrap();
+    assert!(
+        left > Duration::from_secs(50) && left <= LONG.ttl - LONG.margin,
+        "{left:?}"
+    );
     assert!(previous.iter().all(|p| p.holder.is_empty()));
     assert!(first.may_act());
     assert_eq!(first.leases_held(), Some((names(), 1)));

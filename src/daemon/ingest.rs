@@ -484,9 +484,12 @@ async fn move_flushed(
     // A daemon no longer sure of its leases leaves the mail where it is: it is committed, so
     // the daemon that takes over finds it a duplicate and moves it.
     if !super::leases::may_act(gw) {
-        return Err(IngestError::Store(StoreError::Fenced(
-            "the leases were not renewed in time: the batch is left in place".into(),
-        )));
+        return Err(IngestError::Store(StoreError::Database {
+            url: "(leases)".into(),
+            reason: "not acting on the store: the leases were not renewed in time: the batch \
+                     is left in place"
+                .into(),
+        }));
     }
     let imap = &gw.queues.get(queue).config.imap;
     if !flushed.processed.is_empty() {

@@ -1,9 +1,8 @@
 //! The store: tickets, their events, the Message-ID index, processed mails, the outbox.
 //!
-//! [`Store`] is the narrow interface the daemon and the CLI use; [`SledStore`] is its one
-//! backend today. Only this module knows sled. Every multi-key change is one transaction:
-//! a mail's dedupe keys, its ticket, its index entries and its outgoing mail are committed
-//! together or not at all.
+//! [`Store`] is the narrow interface the daemon and the CLI use; [`SledStore`] and [`PgStore`]
+//! are its backends, and only this module knows them. Every multi-key change is one
+//! transaction: a mail's dedupe keys, ticket, index entries and outgoing mail commit together.
 
 #[cfg(test)]
 mod contract;
@@ -66,8 +65,6 @@ pub enum StoreError {
     Database { url: String, reason: String },
     #[error("store query: {0}")]
     Postgres(#[source] tokio_postgres::Error),
-    #[error("not acting on the store: {0}")]
-    Fenced(String),
 }
 
 impl StoreError {
@@ -87,8 +84,7 @@ impl StoreError {
             StoreError::Locked { .. }
             | StoreError::Open { .. }
             | StoreError::NewerSchema { .. }
-            | StoreError::Corrupt { .. }
-            | StoreError::Fenced(_) => false,
+            | StoreError::Corrupt { .. } => false,
         }
     }
 }

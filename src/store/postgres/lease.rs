@@ -333,6 +333,14 @@ impl PgStore {
         self.held().map(|h| (h.names, h.generation))
     }
 
+    /// Why this process commits nothing (a transient error: the daemon stops meanwhile).
+    fn fenced(&self, reason: String) -> StoreError {
+        StoreError::Database {
+            url: self.url().to_string(),
+            reason: format!("not acting on the store: {reason}"),
+        }
+    }
+
     fn held(&self) -> Option<Held> {
         match &*self.fence.state() {
             FenceState::Held(h) => Some(h.clone()),
@@ -353,14 +361,13 @@ impl PgStore {
         let held = match &*self.fence.state() {
             FenceState::Off => return Ok(()),
             FenceState::Standby => {
-                return Err(StoreError::Fenced(
-                    "this daemon holds no lease (standby): nothing is committed".into(),
-                ))
+                return Err(self
+                    .fenced("this daemon holds no lease (standby): nothing is committed".into()))
             }
             FenceState::Held(h) => h.clone(),
         };
         if Instant::now() >= held.deadline {
-            return Err(StoreError::Fenced(format!(
+            return Err(self.fenced(format!(
                 "the leases {} (generation {}) were not renewed in time: another daemon may \
                  hold them now",
                 held.names.join(", "),
@@ -373,7 +380,7 @@ impl PgStore {
             return Ok(());
         }
         *self.fence.state() = FenceState::Standby;
-        Err(StoreError::Fenced(format!(
+        Err(self.fenced(format!(
             "the leases {} (generation {}) were taken over by another daemon: this batch is \
              refused",
             held.names.join(", "),

@@ -42,10 +42,15 @@ impl MailKey {
         MailKey(format!("mid:{id}"))
     }
 
-    /// The key of a mail by its place on the server (`uid:<validity>:<uid>`): for a mail
-    /// too big to fetch.
-    pub fn uid(validity: u32, uid: u32) -> MailKey {
-        MailKey(format!("uid:{validity}:{uid}"))
+    /// The key of a mail by its place on the server, for a mail too big to fetch:
+    /// `uid:<validity>:<uid>` in the first queue's mailbox, `uid:<mailbox>:<validity>:<uid>`
+    /// in another's (two mailboxes may share a UIDVALIDITY). `mailbox` is `None` for the
+    /// first queue's, whose key stays that of a desk with one mailbox.
+    pub fn uid(mailbox: Option<&str>, validity: u32, uid: u32) -> MailKey {
+        match mailbox {
+            None => MailKey(format!("uid:{validity}:{uid}")),
+            Some(mailbox) => MailKey(format!("uid:{mailbox}:{validity}:{uid}")),
+        }
     }
 
     /// The Message-ID a stored key names, when it is a [`MailKey::message_id`].
@@ -186,6 +191,16 @@ mod tests {
 
     const MAIL: &str = "From: Alice <alice@customer.test>\r\nTo: support@gateway.test\r\n\
 Subject: Printer\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <x@y>\r\n\r\nBlank pages.\r\n";
+
+    #[test]
+    fn an_oversize_mail_is_keyed_by_its_mailbox_too() {
+        // A desk with one mailbox keeps the key it always had.
+        assert_eq!(MailKey::uid(None, 7, 3).as_str(), "uid:7:3");
+        // Two queues' mailboxes may share a UIDVALIDITY: the same UID is two mails.
+        let billing = MailKey::uid(Some("billing@x.test/INBOX"), 7, 3);
+        assert_ne!(billing, MailKey::uid(None, 7, 3));
+        assert_ne!(billing, MailKey::uid(Some("sales@x.test/INBOX"), 7, 3));
+    }
 
     #[test]
     fn a_redelivery_has_the_fingerprint_of_the_mail() {

@@ -203,6 +203,7 @@ async fn process_fetched(
 ) -> Result<Vec<(u32, Disposition, Vec<u64>)>, IngestError> {
     let g = gw.clone();
     let cancel = cancel.clone();
+    let mailbox = (queue > 0).then(|| watermark_key(gw, queue));
     let done = tokio::task::spawn_blocking(move || {
         let mut done: Vec<(u32, Disposition, Vec<u64>)> = Vec::new();
         let now = g.now();
@@ -213,7 +214,8 @@ async fn process_fetched(
         };
         for (uid, size, head) in oversize {
             let started = std::time::Instant::now();
-            let p = g.process_oversize(MailKey::uid(validity, uid), size, head.as_deref(), now)?;
+            let key = MailKey::uid(mailbox.as_deref(), validity, uid);
+            let p = g.process_oversize(key, size, head.as_deref(), now)?;
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }

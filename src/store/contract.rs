@@ -346,7 +346,7 @@ pub(crate) fn a_commit_indexes_ids_dedupes_and_survives_a_reopen(b: &dyn Backend
         let s = b.open();
         assert_eq!(s.next_ticket_id().unwrap(), TicketId(1));
         s.commit(Commit {
-            mail_keys: vec![MailKey::uid(7, 1), MailKey::message_id("m@x")],
+            mail_keys: vec![MailKey::uid(None, 7, 1), MailKey::message_id("m@x")],
             mail: Some(record()),
             ticket: Some(ticket(1, State::WaitingForFeedback, &["m@x", "out@gw"])),
             replies: vec![("a@x.test".into(), 100, 1), ("a@x.test".into(), 100, 2)],
@@ -370,7 +370,7 @@ pub(crate) fn a_commit_indexes_ids_dedupes_and_survives_a_reopen(b: &dyn Backend
         Some(record())
     );
     assert_eq!(s.mail_record("m@x").unwrap(), Some(record()));
-    assert_eq!(s.mail_seen(&[MailKey::uid(8, 1)]).unwrap(), None);
+    assert_eq!(s.mail_seen(&[MailKey::uid(None, 8, 1)]).unwrap(), None);
     assert_eq!(
         s.replies_since("a@x.test", 100).unwrap(),
         2,
@@ -643,24 +643,24 @@ pub(crate) fn mail_records_are_found_by_the_first_key_that_matches(b: &dyn Backe
         ..record()
     };
     s.commit(Commit {
-        mail_keys: vec![MailKey::message_id("a@x"), MailKey::uid(1, 1)],
+        mail_keys: vec![MailKey::message_id("a@x"), MailKey::uid(None, 1, 1)],
         mail: Some(first.clone()),
         ..Default::default()
     })
     .unwrap();
     s.commit(Commit {
-        mail_keys: vec![MailKey::message_id("b@x"), MailKey::uid(1, 2)],
+        mail_keys: vec![MailKey::message_id("b@x"), MailKey::uid(None, 1, 2)],
         mail: Some(second.clone()),
         ..Default::default()
     })
     .unwrap();
     assert_eq!(
-        s.mail_seen(&[MailKey::uid(1, 2), MailKey::message_id("a@x")])
+        s.mail_seen(&[MailKey::uid(None, 1, 2), MailKey::message_id("a@x")])
             .unwrap(),
         Some(second.clone())
     );
     assert_eq!(
-        s.mail_seen(&[MailKey::uid(9, 9), MailKey::message_id("a@x")])
+        s.mail_seen(&[MailKey::uid(None, 9, 9), MailKey::message_id("a@x")])
             .unwrap(),
         Some(first.clone())
     );

@@ -7,6 +7,7 @@
 
 mod assets;
 mod check;
+mod migrate;
 mod query;
 
 pub use assets::Assets;
@@ -106,6 +107,13 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Copy the sled store into an empty PostgreSQL database, verify it, and say what to
+    /// change in the config (the daemon stopped).
+    Migrate {
+        /// The database: postgres://USER:PASSWORD@HOST[:PORT]/DB[?sslmode=require]
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
 }
 
 pub(crate) fn load_config(path: &Path) -> Result<Config> {
@@ -155,6 +163,7 @@ pub async fn execute(cli: Cli) -> Result<()> {
         }
         Command::Show { id, json } => query::show(&load_config(path)?, &id, json).await,
         Command::Outbox { json, all } => query::outbox(&load_config(path)?, json, all).await,
+        Command::Migrate { to } => migrate::migrate(path, &to).await,
     };
     match result {
         // The reader went away (`show SUP-1 | head`): not an error of ours.

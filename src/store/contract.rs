@@ -105,7 +105,7 @@ pub(crate) fn pending(id: u64, size: u64) -> OutboxEntry {
 }
 
 /// A ticket with events, attachments and sent mails, as the pipeline writes them.
-fn full_ticket(id: u64) -> Ticket {
+pub(crate) fn full_ticket(id: u64) -> Ticket {
     use crate::core::{AttachmentInfo, Event, EventKind};
     let mut t = ticket(id, State::WaitingForFeedback, &["m@x"]);
     t.participants = vec!["b@x.test".into()];

@@ -6,6 +6,7 @@
 
 #[cfg(test)]
 mod contract;
+mod copy;
 mod files;
 mod mailfiles;
 mod migrate;
@@ -15,6 +16,7 @@ pub mod schema;
 mod sendlog;
 mod slots;
 
+pub use copy::{copy_to_postgres, CopyError, CopyReport};
 pub(crate) use files::{make_private, private_dir, private_file};
 pub use postgres::{Acquired, DatabaseUrl, LeaseTerms, PgStore, Previous, Renewal};
 

@@ -15,6 +15,7 @@
 //! `outbox.raw`, so a standby daemon sends them all the same).
 
 mod lease;
+pub(super) mod load;
 mod migrations;
 mod session;
 mod sql;

@@ -12,6 +12,7 @@ mod hostile;
 mod imap;
 mod live;
 mod mail_html;
+mod migrate;
 mod oauth2;
 mod operate;
 mod package;

@@ -38,37 +38,42 @@ pub(in crate::store) struct Loader {
     session: Option<Session>,
 }
 
+/// A batch of `TicketRecord`s, parsed once: the tickets, their events, and the events'
+/// attachments (the foreign keys are checked at the end of the statement, when all three
+/// are in).
 const INSERT_TICKETS: &str = "
-INSERT INTO tickets (id, summary, state, reporter, participants, language, created_at,
-                     updated_at, state_since, reminded, automated, refers_to, thread, sent,
-                     reporter_name, type, severity, environment, version, owner)
-SELECT (r->>'id')::bigint, r->>'summary', r->>'state', r->>'reporter',
-       ARRAY(SELECT jsonb_array_elements_text(r->'participants')), r->>'language',
-       to_timestamp((r->>'created_at')::bigint), to_timestamp((r->>'updated_at')::bigint),
-       to_timestamp((r->>'state_since')::bigint), (r->>'reminded')::boolean,
-       (r->>'automated')::boolean, (r->>'refers_to')::bigint,
-       ARRAY(SELECT jsonb_array_elements_text(r->'thread')), coalesce(r->'sent', '[]'),
-       coalesce(r->>'reporter_name', ''), coalesce(r->'fields'->>'type', ''),
-       coalesce(r->'fields'->>'severity', ''), coalesce(r->'fields'->>'environment', ''),
-       coalesce(r->'fields'->>'version', ''), r->>'owner'
-FROM jsonb_array_elements($1::text::jsonb) AS r";
-
-const INSERT_EVENTS: &str = "
-INSERT INTO events (ticket_id, seq, at, kind, sender, body, from_state, to_state, message_id,
-                    decision)
-SELECT (r->>'id')::bigint, (e.n - 1)::int, to_timestamp((e.v->>'at')::bigint), e.v->>'kind',
-       e.v->>'from', e.v->>'text', e.v->>'from_state', e.v->>'to_state', e.v->>'message_id',
-       ARRAY(SELECT jsonb_array_elements_text(e.v->'decision'))
-FROM jsonb_array_elements($1::text::jsonb) AS r,
-     jsonb_array_elements(r->'events') WITH ORDINALITY AS e(v, n)";
-
-const INSERT_ATTACHMENTS: &str = "
+WITH batch AS (SELECT r FROM jsonb_array_elements($1::text::jsonb) AS r),
+tickets AS (
+    INSERT INTO tickets (id, summary, state, reporter, participants, language, created_at,
+                         updated_at, state_since, reminded, automated, refers_to, thread, sent,
+                         reporter_name, type, severity, environment, version, owner)
+    SELECT (r->>'id')::bigint, r->>'summary', r->>'state', r->>'reporter',
+           ARRAY(SELECT jsonb_array_elements_text(r->'participants')), r->>'language',
+           to_timestamp((r->>'created_at')::bigint), to_timestamp((r->>'updated_at')::bigint),
+           to_timestamp((r->>'state_since')::bigint), (r->>'reminded')::boolean,
+           (r->>'automated')::boolean, (r->>'refers_to')::bigint,
+           ARRAY(SELECT jsonb_array_elements_text(r->'thread')), coalesce(r->'sent', '[]'),
+           coalesce(r->>'reporter_name', ''), coalesce(r->'fields'->>'type', ''),
+           coalesce(r->'fields'->>'severity', ''), coalesce(r->'fields'->>'environment', ''),
+           coalesce(r->'fields'->>'version', ''), r->>'owner'
+    FROM batch
+),
+events AS (
+    SELECT (r->>'id')::bigint AS ticket_id, (e.n - 1)::int AS seq, e.v
+    FROM batch, jsonb_array_elements(r->'events') WITH ORDINALITY AS e(v, n)
+),
+written AS (
+    INSERT INTO events (ticket_id, seq, at, kind, sender, body, from_state, to_state,
+                        message_id, decision)
+    SELECT ticket_id, seq, to_timestamp((v->>'at')::bigint), v->>'kind', v->>'from',
+           v->>'text', v->>'from_state', v->>'to_state', v->>'message_id',
+           ARRAY(SELECT jsonb_array_elements_text(v->'decision'))
+    FROM events
+)
 INSERT INTO attachments (ticket_id, seq, n, name, content_type, size, sha256)
-SELECT (r->>'id')::bigint, (e.n - 1)::int, (a.n - 1)::int, a.v->>'name', a.v->>'content_type',
+SELECT ticket_id, seq, (a.n - 1)::int, a.v->>'name', a.v->>'content_type',
        (a.v->>'size')::bigint, a.v->>'sha256'
-FROM jsonb_array_elements($1::text::jsonb) AS r,
-     jsonb_array_elements(r->'events') WITH ORDINALITY AS e(v, n),
-     jsonb_array_elements(e.v->'attachments') WITH ORDINALITY AS a(v, n)";
+FROM events, jsonb_array_elements(events.v->'attachments') WITH ORDINALITY AS a(v, n)";
 
 /// `[[id, record], …]`: each processed mail once, with the id its keys point to.
 const INSERT_MAILS: &str = "
@@ -243,10 +248,7 @@ impl Loader {
         }
         batch.iter_mut().for_each(clean_ticket);
         let json = serde_json::to_string(&batch).expect("records serialise to JSON");
-        let s = self.s();
-        s.execute(INSERT_TICKETS, &[&json])?;
-        s.execute(INSERT_EVENTS, &[&json])?;
-        s.execute(INSERT_ATTACHMENTS, &[&json])?;
+        self.s().execute(INSERT_TICKETS, &[&json])?;
         Ok(())
     }
 

@@ -152,10 +152,13 @@ class Imap:
 
 # ------------------------------------------------------------------------------------ daemon
 def write_config(work, name, user, staff, *, address=None, max_size="25MiB", idle=True,
-                 smtp_port=None):
+                 smtp_port=None, database=None):
     d = os.path.join(work, name)
     os.makedirs(d, exist_ok=True)
     store = os.path.join(d, "store")
+    # On PostgreSQL the files the daemon keeps on disk (attachments) go to state_dir.
+    store_lines = (f'store = "{database}"\nstate_dir = "{store}"' if database
+                   else f'store = "{store}"')
     path = os.path.join(d, "gateway.toml")
     templates = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "templates")
     with open(path, "w") as f:
@@ -164,7 +167,7 @@ def write_config(work, name, user, staff, *, address=None, max_size="25MiB", idl
 address = "{address or user}"
 name = "Bench Support"
 tag_prefix = "SUP"
-store = "{store}"
+{store_lines}
 templates = "{os.path.realpath(templates)}"
 max_message_size = "{max_size}"
 max_replies_per_hour = 1000000
@@ -396,7 +399,17 @@ class Blackhole:
         self.sock.close()
 
 
-def backlog(a, mails, counts, run, name, staff, smtp_port=None):
+def pg_schema_url(base, name):
+    """A new, empty schema on the bench's PostgreSQL, and the URL whose tables live in it."""
+    schema = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", base, "-c",
+                    f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"],
+                   check=True, capture_output=True)
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def backlog(a, mails, counts, run, name, staff, smtp_port=None, database=None):
     n = len(mails)
     user, ref_user = f"{name}-{run}@gateway.test", f"{name}-ref-{run}@gateway.test"
     log(f"{name}: loading {n} mails ({sum(map(len, mails)) / 1e6:.1f} MB) into {user} and {ref_user}")
@@ -409,7 +422,7 @@ def backlog(a, mails, counts, run, name, staff, smtp_port=None):
     # The generated mail is addressed to support@gateway.test: that is the gateway's address
     # (its From, and what it leaves out of the participants); the IMAP login differs per run.
     config, _ = write_config(a.work, name, user, staff, address="support@gateway.test",
-                             smtp_port=smtp_port)
+                             smtp_port=smtp_port, database=database)
     log(f"{name}: daemon")
     d = Daemon(a.bin, config)
     try:
@@ -838,6 +851,14 @@ def table(res):
                      f"FETCH+MOVE {fmt_s(r)} (fetch {fmt_s(b['reference']['fetch_s'])}, "
                      f"move {fmt_s(b['reference']['move_s'])})",
                      f"{b['seconds'] / r:.1f}x", "<= 2x", b["seconds"] / r <= 2))
+    if "backlog_pg" in res:
+        b = res["backlog_pg"]
+        r = b["reference"]["seconds"]
+        rows.append(("backlog, PostgreSQL", f"{b['mails']} mails: {fmt_s(b['seconds'])} "
+                     f"({b['mails'] / b['seconds']:.0f}/s)",
+                     f"FETCH+MOVE {fmt_s(r)} (fetch {fmt_s(b['reference']['fetch_s'])}, "
+                     f"move {fmt_s(b['reference']['move_s'])})",
+                     f"{b['seconds'] / r:.1f}x", "<= 4x", b["seconds"] / r <= 4))
     if "backlog_alone" in res:
         b = res["backlog_alone"]
         r = b["reference"]["seconds"]
@@ -915,7 +936,10 @@ def main():
     ap.add_argument("--outbox-bin", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--smoke", action="store_true")
-    ap.add_argument("--only", default="backlog,backlog-alone,latency,outbound,memory,growth")
+    ap.add_argument("--only",
+                    default="backlog,backlog-alone,backlog-pg,latency,outbound,memory,growth")
+    ap.add_argument("--pg-url", default=None,
+                    help="PostgreSQL for backlog-pg (scripts/bench starts one)")
     ap.add_argument("--mails", type=int, default=None)
     ap.add_argument("--latency-mails", type=int, default=None)
     ap.add_argument("--outbound-mails", type=int, default=None)
@@ -939,13 +963,18 @@ def main():
     staff = f"staff-{run}@gateway.test"
     os.makedirs(a.work, exist_ok=True)
     res = {"run": run, "cores": os.cpu_count(), "smoke": a.smoke}
-    if only & {"backlog", "backlog-alone", "memory"}:
+    if only & {"backlog", "backlog-alone", "backlog-pg", "memory"}:
         log(f"generating {n} mails")
         t = time.monotonic()
         mails, counts = mailgen.generate(n, run, "support@gateway.test", staff)
         log(f"generated in {time.monotonic() - t:.1f} s: {counts}")
     if "backlog" in only:
         res["backlog"] = backlog(a, mails, counts, run, "backlog", staff)
+    if "backlog-pg" in only:
+        if not a.pg_url:
+            raise SystemExit("bench.py: backlog-pg needs --pg-url (scripts/bench starts one)")
+        url = pg_schema_url(a.pg_url, f"backlog_{run}")
+        res["backlog_pg"] = backlog(a, mails, counts, run, "backlog-pg", staff, database=url)
     if "backlog-alone" in only:
         hole = Blackhole()
         try:

@@ -86,10 +86,16 @@ async fn a_desk_moved_from_sled_to_postgresql_carries_on_where_it_stopped() {
     .await;
     h.settle().await;
     let before = h.ticket(1).unwrap();
+
+    // Not while the daemon holds the store.
+    let url = pg_schema_url("migrate");
+    let running = cli(&h.config_path, &["migrate", "--to", &url]).await;
+    let err = String::from_utf8_lossy(&running.stderr);
+    assert!(!running.status.success(), "copied a store in use");
+    assert!(err.contains("is in use (is the daemon running?"), "{err}");
     h.stop().await;
 
     // The copy, and what it says.
-    let url = pg_schema_url("migrate");
     let out = cli(&h.config_path, &["migrate", "--to", &url]).await;
     let text = stdout(&out);
     assert!(

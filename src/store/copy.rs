@@ -5,17 +5,18 @@
 //! level escalations and the metadata of their attachments), the Message-ID index, the
 //! processed-mail records under each of their dedupe keys, the outbox (pending, sent and
 //! dead, with each mail's bytes), the automatic-answer log (rate limit), the senders' log
-//! (flood rule), held staff notices, bounce pauses and the UID watermarks. The ticket number
-//! counter needs no copy: the database numbers after its highest ticket, and the check says
-//! that gives the number sled would have given. The index by state, the index by customer
-//! and the counts are derived; the database keeps its own. Attachment bytes are not copied:
+//! (flood rule), held staff notices, bounce pauses, the UID watermarks and the queues'
+//! registry (each tag prefix's slot, SPEC §5.4). The ticket number counters need no copy:
+//! the database numbers each slot after its highest ticket, and the check says that gives,
+//! in every slot, the number sled would have given. The index by state, the index by
+//! customer and the counts are derived; the database keeps its own. Attachment bytes are not copied:
 //! they stay files under the state directory, which the PostgreSQL store reads alike.
 //!
 //! The copy is one transaction (`postgres::load`): it refuses a database that holds any row,
 //! and what it wrote is counted in that transaction and compared with what sled holds
 //! before it commits, so a failed or partial copy leaves the database empty.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -23,7 +24,7 @@ use sha2::{Digest, Sha256};
 use super::postgres::load::{Loader, OutboxRows, TABLES};
 use super::schema::*;
 use super::{corrupt, reply_log, DatabaseUrl, SledStore, Store, StoreError, T};
-use crate::core::Ticket;
+use crate::core::{Ticket, TicketId};
 
 /// Tickets written per statement (their events and attachments go with them).
 const TICKETS_PER_BATCH: usize = 500;
@@ -38,8 +39,8 @@ const OUTBOX_BYTES_PER_BATCH: usize = 16 << 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyReport {
     /// (what, in sled, in PostgreSQL), in the order of the database's tables, then the
-    /// outbox by status and the next ticket number.
-    pub rows: Vec<(&'static str, u64, u64)>,
+    /// outbox by status and the next ticket number of each slot.
+    pub rows: Vec<(String, u64, u64)>,
     pub elapsed: Duration,
 }
 
@@ -71,6 +72,9 @@ struct Seen {
     bounces: u64,
     held: u64,
     watermarks: u64,
+    queues: u64,
+    /// The slots of the tickets copied.
+    slots: BTreeSet<u32>,
 }
 
 /// Copies `from` into the empty database at `to`, in one transaction, and verifies it.
@@ -90,6 +94,9 @@ pub fn copy_to_postgres(from: &SledStore, to: &DatabaseUrl) -> Result<CopyReport
         });
     }
     let mut seen = Seen::default();
+    let queues = from.queue_slots()?;
+    seen.queues = queues.len() as u64;
+    load.queues(queues.clone())?;
     copy_tickets(from, &mut load, &mut seen)?;
     copy_mails(from, &mut load, &mut seen)?;
     copy_outbox(from, &mut load, &mut seen)?;
@@ -97,8 +104,6 @@ pub fn copy_to_postgres(from: &SledStore, to: &DatabaseUrl) -> Result<CopyReport
 
     let counted = load.counts()?;
     let by_status = load.outbox_by_status()?;
-    let sled_next = from.next_ticket_id()?.0;
-    let pg_next = load.next_ticket_id()?;
     let expected = [
         seen.tickets,
         seen.events,
@@ -112,25 +117,56 @@ pub fn copy_to_postgres(from: &SledStore, to: &DatabaseUrl) -> Result<CopyReport
         seen.bounces,
         seen.held,
         seen.watermarks,
+        seen.queues,
     ];
-    let mut rows: Vec<(&'static str, u64, u64)> = TABLES
+    let mut rows: Vec<(String, u64, u64)> = TABLES
         .iter()
         .zip(expected)
         .zip(counted)
-        .map(|((t, e), (_, n))| (*t, e, n))
+        .map(|((t, e), (_, n))| (t.to_string(), e, n))
         .collect();
     for (i, what) in ["outbox pending", "outbox sent", "outbox dead"]
         .into_iter()
         .enumerate()
     {
-        rows.push((what, seen.outbox[i], by_status[i]));
+        rows.push((what.into(), seen.outbox[i], by_status[i]));
     }
-    rows.push(("next ticket number", sled_next, pg_next));
-    let mismatches: Vec<String> = rows
+    // Every slot that has a prefix or a ticket, and slot 0 (a store from before queues).
+    let slots: BTreeSet<u32> = queues
+        .iter()
+        .map(|(slot, _)| *slot)
+        .chain(seen.slots.iter().copied())
+        .chain([0])
+        .collect();
+    for slot in slots {
+        let what = match queues.iter().find(|(s, _)| *s == slot) {
+            Some((_, prefix)) => format!("next {prefix} number"),
+            None if slot == 0 => "next ticket number".into(),
+            None => format!("next number, slot {slot}"),
+        };
+        let sled_next = from.next_ticket_id_in(slot)?.0;
+        let pg_next = load.next_ticket_id_in(slot)?;
+        // Shown as the numbers their tags carry when both are ids of the slot.
+        let (a, b) = (TicketId(sled_next), TicketId(pg_next));
+        if a.slot() == slot && b.slot() == slot {
+            rows.push((what, a.number(), b.number()));
+        } else {
+            rows.push((what, a.0, b.0));
+        }
+    }
+    let mut mismatches: Vec<String> = rows
         .iter()
         .filter(|(_, a, b)| a != b)
         .map(|(t, a, b)| format!("{t}: sled {a}, PostgreSQL {b}"))
         .collect();
+    let pg_queues = load.queue_slots()?;
+    if pg_queues != queues {
+        mismatches.push(format!(
+            "queue slots: sled {}, PostgreSQL {}",
+            slot_list(&queues),
+            slot_list(&pg_queues)
+        ));
+    }
     if !mismatches.is_empty() {
         return Err(CopyError::Mismatch {
             url: to.to_string(),
@@ -152,6 +188,7 @@ fn copy_tickets(from: &SledStore, load: &mut Loader, seen: &mut Seen) -> Result<
         let r = decode_ticket(v).map_err(corrupt(TREE_TICKETS))?;
         let t = Ticket::try_from(r).map_err(corrupt(TREE_TICKETS))?;
         seen.tickets += 1;
+        seen.slots.insert(t.id.slot());
         seen.events += t.events.len() as u64;
         seen.attachments += t
             .events
@@ -296,6 +333,15 @@ fn copy_logs(from: &SledStore, load: &mut Loader, seen: &mut Seen) -> Result<(),
     load.watermarks(marks)
 }
 
+/// `SUP 0, BIL 1`: prefixes with their slots, for a message.
+fn slot_list(queues: &[(u32, String)]) -> String {
+    if queues.is_empty() {
+        return "none".into();
+    }
+    let each: Vec<String> = queues.iter().map(|(s, p)| format!("{p} {s}")).collect();
+    each.join(", ")
+}
+
 /// The key prefix of a mailbox's watermark in sled's `meta` tree.
 const WATERMARK_PREFIX: &[u8] = b"watermark:";
 
@@ -386,6 +432,19 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
+        // A second queue (SPEC §5.4): support's prefix has slot 0, the tickets above;
+        // billing's slot 1 numbers its own, BIL-1 and BIL-2.
+        assert_eq!(s.queue_slot("SUP").unwrap(), 0);
+        assert_eq!(s.queue_slot("BIL").unwrap(), 1);
+        for n in 1..=2 {
+            let id = s.next_ticket_id_in(1).unwrap();
+            assert_eq!(id, TicketId::new(1, n));
+            s.commit(Commit {
+                ticket: Some(ticket(id.0, State::Open, &[&format!("bil{n}@x")])),
+                ..Default::default()
+            })
+            .unwrap();
+        }
         s.outbox_sent(&sent(4)).unwrap();
         s.set_watermark("INBOX", 77, 12).unwrap();
         s.set_watermark("Billing", 3, 9).unwrap();
@@ -423,7 +482,22 @@ mod tests {
                     .collect::<Vec<_>>(),
             );
         }
-        for mid in ["m@x", "stray@x", "n@x", "o@x", "ignored@x", "unknown@x"] {
+        out += &format!("queues: {:?}\n", s.queue_slots().unwrap());
+        for slot in 0..=2 {
+            out += &format!(
+                "slot {slot} next: {:?}\n",
+                s.next_ticket_id_in(slot).unwrap()
+            );
+        }
+        for mid in [
+            "m@x",
+            "stray@x",
+            "n@x",
+            "o@x",
+            "bil2@x",
+            "ignored@x",
+            "unknown@x",
+        ] {
             out += &format!(
                 "{mid}: {:?}\n",
                 s.ticket_by_message_id(&[mid.into()]).unwrap()
@@ -447,6 +521,12 @@ mod tests {
             "{want}"
         );
         assert!(want.contains("stray@x: Some(TicketId(1))"), "{want}");
+        assert!(
+            want.contains(r#"queues: [(0, "SUP"), (1, "BIL")]"#),
+            "{want}"
+        );
+        let bil3 = TicketId::new(1, 3);
+        assert!(want.contains(&format!("slot 1 next: {bil3:?}")), "{want}");
         let pg_store = pg.store();
         assert_eq!(everything(&pg_store), want);
         let row = |what: &str| {
@@ -457,13 +537,19 @@ mod tests {
                 .map(|r| (r.1, r.2))
                 .unwrap()
         };
-        assert_eq!(row("tickets"), (3, 3));
+        assert_eq!(row("tickets"), (5, 5));
         assert_eq!(row("mails"), (2, 2), "one row per mail");
         assert_eq!(row("mail_keys"), (4, 4), "one row per dedupe key");
         assert_eq!(row("outbox sent"), (2, 2));
         assert_eq!(row("watermarks"), (2, 2));
-        assert_eq!(row("next ticket number"), (4, 4));
-        // Ids continue after the copied ones.
+        assert_eq!(row("queues"), (2, 2));
+        assert_eq!(row("next SUP number"), (4, 4));
+        assert_eq!(row("next BIL number"), (3, 3));
+        // The daemon on PostgreSQL finds each prefix's slot, and ids continue after the
+        // copied ones.
+        assert_eq!(pg_store.queue_slot("BIL").unwrap(), 1);
+        assert_eq!(pg_store.queue_slot("OPS").unwrap(), 2, "the next free slot");
+        assert_eq!(pg_store.next_ticket_id_in(1).unwrap(), bil3);
         assert!(pg_store.new_outbox_id().unwrap() > 7);
         pg_store
             .commit(Commit {
@@ -478,12 +564,41 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_that_would_number_otherwise_on_postgresql_leaves_the_database_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let sled = filled_sled(dir.path());
+        // sled's counter of billing's slot past its tickets: the database, which numbers
+        // after the highest ticket, would give BIL-3 again.
+        sled.tree(T::Meta)
+            .insert(next_ticket_key(1), &u64_key(TicketId::new(1, 9).0))
+            .unwrap();
+        let pg = PgBackend::new();
+        match copy_to_postgres(&sled, &pg.url()) {
+            Err(e @ CopyError::Mismatch { .. }) => {
+                let e = e.to_string();
+                assert!(e.contains("next BIL number: sled 9, PostgreSQL 3"), "{e}");
+                assert!(!e.contains("next SUP number"), "{e}");
+            }
+            other => panic!("kept a copy that numbers otherwise: {other:?}"),
+        }
+        let s = pg.store();
+        assert!(s.tickets().unwrap().is_empty());
+        assert_eq!(
+            s.queue_slots().unwrap(),
+            vec![],
+            "the registry rolled back too"
+        );
+    }
+
+    #[test]
     fn a_database_that_holds_rows_is_refused_and_left_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let sled = filled_sled(dir.path());
         let pg = PgBackend::new();
         {
             let s = pg.store();
+            // A daemon started on it: its queue has a slot, then a ticket.
+            assert_eq!(s.queue_slot("OPS").unwrap(), 0);
             s.commit(Commit {
                 ticket: Some(ticket(9, State::Open, &["other@x"])),
                 ..Default::default()
@@ -495,6 +610,7 @@ mod tests {
             Err(e @ CopyError::NotEmpty { .. }) => {
                 let e = e.to_string();
                 assert!(e.contains("tickets: 1 rows"), "{e}");
+                assert!(e.contains("queues: 1 rows"), "{e}");
                 assert!(e.contains("empty database only"), "{e}");
             }
             other => panic!("copied into a database with tickets: {other:?}"),
@@ -507,6 +623,7 @@ mod tests {
             .map(|t| t.id.0)
             .collect();
         assert_eq!(ids, [9]);
+        assert_eq!(pg.store().queue_slots().unwrap(), [(0, "OPS".to_string())]);
     }
 
     #[test]

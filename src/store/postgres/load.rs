@@ -17,7 +17,7 @@ use crate::store::{DatabaseUrl, StoreError};
 
 /// The tables a copy fills, in the order it reports them. A database where any of them
 /// holds a row is not empty.
-pub(in crate::store) const TABLES: [&str; 12] = [
+pub(in crate::store) const TABLES: [&str; 13] = [
     "tickets",
     "events",
     "attachments",
@@ -30,6 +30,7 @@ pub(in crate::store) const TABLES: [&str; 12] = [
     "bounces",
     "held_notices",
     "watermarks",
+    "queues",
 ];
 
 /// An open load: the transaction, and the store whose actor lock keeps daemons out.
@@ -123,6 +124,9 @@ const INSERT_WATERMARKS: &str = "
 INSERT INTO watermarks (mailbox, uid_validity, uid)
 SELECT b, v, u FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS x(b, v, u)
 ON CONFLICT (mailbox) DO NOTHING";
+
+const INSERT_QUEUES: &str = "
+INSERT INTO queues (slot, prefix) SELECT s, p FROM unnest($1::int[], $2::text[]) AS x(s, p)";
 
 const INSERT_MESSAGE_IDS: &str = "
 INSERT INTO message_ids (message_id, ticket_id)
@@ -232,10 +236,35 @@ impl Loader {
         Ok(n)
     }
 
-    /// The number the next new ticket gets, as the PostgreSQL store computes it.
-    pub(in crate::store) fn next_ticket_id(&mut self) -> Result<u64, StoreError> {
-        let r = self.s().query_opt(super::sql::NEXT_TICKET_ID, &[])?;
-        Ok(r.map_or(1, |r| r.get::<_, i64>(0) as u64))
+    /// The id the next new ticket of `slot` gets, as the PostgreSQL store computes it.
+    pub(in crate::store) fn next_ticket_id_in(&mut self, slot: u32) -> Result<u64, StoreError> {
+        let (first, end) = super::sql::slot_ids(slot);
+        let r = self
+            .s()
+            .query_opt(super::sql::NEXT_TICKET_ID, &[&first, &end])?;
+        Ok(r.map_or(first as u64 + 1, |r| r.get::<_, i64>(0) as u64))
+    }
+
+    /// Every tag prefix with its slot, in slot order, as the PostgreSQL store reads them.
+    pub(in crate::store) fn queue_slots(&mut self) -> Result<Vec<(u32, String)>, StoreError> {
+        let rows = self.s().query(super::sql::QUEUE_SLOTS, &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<_, i32>(0) as u32, r.get::<_, String>(1)))
+            .collect())
+    }
+
+    /// The queues' registry: (slot, tag prefix).
+    pub(in crate::store) fn queues(&mut self, rows: Vec<(u32, String)>) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let (s, p): (Vec<i32>, Vec<String>) = rows
+            .into_iter()
+            .map(|(s, p)| (s as i32, cleaned(&p)))
+            .unzip();
+        self.s().execute(INSERT_QUEUES, &[&s, &p])?;
+        Ok(())
     }
 
     /// Tickets with their events and the metadata of their attachments.

@@ -499,8 +499,7 @@ impl Store for PgStore {
     }
 
     fn next_ticket_id_in(&self, slot: u32) -> Result<TicketId, StoreError> {
-        let first = TicketId::new(slot, 0).0 as i64;
-        let end = first + (1i64 << TicketId::NUMBER_BITS);
+        let (first, end) = sql::slot_ids(slot);
         let r = self.read(|s| s.query_opt(sql::NEXT_TICKET_ID, &[&first, &end]))?;
         Ok(TicketId(
             r.map_or(first as u64 + 1, |r| r.get::<_, i64>(0) as u64),

@@ -3,6 +3,8 @@
 //! [`TicketRecord`](crate::store::schema::TicketRecord), so that both stores share one
 //! conversion to the core's types.
 
+use crate::core::TicketId;
+
 /// A ticket row `t` with its events and their attachments, as a `TicketRecord` JSON text.
 macro_rules! ticket_json {
     () => {
@@ -65,9 +67,16 @@ pub(super) const COUNT_OUTBOX: &str =
     "SELECT status, count(*) FROM outbox WHERE status <> 'sent' GROUP BY status";
 pub(super) const COUNT_ESCALATIONS: &str =
     "SELECT body, count(*) FROM events WHERE kind = 'escalation' GROUP BY body";
-/// The next id of one slot: `$1` is the slot's id 0, `$2` the next slot's.
+/// The next id of one slot: `$1` is the slot's id 0, `$2` the next slot's ([`slot_ids`]).
 pub(super) const NEXT_TICKET_ID: &str =
     "SELECT coalesce(max(id), $1) + 1 FROM tickets WHERE id > $1 AND id < $2";
+
+/// [`NEXT_TICKET_ID`]'s bounds for `slot`: its id 0, and the next slot's (the last slot's
+/// end is `bigint`'s highest value).
+pub(super) fn slot_ids(slot: u32) -> (i64, i64) {
+    let first = TicketId::new(slot, 0).0 as i64;
+    (first, first.saturating_add(1 << TicketId::NUMBER_BITS))
+}
 pub(super) const QUEUE_SLOTS: &str = "SELECT slot, prefix FROM queues ORDER BY slot";
 /// A prefix's slot, the next free one; nothing when the prefix has one already.
 pub(super) const ADD_QUEUE_SLOT: &str = "

@@ -104,12 +104,17 @@ async fn a_desk_moved_from_sled_to_postgresql_carries_on_where_it_stopped() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("every count verified"), "{text}");
-    let tickets_line = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("tickets "));
+    let line = |what: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{what} ")))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+    };
+    assert_eq!(line("tickets"), Some(vec!["tickets", "1", "1"]), "{text}");
+    // The queue's prefix keeps its slot, and its numbering goes on.
+    assert_eq!(line("queues"), Some(vec!["queues", "1", "1"]), "{text}");
     assert_eq!(
-        tickets_line.map(|l| l.split_whitespace().collect::<Vec<_>>()),
-        Some(vec!["tickets", "1", "1"]),
+        line("next SUP number"),
+        Some(vec!["next", "SUP", "number", "2", "2"]),
         "{text}"
     );
     let shown = url.replacen(":tg@", ":***@", 1);

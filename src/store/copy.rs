@@ -9,7 +9,8 @@
 //! registry (each tag prefix's slot, SPEC §5.4). The ticket number counters need no copy:
 //! the database numbers each slot after its highest ticket, and the check says that gives,
 //! in every slot, the number sled would have given. The index by state, the index by
-//! customer and the counts are derived; the database keeps its own. Attachment bytes are not copied:
+//! customer, the index of unsent outgoing mails and the counts are derived; the database
+//! keeps its own. Attachment bytes are not copied:
 //! they stay files under the state directory, which the PostgreSQL store reads alike.
 //!
 //! The copy is one transaction (`postgres::load`): it refuses a database that holds any row,
@@ -455,10 +456,15 @@ mod tests {
     /// Everything a store answers, as one comparable value.
     fn everything(s: &dyn Store) -> String {
         let mut out = format!(
-            "{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:?}\n{:?}\n",
+            "{:#?}\n{:#?}\n{:#?}\n{:?}\n{:#?}\n{:?}\n{:?}\n",
             s.tickets().unwrap(),
             s.mails().unwrap(),
             s.outbox().unwrap(),
+            s.outbox_unsent()
+                .unwrap()
+                .iter()
+                .map(|e| e.id)
+                .collect::<Vec<_>>(),
             s.flood().unwrap(),
             s.counts().unwrap(),
             s.next_ticket_id().unwrap(),
@@ -521,6 +527,10 @@ mod tests {
             "{want}"
         );
         assert!(want.contains("stray@x: Some(TicketId(1))"), "{want}");
+        assert!(
+            want.contains("\n[6, 7]\n"),
+            "unsent: dead and pending\n{want}"
+        );
         assert!(
             want.contains(r#"queues: [(0, "SUP"), (1, "BIL")]"#),
             "{want}"

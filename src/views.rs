@@ -542,38 +542,48 @@ mod tests {
         assert!(TicketFilter::parse(Some("shut"), None, None, None).is_err());
     }
 
+    /// A ticket as the listing tests store it: `ticket <id>`, owned by paul@ when `owned`.
+    fn listed(id: u64, state: State, owned: bool) -> crate::core::Ticket {
+        crate::core::Ticket {
+            id: TicketId(id),
+            summary: format!("ticket {id}"),
+            state,
+            reporter: "a@x.test".into(),
+            participants: vec![],
+            reporter_name: String::new(),
+            fields: Default::default(),
+            owner: owned.then(|| "paul@x.test".to_string()),
+            language: crate::core::Lang::En,
+            created_at: 1,
+            updated_at: 2,
+            state_since: 3,
+            reminded: false,
+            automated: false,
+            refers_to: None,
+            thread: vec![],
+            sent: vec![],
+            events: vec![],
+        }
+    }
+
+    fn store_ticket(store: &crate::store::SledStore, ticket: crate::core::Ticket) {
+        use crate::store::{Commit, Store as _};
+        let commit = Commit {
+            ticket: Some(ticket),
+            ..Default::default()
+        };
+        store.commit(commit).unwrap();
+    }
+
     #[test]
     fn the_listing_as_json_is_the_listing_written_ticket_by_ticket() {
-        use crate::core::{Lang, Ticket};
-        use crate::store::{Commit, SledStore};
+        use crate::store::SledStore;
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         for (id, state) in [(1, State::Open), (2, State::Resolved), (3, State::Open)] {
-            let ticket = Ticket {
-                id: TicketId(id),
-                summary: format!("ticket {id}"),
-                state,
-                reporter: "a@x.test".into(),
-                participants: vec!["b@x.test".into()],
-                reporter_name: String::new(),
-                fields: Default::default(),
-                owner: (id == 3).then(|| "paul@x.test".to_string()),
-                language: Lang::En,
-                created_at: 1,
-                updated_at: 2,
-                state_since: 3,
-                reminded: false,
-                automated: false,
-                refers_to: None,
-                thread: vec![],
-                sent: vec![],
-                events: vec![],
-            };
-            let commit = Commit {
-                ticket: Some(ticket),
-                ..Default::default()
-            };
-            store.commit(commit).unwrap();
+            let mut ticket = listed(id, state, id == 3);
+            ticket.participants = vec!["b@x.test".into()];
+            store_ticket(&store, ticket);
         }
         let policy = Policy::for_tests();
         let filter = |state: Option<&str>, owner: Option<&str>| {
@@ -602,40 +612,16 @@ mod tests {
 
     #[test]
     fn a_limited_listing_shows_the_newest_and_counts_the_rest() {
-        use crate::core::{Lang, Ticket};
-        use crate::store::{Commit, SledStore};
+        use crate::store::SledStore;
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path()).unwrap();
         for id in 1..=7u64 {
-            let ticket = Ticket {
-                id: TicketId(id),
-                summary: format!("ticket {id}"),
-                state: if id % 2 == 0 {
-                    State::Resolved
-                } else {
-                    State::Open
-                },
-                reporter: "a@x.test".into(),
-                participants: vec![],
-                reporter_name: String::new(),
-                fields: Default::default(),
-                owner: (id <= 3).then(|| "paul@x.test".to_string()),
-                language: Lang::En,
-                created_at: 1,
-                updated_at: 2,
-                state_since: 3,
-                reminded: false,
-                automated: false,
-                refers_to: None,
-                thread: vec![],
-                sent: vec![],
-                events: vec![],
+            let state = if id % 2 == 0 {
+                State::Resolved
+            } else {
+                State::Open
             };
-            let commit = Commit {
-                ticket: Some(ticket),
-                ..Default::default()
-            };
-            store.commit(commit).unwrap();
+            store_ticket(&store, listed(id, state, id <= 3));
         }
         let policy = Policy::for_tests();
         let page = |state: Option<&str>, owner: Option<&str>, limit| {

@@ -85,9 +85,11 @@ fn one_daemon_takes_the_leases_and_another_finds_them_busy() {
 fn expired_leases_are_taken_over_with_the_next_generation() {
     let b = PgBackend::new();
     let (first, second) = (b.store(), b.store());
+    // The margin leaves the holder 0.5 s to act; the lease lives 3 s in the database, and a
+    // fenced batch may sit idle as long (a second on a loaded machine is no freeze).
     let short = LeaseTerms {
-        ttl: Duration::from_millis(800),
-        margin: Duration::from_millis(300),
+        ttl: Duration::from_secs(3),
+        margin: Duration::from_millis(2500),
     };
     taken(first.acquire_leases(&names(), short).unwrap());
     std::thread::sleep(Duration::from_millis(600));
@@ -100,7 +102,7 @@ fn expired_leases_are_taken_over_with_the_next_generation() {
         second.acquire_leases(&names(), LONG).unwrap(),
         Acquired::Busy { .. }
     ));
-    std::thread::sleep(Duration::from_millis(400));
+    std::thread::sleep(Duration::from_millis(2600));
     let (generation, previous) = taken(second.acquire_leases(&names(), LONG).unwrap());
     assert_eq!(generation, 2);
     assert_eq!(previous.len(), 2);
@@ -174,13 +176,13 @@ fn a_fenced_batch_left_idle_is_ended_by_the_server() {
     let b = PgBackend::new();
     let (first, second) = (b.store(), b.store());
     let terms = LeaseTerms {
-        ttl: Duration::from_secs(1),
+        ttl: Duration::from_secs(2),
         margin: Duration::from_millis(200),
     };
     taken(first.acquire_leases(&names(), terms).unwrap());
     // A batch opened and left (a frozen process): its row locks must not outlive it.
     commit_one(&first, 1);
-    std::thread::sleep(Duration::from_millis(1600));
+    std::thread::sleep(Duration::from_millis(3000));
     taken(second.acquire_leases(&names(), LONG).unwrap());
     commit_one(&second, 1);
     second.flush().unwrap();

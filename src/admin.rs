@@ -385,15 +385,25 @@ impl Api {
                 lines.push(format!("{name}: down: {reason}"));
             }
         };
-        let imap = format!("{}:{} as {}", c.imap.host, c.imap.port, c.imap.username);
-        line(
-            "imap",
-            match (role.active, t.health.imap()) {
-                (true, r) => r.map(|()| imap),
-                // A standby leaves the mailbox to the active daemon.
-                (false, _) => Ok(format!("{imap}: standby, not connected")),
-            },
-        );
+        // One line per mailbox: with several queues each names its address.
+        let queues = &self.gw.queues;
+        for (n, q) in queues.iter().enumerate() {
+            let i = &q.config.imap;
+            let imap = format!("{}:{} as {}", i.host, i.port, i.username);
+            let name = if queues.len() == 1 {
+                "imap".to_string()
+            } else {
+                format!("imap {}", q.config.gateway.address)
+            };
+            line(
+                &name,
+                match (role.active, t.health.imap(n)) {
+                    (true, r) => r.map(|()| imap),
+                    // A standby leaves the mailbox to the active daemon.
+                    (false, _) => Ok(format!("{imap}: standby, not connected")),
+                },
+            );
+        }
         line(
             "smtp",
             smtp.map(|()| format!("{}:{}", c.smtp.host, c.smtp.port)),
@@ -455,7 +465,7 @@ impl Api {
         let text = t.metrics.render(
             &counts,
             Up {
-                imap: t.health.imap().is_ok(),
+                imap: t.health.imap_all(self.gw.queues.len()),
                 smtp: smtp.is_ok(),
                 store: store_up,
             },

@@ -332,17 +332,25 @@ pub(crate) const METRICS_CONTENT_TYPE: &str =
 /// half; the outbox loop and the admin endpoint's SMTP probe share the SMTP half.
 #[derive(Default)]
 pub struct Health {
-    pub imap_up: AtomicBool,
     pub smtp_up: AtomicBool,
     /// The ingest loop is working through a backlog (more than one batch waiting): the outbox
     /// gives it the CPU for a while (the mail is committed; its answers wait in the outbox).
     /// A watch channel: the outbox wakes when it changes, instead of polling it.
     pub backlog: tokio::sync::watch::Sender<bool>,
-    imap_error: Mutex<Option<String>>,
-    imap_attempts: AtomicI64,
+    /// Per queue (its index in the configuration), what its ingest loop last saw: each
+    /// mailbox is up or down on its own, and one queue's session never hides another's failure.
+    imap: Mutex<Vec<ImapSeen>>,
     smtp: Mutex<SmtpSeen>,
     imap_reconnects: Counter,
     smtp_reconnects: Counter,
+}
+
+/// One mailbox's connection as its ingest loop last saw it.
+#[derive(Default, Clone)]
+struct ImapSeen {
+    attempts: u64,
+    up: bool,
+    error: Option<String>,
 }
 
 #[derive(Default)]
@@ -353,9 +361,22 @@ struct SmtpSeen {
 }
 
 impl Health {
-    /// The ingest loop is about to connect to IMAP.
-    pub(crate) fn imap_connecting(&self) {
-        if self.imap_attempts.fetch_add(1, Ordering::Relaxed) > 0 {
+    /// Runs `f` on queue `queue`'s mailbox state (made on first use).
+    fn mailbox<R>(&self, queue: usize, f: impl FnOnce(&mut ImapSeen) -> R) -> R {
+        let mut all = lock(&self.imap);
+        if all.len() <= queue {
+            all.resize(queue + 1, ImapSeen::default());
+        }
+        f(&mut all[queue])
+    }
+
+    /// Queue `queue`'s ingest loop is about to connect to IMAP.
+    pub(crate) fn imap_connecting(&self, queue: usize) {
+        let before = self.mailbox(queue, |m| {
+            m.attempts += 1;
+            m.attempts - 1
+        });
+        if before > 0 {
             self.imap_reconnects.inc();
         }
     }
@@ -367,20 +388,22 @@ impl Health {
             .send_if_modified(|v| std::mem::replace(v, on) != on);
     }
 
-    /// The ingest loop holds a logged-in session.
-    pub(crate) fn imap_connected(&self) {
-        self.imap_up.store(true, Ordering::Relaxed);
-        *lock(&self.imap_error) = None;
+    /// Queue `queue`'s ingest loop holds a logged-in session.
+    pub(crate) fn imap_connected(&self, queue: usize) {
+        self.mailbox(queue, |m| {
+            m.up = true;
+            m.error = None;
+        });
     }
 
-    /// The ingest loop lost its session or could not open one. A permanent failure (tried
-    /// again only after `permanent_retry`) is said to be one.
+    /// Queue `queue`'s ingest loop lost its session or could not open one. A permanent
+    /// failure (tried again only after `permanent_retry`) is said to be one.
     pub(crate) fn imap_failed(
         &self,
+        queue: usize,
         error: &dyn std::error::Error,
         permanent_retry: Option<Duration>,
     ) {
-        self.imap_up.store(false, Ordering::Relaxed);
         let mut why = chain(error);
         if let Some(d) = permanent_retry {
             why.push_str(&format!(
@@ -388,7 +411,10 @@ impl Health {
                 d.as_secs()
             ));
         }
-        *lock(&self.imap_error) = Some(why);
+        self.mailbox(queue, |m| {
+            m.up = false;
+            m.error = Some(why);
+        });
     }
 
     /// A mail was accepted by the SMTP server, or the probe got an answer.
@@ -418,14 +444,18 @@ impl Health {
         lock(&self.smtp).at.map(|at| at.elapsed())
     }
 
-    /// `Ok(())` or why IMAP is down.
-    pub fn imap(&self) -> Result<(), String> {
-        if self.imap_up.load(Ordering::Relaxed) {
-            return Ok(());
+    /// `Ok(())` or why queue `queue`'s mailbox is down.
+    pub fn imap(&self, queue: usize) -> Result<(), String> {
+        match lock(&self.imap).get(queue) {
+            Some(m) if m.up => Ok(()),
+            Some(ImapSeen { error: Some(e), .. }) => Err(e.clone()),
+            _ => Err("not connected yet".into()),
         }
-        Err(lock(&self.imap_error)
-            .clone()
-            .unwrap_or_else(|| "not connected yet".into()))
+    }
+
+    /// Whether each of the first `queues` mailboxes holds a session.
+    pub fn imap_all(&self, queues: usize) -> bool {
+        (0..queues).all(|q| self.imap(q).is_ok())
     }
 
     /// `Ok(())` or why SMTP is down.
@@ -846,10 +876,13 @@ mod tests {
     fn reconnects_are_counted_after_the_first_attempt_and_while_down() {
         let t = Telemetry::default();
         let h = &t.health;
-        h.imap_connecting();
-        assert_eq!(h.imap(), Err("not connected yet".into()));
-        h.imap_connected();
-        h.imap_connecting();
+        h.imap_connecting(0);
+        assert_eq!(h.imap(0), Err("not connected yet".into()));
+        h.imap_connected(0);
+        h.imap_connecting(0);
+        assert_eq!(h.imap_reconnects.get(), 1);
+        // A second queue's first session is no reconnect.
+        h.imap_connecting(1);
         assert_eq!(h.imap_reconnects.get(), 1);
         assert_eq!(h.smtp(), Err("not tried yet".into()));
         h.smtp_ok();
@@ -863,6 +896,30 @@ mod tests {
         h.smtp_ok();
         assert_eq!(h.smtp_reconnects.get(), 2);
         assert_eq!(h.smtp(), Ok(()));
+    }
+
+    #[test]
+    fn each_mailbox_is_up_or_down_on_its_own() {
+        let h = Telemetry::default().health;
+        h.imap_connecting(0);
+        h.imap_connected(0);
+        h.imap_connecting(1);
+        h.imap_failed(
+            1,
+            &std::io::Error::other("authentication failed"),
+            Some(Duration::from_secs(300)),
+        );
+        assert_eq!(h.imap(0), Ok(()));
+        let why = h.imap(1).unwrap_err();
+        assert!(why.starts_with("authentication failed (permanent"), "{why}");
+        assert!(h.imap_all(1));
+        assert!(!h.imap_all(2), "the second mailbox's failure shows");
+        // The first queue connecting again does not hide it.
+        h.imap_connected(0);
+        assert!(!h.imap_all(2));
+        h.imap_connected(1);
+        assert!(h.imap_all(2));
+        assert_eq!(h.imap(2), Err("not connected yet".into()));
     }
 
     #[test]

@@ -48,10 +48,10 @@ pub(super) async fn ingest_task(
     let mut was_up: Option<bool> = None;
     while !cancel.is_cancelled() {
         gw.telemetry.ingest.beat(BEAT_MARGIN);
-        health.imap_connecting();
+        health.imap_connecting(queue);
         let result = async {
             let session = imap.connect().await.map_err(IngestError::Imap)?;
-            health.imap_connected();
+            health.imap_connected(queue);
             if was_up != Some(true) {
                 let imap = &gw.queues.get(queue).config.imap;
                 info!(host = %imap.host, user = %imap.username, mailbox = %imap.mailbox, "imap connected");
@@ -65,7 +65,7 @@ pub(super) async fn ingest_task(
             Ok(()) => break,
             Err(e) => {
                 let transient = e.is_transient();
-                health.imap_failed(&e, (!transient).then_some(super::PERMANENT_RETRY));
+                health.imap_failed(queue, &e, (!transient).then_some(super::PERMANENT_RETRY));
                 if !transient {
                     error!(
                         error = %crate::telemetry::chain(&e),

@@ -178,14 +178,14 @@ async fn imap_failures_back_off_doubling_when_transient_and_for_minutes_when_per
         failed() == 4
     })
     .await;
-    let health = d.gw.telemetry.health.imap().unwrap_err();
+    let health = d.gw.telemetry.health.imap(0).unwrap_err();
     assert!(
         health.contains("Authentication failed") && health.contains("permanent"),
         "{health}"
     );
     let connected = connects(true);
     until("connected", HOUR, SECOND, || connected() == 1).await;
-    assert_eq!(d.gw.telemetry.health.imap(), Ok(()));
+    assert_eq!(d.gw.telemetry.health.imap(0), Ok(()));
 
     let at = w.log.times(|op| matches!(op, Op::Connect(_)));
     let waits: Vec<Duration> = at.windows(2).map(|p| p[1] - p[0]).collect();

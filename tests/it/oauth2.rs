@@ -3,12 +3,9 @@
 //! (`scripts/oauth2`), with access tokens of three seconds so that the daemon renews them
 //! while the conversation goes on.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use ticket_gateway::config::{Auth, ImapConfig, OAuth2Config, Secret};
 use ticket_gateway::core::State;
@@ -180,21 +177,6 @@ fn end_smtp_sessions(mail: &PrivateMailSys) {
         "ss -K: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-async fn healthz(addr: SocketAddr) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    s.write_all(
-        format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
 }
 
 /// A whole conversation by real mail with OAuth2 only: IMAP with XOAUTH2, SMTP with

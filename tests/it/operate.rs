@@ -32,7 +32,7 @@ async fn idle_picks_up_a_mail_without_waiting_for_the_poll_interval() {
     let n = h.names.clone();
     // Connected, the empty INBOX searched, and in IDLE: only a push can wake the loop now.
     wait_until("imap connected", Duration::from_secs(20), || {
-        h.gw().telemetry.health.imap().is_ok()
+        h.gw().telemetry.health.imap(0).is_ok()
     })
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -262,3 +262,59 @@ async fn two_queues_number_answer_and_route_their_own_tickets() {
         );
     }
 }
+
+/// Each mailbox is watched on its own: a second queue whose login the server refuses turns
+/// `/healthz` red and says which, while the first queue's session keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queue_whose_mailbox_is_refused_shows_in_health_beside_one_that_works() {
+    let mail = MailSys::get();
+    let wrong = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(wrong.path(), "not-the-password\n").unwrap();
+    let h = Harness::start_with("queue-health", |toml| {
+        let support = toml
+            .split("address = \"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("the gateway's address")
+            .to_string();
+        let b = Billing::of(&support);
+        // The IMAP login (the table's first password) with a password the server refuses.
+        let table = b.table(&mail).replacen(
+            "password_file = \"password\"",
+            &format!("password_file = \"{}\"", wrong.path().display()),
+            1,
+        );
+        toml + &table
+    })
+    .await;
+    let n = h.names.clone();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = loop {
+        let Some(admin) = h.gw().telemetry.admin_addr() else {
+            assert!(
+                Instant::now() < deadline,
+                "the admin endpoint never listened"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
+        let (status, body) = healthz(admin).await;
+        let support_ok = body.contains(&format!("imap {}: ok (", n.support));
+        if status == 503 && support_ok && body.contains("imap billing-") {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "{status}: {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let billing = body
+        .lines()
+        .find(|l| l.contains("imap billing-"))
+        .expect("a line for the billing mailbox");
+    assert!(billing.contains(": down: "), "{body}");
+    assert!(body.contains("\"status\": \"degraded\""), "{body}");
+    // The working queue still takes its mail.
+    Draft::new(&n.alice, &n.support, "Printer is broken", "Blank pages.")
+        .send()
+        .await;
+    h.wait_ticket(1, "SUP-1", |_| true).await;
+}

@@ -495,7 +495,7 @@ async fn postfix_and_dovecot_outages_lose_nothing() {
     // Dovecot down and up again: the daemon reconnects and carries on.
     private.stop_dovecot();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while h.gw().telemetry.health.imap().is_ok() {
+    while h.gw().telemetry.health.imap(0).is_ok() {
         assert!(
             Instant::now() < deadline,
             "the daemon did not notice Dovecot stop"
@@ -904,7 +904,7 @@ async fn a_refused_imap_login_is_permanent_and_health_says_so_at_once() {
     h.launch();
     let deadline = Instant::now() + Duration::from_secs(30);
     let why = loop {
-        match h.gw().telemetry.health.imap() {
+        match h.gw().telemetry.health.imap(0) {
             Err(why) if why != "not connected yet" => break why,
             _ => {}
         }

@@ -16,6 +16,7 @@ pub mod page;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -99,8 +100,35 @@ impl Default for Limits {
 pub struct Endpoint {
     listener: TcpListener,
     addr: SocketAddr,
-    pages: Pages,
+    pages: QueuePages,
     limits: Limits,
+}
+
+/// The page templates of each queue's templates directory (most desks have one).
+struct QueuePages(Vec<(PathBuf, Pages)>);
+
+impl QueuePages {
+    /// Loads the templates of every queue's directory, each once.
+    fn load(gw: &Gateway) -> Result<QueuePages, WebError> {
+        let mut loaded: Vec<(PathBuf, Pages)> = Vec::new();
+        for q in gw.queues.iter() {
+            let dir = &q.config.gateway.templates;
+            if !loaded.iter().any(|(d, _)| d == dir) {
+                let pages = Pages::load(dir).map_err(WebError::Templates)?;
+                loaded.push((dir.clone(), pages));
+            }
+        }
+        Ok(QueuePages(loaded))
+    }
+
+    /// The templates of `dir`, or the first queue's.
+    fn of(&self, dir: &Path) -> &Pages {
+        let (_, first) = &self.0[0];
+        self.0
+            .iter()
+            .find(|(d, _)| d == dir)
+            .map_or(first, |(_, p)| p)
+    }
 }
 
 impl Endpoint {
@@ -109,7 +137,7 @@ impl Endpoint {
         let Some(want) = gw.config.web.listen else {
             return Ok(None);
         };
-        let pages = Pages::load(&gw.config.gateway.templates).map_err(WebError::Templates)?;
+        let pages = QueuePages::load(gw)?;
         let listener = TcpListener::bind(want)
             .await
             .map_err(|source| WebError::Bind { addr: want, source })?;
@@ -202,7 +230,7 @@ impl Endpoint {
 
 struct Site {
     gw: Arc<Gateway>,
-    pages: Pages,
+    pages: QueuePages,
     limiter: Mutex<Limiter>,
     /// The path of `web.base_url` (`""` or `/support`): pages live under it.
     base_path: String,
@@ -339,14 +367,14 @@ impl Site {
         if links.reader(t.id, &customers, token).is_none() {
             return not_found();
         }
-        // The ticket's own queue: its name, address and prefix.
+        // The ticket's own queue: its name, address, prefix and templates.
         let g = &self.gw.queues.of(t.id).config.gateway;
         let desk = Desk {
             name: &g.name,
             address: &g.address,
             tag_prefix: &g.tag_prefix,
         };
-        match self.pages.render(t, &desk) {
+        match self.pages.of(&g.templates).render(t, &desk) {
             Ok(p) => {
                 let csp = format!(
                     "default-src 'none'; style-src {}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",

@@ -125,8 +125,13 @@ struct Desk {
 
 impl Desk {
     async fn start(limits: Limits) -> Desk {
+        Desk::start_with(limits, |_| String::new()).await
+    }
+
+    /// With the TOML `more` returns appended; it may write files into the config directory.
+    async fn start_with(limits: Limits, more: impl FnOnce(&Path) -> String) -> Desk {
         let dir = tempfile::tempdir().unwrap();
-        let toml = format!(
+        let mut toml = format!(
             r#"
 [gateway]
 address = "{SUPPORT}"
@@ -161,6 +166,7 @@ key_file = "keys/web.key"
                 .join("templates")
                 .display(),
         );
+        toml += &more(dir.path());
         std::fs::write(dir.path().join("gateway.toml"), toml).unwrap();
         let mut d = Desk {
             dir,
@@ -350,6 +356,69 @@ fn mailtos(html: &str) -> Vec<(String, String)> {
 
 // ---------------------------------------------------------------------------------------------
 // The rules
+
+/// A ticket of a second queue is shown with that queue's page templates, the first queue's
+/// with its own.
+#[tokio::test]
+async fn a_second_queues_tickets_are_shown_with_its_own_page_templates() {
+    const BILLING: &str = "billing@gateway.test";
+    const MARK: &str = "Billing desk, open 9 to 5";
+    let mut d = Desk::start_with(Limits::default(), |dir| {
+        let templates = dir.join("billing-templates");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+            &templates,
+        );
+        let page = templates.join("en/page/ticket.html");
+        let text = std::fs::read_to_string(&page).unwrap();
+        std::fs::write(
+            &page,
+            text.replacen("</body>", &format!("<p>{MARK}</p></body>"), 1),
+        )
+        .unwrap();
+        format!(
+            "\n[[queues]]\naddress = \"{BILLING}\"\nname = \"Test Billing\"\n\
+             tag_prefix = \"BIL\"\ntemplates = \"billing-templates\"\n\
+             [queues.imap]\nhost = \"127.0.0.1\"\nusername = \"{BILLING}\"\n\
+             password_file = \"password\"\n"
+        )
+    })
+    .await;
+    open_ticket(&mut d);
+    d.mail(&Draft::new(
+        ALICE,
+        BILLING,
+        "Invoice is wrong",
+        "Invoice 42 is there twice.",
+    ));
+    let links: Vec<String> = d
+        .mails_to(ALICE)
+        .iter()
+        .map(|m| page_paths(&m.text).pop().expect("a link"))
+        .collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links[0].contains("/t/SUP-1/"), "{links:?}");
+    assert!(links[1].contains("/t/BIL-1/"), "{links:?}");
+    let (sup, bil) = (get(d.addr, &links[0]).await, get(d.addr, &links[1]).await);
+    assert_eq!((sup.status, bil.status), (200, 200));
+    assert!(bil.body.contains(MARK), "{}", bil.body);
+    assert!(bil.body.contains("Invoice is wrong"), "{}", bil.body);
+    assert!(!sup.body.contains(MARK), "{}", sup.body);
+    d.stop().await;
+}
+
+/// Copies the directory tree `from` to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
 
 /// Each customer gets a mail of their own with their own link (one Message-ID each, threaded
 /// on what that customer saw); each link opens the page with the safety headers.

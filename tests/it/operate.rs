@@ -526,18 +526,6 @@ fn assert_fails(out: &Output) {
     assert!(stderr(out).contains("check(s) failed"), "{}", text(out));
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // systemd
 

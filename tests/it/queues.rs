@@ -71,6 +71,15 @@ notify = ["{team}"]
     }
 }
 
+/// The support address of a harness's config: its first `address`.
+fn support_of(toml: &str) -> String {
+    toml.split("address = \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the gateway's address")
+        .to_string()
+}
+
 async fn wait_empty(h: &Harness, user: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while count(&h.mail, user, "INBOX").await > 0 {
@@ -83,13 +92,8 @@ async fn wait_empty(h: &Harness, user: &str) {
 async fn two_queues_number_answer_and_route_their_own_tickets() {
     let mail = MailSys::get();
     let mut h = Harness::start_with("queues", |toml| {
-        let support = toml
-            .split("address = \"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("the gateway's address")
-            .to_string();
-        toml + &Billing::of(&support).table(&mail)
+        let billing = Billing::of(&support_of(&toml)).table(&mail);
+        toml + &billing
     })
     .await;
     let (n, b) = (h.names.clone(), Billing::of(&h.names.support));
@@ -271,13 +275,7 @@ async fn a_queue_whose_mailbox_is_refused_shows_in_health_beside_one_that_works(
     let wrong = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(wrong.path(), "not-the-password\n").unwrap();
     let h = Harness::start_with("queue-health", |toml| {
-        let support = toml
-            .split("address = \"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("the gateway's address")
-            .to_string();
-        let b = Billing::of(&support);
+        let b = Billing::of(&support_of(&toml));
         // The IMAP login (the table's first password) with a password the server refuses.
         let table = b.table(&mail).replacen(
             "password_file = \"password\"",

@@ -1026,3 +1026,16 @@ pub async fn healthz(addr: std::net::SocketAddr) -> (u16, String) {
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, body.to_string())
 }
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}

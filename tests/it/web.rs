@@ -407,19 +407,6 @@ async fn a_second_queues_tickets_are_shown_with_its_own_page_templates() {
     d.stop().await;
 }
 
-/// Copies the directory tree `from` to `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// Each customer gets a mail of their own with their own link (one Message-ID each, threaded
 /// on what that customer saw); each link opens the page with the safety headers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -426,11 +426,19 @@ pub(super) fn is_mobile_signature(line: &str) -> bool {
             return false;
         }
     }
-    let device = DEVICES.iter().any(|d| {
-        n.split(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | '-' | '\''))
-            .any(|w| w == *d || (d.len() >= 4 && w.starts_with(d)))
-            || (!d.is_ascii() && n.contains(d))
-    });
+    // Whether the line names a device; asked only where it decides (most lines never get
+    // there), with the line cut into words once for all the devices.
+    let device = || {
+        let tokens: Vec<&str> = n
+            .split(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | '-' | '\''))
+            .collect();
+        DEVICES.iter().any(|d| {
+            tokens
+                .iter()
+                .any(|w| w == d || (d.len() >= 4 && w.starts_with(d)))
+                || (!d.is_ascii() && n.contains(d))
+        })
+    };
     // "From my iPhone 15"; "Get BlueMail for Android" (an app for a platform).
     let handset = |s: &str| {
         s.split(' ')
@@ -450,12 +458,14 @@ pub(super) fn is_mobile_signature(line: &str) -> bool {
             .split(' ')
             .filter(|w| !w.is_empty())
             .count();
-        return device || rest_words <= 3 || start.contains("outlook");
+        return rest_words <= 3 || start.contains("outlook") || device();
     }
-    let cjk = n
-        .chars()
-        .any(|c| ('\u{3040}'..='\u{9fff}').contains(&c) || ('\u{ac00}'..='\u{d7af}').contains(&c));
-    words <= 6 && (device || cjk) && MOBILE_ENDS.iter().any(|e| n.ends_with(e))
+    let cjk = || {
+        n.chars().any(|c| {
+            ('\u{3040}'..='\u{9fff}').contains(&c) || ('\u{ac00}'..='\u{d7af}').contains(&c)
+        })
+    };
+    words <= 6 && MOBILE_ENDS.iter().any(|e| n.ends_with(e)) && (cjk() || device())
 }
 
 #[cfg(test)]

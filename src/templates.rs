@@ -647,9 +647,12 @@ impl Templates {
         let text_name = self.name(n.lang, n.kind, "txt").ok_or_else(|| {
             minijinja::Error::new(minijinja::ErrorKind::TemplateNotFound, n.kind.as_str())
         })?;
-        let text = self.render_one(text_name, n, gateway_address, link)?;
+        // The data is made into a template value once for both parts.
+        let flags = forwarded_flags(&n.attachments, &n.forward);
+        let data = minijinja::Value::from_serialize(self.data(n, gateway_address, &flags, link));
+        let text = self.env.get_template(text_name)?.render(&data)?;
         let html = match self.name(n.lang, n.kind, "html") {
-            Some(name) => Some(self.render_one(name, n, gateway_address, link)?),
+            Some(name) => Some(self.env.get_template(name)?.render(&data)?),
             None => None,
         };
         Ok(Rendered { text, html })

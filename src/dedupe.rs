@@ -89,8 +89,7 @@ pub(crate) fn fingerprint(raw: &[u8]) -> MailKey {
     h.update(b"\n");
     // Line endings as stored (Dovecot keeps LF, serves CRLF) and trailing blank lines do
     // not make another mail.
-    let body = normalize_body(body);
-    h.update(&body);
+    hash_body(&mut h, body);
     MailKey(format!("fp:{}", hex(&h.finalize())))
 }
 
@@ -164,21 +163,29 @@ fn hash_fields(head: &[u8]) -> Sha256 {
     h
 }
 
-fn normalize_body(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len());
-    let mut i = 0;
-    while i < body.len() {
-        if body[i] == b'\r' && body.get(i + 1) == Some(&b'\n') {
-            i += 1;
-            continue;
+/// Hashes the body with each CRLF read as LF and trailing whitespace left out, straight from
+/// the raw mail (a big attachment is not copied for it). Trailing whitespace is cut first:
+/// a CR before an LF is whitespace, so what is left ends on a byte that stays.
+fn hash_body(h: &mut Sha256, body: &[u8]) {
+    let end = body
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let body = &body[..end];
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(at) = body[from..]
+        .iter()
+        .position(|&b| b == b'\r')
+        .map(|i| from + i)
+    {
+        if body.get(at + 1) == Some(&b'\n') {
+            h.update(&body[start..at]);
+            start = at + 1;
         }
-        out.push(body[i]);
-        i += 1;
+        from = at + 1;
     }
-    while out.last().is_some_and(|b| b.is_ascii_whitespace()) {
-        out.pop();
-    }
-    out
+    h.update(&body[start..]);
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -188,6 +195,48 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The body as the fingerprint reads it, written out: CRLF as LF, trailing whitespace cut.
+    fn normalized(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < body.len() {
+            if !(body[i] == b'\r' && body.get(i + 1) == Some(&b'\n')) {
+                out.push(body[i]);
+            }
+            i += 1;
+        }
+        while out.last().is_some_and(|b| b.is_ascii_whitespace()) {
+            out.pop();
+        }
+        out
+    }
+
+    #[test]
+    fn the_body_is_hashed_as_its_normalized_bytes() {
+        let bodies: [&[u8]; 10] = [
+            b"",
+            b"\r\n\r\n",
+            b"Blank pages.\r\n",
+            b"a\r\nb\nc\rd\r\r\ne",
+            b"ends in a CR\r",
+            b"\rstarts with CRs\r\r",
+            b"trailing \t \r\n \r\n\n",
+            b"x\r\n\r\ny\r\n",
+            b"\r\r\r\n",
+            b"no line end",
+        ];
+        for body in bodies {
+            let mut streamed = Sha256::new();
+            hash_body(&mut streamed, body);
+            assert_eq!(
+                streamed.finalize(),
+                Sha256::digest(normalized(body)),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
 
     const MAIL: &str = "From: Alice <alice@customer.test>\r\nTo: support@gateway.test\r\n\
 Subject: Printer\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\nMessage-ID: <x@y>\r\n\r\nBlank pages.\r\n";

@@ -181,18 +181,23 @@ pub(super) fn has_bracketed_address(core: &str) -> bool {
 
 fn features(n: &str) -> Features {
     let core = core_of(n);
-    let ends_colon = core.ends_with(':') || core.ends_with('：');
-    let ends_verb = ATTRIBUTION_VERBS.iter().any(|v| {
-        core.strip_suffix(v)
-            .is_some_and(|rest| rest.is_empty() || rest.ends_with(' ') || !v.is_ascii())
-    });
     let verb = has_verb(core);
     Features {
         date: has_date(core),
         address: has_bracketed_address(core) || (verb && has_address(core)),
         verb,
-        ends_like_one: ends_colon || ends_verb,
+        ends_like_one: ends_like_one(core),
     }
+}
+
+/// Whether the line's core ends with `:` (any width) or with an attribution verb.
+fn ends_like_one(core: &str) -> bool {
+    core.ends_with(':')
+        || core.ends_with('：')
+        || ATTRIBUTION_VERBS.iter().any(|v| {
+            core.strip_suffix(v)
+                .is_some_and(|rest| rest.is_empty() || rest.ends_with(' ') || !v.is_ascii())
+        })
 }
 
 /// Whether a line can open an attribution wrapped over lines: it carries a date, an address, an
@@ -213,6 +218,11 @@ const MAX_CHARS: usize = 320;
 /// and a verb.
 fn reads_as_attribution(n: &str, quote_follows: bool) -> bool {
     if n.is_empty() || n.chars().count() > MAX_CHARS {
+        return false;
+    }
+    // Without a quote after it, only a line that ends like one can be one: most lines of a
+    // reply stop here, before the verbs and dates are looked for.
+    if !quote_follows && !ends_like_one(core_of(n)) {
         return false;
     }
     let f = features(n);

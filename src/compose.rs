@@ -73,7 +73,7 @@ pub(crate) fn compose(
             .collect::<Result<Vec<_>, _>>()?;
     // Every mail about a ticket carries its tag; a quarantine notice, a flood summary or a
     // list of tickets names no ticket (id 0).
-    let subject = if n.ticket.id.0 == 0 {
+    let subject = if n.ticket.id.number() == 0 {
         match (n.kind, n.lang) {
             (NoticeKind::FloodSummary, Lang::En) => {
                 format!("Emails from {} summed up", n.ticket.summary)

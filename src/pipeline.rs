@@ -22,9 +22,9 @@ use crate::core::{
     InboundMail, ListedTicket, MailOutcome, Notice, Outcome, Policy, QuarantineReason,
     ReportedMail, SentMail, State, Ticket, TicketId,
 };
-use crate::dedupe::{content_key, fingerprint, header_fields, header_fingerprint, MailKey};
+use crate::dedupe::{content_key, fingerprint, header_fingerprint, MailKey};
 use crate::links::Links;
-use crate::mime;
+use crate::mime::{self, sender_hint};
 use crate::queue::{Queue, Queues};
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
@@ -283,7 +283,7 @@ impl Gateway {
                 hint,
                 reason,
                 detail,
-            } => return self.quarantine(keys, hint.map(|m| *m), reason, detail, now),
+            } => return self.quarantine(keys, hint.map(|m| *m), reason, detail, queue, now),
             PreparedKind::Mail {
                 mail,
                 keys,
@@ -456,6 +456,7 @@ impl Gateway {
         uid_key: MailKey,
         size: u64,
         head: Option<&[u8]>,
+        queue: usize,
         now: i64,
     ) -> Result<Processed, PipelineError> {
         let _serial = self.serialize();
@@ -473,6 +474,7 @@ impl Gateway {
             hint,
             QuarantineReason::TooBig { limit: max },
             detail,
+            queue,
             now,
         )
     }
@@ -616,14 +618,16 @@ impl Gateway {
             .map_err(|e| PipelineError::FlushTask(e.to_string()))?
     }
 
-    /// Quarantines a mail; the core decides whether its sender (as far as the headers tell)
-    /// gets a notice. `detail` is for the log and the decision record only.
+    /// Quarantines a mail of queue `queue`'s mailbox; the core decides whether its sender
+    /// (as far as the headers tell) gets a notice, from the queue the mail was written to
+    /// (else the mailbox's). `detail` is for the log and the decision record only.
     fn quarantine(
         &self,
         keys: Vec<MailKey>,
         hint: Option<InboundMail>,
         reason: QuarantineReason,
         detail: String,
+        queue: usize,
         now: i64,
     ) -> Result<Processed, PipelineError> {
         warn!(reason = reason.as_str(), %detail, "mail quarantined");
@@ -638,9 +642,17 @@ impl Gateway {
             .iter()
             .flat_map(|m| m.from.iter().map(|f| f.addr.clone()))
             .collect();
+        let written_to = hint
+            .iter()
+            .flat_map(|m| m.to.iter().chain(&m.cc))
+            .map(|a| a.addr.as_str());
+        let q = self
+            .queues
+            .get(self.queues.addressed(written_to).unwrap_or(queue));
+        // No ticket: number 0 of the queue's slot, so the notice goes out as the queue's.
         let ctx = Context {
-            facts: self.facts_for(&self.policy, addrs, now)?,
-            ..Context::new(&self.policy, now, TicketId(0))
+            facts: self.facts_for(&q.policy, addrs, now)?,
+            ..Context::new(&q.policy, now, TicketId::new(q.slot, 0))
         };
         let outcome = quarantine::quarantine(reason, &detail, hint.as_ref(), &ctx);
         self.execute(
@@ -943,57 +955,4 @@ fn duplicate(prev: MailRecord) -> Processed {
         outbox: vec![],
         duplicate: true,
     }
-}
-
-/// The sender and automated-mail headers of a mail that could not be parsed (or was too
-/// big to fetch), read leniently from its header block: enough to decide whether it may get
-/// a notice, and in which language.
-fn sender_hint(raw: &[u8]) -> Option<InboundMail> {
-    let headers = header_fields(raw);
-    let get = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let from = get("from").and_then(|v| {
-        let addr = match (v.rfind('<'), v.rfind('>')) {
-            (Some(a), Some(b)) if a < b => v[a + 1..b].to_string(),
-            _ => v.split_whitespace().find(|w| w.contains('@'))?.to_string(),
-        };
-        let addr = addr
-            .trim()
-            .trim_matches(['"', '\'', ','])
-            .to_ascii_lowercase();
-        (addr.contains('@') && !addr.contains(char::is_whitespace) && addr.len() < 255)
-            .then(|| crate::core::Address::new(&addr))
-    });
-    let loop_headers = [
-        "x-loop",
-        "x-rt-loop-prevention",
-        "x-otrs-loop",
-        "x-jira-fingerprint",
-    ]
-    .iter()
-    .filter(|h| get(h).is_some())
-    .map(|h| h.to_string())
-    .collect();
-    Some(InboundMail {
-        from,
-        message_id: get("message-id").map(|m| m.trim_matches(['<', '>', ' ']).to_string()),
-        subject: get("subject").unwrap_or_default(),
-        content_language: get("content-language")
-            .and_then(|v| v.split(',').next().map(|t| t.trim().to_ascii_lowercase()))
-            .filter(|t| !t.is_empty()),
-        auto: crate::core::AutoSignals {
-            auto_submitted: get("auto-submitted"),
-            precedence: get("precedence"),
-            list_id: get("list-id").is_some(),
-            x_autoreply: get("x-autoreply").is_some() || get("x-autorespond").is_some(),
-            return_path: get("return-path"),
-            loop_headers,
-            auto_response_suppress: false,
-        },
-        ..Default::default()
-    })
 }

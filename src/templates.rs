@@ -506,7 +506,7 @@ impl Templates {
                 address: gateway_address,
             },
             ticket: TicketData {
-                id: n.ticket.id.0,
+                id: n.ticket.id.number(),
                 tag: self.tag(n.ticket.id),
                 summary: &n.ticket.summary,
                 state: n.ticket.state.label(n.lang),
@@ -574,7 +574,9 @@ impl Templates {
                 })
                 .collect(),
             not_forwarded: flags.iter().filter(|f| !**f).count(),
-            link: (n.ticket.id.0 != 0).then(|| link(n.ticket.id)).flatten(),
+            link: (n.ticket.id.number() != 0)
+                .then(|| link(n.ticket.id))
+                .flatten(),
             tickets: n
                 .listed
                 .iter()

@@ -100,7 +100,7 @@ pub(crate) fn answer_list(
         open,
     });
     why.push(Decision::Language(language));
-    let mut about = no_ticket("", lang);
+    let mut about = no_ticket("", lang, ctx.new_id.slot());
     about.reporter = sender.to_string();
     // The answer threads under the request, which its sender has seen.
     about.public_thread = mail.message_id.iter().cloned().collect();

@@ -152,7 +152,7 @@ pub(crate) fn flood_summary(
                     NoticeKind::FloodSummary,
                     policy.staff_notify.clone(),
                     policy.default_language,
-                    no_ticket(sender, policy.default_language),
+                    no_ticket(sender, policy.default_language, 0),
                     sender,
                 )
             }),
@@ -163,10 +163,11 @@ pub(crate) fn flood_summary(
     out
 }
 
-/// The ticket a notice about no ticket shows (a quarantined mail, a summary): number 0.
-pub(crate) fn no_ticket(summary: &str, lang: Lang) -> TicketSnapshot {
+/// The ticket a notice about no ticket shows (a quarantined mail, a summary): number 0 of
+/// the slot of the queue that sends it.
+pub(crate) fn no_ticket(summary: &str, lang: Lang, slot: u32) -> TicketSnapshot {
     TicketSnapshot {
-        id: TicketId(0),
+        id: TicketId::new(slot, 0),
         summary: summary.to_string(),
         state: State::Open,
         reporter: String::new(),

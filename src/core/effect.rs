@@ -331,7 +331,7 @@ impl Notice {
         author: &str,
     ) -> Notice {
         let allowed = match kind.audience() {
-            Audience::Staff if ticket.id.0 != 0 => {
+            Audience::Staff if ticket.id.number() != 0 => {
                 super::workflow::staff_keywords_allowed(ticket.state)
                     .iter()
                     .map(|k| k.as_str().to_string())

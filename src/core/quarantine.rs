@@ -49,7 +49,7 @@ pub fn quarantine(
             } else {
                 subject
             };
-            let mut ticket = no_ticket(&subject, lang);
+            let mut ticket = no_ticket(&subject, lang, ctx.new_id.slot());
             ticket.reporter = from.addr.clone();
             ticket.thread = mail.message_id.iter().cloned().collect();
             ticket.public_thread = ticket.thread.clone();

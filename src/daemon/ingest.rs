@@ -215,7 +215,7 @@ async fn process_fetched(
         for (uid, size, head) in oversize {
             let started = std::time::Instant::now();
             let key = MailKey::uid(mailbox.as_deref(), validity, uid);
-            let p = g.process_oversize(key, size, head.as_deref(), now)?;
+            let p = g.process_oversize(key, size, head.as_deref(), queue, now)?;
             count(&p, started);
             done.push((uid, p.disposition, p.outbox));
         }

@@ -26,6 +26,7 @@ mod attachments;
 mod body;
 mod charset;
 mod headers;
+mod hint;
 mod report;
 mod structure;
 mod transfer;
@@ -43,6 +44,7 @@ use self::headers::{
     addresses, clean_id, decode_header_text, header_bytes, ids, sender, transcode_raw_headers,
     unfold,
 };
+pub(crate) use self::hint::sender_hint;
 use self::report::delivery_report;
 use self::structure::{close_multiparts, find_headers, fix_root_boundary, unclosed_multiparts};
 

@@ -316,3 +316,101 @@ async fn a_queue_whose_mailbox_is_refused_shows_in_health_beside_one_that_works(
         .await;
     h.wait_ticket(1, "SUP-1", |_| true).await;
 }
+
+/// The answers about no ticket (a `#list`, a quarantine notice) go out as the queue the mail
+/// was written to, whichever mailbox it came to; else as the mailbox's queue. In process:
+/// the mails go through the pipeline as the daemon hands them over.
+#[test]
+fn answers_about_no_ticket_come_from_the_queue_the_mail_was_written_to() {
+    const SUPPORT: &str = "support@gateway.test";
+    const BILLING: &str = "billing@gateway.test";
+    const ALICE: &str = "alice@customer.test";
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        r#"
+[gateway]
+address = "{SUPPORT}"
+tag_prefix = "SUP"
+store = "store"
+templates = "{templates}"
+max_message_size = "4 KiB"
+
+[imap]
+host = "127.0.0.1"
+username = "{SUPPORT}"
+password_file = "password"
+
+[smtp]
+host = "127.0.0.1"
+username = "{SUPPORT}"
+password_file = "password"
+
+[staff]
+addresses = ["staff@gateway.test"]
+
+[[queues]]
+address = "{BILLING}"
+name = "Test Billing"
+tag_prefix = "BIL"
+
+[queues.imap]
+host = "127.0.0.1"
+username = "{BILLING}"
+password_file = "password"
+"#,
+        templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .display(),
+    );
+    let path = dir.path().join("gateway.toml");
+    std::fs::write(&path, toml).unwrap();
+    std::fs::write(dir.path().join("password"), "x").unwrap();
+    let config = ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let gw = ticket_gateway::daemon::open_gateway(config, Duration::from_secs(5)).unwrap();
+    let big = "x".repeat(6000);
+    let mails = [
+        // Written to billing, read from support's mailbox (queue 0).
+        (0, Draft::new(ALICE, BILLING, "#list", "").raw()),
+        (0, Draft::new(ALICE, BILLING, "Scan attached", &big).raw()),
+        // Written to neither (a Bcc), read from billing's mailbox (queue 1).
+        (
+            1,
+            Draft::new(ALICE, "someone@else.test", "Huge", &big).raw(),
+        ),
+        // Written to support: support answers.
+        (1, Draft::new(ALICE, SUPPORT, "#list", "").raw()),
+    ];
+    let mut from = Vec::new();
+    for (n, (queue, raw)) in mails.iter().enumerate() {
+        let prepared = gw.prepare(raw).unwrap();
+        let p = gw
+            .finish_in(prepared, *queue, 1_800_000_000 + n as i64)
+            .unwrap();
+        assert_eq!(p.outbox.len(), 1, "mail {n}: one answer");
+        let e = gw
+            .store
+            .outbox()
+            .unwrap()
+            .into_iter()
+            .find(|e| e.id == p.outbox[0])
+            .unwrap();
+        assert_eq!(e.to, [ALICE], "mail {n}");
+        let raw = gw.store.outbox_raw(e.id).unwrap().unwrap();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        let mid = text
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+            .unwrap_or_default()
+            .to_string();
+        from.push((e.from, e.kind, mid.ends_with("@gateway.test>")));
+    }
+    let kinds: Vec<&str> = from.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["ticket_list", "quarantined", "quarantined", "ticket_list"]
+    );
+    let senders: Vec<&str> = from.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(senders, [BILLING, BILLING, BILLING, SUPPORT]);
+    assert!(from.iter().all(|f| f.2), "{from:?}");
+    assert!(gw.store.tickets().unwrap().is_empty(), "no ticket opened");
+}

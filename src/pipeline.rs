@@ -348,13 +348,12 @@ impl Gateway {
     /// sender's (a record naming a ticket counts only if the ticket holds the id from this
     /// sender; one naming none, an ignored or quarantined mail, counts).
     fn seen(&self, keys: &[MailKey], mail: &InboundMail) -> Result<Option<MailRecord>, StoreError> {
-        if let Some(prev) = self.store.mail_seen(keys)? {
+        let by_id = Vec::from_iter(mail.message_id.as_deref().map(MailKey::message_id));
+        let mut seen = self.store.mail_seen_each(&[keys, &by_id])?.into_iter();
+        if let Some(prev) = seen.next().flatten() {
             return Ok(Some(prev));
         }
-        let Some(id) = &mail.message_id else {
-            return Ok(None);
-        };
-        let Some(prev) = self.store.mail_seen(&[MailKey::message_id(id)])? else {
+        let (Some(id), Some(prev)) = (&mail.message_id, seen.next().flatten()) else {
             return Ok(None);
         };
         if prev.fingerprint.is_some() {
@@ -388,10 +387,8 @@ impl Gateway {
         if let Some(t) = found {
             addrs.extend(t.customers());
         }
-        let mut facts = self.facts_for(policy, addrs, now)?;
-        if let Some(s) = sender.filter(|s| !policy.is_staff_address(s)) {
-            facts.sender_mails_last_hour = self.store.sender_mails_since(&s, now - HOUR)?;
-        }
+        let counted = sender.as_deref().filter(|s| !policy.is_staff_address(s));
+        let mut facts = self.facts_for(policy, addrs, counted, now)?;
         facts.reported = reported;
         if let Some(s) = mail
             .from
@@ -408,26 +405,28 @@ impl Gateway {
         Ok(facts)
     }
 
-    /// Answers sent and pauses of these addresses and of staff.
+    /// Answers sent and pauses of these addresses and of staff, and `sender`'s mails: one read.
     fn facts_for(
         &self,
         policy: &Policy,
         mut addrs: Vec<String>,
+        sender: Option<&str>,
         now: i64,
     ) -> Result<Facts, StoreError> {
         addrs.extend(policy.staff_notify.iter().cloned());
         addrs.sort_unstable();
         addrs.dedup();
+        let known = self.store.delivery_facts(&addrs, sender, now - HOUR)?;
         let mut facts = Facts::default();
-        for a in addrs {
-            let answers = self.store.replies_since(&a, now - HOUR)?;
-            if answers > 0 {
-                facts.answers_last_hour.insert(a.clone(), answers);
+        for (a, f) in addrs.into_iter().zip(known.addresses) {
+            if f.answers > 0 {
+                facts.answers_last_hour.insert(a.clone(), f.answers);
             }
-            if let Some(until) = self.store.bounced_until(&a)?.filter(|u| *u > now) {
+            if let Some(until) = f.bounced_until.filter(|u| *u > now) {
                 facts.paused_until.insert(a, until);
             }
         }
+        facts.sender_mails_last_hour = known.sender_mails;
         Ok(facts)
     }
 
@@ -651,7 +650,7 @@ impl Gateway {
             .get(self.queues.addressed(written_to).unwrap_or(queue));
         // No ticket: number 0 of the queue's slot, so the notice goes out as the queue's.
         let ctx = Context {
-            facts: self.facts_for(&q.policy, addrs, now)?,
+            facts: self.facts_for(&q.policy, addrs, None, now)?,
             ..Context::new(&q.policy, now, TicketId::new(q.slot, 0))
         };
         let outcome = quarantine::quarantine(reason, &detail, hint.as_ref(), &ctx);
@@ -888,7 +887,7 @@ impl Gateway {
         for t in self.store.timed_tickets()? {
             let policy = &self.queues.of(t.id).policy;
             if let Some(action) = timers::due(&t, policy, now) {
-                let facts = self.facts_for(policy, t.customers(), now)?;
+                let facts = self.facts_for(policy, t.customers(), None, now)?;
                 let outcome = timers::apply_timer(&t, action, policy, now, &facts);
                 let p = self.execute(outcome, none(), Some(&t), now)?;
                 ids.extend(p.outbox);
@@ -917,7 +916,7 @@ impl Gateway {
                     continue;
                 }
                 let to = t.owner.iter().cloned().chain(policy.staff_notify.clone());
-                let facts = self.facts_for(policy, to.collect(), now)?;
+                let facts = self.facts_for(policy, to.collect(), None, now)?;
                 let outcome = sla::escalate(&t, &breached, policy, now, &facts);
                 let p = self.execute(outcome, none(), Some(&t), now)?;
                 ids.extend(p.outbox);

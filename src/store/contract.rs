@@ -31,6 +31,8 @@ macro_rules! contract_tests {
             commits_during_flushes_are_never_out_of_sight_and_all_are_kept,
             watermarks_start_over_with_a_new_uid_validity,
             mail_records_are_found_by_the_first_key_that_matches,
+            mail_records_of_several_key_lists_are_read_at_once,
+            delivery_facts_of_many_addresses_are_read_at_once,
             a_customers_tickets_are_those_they_report_or_take_part_in,
             counts_and_tickets_by_state_follow_every_commit_and_send,
             each_queue_prefix_keeps_its_slot_and_numbers_its_tickets_on_its_own);
@@ -670,6 +672,136 @@ pub(crate) fn mail_records_are_found_by_the_first_key_that_matches(b: &dyn Backe
     let mut sorted = keys.clone();
     sorted.sort_unstable();
     assert_eq!(keys, sorted, "in key order");
+}
+
+pub(crate) fn delivery_facts_of_many_addresses_are_read_at_once(b: &dyn Backend) {
+    use super::facts::AddressFacts;
+    let s = b.open();
+    // One mail of each sender and one answer to each address a commit, as the pipeline
+    // commits them.
+    for (reply, sender) in [
+        (("a@x.test", 1000, 1), Some(1000)),
+        (("a@x.test", 2000, 2), Some(3000)),
+        (("b@x.test", 500, 3), None),
+    ] {
+        s.commit(Commit {
+            replies: vec![(reply.0.into(), reply.1, reply.2)],
+            senders: sender
+                .map(|at| ("m@x.test".into(), at))
+                .into_iter()
+                .collect(),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    s.commit(Commit {
+        bounces: vec![("c@x.test".into(), 9000)],
+        ..Default::default()
+    })
+    .unwrap();
+    let addrs: Vec<String> = [
+        "a@x.test",
+        "b@x.test",
+        "c@x.test",
+        "none@x.test",
+        "m@x.test",
+    ]
+    .map(String::from)
+    .to_vec();
+    let facts = |answers: u32, bounced_until: Option<i64>| AddressFacts {
+        answers,
+        bounced_until,
+    };
+    // Read back in the commits' batch, and from the disk or database after the flush.
+    for flushed in [false, true] {
+        if flushed {
+            s.flush().unwrap();
+        }
+        let got = s.delivery_facts(&addrs, Some("m@x.test"), 1000).unwrap();
+        assert_eq!(
+            got.addresses,
+            [
+                facts(2, None),
+                facts(0, None),
+                facts(0, Some(9000)),
+                facts(0, None),
+                facts(0, None)
+            ],
+            "flushed: {flushed}"
+        );
+        assert_eq!(got.sender_mails, 2, "flushed: {flushed}");
+        let later = s
+            .delivery_facts(&addrs[..1], Some("m@x.test"), 1500)
+            .unwrap();
+        assert_eq!(
+            (later.addresses, later.sender_mails),
+            (vec![facts(1, None)], 1)
+        );
+        let none = s.delivery_facts(&[], None, 0).unwrap();
+        assert_eq!((none.addresses.len(), none.sender_mails), (0, 0));
+        let unknown = s.delivery_facts(&[], Some("a@x.test"), 0).unwrap();
+        assert_eq!(
+            unknown.sender_mails, 0,
+            "answers are not mails from the address"
+        );
+    }
+    // The same as the methods that read one address each.
+    for (a, f) in addrs
+        .iter()
+        .zip(s.delivery_facts(&addrs, None, 1000).unwrap().addresses)
+    {
+        assert_eq!(s.replies_since(a, 1000).unwrap(), f.answers, "{a}");
+        assert_eq!(s.bounced_until(a).unwrap(), f.bounced_until, "{a}");
+    }
+}
+
+pub(crate) fn mail_records_of_several_key_lists_are_read_at_once(b: &dyn Backend) {
+    let s = b.open();
+    let first = MailRecord {
+        message_id: Some("a@x".into()),
+        fingerprint: Some("fp:1".into()),
+        ..record()
+    };
+    let second = MailRecord {
+        message_id: Some("b@x".into()),
+        ticket: None,
+        ..record()
+    };
+    for (r, uid) in [(&first, 1), (&second, 2)] {
+        let id = r.message_id.as_deref().unwrap();
+        s.commit(Commit {
+            mail_keys: vec![MailKey::message_id(id), MailKey::uid(None, 1, uid)],
+            mail: Some(r.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let (a, b2, none) = (
+        MailKey::message_id("a@x"),
+        MailKey::uid(None, 1, 2),
+        MailKey::uid(None, 9, 9),
+    );
+    let lists: [&[MailKey]; 5] = [
+        &[b2.clone(), a.clone()],
+        &[],
+        std::slice::from_ref(&none),
+        &[none.clone(), a.clone()],
+        &[a, b2],
+    ];
+    let want = [
+        Some(second.clone()),
+        None,
+        None,
+        Some(first.clone()),
+        Some(first),
+    ];
+    assert_eq!(s.mail_seen_each(&lists).unwrap(), want);
+    s.flush().unwrap();
+    assert_eq!(s.mail_seen_each(&lists).unwrap(), want);
+    for (keys, want) in lists.iter().zip(&want) {
+        assert_eq!(&s.mail_seen(keys).unwrap(), want, "{keys:?}");
+    }
+    assert!(s.mail_seen_each(&[]).unwrap().is_empty());
 }
 
 pub(crate) fn a_customers_tickets_are_those_they_report_or_take_part_in(b: &dyn Backend) {

@@ -7,6 +7,7 @@
 #[cfg(test)]
 mod contract;
 mod copy;
+mod facts;
 mod files;
 mod mailfiles;
 mod migrate;
@@ -17,6 +18,7 @@ mod sendlog;
 mod slots;
 
 pub use copy::{copy_to_postgres, CopyError, CopyReport};
+pub use facts::{AddressFacts, DeliveryFacts};
 pub(crate) use files::{make_private, private_dir, private_file};
 pub use postgres::{Acquired, DatabaseUrl, LeaseTerms, PgStore, Previous, Renewal};
 
@@ -159,6 +161,10 @@ pub trait Store: Send + Sync {
     fn counts(&self) -> Result<Counts, StoreError>;
     /// The record of a mail already processed under any of these keys.
     fn mail_seen(&self, keys: &[MailKey]) -> Result<Option<MailRecord>, StoreError>;
+    /// [`Store::mail_seen`] of each list of keys, at once.
+    fn mail_seen_each(&self, lists: &[&[MailKey]]) -> Result<Vec<Option<MailRecord>>, StoreError> {
+        lists.iter().map(|keys| self.mail_seen(keys)).collect()
+    }
     /// The decision records of processed mail by Message-ID.
     fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError>;
     /// Every processed mail's record (one per dedupe key).
@@ -174,6 +180,16 @@ pub trait Store: Send + Sync {
     /// Mails from `addr` processed at or after `since` (the store remembers at least the
     /// last two hours of them).
     fn sender_mails_since(&self, addr: &str, since: i64) -> Result<u32, StoreError>;
+    /// The three above for all the addresses one mail may lead to mail for, at once: each
+    /// address's answers at or after `since` and bounce pause, and `sender`'s mails.
+    fn delivery_facts(
+        &self,
+        addrs: &[String],
+        sender: Option<&str>,
+        since: i64,
+    ) -> Result<DeliveryFacts, StoreError> {
+        facts::one_by_one(self, addrs, sender, since)
+    }
     /// Every sender with staff notices held for its summary: the first of them (oldest
     /// first) and how many more there are.
     fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError>;

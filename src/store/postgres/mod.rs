@@ -14,6 +14,7 @@
 //! directory, as with sled (the outgoing mails that forward them carry their own copy in
 //! `outbox.raw`, so a standby daemon sends them all the same).
 
+mod commit;
 mod lease;
 pub(super) mod load;
 mod migrations;
@@ -29,11 +30,8 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::Row;
 
-use super::schema::{
-    Counts, FloodItemRecord, FloodRecord, MailRecord, OutboxEntry, OutboxStatus, TicketRecord,
-    REPLY_LOG_KEEP_SECS, SENDER_LOG_KEEP_SECS,
-};
-use super::{Commit, Store, StoreError};
+use super::schema::{Counts, FloodRecord, MailRecord, OutboxEntry, OutboxStatus, TicketRecord};
+use super::{AddressFacts, Commit, DeliveryFacts, Store, StoreError};
 use crate::core::sla::SlaKind;
 use crate::core::timers::has_timers;
 use crate::core::{FloodItem, MailOutcome, State, Ticket, TicketId};
@@ -181,6 +179,20 @@ impl PgStore {
         &self,
         f: impl FnOnce(&mut Session) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
+        self.in_batch(|s| {
+            s.batch("SAVEPOINT c")?;
+            let v = f(s)?;
+            s.batch("RELEASE SAVEPOINT c")?;
+            Ok(v)
+        })
+    }
+
+    /// Runs `f` in the batch (opened when there is none). `f` makes the savepoint `c` before
+    /// it writes and releases it at its end; when it fails, the batch is rolled back to `c`.
+    fn in_batch<R>(
+        &self,
+        f: impl FnOnce(&mut Session) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         let mut b = self.batch();
         if b.session.is_none() {
             let mut s = self.pool.take()?;
@@ -188,9 +200,8 @@ impl PgStore {
             b.session = Some(s);
         }
         let s = b.session.as_mut().expect("opened above");
-        let r = s.batch("SAVEPOINT c").and_then(|()| f(s));
-        let r = match r {
-            Ok(v) => s.batch("RELEASE SAVEPOINT c").map(|()| v),
+        let r = match f(s) {
+            Ok(v) => Ok(v),
             Err(e) => match s.batch("ROLLBACK TO SAVEPOINT c; RELEASE SAVEPOINT c") {
                 Ok(()) => Err(e),
                 Err(_) => {
@@ -324,139 +335,6 @@ fn outbox_of(r: &Row) -> Result<OutboxEntry, StoreError> {
         sent_at: r.get(11),
         size: r.get::<_, i64>(12) as u64,
     })
-}
-
-/// The attachments of a ticket's events, column by column (one statement writes them all).
-#[derive(Default)]
-struct Files {
-    seq: Vec<i32>,
-    n: Vec<i32>,
-    name: Vec<String>,
-    content_type: Vec<String>,
-    size: Vec<i64>,
-    sha256: Vec<String>,
-}
-
-/// Writes a ticket, its events and their attachments' metadata.
-fn write_ticket(s: &mut Session, t: &Ticket) -> Result<(), StoreError> {
-    let mut r = TicketRecord::from(t);
-    clean_ticket(&mut r);
-    let sent = serde_json::to_string(&r.sent).expect("records serialise to JSON");
-    s.execute(
-        sql::UPSERT_TICKET,
-        &[
-            &id(r.id),
-            &r.summary,
-            &r.state,
-            &r.reporter,
-            &r.participants,
-            &r.language,
-            &r.created_at,
-            &r.updated_at,
-            &r.state_since,
-            &r.reminded,
-            &r.automated,
-            &r.refers_to.map(id),
-            &r.thread,
-            &sent,
-            &r.reporter_name,
-            &r.fields.kind,
-            &r.fields.severity,
-            &r.fields.environment,
-            &r.fields.version,
-            &r.owner,
-        ],
-    )?;
-    if r.events.is_empty() {
-        return Ok(());
-    }
-    let n = r.events.len();
-    let (mut seq, mut at, mut kind, mut from, mut text) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut from_state, mut to_state, mut message_id, mut decision) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let mut files = Files::default();
-    for (i, e) in r.events.into_iter().enumerate() {
-        seq.push(i as i32);
-        at.push(e.at);
-        kind.push(e.kind);
-        from.push(e.from);
-        text.push(e.text);
-        from_state.push(e.from_state);
-        to_state.push(e.to_state);
-        message_id.push(e.message_id);
-        decision.push(serde_json::to_string(&e.decision).expect("strings serialise to JSON"));
-        for (k, a) in e.attachments.into_iter().enumerate() {
-            files.seq.push(i as i32);
-            files.n.push(k as i32);
-            files.name.push(a.name);
-            files.content_type.push(a.content_type);
-            files.size.push(a.size as i64);
-            files.sha256.push(a.sha256);
-        }
-    }
-    s.execute(
-        sql::UPSERT_EVENTS,
-        &[
-            &id(t.id.0),
-            &seq,
-            &at,
-            &kind,
-            &from,
-            &text,
-            &from_state,
-            &to_state,
-            &message_id,
-            &decision,
-        ],
-    )?;
-    if !files.seq.is_empty() {
-        s.execute(
-            sql::INSERT_ATTACHMENTS,
-            &[
-                &id(t.id.0),
-                &files.seq,
-                &files.n,
-                &files.name,
-                &files.content_type,
-                &files.size,
-                &files.sha256,
-            ],
-        )?;
-    }
-    Ok(())
-}
-
-fn insert_outbox(s: &mut Session, e: &OutboxEntry, raw: &[u8]) -> Result<(), StoreError> {
-    s.execute(
-        sql::INSERT_OUTBOX,
-        &[
-            &id(e.id),
-            &e.message_id,
-            &e.ticket.map(id),
-            &e.kind,
-            &e.from,
-            &e.to,
-            &e.created_at,
-            &(e.attempts as i32),
-            &e.next_attempt_at,
-            &e.status.as_str(),
-            &e.last_error,
-            &e.sent_at,
-            &(e.size as i64),
-            &raw,
-        ],
-    )?;
-    Ok(())
 }
 
 impl Store for PgStore {
@@ -626,6 +504,20 @@ impl Store for PgStore {
             .transpose()
     }
 
+    /// One query for all the lists.
+    fn mail_seen_each(&self, lists: &[&[MailKey]]) -> Result<Vec<Option<MailRecord>>, StoreError> {
+        let (mut keys, mut list) = (Vec::new(), Vec::new());
+        for (n, k) in lists.iter().enumerate() {
+            keys.extend(k.iter().map(|k| cleaned(k)));
+            list.extend(std::iter::repeat_n(n as i32, k.len()));
+        }
+        let mut seen = vec![None; lists.len()];
+        for r in self.read(|s| s.query(sql::MAILS_SEEN, &[&keys, &list]))? {
+            seen[r.get::<_, i32>(0) as usize] = Some(mail_of(&r, 1)?);
+        }
+        Ok(seen)
+    }
+
     fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError> {
         self.mail_seen(&[MailKey::message_id(message_id)])
     }
@@ -637,90 +529,10 @@ impl Store for PgStore {
             .collect()
     }
 
+    /// One round trip: the commit's statements go as one pipeline (`commit.rs`).
     fn commit(&self, mut c: Commit) -> Result<(), StoreError> {
         clean_commit(&mut c);
-        self.write(|s| {
-            if let Some(t) = &c.ticket {
-                write_ticket(s, t)?;
-                // Only new ids, and only those nothing else finds (see ticket_by_message_id).
-                let recorded = c
-                    .mail
-                    .as_ref()
-                    .filter(|m| m.ticket == Some(t.id.0))
-                    .and_then(|m| m.message_id.as_deref());
-                let index: Vec<String> = t
-                    .thread
-                    .iter()
-                    .skip(c.known_ids)
-                    .filter(|mid| {
-                        let derived = TicketId::of_message_id(mid) == Some(t.id)
-                            || (recorded == Some(mid.as_str())
-                                && c.mail_keys
-                                    .iter()
-                                    .any(|k| MailKey::message_id_of(k) == Some(mid)));
-                        !derived
-                    })
-                    .map(|m| cleaned(m))
-                    .collect();
-                if !index.is_empty() {
-                    s.execute(sql::INDEX_IDS, &[&index, &id(t.id.0)])?;
-                }
-            }
-            if let (Some(m), false) = (&c.mail, c.mail_keys.is_empty()) {
-                let keys: Vec<String> = c.mail_keys.iter().map(|k| cleaned(k)).collect();
-                s.execute(
-                    sql::INSERT_MAIL,
-                    &[
-                        &m.message_id,
-                        &m.at,
-                        &m.ticket.map(id),
-                        &m.outcome.as_str(),
-                        &m.decision,
-                        &m.fingerprint,
-                        &keys,
-                    ],
-                )?;
-            }
-            for (e, raw) in &c.outbox {
-                insert_outbox(s, e, raw)?;
-            }
-            if !c.replies.is_empty() {
-                let addrs: Vec<&str> = c.replies.iter().map(|r| r.0.as_str()).collect();
-                let at: Vec<i64> = c.replies.iter().map(|r| r.1).collect();
-                let ids: Vec<i64> = c.replies.iter().map(|r| id(r.2)).collect();
-                s.execute(
-                    sql::INSERT_ANSWERS,
-                    &[&addrs, &at, &ids, &REPLY_LOG_KEEP_SECS],
-                )?;
-            }
-            for (addr, until) in &c.bounces {
-                s.execute(sql::UPSERT_BOUNCE, &[addr, &(*until).max(0)])?;
-            }
-            if !c.senders.is_empty() {
-                let addrs: Vec<&str> = c.senders.iter().map(|r| r.0.as_str()).collect();
-                let at: Vec<i64> = c.senders.iter().map(|r| r.1).collect();
-                s.execute(sql::INSERT_SENDERS, &[&addrs, &at, &SENDER_LOG_KEEP_SECS])?;
-            }
-            let mut held: std::collections::BTreeMap<&str, Vec<&FloodItem>> = Default::default();
-            for item in &c.flood {
-                held.entry(&item.sender).or_default().push(item);
-            }
-            for (sender, items) in held {
-                let mut r = match s.query_opt(sql::HELD, &[&sender])? {
-                    Some(row) => flood_record(row.get(0), row.get(1))?,
-                    None => FloodRecord::default(),
-                };
-                for item in items {
-                    r.add(FloodItemRecord::from(item));
-                }
-                let items = serde_json::to_string(&r.items).expect("records serialise to JSON");
-                s.execute(sql::UPSERT_HELD, &[&sender, &items, &(r.more as i32)])?;
-            }
-            for sender in &c.flood_sent {
-                s.execute(sql::DELETE_HELD, &[sender])?;
-            }
-            Ok(())
-        })
+        self.in_batch(|s| commit::plan(s, &c)?.run(s))
     }
 
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
@@ -736,6 +548,32 @@ impl Store for PgStore {
     fn sender_mails_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
         let r = self.read(|s| s.query_opt(sql::SENDER_MAILS_SINCE, &[&addr, &since]))?;
         Ok(r.map_or(0, |r| r.get::<_, i64>(0) as u32))
+    }
+
+    /// One query for all the addresses.
+    fn delivery_facts(
+        &self,
+        addrs: &[String],
+        sender: Option<&str>,
+        since: i64,
+    ) -> Result<DeliveryFacts, StoreError> {
+        let addrs: Vec<String> = addrs.iter().map(|a| cleaned(a)).collect();
+        let sender = sender.map(cleaned);
+        let mut facts = DeliveryFacts {
+            addresses: vec![AddressFacts::default(); addrs.len()],
+            sender_mails: 0,
+        };
+        for r in self.read(|s| s.query(sql::DELIVERY_FACTS, &[&addrs, &since, &sender]))? {
+            let (n, count) = (r.get::<_, i64>(0) as usize, r.get::<_, i64>(1) as u32);
+            match n.checked_sub(1).and_then(|i| facts.addresses.get_mut(i)) {
+                Some(a) => {
+                    a.answers = count;
+                    a.bounced_until = r.get(2);
+                }
+                None => facts.sender_mails = count,
+            }
+        }
+        Ok(facts)
     }
 
     fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError> {

@@ -21,7 +21,15 @@ const POOL_IDLE_MAX: usize = 4;
 /// Waits for a future without a runtime of the caller's: the connections run on the store's
 /// own runtime, and the client's futures only wait for their answers.
 pub(super) fn wait<F: Future>(f: F) -> F::Output {
+    #[cfg(test)]
+    ROUND_TRIPS.with(|n| n.set(n.get() + 1));
     futures::executor::block_on(f)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread waited for the server: the round trips the tests count.
+    pub(super) static ROUND_TRIPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// One connection and the statements prepared on it.

@@ -156,6 +156,15 @@ pub(super) const MAIL_SEEN: &str = concat!(
       JOIN mail_keys k ON k.key = q.key JOIN mails m ON m.id = k.mail_id
       ORDER BY q.n LIMIT 1"
 );
+/// For each key list (`$2` numbers the list of each key of `$1`), the record of the first of
+/// its keys that a processed mail holds.
+pub(super) const MAILS_SEEN: &str = concat!(
+    "SELECT DISTINCT ON (q.list) q.list, ",
+    mail_columns!(),
+    " FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(key, list, n)
+      JOIN mail_keys k ON k.key = q.key JOIN mails m ON m.id = k.mail_id
+      ORDER BY q.list, q.n"
+);
 pub(super) const MAILS: &str = concat!(
     "SELECT k.key, ",
     mail_columns!(),
@@ -191,6 +200,20 @@ pruned AS (
 INSERT INTO sender_mails (address, at) SELECT address, to_timestamp(at) FROM new";
 pub(super) const SENDER_MAILS_SINCE: &str =
     "SELECT count(*) FROM sender_mails WHERE address = $1 AND at >= to_timestamp($2::bigint)";
+
+/// The delivery rules' facts of a mail's addresses at once: for each address of `$1` (by
+/// its place, from 1), its answers since `$2` and its bounce pause; in row 0, the mails of
+/// sender `$3` (NULL: none) since `$2`.
+pub(super) const DELIVERY_FACTS: &str = "
+SELECT a.n,
+       (SELECT count(*) FROM answers
+        WHERE address = a.address AND at >= to_timestamp($2::bigint)),
+       (SELECT extract(epoch FROM paused_until)::bigint FROM bounces WHERE address = a.address)
+FROM unnest($1::text[]) WITH ORDINALITY AS a(address, n)
+UNION ALL
+SELECT 0, (SELECT count(*) FROM sender_mails
+           WHERE address = $3::text AND at >= to_timestamp($2::bigint)), NULL::bigint
+ORDER BY 1";
 
 pub(super) const HELD: &str = "SELECT items::text, more FROM held_notices WHERE sender = $1";
 pub(super) const HELD_ALL: &str =

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::*;
-use crate::store::contract::{pending, record, ticket, Backend};
+use crate::store::contract::{full_ticket, pending, record, ticket, Backend};
 
 /// The URL of the test server.
 pub(crate) fn test_url() -> String {
@@ -130,6 +130,103 @@ fn a_failed_commit_leaves_the_others_of_its_batch_whole() {
     let ids: Vec<u64> = s.tickets().unwrap().iter().map(|t| t.id.0).collect();
     assert_eq!(ids, [1, 3]);
     assert_eq!(s.mail_seen(&[MailKey::message_id("b@x")]).unwrap(), None);
+}
+
+#[test]
+fn a_commit_failing_in_its_last_statements_keeps_none_of_the_first() {
+    let b = PgBackend::new();
+    {
+        let s = b.store();
+        s.commit(Commit {
+            ticket: Some(ticket(1, State::Open, &["a@x"])),
+            ..Default::default()
+        })
+        .unwrap();
+        // The ticket, its events and the mail go before the outgoing mail, which PostgreSQL
+        // refuses (a time it cannot hold): the statements after it fail unrun, and those
+        // before it, run, are rolled back.
+        let mut bad = pending(7, 3);
+        bad.created_at = i64::MAX;
+        let err = s
+            .commit(Commit {
+                mail_keys: vec![MailKey::message_id("b@x")],
+                mail: Some(record()),
+                ticket: Some(full_ticket(2)),
+                outbox: vec![(pending(6, 3), vec![1]), (bad, vec![2])],
+                replies: vec![("b@x.test".into(), 1000, 6)],
+                senders: vec![("b@x.test".into(), 1000)],
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert!(!err.is_transient(), "{err}");
+        let first = match &err {
+            StoreError::Postgres(e) => e.as_db_error().map(|e| e.message().to_string()),
+            _ => None,
+        };
+        assert!(
+            first.as_deref().is_some_and(|m| m.contains("out of range")),
+            "the first error is the commit's: {err}: {first:?}"
+        );
+        assert_eq!(s.ticket(TicketId(2)).unwrap(), None, "read in the batch");
+        s.commit(Commit {
+            ticket: Some(ticket(3, State::Open, &["c@x"])),
+            ..Default::default()
+        })
+        .unwrap();
+        s.flush().unwrap();
+    }
+    let s = b.store();
+    let ids: Vec<u64> = s.tickets().unwrap().iter().map(|t| t.id.0).collect();
+    assert_eq!(ids, [1, 3]);
+    assert_eq!(s.mail_seen(&[MailKey::message_id("b@x")]).unwrap(), None);
+    assert!(s.outbox().unwrap().is_empty());
+    let facts = s
+        .delivery_facts(&["b@x.test".into()], Some("b@x.test"), 0)
+        .unwrap();
+    assert_eq!((facts.addresses[0].answers, facts.sender_mails), (0, 0));
+}
+
+/// The reads and the commit of a new mail, as the pipeline makes them: one round trip each.
+#[test]
+fn a_new_mails_reads_and_commit_take_four_round_trips() {
+    let b = PgBackend::new();
+    let s = b.store();
+    let round_trips = || session::ROUND_TRIPS.with(|n| n.get());
+    let mut counted = Vec::new();
+    for n in 1..=3u64 {
+        let before = round_trips();
+        let keys = [MailKey::uid(None, 1, n as u32)];
+        let by_id = [MailKey::message_id(&format!("{n}@x"))];
+        let seen = s.mail_seen_each(&[&keys, &by_id]).unwrap();
+        assert_eq!(seen, [None, None]);
+        let customer = format!("c{n}@x.test");
+        let addrs = [customer.clone(), "staff@x.test".into(), "b@x.test".into()];
+        s.delivery_facts(&addrs, Some(&customer), 0).unwrap();
+        let id = s.next_ticket_id().unwrap();
+        assert_eq!(id, TicketId(n));
+        s.commit(Commit {
+            mail_keys: vec![keys[0].clone(), by_id[0].clone()],
+            mail: Some(MailRecord {
+                ticket: Some(n),
+                ..record()
+            }),
+            ticket: Some(full_ticket(n)),
+            outbox: vec![
+                (pending(2 * n, 1), vec![1]),
+                (pending(2 * n + 1, 1), vec![2]),
+            ],
+            replies: vec![(customer.clone(), 1000, 2 * n)],
+            senders: vec![(customer, 1000)],
+            ..Default::default()
+        })
+        .unwrap();
+        counted.push(round_trips() - before);
+    }
+    // The first opens the batch and prepares the statements on its connection.
+    assert_eq!(counted[1..], [4, 4], "{counted:?}");
+    s.flush().unwrap();
+    assert_eq!(s.tickets().unwrap().len(), 3);
+    assert_eq!(s.outbox().unwrap().len(), 6);
 }
 
 #[test]

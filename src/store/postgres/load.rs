@@ -5,8 +5,8 @@
 //! verify is rolled back and leaves the database as empty as it found it. Rows travel in
 //! batches, each batch one statement per table (the records as one JSON array, or as
 //! column arrays for the outbox's bytes), so a store of 100,000 tickets is a few hundred
-//! round trips, not a few hundred thousand. The process holds the store's actor lock while
-//! it loads: no daemon acts on the database meanwhile.
+//! round trips, not a few hundred thousand. The process holds the store's actor lock, and
+//! the lease table locked, while it loads: no daemon acts on the database meanwhile.
 
 use std::time::Duration;
 
@@ -192,7 +192,18 @@ impl Loader {
         let store = PgStore::open(url)?;
         store.hold_actor_lock(Duration::ZERO)?;
         let mut session = store.pool.take()?;
-        session.batch("BEGIN")?;
+        // The lease table and the queues' slots are locked until the copy commits: a
+        // daemon started on the database meanwhile waits as a standby (its lease
+        // transaction cannot lock the rows) instead of acting on a half-copied store, and
+        // gives no queue a slot of its own. A daemon that took its leases before the lock
+        // refuses the copy, as the actor lock does.
+        session.batch("BEGIN; LOCK TABLE leases, queues IN EXCLUSIVE MODE")?;
+        if store.live_lease_holder(&mut session)?.is_some() {
+            let _ = session.batch("ROLLBACK");
+            return Err(StoreError::Locked {
+                path: url.to_string(),
+            });
+        }
         Ok(Loader {
             store,
             session: Some(session),

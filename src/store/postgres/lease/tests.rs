@@ -189,3 +189,26 @@ fn a_fenced_batch_left_idle_is_ended_by_the_server() {
     assert!(first.flush().is_err());
     assert_eq!(second.tickets().unwrap().len(), 1);
 }
+
+#[test]
+fn a_daemon_started_during_a_migration_stands_by_until_the_copy_ends() {
+    let b = PgBackend::new();
+    let daemon = b.store();
+    daemon.stand_by();
+    let mut load = crate::store::postgres::load::Loader::begin(&b.url()).unwrap();
+    // The copy's transaction holds the lease table: the daemon cannot take the leases (its
+    // lease transaction gives up on the lock) and acts on nothing of the half-copied store.
+    assert!(daemon.acquire_leases(&names(), LONG).is_err());
+    assert!(!daemon.may_act());
+    assert_eq!(daemon.leases_held(), None);
+    // Nor does it give its queue a slot of its own: it waits for the copy's.
+    let url = b.url();
+    let slot = std::thread::spawn(move || PgStore::open(&url).unwrap().queue_slot("SUP"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!slot.is_finished(), "a slot was given during the copy");
+    load.queues(vec![(0, "SUP".to_string())]).unwrap();
+    load.commit().unwrap();
+    assert_eq!(slot.join().unwrap().unwrap(), 0);
+    // The copy done, the daemon takes the leases.
+    taken(daemon.acquire_leases(&names(), LONG).unwrap());
+}

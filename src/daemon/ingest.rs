@@ -63,6 +63,14 @@ pub(super) async fn ingest_task(
         .await;
         match result {
             Ok(()) => break,
+            Err(e) if e.is_fenced() => {
+                // Not the server's doing: this daemon may not commit (its leases are lost or
+                // not renewed in time); it stops as soon as the lease task says so.
+                error!(error = %crate::telemetry::chain(&e), "{}", e.said());
+                if sleep_or_cancel(backoff.after(true), &cancel).await {
+                    break;
+                }
+            }
             Err(e) => {
                 let transient = e.is_transient();
                 health.imap_failed(queue, &e, (!transient).then_some(super::PERMANENT_RETRY));
@@ -74,7 +82,7 @@ pub(super) async fn ingest_task(
                     );
                     was_up = Some(false);
                 } else if was_up != Some(false) {
-                    error!(error = %crate::telemetry::chain(&e), "imap unavailable; retrying with back-off");
+                    error!(error = %crate::telemetry::chain(&e), "{}", e.said());
                     was_up = Some(false);
                 } else {
                     debug!(error = %e, "imap still unavailable");
@@ -107,6 +115,31 @@ impl IngestError {
             IngestError::Pipeline(e) => e.is_transient(),
             IngestError::Join(_) => true,
             IngestError::Store(e) => e.is_transient(),
+        }
+    }
+
+    /// Whether the store refused to commit because this daemon does not hold its leases.
+    fn is_fenced(&self) -> bool {
+        matches!(
+            self,
+            IngestError::Store(StoreError::Fenced { .. })
+                | IngestError::Pipeline(PipelineError::Store(StoreError::Fenced { .. }))
+        )
+    }
+
+    /// What the log says of a session that ended on this error.
+    fn said(&self) -> &'static str {
+        match self {
+            _ if self.is_fenced() => {
+                "commit refused: this daemon no longer holds its leases (taken over, or not \
+                 renewed in time); the mail stays in the mailbox for the daemon that holds them"
+            }
+            IngestError::Store(_) | IngestError::Pipeline(_) => {
+                "the store failed; retrying with back-off"
+            }
+            IngestError::Imap(_) | IngestError::Join(_) => {
+                "imap unavailable; retrying with back-off"
+            }
         }
     }
 }
@@ -486,11 +519,9 @@ async fn move_flushed(
     // A daemon no longer sure of its leases leaves the mail where it is: it is committed, so
     // the daemon that takes over finds it a duplicate and moves it.
     if !super::leases::may_act(gw) {
-        return Err(IngestError::Store(StoreError::Database {
+        return Err(IngestError::Store(StoreError::Fenced {
             url: "(leases)".into(),
-            reason: "not acting on the store: the leases were not renewed in time: the batch \
-                     is left in place"
-                .into(),
+            reason: "the leases were not renewed in time: the batch is left in place".into(),
         }));
     }
     let imap = &gw.queues.get(queue).config.imap;
@@ -527,6 +558,33 @@ async fn move_flushed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_refused_by_the_fence_is_logged_as_lost_leases_not_as_imap() {
+        let fenced = IngestError::Pipeline(PipelineError::Store(StoreError::Fenced {
+            url: "postgres://db".into(),
+            reason: "the leases INBOX, outbox (generation 3) were taken over".into(),
+        }));
+        assert!(fenced.is_fenced());
+        assert!(
+            fenced.said().starts_with("commit refused"),
+            "{}",
+            fenced.said()
+        );
+        assert!(fenced.said().contains("leases"));
+        assert!(!fenced.said().contains("imap"), "{}", fenced.said());
+        assert!(IngestError::Store(StoreError::Fenced {
+            url: "(leases)".into(),
+            reason: "not renewed in time".into(),
+        })
+        .is_fenced());
+        let broken = IngestError::Store(StoreError::Database {
+            url: "postgres://db".into(),
+            reason: "the connection to PostgreSQL broke".into(),
+        });
+        assert!(!broken.is_fenced());
+        assert_eq!(broken.said(), "the store failed; retrying with back-off");
+    }
 
     #[test]
     fn a_backlog_is_cut_into_big_batches_with_a_small_last_one() {

@@ -67,6 +67,10 @@ pub enum StoreError {
     },
     #[error("store {url}: {reason}")]
     Database { url: String, reason: String },
+    /// This daemon may not commit: it holds no lease, or no longer (SPEC §5.5). Transient:
+    /// the daemon stops, and a restart stands by.
+    #[error("store {url}: not acting on the store: {reason}")]
+    Fenced { url: String, reason: String },
     #[error("store query: {0}")]
     Postgres(#[source] tokio_postgres::Error),
 }
@@ -80,7 +84,8 @@ impl StoreError {
             StoreError::Io(_)
             | StoreError::File { .. }
             | StoreError::Connect { .. }
-            | StoreError::Database { .. } => true,
+            | StoreError::Database { .. }
+            | StoreError::Fenced { .. } => true,
             StoreError::Postgres(e) => e.as_db_error().is_none_or(|d| {
                 let class = &d.code().code()[..2];
                 matches!(class, "08" | "40" | "53" | "57" | "58")

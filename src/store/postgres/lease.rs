@@ -168,12 +168,18 @@ fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
 
-/// Runs `f` in a transaction of its own that waits at most a second or two for a row lock.
+/// Runs `f` in a transaction of its own that waits at most a second or two for a row lock,
+/// and that the server ends once its process leaves it idle that long: a daemon cut from the
+/// database between taking the lease rows and committing must not keep them locked (a
+/// standby could never take over), whatever its TCP connection still looks like.
 fn transaction<R>(
     s: &mut Session,
     f: impl FnOnce(&mut Session) -> Result<(R, bool), StoreError>,
 ) -> Result<R, StoreError> {
-    s.batch("BEGIN; SET LOCAL lock_timeout = 2000")?;
+    s.batch(
+        "BEGIN; SET LOCAL lock_timeout = 2000; \
+         SET LOCAL idle_in_transaction_session_timeout = 5000",
+    )?;
     match f(s) {
         Ok((r, true)) => s.batch("COMMIT").map(|()| r),
         Ok((r, false)) => s.batch("ROLLBACK").map(|()| r),
@@ -335,9 +341,9 @@ impl PgStore {
 
     /// Why this process commits nothing (a transient error: the daemon stops meanwhile).
     fn fenced(&self, reason: String) -> StoreError {
-        StoreError::Database {
+        StoreError::Fenced {
             url: self.url().to_string(),
-            reason: format!("not acting on the store: {reason}"),
+            reason,
         }
     }
 

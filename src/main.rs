@@ -35,8 +35,15 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(cli::execute(cli));
     ticket_gateway::telemetry::flush_log();
+    // A query to a database that stopped answering (a network partition that swallows
+    // packets) may hold a blocking thread for good: a daemon that lost its leases ends
+    // anyway, so that systemd can start it again as a standby.
+    runtime.shutdown_timeout(SHUTDOWN_WAIT);
     exit(result)
 }
+
+/// How long the end of `main` waits for blocking threads still running (a hung query).
+const SHUTDOWN_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn exit(result: anyhow::Result<()>) -> ExitCode {
     match result {

@@ -229,17 +229,31 @@ async fn send_some(
     let mut any_ok = false;
     let mut down: Option<String> = None;
     let give_up = gw.config.smtp.give_up_after.as_secs() as i64;
+    let mut unreadable = false;
     for id in ids {
         // On shutdown the send in flight finishes; the rest stays pending for next time.
         if cancel.is_cancelled() {
             retry.push((0, id));
             continue;
         }
+        // A daemon no longer sure of its leases reads nothing more (a database cut off may
+        // not answer at all): the daemon that takes over sends.
+        if unreadable || !super::leases::may_act(gw) {
+            retry.push((gw.now() + 1, id));
+            continue;
+        }
         let entry = match gw.store.outbox_entry(id) {
             Ok(Some(e)) if e.status == OutboxStatus::Pending => e,
             Ok(Some(_)) => continue,
-            _ => {
+            Ok(None) => {
                 warn!(id, "outbox entry missing");
+                continue;
+            }
+            Err(e) => {
+                // The rest of this round waits too: the store is not answering.
+                warn!(id, error = %e, "cannot read the outbox; its mails wait and are retried");
+                unreadable = true;
+                retry.push((gw.now() + 1, id));
                 continue;
             }
         };
@@ -277,7 +291,7 @@ async fn send_some(
             }
         };
         // A daemon no longer sure of its leases sends nothing: the one that takes over does.
-        if !super::leases::may_act(gw) {
+        if unreadable || !super::leases::may_act(gw) {
             retry.push((gw.now() + 1, id));
             continue;
         }

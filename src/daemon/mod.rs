@@ -63,6 +63,9 @@ pub use crate::telemetry::Health;
 /// while the daemon starts (before the admin endpoint is up) must not stop the daemon.
 const STORE_LOCK_WAIT: Duration = Duration::from_secs(10);
 
+/// How long the tasks get to stop once the leases are lost.
+const LOST_GRACE: Duration = Duration::from_secs(2);
+
 /// Opens the store and templates: what the daemon and every command that acts on the store
 /// need (one process acts on a store at a time). `lock_wait`: how long to wait for a store
 /// another process holds (the daemon waits; a CLI command asks the daemon instead).
@@ -281,11 +284,14 @@ pub async fn run_queues<C: Connect>(
         None => info!("shutting down: finishing the mail in hand"),
     }
     cancel.cancel();
-    if tokio::time::timeout(Duration::from_secs(9), tracker.wait())
-        .await
-        .is_err()
-    {
-        warn!("tasks did not stop within 9 s");
+    // Past lost leases nothing in hand is committed, moved or sent: the tasks get a short
+    // while (one stuck on a database that does not answer never ends by itself).
+    let grace = match lost {
+        Some(_) => LOST_GRACE,
+        None => Duration::from_secs(9),
+    };
+    if tokio::time::timeout(grace, tracker.wait()).await.is_err() {
+        warn!("tasks did not stop within {} s", grace.as_secs());
     }
     if let Some(why) = lost {
         return Err(DaemonError::LeaseLost(why));

@@ -172,30 +172,13 @@ async fn kill_nine_at_random_moments_and_every_mail_has_exactly_one_effect() {
 
     // The last run finishes the work.
     let mut child = spawn(&h, "daemon.log");
-    let deadline = Instant::now() + Duration::from_secs(240);
-    loop {
-        let left = count(&h.mail, &n.support, "INBOX").await;
-        let staff = count(&h.mail, &n.team, "INBOX").await;
-        let mut acked = BTreeSet::new();
-        if left == 0 && staff >= tickets + comments {
-            for c in &customers {
-                for r in fetch_all(&h.mail, c, "INBOX").await {
-                    acked.insert(r.subject.clone());
-                }
-            }
-            if acked.len() >= tickets {
-                break;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "seed {seed}: {left} mails left in INBOX, {staff}/{} staff mails, {}/{tickets} acknowledged; log: {}",
-            tickets + comments,
-            acked.len(),
-            h.dir.path().join("daemon.log").display()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let expected = Expected {
+        customers: &customers,
+        tickets,
+        comments,
+        seed,
+    };
+    wait_for_every_effect(&h, &expected, Duration::from_secs(240)).await;
     sigterm(&child);
     let status = wait_exit(&h, &mut child, Duration::from_secs(10)).await;
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
@@ -218,26 +201,7 @@ async fn kill_nine_at_random_moments_and_every_mail_has_exactly_one_effect() {
         );
     }
     assert_eq!(count(&h.mail, &n.support, "Processed").await, MAILS);
-    // Every acknowledgement was delivered at least once, and a duplicate after a crash
-    // carries the same Message-ID.
-    let mut ack_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for c in &customers {
-        for r in fetch_all(&h.mail, c, "INBOX").await {
-            ack_ids
-                .entry(r.subject.clone())
-                .or_default()
-                .insert(r.message_id.clone());
-        }
-    }
-    assert_eq!(ack_ids.len(), tickets, "seed {seed}");
-    for (subject, ids) in &ack_ids {
-        assert_eq!(
-            ids.len(),
-            1,
-            "seed {seed}: {subject} sent with {} Message-IDs",
-            ids.len()
-        );
-    }
+    one_acknowledgement_each(&h.mail, &expected).await;
     let outbox = store.outbox().unwrap();
     assert!(
         outbox.iter().all(|e| e.status == OutboxStatus::Sent),
@@ -264,6 +228,69 @@ async fn kill_nine_at_random_moments_and_every_mail_has_exactly_one_effect() {
         resent <= kills * IN_FLIGHT,
         "seed {seed}: {resent} mails resent after {kills} kills: more than the {IN_FLIGHT} a kill that can be in flight"
     );
+}
+
+/// What a backlog of new tickets and replies from `customers` must come to.
+pub(crate) struct Expected<'a> {
+    pub(crate) customers: &'a [String],
+    pub(crate) tickets: usize,
+    pub(crate) comments: usize,
+    /// The run's seed, named in every failure.
+    pub(crate) seed: u64,
+}
+
+/// Waits until every mail of a backlog has had its effect: the support INBOX empty, a staff
+/// mail for each ticket and comment, an acknowledgement for each ticket. Fails after
+/// `limit`, saying what is missing and where the daemons' logs are.
+pub(crate) async fn wait_for_every_effect(h: &Harness, e: &Expected<'_>, limit: Duration) {
+    let (n, seed, tickets) = (&h.names, e.seed, e.tickets);
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = count(&h.mail, &n.support, "INBOX").await;
+        let staff = count(&h.mail, &n.team, "INBOX").await;
+        let mut acked = BTreeSet::new();
+        if left == 0 && staff >= tickets + e.comments {
+            for c in e.customers {
+                for r in fetch_all(&h.mail, c, "INBOX").await {
+                    acked.insert(r.subject.clone());
+                }
+            }
+            if acked.len() >= tickets {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "seed {seed}: {left} mails left in INBOX, {staff}/{} staff mails, {}/{tickets} acknowledged; logs in {}",
+            tickets + e.comments,
+            acked.len(),
+            h.dir.path().display()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Every ticket's acknowledgement was delivered, each under one Message-ID: a copy sent
+/// again after a stop carries the same one.
+pub(crate) async fn one_acknowledgement_each(m: &MailSys, e: &Expected<'_>) {
+    let seed = e.seed;
+    let mut ack_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in e.customers {
+        for r in fetch_all(m, c, "INBOX").await {
+            ack_ids
+                .entry(r.subject.clone())
+                .or_default()
+                .insert(r.message_id.clone());
+        }
+    }
+    assert_eq!(
+        ack_ids.len(),
+        e.tickets,
+        "seed {seed}: tickets acknowledged"
+    );
+    for (subject, ids) in &ack_ids {
+        assert_eq!(ids.len(), 1, "seed {seed}: {subject} sent with {ids:?}");
+    }
 }
 
 /// Sends the outbox has in flight at once (`SEND_CONCURRENCY`, src/daemon/outbox.rs).

@@ -13,6 +13,7 @@ mod imap;
 mod live;
 mod mail_html;
 mod migrate;
+mod netcut;
 mod oauth2;
 mod operate;
 mod package;

@@ -212,3 +212,24 @@ fn a_daemon_started_during_a_migration_stands_by_until_the_copy_ends() {
     // The copy done, the daemon takes the leases.
     taken(daemon.acquire_leases(&names(), LONG).unwrap());
 }
+
+#[test]
+fn a_lease_transaction_left_idle_is_ended_by_the_server() {
+    let b = PgBackend::new();
+    let (cut_off, standby) = (b.store(), b.store());
+    // A daemon cut from the database after locking the lease rows, before its commit: the
+    // server ends the transaction, and the rows are free for a standby.
+    let ended = cut_off.pool.with(|s| {
+        transaction(s, |s| {
+            s.execute(ENSURE, &[&names()])?;
+            s.query(LOCK, &[&names()])?;
+            std::thread::sleep(Duration::from_millis(5600));
+            Ok(((), true))
+        })
+    });
+    assert!(
+        ended.is_err(),
+        "a lease transaction outlived its idle limit"
+    );
+    taken(standby.acquire_leases(&names(), LONG).unwrap());
+}

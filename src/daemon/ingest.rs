@@ -66,7 +66,7 @@ pub(super) async fn ingest_task(
             Err(e) if e.is_fenced() => {
                 // Not the server's doing: this daemon may not commit (its leases are lost or
                 // not renewed in time); it stops as soon as the lease task says so.
-                error!(error = %crate::telemetry::chain(&e), "{}", e.said());
+                error!(error = %crate::telemetry::chain(&e), "{}", e.said(true));
                 if sleep_or_cancel(backoff.after(true), &cancel).await {
                     break;
                 }
@@ -78,11 +78,11 @@ pub(super) async fn ingest_task(
                     error!(
                         error = %crate::telemetry::chain(&e),
                         retry_in_s = super::PERMANENT_RETRY.as_secs(),
-                        "imap failed and cannot succeed until the configuration or the server changes"
+                        "{}", e.said(false)
                     );
                     was_up = Some(false);
                 } else if was_up != Some(false) {
-                    error!(error = %crate::telemetry::chain(&e), "{}", e.said());
+                    error!(error = %crate::telemetry::chain(&e), "{}", e.said(true));
                     was_up = Some(false);
                 } else {
                     debug!(error = %e, "imap still unavailable");
@@ -127,18 +127,23 @@ impl IngestError {
         )
     }
 
-    /// What the log says of a session that ended on this error.
-    fn said(&self) -> &'static str {
-        match self {
+    /// What the log says of a session that ended on this error (`transient`: tried again
+    /// soon, else after [`super::PERMANENT_RETRY`]).
+    fn said(&self, transient: bool) -> &'static str {
+        let store = matches!(self, IngestError::Store(_) | IngestError::Pipeline(_));
+        match (store, transient) {
             _ if self.is_fenced() => {
                 "commit refused: this daemon no longer holds its leases (taken over, or not \
                  renewed in time); the mail stays in the mailbox for the daemon that holds them"
             }
-            IngestError::Store(_) | IngestError::Pipeline(_) => {
-                "the store failed; retrying with back-off"
+            (true, true) => "the store failed; retrying with back-off",
+            (true, false) => {
+                "the store failed and cannot succeed until the configuration or the database \
+                 changes"
             }
-            IngestError::Imap(_) | IngestError::Join(_) => {
-                "imap unavailable; retrying with back-off"
+            (false, true) => "imap unavailable; retrying with back-off",
+            (false, false) => {
+                "imap failed and cannot succeed until the configuration or the server changes"
             }
         }
     }
@@ -567,12 +572,12 @@ mod tests {
         }));
         assert!(fenced.is_fenced());
         assert!(
-            fenced.said().starts_with("commit refused"),
+            fenced.said(true).starts_with("commit refused"),
             "{}",
-            fenced.said()
+            fenced.said(true)
         );
-        assert!(fenced.said().contains("leases"));
-        assert!(!fenced.said().contains("imap"), "{}", fenced.said());
+        assert!(fenced.said(true).contains("leases"));
+        assert!(!fenced.said(true).contains("imap"), "{}", fenced.said(true));
         assert!(IngestError::Store(StoreError::Fenced {
             url: "(leases)".into(),
             reason: "not renewed in time".into(),
@@ -583,7 +588,13 @@ mod tests {
             reason: "the connection to PostgreSQL broke".into(),
         });
         assert!(!broken.is_fenced());
-        assert_eq!(broken.said(), "the store failed; retrying with back-off");
+        assert_eq!(
+            broken.said(true),
+            "the store failed; retrying with back-off"
+        );
+        assert!(broken
+            .said(false)
+            .starts_with("the store failed and cannot succeed"));
     }
 
     #[test]

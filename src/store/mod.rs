@@ -86,9 +86,11 @@ impl StoreError {
             | StoreError::Connect { .. }
             | StoreError::Database { .. }
             | StoreError::Fenced { .. } => true,
+            // 25P03: the server ended a transaction left idle too long (a process frozen or
+            // cut off while it held a batch); a new connection works.
             StoreError::Postgres(e) => e.as_db_error().is_none_or(|d| {
                 let class = &d.code().code()[..2];
-                matches!(class, "08" | "40" | "53" | "57" | "58")
+                matches!(class, "08" | "40" | "53" | "57" | "58") || d.code().code() == "25P03"
             }),
             StoreError::Locked { .. }
             | StoreError::Open { .. }

@@ -192,11 +192,11 @@ impl Loader {
         let store = PgStore::open(url)?;
         store.hold_actor_lock(Duration::ZERO)?;
         let mut session = store.pool.take()?;
-        // The lease table and the queues' slots are locked until the copy commits: a
-        // daemon started on the database meanwhile waits as a standby (its lease
-        // transaction cannot lock the rows) instead of acting on a half-copied store, and
-        // gives no queue a slot of its own. A daemon that took its leases before the lock
-        // refuses the copy, as the actor lock does.
+        // The lease table and the queues' slots are locked until the copy ends: a daemon
+        // started on the database meanwhile waits (at start, for its queues' slots, or as a
+        // standby whose lease transaction cannot lock the rows) instead of acting on a
+        // half-copied store. A daemon that took its leases before the lock makes the copy
+        // refuse, as the actor lock does.
         session.batch("BEGIN; LOCK TABLE leases, queues IN EXCLUSIVE MODE")?;
         if store.live_lease_holder(&mut session)?.is_some() {
             let _ = session.batch("ROLLBACK");

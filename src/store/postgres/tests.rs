@@ -97,6 +97,25 @@ mod contract_on_postgres {
     crate::store::contract::contract_tests!(PgBackend::new());
 }
 
+/// After a failed second commit: the third of the batch, and the flush.
+fn commit_the_third_and_flush(s: &PgStore) {
+    s.commit(Commit {
+        ticket: Some(ticket(3, State::Open, &["c@x"])),
+        ..Default::default()
+    })
+    .unwrap();
+    s.flush().unwrap();
+}
+
+/// Reopened: tickets 1 and 3 are kept, nothing of the failed commit (its mail, `b@x`).
+fn only_the_first_and_third_kept(b: &PgBackend) -> PgStore {
+    let s = b.store();
+    let ids: Vec<u64> = s.tickets().unwrap().iter().map(|t| t.id.0).collect();
+    assert_eq!(ids, [1, 3]);
+    assert_eq!(s.mail_seen(&[MailKey::message_id("b@x")]).unwrap(), None);
+    s
+}
+
 #[test]
 fn a_failed_commit_leaves_the_others_of_its_batch_whole() {
     let b = PgBackend::new();
@@ -119,17 +138,9 @@ fn a_failed_commit_leaves_the_others_of_its_batch_whole() {
             })
             .unwrap_err();
         assert!(!err.is_transient(), "{err}");
-        s.commit(Commit {
-            ticket: Some(ticket(3, State::Open, &["c@x"])),
-            ..Default::default()
-        })
-        .unwrap();
-        s.flush().unwrap();
+        commit_the_third_and_flush(&s);
     }
-    let s = b.store();
-    let ids: Vec<u64> = s.tickets().unwrap().iter().map(|t| t.id.0).collect();
-    assert_eq!(ids, [1, 3]);
-    assert_eq!(s.mail_seen(&[MailKey::message_id("b@x")]).unwrap(), None);
+    only_the_first_and_third_kept(&b);
 }
 
 #[test]
@@ -168,17 +179,9 @@ fn a_commit_failing_in_its_last_statements_keeps_none_of_the_first() {
             "the first error is the commit's: {err}: {first:?}"
         );
         assert_eq!(s.ticket(TicketId(2)).unwrap(), None, "read in the batch");
-        s.commit(Commit {
-            ticket: Some(ticket(3, State::Open, &["c@x"])),
-            ..Default::default()
-        })
-        .unwrap();
-        s.flush().unwrap();
+        commit_the_third_and_flush(&s);
     }
-    let s = b.store();
-    let ids: Vec<u64> = s.tickets().unwrap().iter().map(|t| t.id.0).collect();
-    assert_eq!(ids, [1, 3]);
-    assert_eq!(s.mail_seen(&[MailKey::message_id("b@x")]).unwrap(), None);
+    let s = only_the_first_and_third_kept(&b);
     assert!(s.outbox().unwrap().is_empty());
     let facts = s
         .delivery_facts(&["b@x.test".into()], Some("b@x.test"), 0)

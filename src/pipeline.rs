@@ -305,11 +305,7 @@ impl Gateway {
         let found = self.find_ticket(&mail, reported.as_ref())?;
         let q = match &found {
             Some((t, _)) => self.queues.of(t.id),
-            None => {
-                let written_to = mail.to.iter().chain(&mail.cc).map(|a| a.addr.as_str());
-                self.queues
-                    .get(self.queues.addressed(written_to).unwrap_or(queue))
-            }
+            None => self.queues.of_mail(Some(&mail), queue),
         };
         let facts = self.facts(
             &q.policy,
@@ -641,13 +637,7 @@ impl Gateway {
             .iter()
             .flat_map(|m| m.from.iter().map(|f| f.addr.clone()))
             .collect();
-        let written_to = hint
-            .iter()
-            .flat_map(|m| m.to.iter().chain(&m.cc))
-            .map(|a| a.addr.as_str());
-        let q = self
-            .queues
-            .get(self.queues.addressed(written_to).unwrap_or(queue));
+        let q = self.queues.of_mail(hint.as_ref(), queue);
         // No ticket: number 0 of the queue's slot, so the notice goes out as the queue's.
         let ctx = Context {
             facts: self.facts_for(&q.policy, addrs, None, now)?,

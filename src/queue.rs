@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::core::{Policy, TicketId};
+use crate::core::{InboundMail, Policy, TicketId};
 use crate::oauth2::TokenSource;
 use futures::future::BoxFuture;
 
@@ -56,6 +56,17 @@ impl Queues {
             .iter()
             .find(|q| q.slot == id.slot())
             .unwrap_or(&self.0[0])
+    }
+
+    /// The queue that answers `mail` when no ticket decides it (a new ticket, a `#list`, a
+    /// quarantine notice): the queue it was written to ([`Queues::addressed`]), else the
+    /// queue of the mailbox `mailbox` it came to. `None`: nothing could be read of it.
+    pub fn of_mail(&self, mail: Option<&InboundMail>, mailbox: usize) -> &Queue {
+        let written_to = mail
+            .into_iter()
+            .flat_map(|m| m.to.iter().chain(&m.cc))
+            .map(|a| a.addr.as_str());
+        self.get(self.addressed(written_to).unwrap_or(mailbox))
     }
 
     /// The queue a new ticket of this mail belongs to, by the addresses it was written to

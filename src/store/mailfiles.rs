@@ -47,7 +47,7 @@ pub(super) fn sync(raw_dir: &Path, files: &[PathBuf]) -> Result<(), StoreError> 
     };
     for f in files {
         std::fs::File::open(f)
-            .and_then(|f| f.sync_all())
+            .and_then(|f| f.sync_data())
             .map_err(err(f))?;
     }
     if !files.is_empty() {

@@ -7,6 +7,7 @@
 #[cfg(test)]
 mod contract;
 mod copy;
+mod error;
 mod facts;
 mod files;
 mod mailfiles;
@@ -16,8 +17,10 @@ mod postgres;
 pub mod schema;
 mod sendlog;
 mod slots;
+mod spool;
 
 pub use copy::{copy_to_postgres, CopyError, CopyReport};
+pub use error::StoreError;
 pub use facts::{AddressFacts, DeliveryFacts};
 pub(crate) use files::{make_private, private_dir, private_file};
 pub use postgres::{Acquired, DatabaseUrl, LeaseTerms, PgStore, Previous, Renewal};
@@ -36,69 +39,6 @@ use mailfiles::{RAW_FILE_MARK, RAW_IN_FILE_BYTES};
 use overlay::{Overlay, OVERLAY_SPILL_BYTES};
 use schema::*;
 pub use schema::{Counts, MailRecord, OutboxEntry, OutboxStatus};
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("store {path} is in use by another process (is the daemon running?)")]
-    Locked { path: String },
-    #[error("store {path}: {source}")]
-    Open {
-        path: String,
-        #[source]
-        source: sled::Error,
-    },
-    #[error("store {path} has schema version {found}, newer than this build's {SCHEMA_VERSION}: refusing to start")]
-    NewerSchema { path: String, found: u32 },
-    #[error("store i/o: {0}")]
-    Io(#[from] sled::Error),
-    #[error("corrupt record in {tree}: {reason}")]
-    Corrupt { tree: &'static str, reason: String },
-    #[error("store file {path}: {source}")]
-    File {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("store {url}: cannot connect: {source}")]
-    Connect {
-        url: String,
-        #[source]
-        source: tokio_postgres::Error,
-    },
-    #[error("store {url}: {reason}")]
-    Database { url: String, reason: String },
-    /// This daemon may not commit: it holds no lease, or no longer (SPEC §5.5). Transient:
-    /// the daemon stops, and a restart stands by.
-    #[error("store {url}: not acting on the store: {reason}")]
-    Fenced { url: String, reason: String },
-    #[error("store query: {0}")]
-    Postgres(#[source] tokio_postgres::Error),
-}
-
-impl StoreError {
-    /// A store error is worth a retry when the disk hiccuped or the database could not be
-    /// reached or answered with a condition that passes (a lost connection, a conflict, a
-    /// server shutting down or out of resources).
-    pub fn is_transient(&self) -> bool {
-        match self {
-            StoreError::Io(_)
-            | StoreError::File { .. }
-            | StoreError::Connect { .. }
-            | StoreError::Database { .. }
-            | StoreError::Fenced { .. } => true,
-            // 25P03: the server ended a transaction left idle too long (a process frozen or
-            // cut off while it held a batch); a new connection works.
-            StoreError::Postgres(e) => e.as_db_error().is_none_or(|d| {
-                let class = &d.code().code()[..2];
-                matches!(class, "08" | "40" | "53" | "57" | "58") || d.code().code() == "25P03"
-            }),
-            StoreError::Locked { .. }
-            | StoreError::Open { .. }
-            | StoreError::NewerSchema { .. }
-            | StoreError::Corrupt { .. } => false,
-        }
-    }
-}
 
 /// Everything one incoming mail (or timer tick) changes, committed at once.
 #[derive(Debug, Default)]
@@ -266,7 +206,7 @@ pub trait Store: Send + Sync {
 /// a fresh overlay: the daemon flushes one batch while it decides the next.
 pub struct SledStore {
     db: sled::Db,
-    /// Where outgoing mails over [`RAW_IN_FILE_BYTES`] are kept.
+    /// Where outgoing mail waits to be sent: spool files, and big mails' files of their own.
     raw_dir: PathBuf,
     /// Indexed by [`T`].
     trees: Vec<sled::Tree>,
@@ -400,14 +340,58 @@ impl SledStore {
         let (sends, folded) = sendlog::SendLog::read(&log_dir).map_err(log_err)?;
         migrate::upgrade(&db, &trees, &path, &sends)?;
         let sent = sendlog::SendLog::start(&log_dir, folded).map_err(log_err)?;
-        Ok(SledStore {
+        let store = SledStore {
             raw_dir: dir.join("outbox"),
             trees,
             db,
             overlay: Mutex::default(),
             applying: Mutex::default(),
             sent,
-        })
+        };
+        let mut unsent = Vec::new();
+        for id in store.outbox_unsent_ids()? {
+            unsent.extend(store.stored_mail(id)?);
+        }
+        store.overlay().files = spool::Files::open(&store.raw_dir, unsent)?;
+        Ok(store)
+    }
+
+    /// The ids of the entries not sent yet (pending or dead).
+    fn outbox_unsent_ids(&self) -> Result<Vec<u64>, StoreError> {
+        let mut ids = Vec::new();
+        self.scan(T::OutboxUnsent, &[], |k, _| {
+            ids.extend(key_u64(k));
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    /// The bytes of entry `id`'s mail, from what its record keeps of it.
+    fn mail_of(&self, id: u64, stored: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        if let Some(place) = stored.strip_prefix(spool::SPOOL_MARK) {
+            return spool::read(&self.raw_dir, id, place);
+        }
+        match stored.strip_prefix(RAW_FILE_MARK) {
+            Some(name) => mailfiles::read(&self.raw_dir, id, name),
+            None => Ok(stored),
+        }
+    }
+
+    /// What entry `id`'s record keeps of its mail: the bytes, or the file and place that
+    /// holds them.
+    fn stored_mail(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let with_entry = self
+            .read(T::Outbox, &u64_key(id), |v| {
+                split_outbox(v).map(|(_, mail)| mail.map(<[u8]>::to_vec))
+            })?
+            .transpose()
+            .map_err(corrupt(TREE_OUTBOX))?
+            .flatten();
+        match with_entry {
+            Some(v) => Ok(Some(v)),
+            // Written by an older version: the bytes are in a tree of their own.
+            None => self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec),
+        }
     }
 
     fn tree(&self, t: T) -> &sled::Tree {
@@ -641,11 +625,13 @@ impl Store for SledStore {
 
     fn commit(&self, c: Commit) -> Result<(), StoreError> {
         // Everything is prepared before the overlay is touched, so a commit lands whole.
-        // Big mails go to their files first (synced): the commit then only names them.
+        // Big mails go to files of their own first, the others to the overlay's spool file
+        // last: the records only name them, and the apply syncs the files first.
         let mut outbox = Vec::with_capacity(c.outbox.len());
         let mut files = Vec::new();
         for (e, raw) in c.outbox {
-            let raw = match raw.len() > RAW_IN_FILE_BYTES {
+            let in_file = raw.len() > RAW_IN_FILE_BYTES;
+            let raw = match in_file {
                 true => {
                     let (value, path) = mailfiles::write(&self.raw_dir, e.id, &raw)?;
                     files.push(path);
@@ -653,13 +639,13 @@ impl Store for SledStore {
                 }
                 false => raw,
             };
-            outbox.push((e, raw));
+            outbox.push((e, raw, in_file));
         }
         let mut writes: Vec<(T, Vec<u8>, Option<Vec<u8>>)> = Vec::new();
         let o = self.overlay();
         let counted = self.read_counts(&o)?;
         let mut counts = counted;
-        for (e, _) in &outbox {
+        for (e, _, _) in &outbox {
             counts.outbox(e.status, 1);
         }
         if let Some(t) = &c.ticket {
@@ -728,16 +714,6 @@ impl Store for SledStore {
                 writes.push((T::Mails, k.as_bytes().to_vec(), Some(bytes.clone())));
             }
         }
-        for (e, raw) in outbox {
-            if e.status != OutboxStatus::Sent {
-                writes.push((T::OutboxUnsent, u64_key(e.id).to_vec(), Some(Vec::new())));
-            }
-            writes.push((
-                T::Outbox,
-                u64_key(e.id).to_vec(),
-                Some(encode_outbox(&e, &raw)),
-            ));
-        }
         let mut answered: BTreeMap<&str, Vec<(i64, u64)>> = BTreeMap::new();
         for (addr, at, id) in &c.replies {
             answered.entry(addr).or_default().push((*at, *id));
@@ -783,7 +759,30 @@ impl Store for SledStore {
             writes.push((T::Meta, META_COUNTS.to_vec(), Some(counts.encode())));
         }
         let mut o = o;
-        o.active.files.extend(files);
+        let o_ = &mut *o;
+        o_.active.files.extend(files);
+        for (e, raw, in_file) in outbox {
+            let stored = match (in_file, e.status) {
+                (true, _) => {
+                    o_.files.add(&raw);
+                    raw
+                }
+                (false, OutboxStatus::Sent) => raw,
+                (false, _) => {
+                    let synced = &mut o_.active.files;
+                    o_.files
+                        .append(&self.raw_dir, &mut o_.spool, synced, e.id, &raw)?
+                }
+            };
+            if e.status != OutboxStatus::Sent {
+                writes.push((T::OutboxUnsent, u64_key(e.id).to_vec(), Some(Vec::new())));
+            }
+            writes.push((
+                T::Outbox,
+                u64_key(e.id).to_vec(),
+                Some(encode_outbox(&e, &stored)),
+            ));
+        }
         self.write(o, writes)
     }
 
@@ -856,11 +855,7 @@ impl Store for SledStore {
     }
 
     fn outbox_unsent(&self) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut ids = Vec::new();
-        self.scan(T::OutboxUnsent, &[], |k, _| {
-            ids.extend(key_u64(k));
-            Ok(())
-        })?;
+        let ids = self.outbox_unsent_ids()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             out.extend(
@@ -880,42 +875,36 @@ impl Store for SledStore {
     }
 
     fn outbox_raw(&self, id: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let with_entry = self
-            .read(T::Outbox, &u64_key(id), |v| {
-                split_outbox(v).map(|(_, mail)| mail.map(<[u8]>::to_vec))
-            })?
+        self.stored_mail(id)?
+            .map(|v| self.mail_of(id, v))
             .transpose()
-            .map_err(corrupt(TREE_OUTBOX))?
-            .flatten();
-        let stored = match with_entry {
-            Some(v) => Some(v),
-            // Written by an older version: the bytes are in a tree of their own.
-            None => self.read(T::OutboxRaw, &u64_key(id), <[u8]>::to_vec)?,
-        };
-        match stored {
-            Some(v) => match v.strip_prefix(RAW_FILE_MARK) {
-                Some(name) => mailfiles::read(&self.raw_dir, id, name).map(Some),
-                None => Ok(Some(v)),
-            },
-            None => Ok(None),
-        }
     }
 
     fn outbox_update(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
         let key = u64_key(entry.id).to_vec();
-        let o = self.overlay();
+        let mut o = self.overlay();
         let mut counts = self.read_counts(&o)?;
         // The record keeps the mail it carries while it may be sent (an older one has it in
-        // `outbox_raw`); a sent mail's bytes are not needed again.
+        // `outbox_raw`); a sent mail's bytes are not needed again, and a dead one's move
+        // from the spool file into its record, so that the file can go.
         let mut was_status = None;
         let value = match self.read_locked(&o, T::Outbox, &key)? {
             Some(v) => {
                 let (was, mail) = decode_outbox(&v).map_err(corrupt(TREE_OUTBOX))?;
                 counts.outbox(was.status, -1);
                 was_status = Some(was.status);
-                match mail {
-                    Some(mail) if entry.status != OutboxStatus::Sent => encode_outbox(entry, mail),
-                    _ => encode(entry),
+                match (mail, entry.status) {
+                    (Some(mail), OutboxStatus::Dead) if mail.starts_with(spool::SPOOL_MARK) => {
+                        let raw = self.mail_of(entry.id, mail.to_vec())?;
+                        o.files.release(mail);
+                        encode_outbox(entry, &raw)
+                    }
+                    (Some(mail), OutboxStatus::Sent) => {
+                        o.files.release(mail);
+                        encode(entry)
+                    }
+                    (Some(mail), _) => encode_outbox(entry, mail),
+                    (None, _) => encode(entry),
                 }
             }
             None => encode(entry),
@@ -961,9 +950,20 @@ impl Store for SledStore {
         // Every send in a rotated file updated the overlay before it was recorded: applied
         // and synced below, so the file is no longer needed.
         let rotated = self.sent.rotate().map_err(log_err)?;
+        // Files no unsent mail needs: the records that stopped naming them are in the
+        // overlay now, so durable once it is applied and synced. The next commits append
+        // to a spool file of their own.
+        let idle = {
+            let mut o = self.overlay();
+            o.spool = None;
+            o.files.idle()
+        };
         self.apply()?;
         // Commits go on meanwhile: the overlay is not held while sled applies or syncs.
         self.db.flush()?;
+        if !idle.is_empty() {
+            self.overlay().files.remove(&self.raw_dir, idle);
+        }
         if let Some(old) = rotated {
             std::fs::remove_file(old).map_err(log_err)?;
         }
@@ -1436,15 +1436,20 @@ mod tests {
     fn a_large_overlay_goes_to_sled_before_the_flush_and_outbox_updates_win() {
         let dir = tempfile::tempdir().unwrap();
         let s = open(dir.path());
-        let big = vec![7u8; OVERLAY_SPILL_BYTES / 2 + 1];
+        // The records are what the overlay holds (the mails are in the spool file).
+        let big = vec![7u8; OVERLAY_SPILL_BYTES];
+        let entry = |id| OutboxEntry {
+            last_error: Some("e".repeat(OVERLAY_SPILL_BYTES / 2 + 1)),
+            ..pending(id, 0)
+        };
         s.commit(Commit {
-            outbox: vec![(pending(1, 0), big.clone())],
+            outbox: vec![(entry(1), big.clone())],
             ..Default::default()
         })
         .unwrap();
         assert!(!s.overlay().is_empty());
         s.commit(Commit {
-            outbox: vec![(pending(2, 0), big.clone())],
+            outbox: vec![(entry(2), big.clone())],
             ..Default::default()
         })
         .unwrap();
@@ -1510,6 +1515,97 @@ mod tests {
         assert!(matches!(s.outbox_raw(10), Err(StoreError::Corrupt { .. })));
         s.tree(T::OutboxRaw).insert(u64_key(11), bad).unwrap();
         assert!(matches!(s.outbox_raw(11), Err(StoreError::Corrupt { .. })));
+    }
+
+    /// The names of the store's outgoing-mail files.
+    fn mail_files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("outbox"))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn outgoing_mail_waits_in_a_spool_file_that_goes_once_no_mail_needs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = vec![b'b'; RAW_IN_FILE_BYTES + 1];
+        {
+            let s = open(dir.path());
+            s.commit(Commit {
+                outbox: vec![
+                    (pending(1, 5), b"hello".to_vec()),
+                    (pending(2, 5), b"world".to_vec()),
+                    (pending(3, big.len() as u64), big.clone()),
+                ],
+                ..Default::default()
+            })
+            .unwrap();
+            s.flush().unwrap();
+            // sled's record names the mail's place; it does not carry the mail.
+            let record = s.tree(T::Outbox).get(u64_key(1)).unwrap().unwrap();
+            let stored = decode_outbox(&record).unwrap().1.unwrap().to_vec();
+            assert!(stored.starts_with(spool::SPOOL_MARK) && stored.len() < 64);
+        }
+        assert_eq!(
+            mail_files(dir.path()),
+            ["0000000000000001.spool", "0000000000000003.eml"]
+        );
+        let s = open(dir.path());
+        assert_eq!(s.outbox_raw(1).unwrap().as_deref(), Some(&b"hello"[..]));
+        assert_eq!(s.outbox_raw(2).unwrap().as_deref(), Some(&b"world"[..]));
+        let sent = |id| OutboxEntry {
+            status: OutboxStatus::Sent,
+            sent_at: Some(2),
+            ..s.outbox_entry(id).unwrap().unwrap()
+        };
+        s.outbox_sent(&sent(1)).unwrap();
+        s.outbox_sent(&sent(3)).unwrap();
+        s.flush().unwrap();
+        assert_eq!(
+            mail_files(dir.path()),
+            ["0000000000000001.spool"],
+            "a sent big mail's file goes; mail 2 still needs the spool file"
+        );
+        // Dead: its bytes move into its record, and the file goes.
+        let dead = OutboxEntry {
+            status: OutboxStatus::Dead,
+            ..s.outbox_entry(2).unwrap().unwrap()
+        };
+        s.outbox_update(&dead).unwrap();
+        s.flush().unwrap();
+        assert!(mail_files(dir.path()).is_empty());
+        assert_eq!(s.outbox_raw(2).unwrap().as_deref(), Some(&b"world"[..]));
+        drop(s);
+        let s = open(dir.path());
+        assert_eq!(s.outbox_raw(2).unwrap().as_deref(), Some(&b"world"[..]));
+        assert_eq!(
+            s.outbox_raw(1).unwrap(),
+            None,
+            "a sent mail's bytes are gone"
+        );
+    }
+
+    #[test]
+    fn a_spool_file_left_by_a_commit_sled_never_had_is_removed_at_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = open(dir.path());
+            s.commit(Commit {
+                outbox: vec![(pending(1, 5), b"hello".to_vec())],
+                ..Default::default()
+            })
+            .unwrap();
+            s.flush().unwrap();
+        }
+        // A crash between the spool write and sled's transaction leaves a file no record names.
+        std::fs::write(dir.path().join("outbox/00000000000000ff.spool"), b"lost").unwrap();
+        let s = open(dir.path());
+        assert_eq!(mail_files(dir.path()), ["0000000000000001.spool"]);
+        assert_eq!(s.outbox_raw(1).unwrap().as_deref(), Some(&b"hello"[..]));
     }
 
     #[test]

@@ -6,13 +6,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::schema::{Counts, META_COUNTS};
-use super::{SledStore, StoreError, T, TREE_COUNT};
+use super::{spool, SledStore, StoreError, T, TREE_COUNT};
 
 /// Committed writes not yet in sled: the ones being applied (`frozen`) and the newer ones.
 #[derive(Default)]
 pub(super) struct Overlay {
     pub(super) active: Writes,
     pub(super) frozen: Option<Arc<Writes>>,
+    /// The outgoing-mail files, and how many unsent mails each holds.
+    pub(super) files: spool::Files,
+    /// The spool file commits append their outgoing mail to, until the next flush.
+    pub(super) spool: Option<spool::Writer>,
 }
 
 impl Overlay {

@@ -947,7 +947,7 @@ pub(crate) async fn wait_file(path: &Path) {
     }
 }
 
-async fn wait_until(what: &str, timeout: Duration, pred: impl Fn() -> bool) {
+pub(crate) async fn wait_until(what: &str, timeout: Duration, pred: impl Fn() -> bool) {
     let deadline = Instant::now() + timeout;
     while !pred() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");

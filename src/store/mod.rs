@@ -1590,6 +1590,26 @@ mod tests {
     }
 
     #[test]
+    fn a_store_of_a_newer_layout_is_refused_and_this_layout_is_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = open(dir.path());
+            let schema = s.tree(T::Meta).get(META_SCHEMA).unwrap().unwrap();
+            // A build before the spool files would send a record's file name as the mail.
+            assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+            let newer = SCHEMA_VERSION + 1;
+            s.tree(T::Meta)
+                .insert(META_SCHEMA, &newer.to_be_bytes())
+                .unwrap();
+            s.flush().unwrap();
+        }
+        match SledStore::open(dir.path()) {
+            Err(StoreError::NewerSchema { found, .. }) => assert_eq!(found, SCHEMA_VERSION + 1),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
     fn a_spool_file_left_by_a_commit_sled_never_had_is_removed_at_the_start() {
         let dir = tempfile::tempdir().unwrap();
         {

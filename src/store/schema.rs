@@ -15,8 +15,9 @@ use crate::core::{
 /// The layout version this build writes; an unknown (newer) one refuses to start. 2: ticket
 /// records lead with their state ([`TICKET_WITH_STATE`]), the index by state and the counts.
 /// 3: the index of unsent outbox entries ([`TREE_OUTBOX_UNSENT`]), which a build before it
-/// would not keep.
-pub(crate) const SCHEMA_VERSION: u32 = 3;
+/// would not keep. 4: outgoing mail in spool files beside sled (`store/spool.rs`), whose
+/// records a build before it would send as the mail's bytes.
+pub(crate) const SCHEMA_VERSION: u32 = 4;
 /// The version byte in front of every record.
 pub(crate) const RECORD_V1: u8 = 1;
 

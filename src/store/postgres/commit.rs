@@ -112,8 +112,9 @@ impl Pipeline {
 
 /// The pipeline of one commit, between its savepoint `c` and the release. Staff notices held
 /// for a summary are read first (on `s`, under the savepoint, sent on its own then): they are
-/// added to those the sender has.
-pub(super) fn plan(s: &mut Session, c: &Commit) -> Result<Pipeline, StoreError> {
+/// added to those the sender has. `new`: the ticket is new, and inserted (a ticket already at
+/// its id fails the commit instead of being overwritten).
+pub(super) fn plan(s: &mut Session, c: &Commit, new: bool) -> Result<Pipeline, StoreError> {
     let mut p = Pipeline::default();
     if c.flood.is_empty() {
         p.control("SAVEPOINT c");
@@ -139,7 +140,7 @@ pub(super) fn plan(s: &mut Session, c: &Commit) -> Result<Pipeline, StoreError> 
         }
     }
     if let Some(t) = &c.ticket {
-        ticket(&mut p, t);
+        ticket(&mut p, t, new);
         let index = new_ids(c, t);
         if !index.is_empty() {
             p.push(sql::INDEX_IDS, params![index, id(t.id.0)]);
@@ -224,14 +225,19 @@ struct Files {
     sha256: Vec<String>,
 }
 
-/// A ticket, its events and their attachments' metadata.
-fn ticket(p: &mut Pipeline, t: &Ticket) {
+/// A ticket, its events and their attachments' metadata: inserted when `new`, else written
+/// over what the store has.
+fn ticket(p: &mut Pipeline, t: &Ticket, new: bool) {
     let mut r = TicketRecord::from(t);
     clean_ticket(&mut r);
     let sent = serde_json::to_string(&r.sent).expect("records serialise to JSON");
     let ticket_id = id(r.id);
     p.push(
-        sql::UPSERT_TICKET,
+        if new {
+            sql::INSERT_TICKET
+        } else {
+            sql::UPSERT_TICKET
+        },
         params![
             ticket_id,
             r.summary,
@@ -293,7 +299,11 @@ fn ticket(p: &mut Pipeline, t: &Ticket) {
         }
     }
     p.push(
-        sql::UPSERT_EVENTS,
+        if new {
+            sql::INSERT_EVENTS
+        } else {
+            sql::UPSERT_EVENTS
+        },
         params![ticket_id, seq, at, kind, from, text, from_state, to_state, message_id, decision,],
     );
     if !files.seq.is_empty() {

@@ -25,6 +25,7 @@ mod url;
 pub use lease::{Acquired, LeaseTerms, Previous, Renewal};
 pub use url::DatabaseUrl;
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -66,6 +67,20 @@ struct Batch {
     session: Option<Session>,
     /// Why the commits of a batch were lost (its connection broke): the next flush says so.
     lost: Option<String>,
+    /// The next ticket id of each slot read in this batch, advanced by each ticket it
+    /// commits: one read a slot a batch instead of one a mail. The holder of a mailbox's
+    /// lease is the only one making its slot's tickets, and a ticket committed at the id
+    /// given here is inserted, never upserted, so a stale id fails its commit (which
+    /// forgets them all) rather than overwrite another ticket.
+    next_ids: HashMap<u32, u64>,
+}
+
+impl Batch {
+    /// The batch is over (committed, rolled back or lost): what it read goes with it.
+    fn end(&mut self) -> Option<Session> {
+        self.next_ids.clear();
+        self.session.take()
+    }
 }
 
 impl PgStore {
@@ -164,7 +179,7 @@ impl PgStore {
         if let Some(s) = b.session.as_mut() {
             let r = f(s);
             if s.is_closed() {
-                b.session = None;
+                b.end();
                 b.lost = Some("the connection to PostgreSQL broke".into());
             }
             return r;
@@ -206,14 +221,14 @@ impl PgStore {
                 Ok(()) => Err(e),
                 Err(_) => {
                     // The transaction cannot go on: what it held is lost.
-                    b.session = None;
+                    b.end();
                     b.lost = Some(format!("a commit failed and took its batch with it: {e}"));
                     return Err(e);
                 }
             },
         };
         if b.session.as_ref().is_some_and(Session::is_closed) {
-            b.session = None;
+            b.end();
             b.lost = Some("the connection to PostgreSQL broke".into());
         }
         r
@@ -376,12 +391,30 @@ impl Store for PgStore {
         })
     }
 
+    /// Read once a batch for each slot (see [`Batch::next_ids`]).
     fn next_ticket_id_in(&self, slot: u32) -> Result<TicketId, StoreError> {
         let (first, end) = sql::slot_ids(slot);
-        let r = self.read(|s| s.query_opt(sql::NEXT_TICKET_ID, &[&first, &end]))?;
-        Ok(TicketId(
-            r.map_or(first as u64 + 1, |r| r.get::<_, i64>(0) as u64),
-        ))
+        let next = |s: &mut Session| {
+            let r = s.query_opt(sql::NEXT_TICKET_ID, &[&first, &end])?;
+            Ok(r.map_or(first as u64 + 1, |r| r.get::<_, i64>(0) as u64))
+        };
+        let mut b = self.batch();
+        if b.session.is_none() {
+            drop(b);
+            return self.pool.with(next).map(TicketId);
+        }
+        if let Some(n) = b.next_ids.get(&slot) {
+            return Ok(TicketId(*n));
+        }
+        let s = b.session.as_mut().expect("open, seen above");
+        let r = next(s);
+        if s.is_closed() {
+            b.end();
+            b.lost = Some("the connection to PostgreSQL broke".into());
+        } else if let Ok(n) = r {
+            b.next_ids.insert(slot, n);
+        }
+        r.map(TicketId)
     }
 
     fn queue_slot(&self, prefix: &str) -> Result<u32, StoreError> {
@@ -529,10 +562,25 @@ impl Store for PgStore {
             .collect()
     }
 
-    /// One round trip: the commit's statements go as one pipeline (`commit.rs`).
+    /// One round trip: the commit's statements go as one pipeline (`commit.rs`). A ticket at
+    /// the next id this batch handed out for its slot is new: it is inserted, and the slot's
+    /// next id moves past it.
     fn commit(&self, mut c: Commit) -> Result<(), StoreError> {
         clean_commit(&mut c);
-        self.in_batch(|s| commit::plan(s, &c)?.run(s))
+        let at = c.ticket.as_ref().map(|t| t.id);
+        let new = at.is_some_and(|t| self.batch().next_ids.get(&t.slot()) == Some(&t.0));
+        let r = self.in_batch(|s| commit::plan(s, &c, new)?.run(s));
+        let mut b = self.batch();
+        match (&r, at) {
+            (Err(_), _) => b.next_ids.clear(),
+            (Ok(()), Some(t)) => {
+                if let Some(n) = b.next_ids.get_mut(&t.slot()) {
+                    *n = (*n).max(t.0 + 1);
+                }
+            }
+            (Ok(()), None) => {}
+        }
+        r
     }
 
     fn replies_since(&self, addr: &str, since: i64) -> Result<u32, StoreError> {
@@ -683,7 +731,7 @@ impl Store for PgStore {
                 reason,
             });
         }
-        let Some(mut s) = b.session.take() else {
+        let Some(mut s) = b.end() else {
             return Ok(());
         };
         // On error the session is dropped, and the transaction with it.

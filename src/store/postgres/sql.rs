@@ -68,8 +68,11 @@ pub(super) const COUNT_OUTBOX: &str =
 pub(super) const COUNT_ESCALATIONS: &str =
     "SELECT body, count(*) FROM events WHERE kind = 'escalation' GROUP BY body";
 /// The next id of one slot: `$1` is the slot's id 0, `$2` the next slot's ([`slot_ids`]).
-pub(super) const NEXT_TICKET_ID: &str =
-    "SELECT coalesce(max(id), $1) + 1 FROM tickets WHERE id > $1 AND id < $2";
+/// Written as the highest id (`ORDER BY … LIMIT 1`), not `max(id)`: the plan a connection
+/// keeps for a prepared `max(id)` made on an empty table aggregates every ticket of the
+/// slot, while this one reads one entry of the index from its end whatever the statistics.
+pub(super) const NEXT_TICKET_ID: &str = "SELECT coalesce((SELECT id FROM tickets
+    WHERE id > $1 AND id < $2 ORDER BY id DESC LIMIT 1), $1) + 1";
 
 /// [`NEXT_TICKET_ID`]'s bounds for `slot`: its id 0, and the next slot's (the last slot's
 /// end is `bigint`'s highest value).
@@ -85,13 +88,23 @@ ON CONFLICT (prefix) DO NOTHING RETURNING slot";
 pub(super) const THREAD_HOLDS: &str = "SELECT $2::text = ANY(thread) FROM tickets WHERE id = $1";
 pub(super) const INDEXED_ID: &str = "SELECT ticket_id FROM message_ids WHERE message_id = $1";
 
-pub(super) const UPSERT_TICKET: &str = "
+macro_rules! insert_ticket {
+    () => {
+        "
 INSERT INTO tickets (id, summary, state, reporter, participants, language, created_at,
                      updated_at, state_since, reminded, automated, refers_to, thread, sent,
                      reporter_name, type, severity, environment, version, owner)
 VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::bigint), to_timestamp($8::bigint),
         to_timestamp($9::bigint), $10, $11, $12, $13, $14::text::jsonb,
-        $15, $16, $17, $18, $19, $20)
+        $15, $16, $17, $18, $19, $20)"
+    };
+}
+
+/// A new ticket: a ticket already at its id makes the statement fail.
+pub(super) const INSERT_TICKET: &str = insert_ticket!();
+pub(super) const UPSERT_TICKET: &str = concat!(
+    insert_ticket!(),
+    "
 ON CONFLICT (id) DO UPDATE SET
     summary = excluded.summary, state = excluded.state, reporter = excluded.reporter,
     participants = excluded.participants, language = excluded.language,
@@ -100,18 +113,29 @@ ON CONFLICT (id) DO UPDATE SET
     automated = excluded.automated, refers_to = excluded.refers_to, thread = excluded.thread,
     sent = excluded.sent, reporter_name = excluded.reporter_name, type = excluded.type,
     severity = excluded.severity, environment = excluded.environment,
-    version = excluded.version, owner = excluded.owner";
+    version = excluded.version, owner = excluded.owner"
+);
 
 /// All of a ticket's events; a row written before is rewritten only when it changed (the
 /// newest event gets its decision log).
-pub(super) const UPSERT_EVENTS: &str = "
+macro_rules! insert_events {
+    () => {
+        "
 INSERT INTO events (ticket_id, seq, at, kind, sender, body, from_state, to_state, message_id,
                     decision)
 SELECT $1::bigint, e.seq, to_timestamp(e.at), e.kind, e.sender, e.body, e.from_state,
        e.to_state, e.message_id, ARRAY(SELECT jsonb_array_elements_text(e.decision::jsonb))
 FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
             $8::text[], $9::text[], $10::text[])
-     AS e(seq, at, kind, sender, body, from_state, to_state, message_id, decision)
+     AS e(seq, at, kind, sender, body, from_state, to_state, message_id, decision)"
+    };
+}
+
+/// The events of a new ticket ([`INSERT_TICKET`]).
+pub(super) const INSERT_EVENTS: &str = insert_events!();
+pub(super) const UPSERT_EVENTS: &str = concat!(
+    insert_events!(),
+    "
 ON CONFLICT (ticket_id, seq) DO UPDATE SET
     at = excluded.at, kind = excluded.kind, sender = excluded.sender, body = excluded.body,
     from_state = excluded.from_state, to_state = excluded.to_state,
@@ -120,7 +144,8 @@ WHERE (events.at, events.kind, events.sender, events.body, events.from_state, ev
        events.message_id, events.decision)
       IS DISTINCT FROM
       (excluded.at, excluded.kind, excluded.sender, excluded.body, excluded.from_state,
-       excluded.to_state, excluded.message_id, excluded.decision)";
+       excluded.to_state, excluded.message_id, excluded.decision)"
+);
 
 pub(super) const INSERT_ATTACHMENTS: &str = "
 INSERT INTO attachments (ticket_id, seq, n, name, content_type, size, sha256)
@@ -148,22 +173,34 @@ macro_rules! mail_columns {
     };
 }
 
+/// The processed mail `m` holding key `q.key`, looked up by the key's index. A lateral
+/// subquery with a limit is planned on its own for each key: the plan a connection keeps for
+/// a join of the keys with `mail_keys`, made while the table was small, reads the whole
+/// table for each mail (a hash join), and the batch's own rows make it grow mail by mail.
+macro_rules! mail_of_key {
+    () => {
+        " CROSS JOIN LATERAL (
+            SELECT m.message_id, m.received_at, m.ticket_id, m.outcome, m.decision, m.fingerprint
+            FROM mail_keys k JOIN mails m ON m.id = k.mail_id WHERE k.key = q.key LIMIT 1) m"
+    };
+}
+
 /// The first of the keys (in the order given) that a processed mail holds.
 pub(super) const MAIL_SEEN: &str = concat!(
     "SELECT ",
     mail_columns!(),
-    " FROM unnest($1::text[]) WITH ORDINALITY AS q(key, n)
-      JOIN mail_keys k ON k.key = q.key JOIN mails m ON m.id = k.mail_id
-      ORDER BY q.n LIMIT 1"
+    " FROM unnest($1::text[]) WITH ORDINALITY AS q(key, n)",
+    mail_of_key!(),
+    " ORDER BY q.n LIMIT 1"
 );
 /// For each key list (`$2` numbers the list of each key of `$1`), the record of the first of
 /// its keys that a processed mail holds.
 pub(super) const MAILS_SEEN: &str = concat!(
     "SELECT DISTINCT ON (q.list) q.list, ",
     mail_columns!(),
-    " FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(key, list, n)
-      JOIN mail_keys k ON k.key = q.key JOIN mails m ON m.id = k.mail_id
-      ORDER BY q.list, q.n"
+    " FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS q(key, list, n)",
+    mail_of_key!(),
+    " ORDER BY q.list, q.n"
 );
 pub(super) const MAILS: &str = concat!(
     "SELECT k.key, ",
@@ -171,13 +208,17 @@ pub(super) const MAILS: &str = concat!(
     " FROM mail_keys k JOIN mails m ON m.id = k.mail_id ORDER BY k.key COLLATE \"C\""
 );
 
-/// The answers of one commit, and those of the same addresses older than two days go.
+/// The answers of one commit, and those of the same addresses older than two days go. The
+/// addresses are also given as `= ANY($1)`, so that the rows to prune are found by the
+/// index whatever the statistics (the join alone is planned as a scan of the whole table
+/// while it is small, and the plan is kept as it grows).
 pub(super) const INSERT_ANSWERS: &str = "
 WITH new AS (
     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS n(address, at, outbox_id)
 ), pruned AS (
     DELETE FROM answers a USING new
-    WHERE a.address = new.address AND a.at < to_timestamp(new.at - $4::bigint)
+    WHERE a.address = ANY($1::text[]) AND a.address = new.address
+      AND a.at < to_timestamp(new.at - $4::bigint)
 )
 INSERT INTO answers (address, at, outbox_id)
 SELECT address, to_timestamp(at), outbox_id FROM new ON CONFLICT DO NOTHING";
@@ -190,12 +231,14 @@ ON CONFLICT (address) DO UPDATE SET paused_until = excluded.paused_until";
 pub(super) const BOUNCED_UNTIL: &str =
     "SELECT extract(epoch FROM paused_until)::bigint FROM bounces WHERE address = $1";
 
-/// The mails of one commit's senders, and those older than two hours of them go.
+/// The mails of one commit's senders, and those older than two hours of them go (found by
+/// the index, as in [`INSERT_ANSWERS`]).
 pub(super) const INSERT_SENDERS: &str = "
 WITH new AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS n(address, at)),
 pruned AS (
     DELETE FROM sender_mails s USING new
-    WHERE s.address = new.address AND s.at < to_timestamp(new.at - $3::bigint)
+    WHERE s.address = ANY($1::text[]) AND s.address = new.address
+      AND s.at < to_timestamp(new.at - $3::bigint)
 )
 INSERT INTO sender_mails (address, at) SELECT address, to_timestamp(at) FROM new";
 pub(super) const SENDER_MAILS_SINCE: &str =

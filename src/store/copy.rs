@@ -222,11 +222,18 @@ fn copy_mails(from: &SledStore, load: &mut Loader, seen: &mut Seen) -> Result<()
     let mut ids: HashMap<[u8; 32], i64> = HashMap::new();
     let (mut records, mut keys) = (Vec::new(), Vec::new());
     from.scan(T::Mails, &[], |k, v| {
-        let digest: [u8; 32] = Sha256::digest(v).into();
+        // A mail's later keys name the key its record is under: the record is the same.
+        let record = match v.split_first() {
+            Some((&MAIL_UNDER, first)) => from
+                .read(T::Mails, first, <[u8]>::to_vec)?
+                .ok_or_else(|| corrupt(TREE_MAILS)("a key names a key without a record".into()))?,
+            _ => v.to_vec(),
+        };
+        let digest: [u8; 32] = Sha256::digest(&record).into();
         let next = ids.len() as i64 + 1;
         let id = *ids.entry(digest).or_insert(next);
         if id == next {
-            let r: MailRecord = decode(v).map_err(corrupt(TREE_MAILS))?;
+            let r: MailRecord = decode(&record).map_err(corrupt(TREE_MAILS))?;
             records.push((id, r));
         }
         keys.push((String::from_utf8_lossy(k).into_owned(), id));

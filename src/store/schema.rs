@@ -16,10 +16,14 @@ use crate::core::{
 /// records lead with their state ([`TICKET_WITH_STATE`]), the index by state and the counts.
 /// 3: the index of unsent outbox entries ([`TREE_OUTBOX_UNSENT`]), which a build before it
 /// would not keep. 4: outgoing mail in spool files beside sled (`store/spool.rs`), whose
-/// records a build before it would send as the mail's bytes.
+/// records a build before it would send as the mail's bytes; a mail's record under its
+/// first key alone ([`MAIL_UNDER`]).
 pub(crate) const SCHEMA_VERSION: u32 = 4;
 /// The version byte in front of every record.
 pub(crate) const RECORD_V1: u8 = 1;
+/// Starts the value under a mail's second and later keys in [`TREE_MAILS`]: the key its
+/// record is under follows. A mail's record is kept once, not once a key.
+pub(crate) const MAIL_UNDER: u8 = b'>';
 
 pub(crate) const TREE_TICKETS: &str = "tickets";
 pub(crate) const TREE_BY_MESSAGE_ID: &str = "by_message_id";

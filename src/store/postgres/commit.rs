@@ -15,7 +15,7 @@ use std::task::Poll;
 use futures::future::{maybe_done, poll_fn};
 use tokio_postgres::types::ToSql;
 
-use super::session::{wait, Session};
+use super::session::Session;
 use super::{clean_ticket, cleaned, flood_record, id, sql};
 use crate::core::{FloodItem, Ticket, TicketId};
 use crate::dedupe::MailKey;
@@ -69,7 +69,8 @@ impl Pipeline {
             });
         }
         let client = &s.client;
-        type Answer<'a> = Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + 'a>>;
+        type Answer<'a> =
+            Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + Send + 'a>>;
         let mut answers: Vec<_> = self
             .steps
             .iter()
@@ -90,7 +91,7 @@ impl Pipeline {
             .collect();
         // Each answer is polled first in the order of the steps: a query is sent when it is
         // first polled, so the server receives them in that order, without waiting.
-        wait(poll_fn(|cx| {
+        s.driver.wait(poll_fn(|cx| {
             let mut done = true;
             for a in answers.iter_mut() {
                 done &= Pin::new(a).poll(cx).is_ready();

@@ -221,7 +221,10 @@ impl Loader {
             .map(|t| format!("(SELECT count(*) FROM {t})"))
             .collect::<Vec<_>>()
             .join(", ");
-        let row = super::session::wait(self.s().client.query_one(&format!("SELECT {sql}"), &[]))
+        let s = self.s();
+        let row = s
+            .driver
+            .wait(s.client.query_one(&format!("SELECT {sql}"), &[]))
             .map_err(StoreError::Postgres)?;
         Ok(TABLES
             .iter()

@@ -1,12 +1,18 @@
-//! Connections to PostgreSQL behind a synchronous interface: a runtime of the store's own
-//! drives every connection, and callers wait on their queries with a plain executor, so the
-//! store works alike from a blocking thread, a CLI command or inside the daemon's runtime.
+//! Connections to PostgreSQL behind a synchronous interface. Each [`Session`] owns its
+//! connection and a current-thread runtime of its own, and the thread that waits for an
+//! answer drives the connection while it waits: the answer wakes only that thread, with no
+//! hand-over to another one per round trip. Between calls nothing reads the connection (the
+//! server's messages wait in the socket; TCP keepalives still run in the kernel). Callers
+//! are blocking threads or CLI commands, never a runtime's worker (each store call from the
+//! daemon runs under `spawn_blocking`).
 //!
 //! A [`Pool`] keeps a few idle [`Session`]s; a session prepares each statement once.
 
 use std::collections::HashMap;
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::sync::Mutex;
+use std::task::Poll;
 
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Row, Statement};
@@ -18,23 +24,125 @@ use crate::store::StoreError;
 /// the outbox and the admin endpoint; more are opened when needed and closed after use).
 const POOL_IDLE_MAX: usize = 4;
 
-/// Waits for a future without a runtime of the caller's: the connections run on the store's
-/// own runtime, and the client's futures only wait for their answers.
-pub(super) fn wait<F: Future>(f: F) -> F::Output {
-    #[cfg(test)]
-    ROUND_TRIPS.with(|n| n.set(n.get() + 1));
-    futures::executor::block_on(f)
-}
-
 #[cfg(test)]
 thread_local! {
     /// How many times this thread waited for the server: the round trips the tests count.
     pub(super) static ROUND_TRIPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
+/// The connection's own future (tokio-postgres' `Connection`, over TLS or not).
+type Connection = Pin<Box<dyn Future<Output = Result<(), tokio_postgres::Error>> + Send>>;
+
+/// What moves a session's connection: its runtime, and the connection until it ends.
+pub(super) struct Driver {
+    /// `Some` until the session is dropped (a runtime is shut down without waiting, which is
+    /// allowed inside another runtime, where the daemon drops its store).
+    runtime: Option<tokio::runtime::Runtime>,
+    connection: Option<Connection>,
+}
+
+impl Driver {
+    /// Waits for `f` (a query on this driver's client), driving the connection meanwhile.
+    /// The query is polled first, so that it is queued before the connection writes.
+    pub(super) fn wait<F>(&mut self, f: F) -> F::Output
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        #[cfg(test)]
+        ROUND_TRIPS.with(|n| n.set(n.get() + 1));
+        let runtime = self
+            .runtime
+            .as_ref()
+            .expect("the runtime lives as long as the session");
+        let connection = &mut self.connection;
+        outside_runtime(move || {
+            let mut f = std::pin::pin!(f);
+            runtime.block_on(poll_fn(|cx| {
+                if let Poll::Ready(r) = f.as_mut().poll(cx) {
+                    return Poll::Ready(r);
+                }
+                if poll_connection(connection, cx) {
+                    // The client's pending answers fail once the connection is gone.
+                    return f.as_mut().poll(cx);
+                }
+                Poll::Pending
+            }))
+        })
+    }
+
+    /// Reads what the server sent while the session was idle (an error or the end of the
+    /// connection, as when it closed an idle transaction), without waiting.
+    fn refresh(&mut self) {
+        let Some(runtime) = self.runtime.as_ref() else {
+            return;
+        };
+        let connection = &mut self.connection;
+        let mut first = true;
+        outside_runtime(move || {
+            runtime.block_on(poll_fn(|cx| {
+                poll_connection(connection, cx);
+                if first && connection.is_some() {
+                    // A wake before returning makes the runtime poll its sockets without
+                    // waiting, then poll this once more.
+                    first = false;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                Poll::Ready(())
+            }))
+        });
+    }
+}
+
+/// Runs `f`, which blocks on a session's runtime, where a thread may block: on a worker or
+/// the `block_on` thread of a multi-thread runtime (the daemon's) after handing its work to
+/// another thread, on a thread of a current-thread runtime through a thread of its own, and
+/// anywhere else (a blocking thread, a CLI command) at once.
+fn outside_runtime<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Err(_) => f(),
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        Ok(_) => std::thread::scope(|scope| {
+            scope
+                .spawn(f)
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }),
+    }
+}
+
+/// Polls the connection; whether it has ended (it is dropped then, which closes the client).
+fn poll_connection(connection: &mut Option<Connection>, cx: &mut std::task::Context) -> bool {
+    let Some(c) = connection.as_mut() else {
+        return false;
+    };
+    match c.as_mut().poll(cx) {
+        Poll::Ready(r) => {
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "postgres: connection closed");
+            }
+            *connection = None;
+            true
+        }
+        Poll::Pending => false,
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.connection = None;
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
 /// One connection and the statements prepared on it.
 pub(super) struct Session {
     pub(super) client: Client,
+    pub(super) driver: Driver,
     prepared: HashMap<&'static str, Statement>,
 }
 
@@ -44,7 +152,10 @@ impl Session {
         if let Some(s) = self.prepared.get(sql) {
             return Ok(s.clone());
         }
-        let s = wait(self.client.prepare(sql)).map_err(StoreError::Postgres)?;
+        let s = self
+            .driver
+            .wait(self.client.prepare(sql))
+            .map_err(StoreError::Postgres)?;
         self.prepared.insert(sql, s.clone());
         Ok(s)
     }
@@ -55,7 +166,9 @@ impl Session {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
         let s = self.statement(sql)?;
-        wait(self.client.query(&s, params)).map_err(StoreError::Postgres)
+        self.driver
+            .wait(self.client.query(&s, params))
+            .map_err(StoreError::Postgres)
     }
 
     pub(super) fn query_opt(
@@ -64,7 +177,9 @@ impl Session {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, StoreError> {
         let s = self.statement(sql)?;
-        wait(self.client.query_opt(&s, params)).map_err(StoreError::Postgres)
+        self.driver
+            .wait(self.client.query_opt(&s, params))
+            .map_err(StoreError::Postgres)
     }
 
     pub(super) fn execute(
@@ -73,42 +188,33 @@ impl Session {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, StoreError> {
         let s = self.statement(sql)?;
-        wait(self.client.execute(&s, params)).map_err(StoreError::Postgres)
+        self.driver
+            .wait(self.client.execute(&s, params))
+            .map_err(StoreError::Postgres)
     }
 
     /// Runs statements without parameters (transaction control, migrations).
     pub(super) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        wait(self.client.batch_execute(sql)).map_err(StoreError::Postgres)
+        self.driver
+            .wait(self.client.batch_execute(sql))
+            .map_err(StoreError::Postgres)
     }
 
     pub(super) fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        self.driver.connection.is_none() || self.client.is_closed()
     }
 }
 
-/// The store's runtime and its idle connections.
+/// The database's settings and the idle connections.
 pub(super) struct Pool {
     url: DatabaseUrl,
-    /// `Some` until the pool is dropped (a runtime is shut down without waiting, which is
-    /// allowed inside another runtime, where the daemon drops its store).
-    runtime: Option<tokio::runtime::Runtime>,
     idle: Mutex<Vec<Session>>,
 }
 
 impl Pool {
     pub(super) fn new(url: DatabaseUrl) -> Result<Pool, StoreError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("tg-postgres")
-            .enable_all()
-            .build()
-            .map_err(|source| StoreError::File {
-                path: "postgres runtime".into(),
-                source,
-            })?;
         Ok(Pool {
             url,
-            runtime: Some(runtime),
             idle: Mutex::default(),
         })
     }
@@ -117,20 +223,17 @@ impl Pool {
         &self.url
     }
 
-    fn handle(&self) -> &tokio::runtime::Handle {
-        self.runtime
-            .as_ref()
-            .expect("the runtime lives until the pool is dropped")
-            .handle()
-    }
-
-    /// An idle session, or a new connection.
+    /// An idle session (one the server closed meanwhile is dropped), or a new connection.
     pub(super) fn take(&self) -> Result<Session, StoreError> {
         loop {
             let s = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             match s {
-                Some(s) if s.is_closed() => continue,
-                Some(s) => return Ok(s),
+                Some(mut s) => {
+                    s.driver.refresh();
+                    if !s.is_closed() {
+                        return Ok(s);
+                    }
+                }
                 None => return self.connect(),
             }
         }
@@ -159,51 +262,48 @@ impl Pool {
     }
 
     fn connect(&self) -> Result<Session, StoreError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .thread_name("tg-postgres")
+            .enable_all()
+            .build()
+            .map_err(|source| StoreError::File {
+                path: "postgres runtime".into(),
+                source,
+            })?;
         let config = self.url.config().clone();
         let tls = self.url.tls().cloned();
-        let connecting = self.handle().spawn(async move {
-            let client = match tls {
-                Some(tls) => {
-                    let (client, conn) = config.connect(tls).await?;
-                    tokio::spawn(drive(conn));
-                    client
-                }
-                None => {
-                    let (client, conn) = config.connect(tokio_postgres::NoTls).await?;
-                    tokio::spawn(drive(conn));
-                    client
-                }
-            };
-            Ok::<_, tokio_postgres::Error>(client)
+        let connected = outside_runtime(|| {
+            runtime.block_on(async move {
+                Ok::<_, tokio_postgres::Error>(match tls {
+                    Some(tls) => {
+                        let (client, conn) = config.connect(tls).await?;
+                        (client, Box::pin(conn) as Connection)
+                    }
+                    None => {
+                        let (client, conn) = config.connect(tokio_postgres::NoTls).await?;
+                        (client, Box::pin(conn) as Connection)
+                    }
+                })
+            })
         });
-        let client = wait(connecting)
-            .map_err(|e| StoreError::Database {
-                url: self.url.to_string(),
-                reason: format!("connection task failed: {e}"),
-            })?
-            .map_err(|e| StoreError::Connect {
-                url: self.url.to_string(),
-                source: e,
-            })?;
+        let driver = |connection| Driver {
+            runtime: Some(runtime),
+            connection,
+        };
+        let (client, connection) = match connected {
+            Ok(c) => c,
+            Err(e) => {
+                drop(driver(None));
+                return Err(StoreError::Connect {
+                    url: self.url.to_string(),
+                    source: e,
+                });
+            }
+        };
         Ok(Session {
             client,
+            driver: driver(Some(connection)),
             prepared: HashMap::new(),
         })
-    }
-}
-
-/// Runs one connection until it closes; the client sees a closed connection as an error.
-async fn drive<C: Future<Output = Result<(), tokio_postgres::Error>>>(conn: C) {
-    if let Err(e) = conn.await {
-        tracing::debug!(error = %e, "postgres: connection closed");
-    }
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        self.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
     }
 }

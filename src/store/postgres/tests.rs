@@ -390,6 +390,61 @@ fn a_batch_whose_connection_broke_fails_the_next_flush_and_the_store_reconnects(
 }
 
 #[test]
+fn an_idle_connection_the_server_ended_is_replaced_before_its_next_use() {
+    let b = PgBackend::new();
+    let s = b.store();
+    let backend_pid = |s: &PgStore| -> Result<i32, StoreError> {
+        Ok(s.read(|c| c.query("SELECT pg_backend_pid()", &[]))?[0].get(0))
+    };
+    // No batch is open: the read runs on a pooled connection and gives it back.
+    let pid = backend_pid(&s).unwrap();
+    // Waits (up to 5 s) until the backend has ended; nothing reads the idle connection.
+    admin(&format!("SELECT pg_terminate_backend({pid}, 5000)"));
+    let again = backend_pid(&s).expect("the pool hands out a live connection");
+    assert_ne!(again, pid);
+}
+
+/// Opens a store, commits a ticket and reads it back, from whatever thread calls it.
+fn open_commit_and_read(url: DatabaseUrl, id: u64) {
+    let s = PgStore::open(&url).unwrap();
+    s.commit(Commit {
+        ticket: Some(ticket(id, State::Open, &["a@x"])),
+        ..Default::default()
+    })
+    .unwrap();
+    s.flush().unwrap();
+    assert!(s.ticket(TicketId(id)).unwrap().is_some());
+}
+
+#[test]
+fn the_store_works_on_any_thread_of_a_runtime() {
+    let b = PgBackend::new();
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // The thread that runs the runtime's `block_on` (the daemon opens its store there).
+    multi.block_on(async { open_commit_and_read(b.url(), 1) });
+    // A worker, and a blocking thread.
+    let url = b.url();
+    multi
+        .block_on(multi.spawn(async move { open_commit_and_read(url, 2) }))
+        .unwrap();
+    let url = b.url();
+    multi
+        .block_on(multi.spawn_blocking(move || open_commit_and_read(url, 3)))
+        .unwrap();
+    // Inside a current-thread runtime.
+    let single = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    single.block_on(async { open_commit_and_read(b.url(), 4) });
+    assert_eq!(b.store().tickets().unwrap().len(), 4);
+}
+
+#[test]
 fn a_database_of_a_newer_schema_is_refused_and_migrations_run_once() {
     let b = PgBackend::new();
     drop(b.store());

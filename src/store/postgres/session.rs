@@ -2,9 +2,9 @@
 //! connection and a current-thread runtime of its own, and the thread that waits for an
 //! answer drives the connection while it waits: the answer wakes only that thread, with no
 //! hand-over to another one per round trip. Between calls nothing reads the connection (the
-//! server's messages wait in the socket; TCP keepalives still run in the kernel). Callers
-//! are blocking threads or CLI commands, never a runtime's worker (each store call from the
-//! daemon runs under `spawn_blocking`).
+//! server's messages wait in the socket; TCP keepalives still run in the kernel). The store
+//! may be called from any thread: a blocking one (the daemon's store calls run under
+//! `spawn_blocking`), a CLI command, or a runtime's own thread ([`outside_runtime`]).
 //!
 //! A [`Pool`] keeps a few idle [`Session`]s; a session prepares each statement once.
 
@@ -263,7 +263,6 @@ impl Pool {
 
     fn connect(&self) -> Result<Session, StoreError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
-            .thread_name("tg-postgres")
             .enable_all()
             .build()
             .map_err(|source| StoreError::File {

@@ -223,12 +223,7 @@ fn copy_mails(from: &SledStore, load: &mut Loader, seen: &mut Seen) -> Result<()
     let (mut records, mut keys) = (Vec::new(), Vec::new());
     from.scan(T::Mails, &[], |k, v| {
         // A mail's later keys name the key its record is under: the record is the same.
-        let record = match v.split_first() {
-            Some((&MAIL_UNDER, first)) => from
-                .read(T::Mails, first, <[u8]>::to_vec)?
-                .ok_or_else(|| corrupt(TREE_MAILS)("a key names a key without a record".into()))?,
-            _ => v.to_vec(),
-        };
+        let record = from.mail_record_bytes(v.to_vec())?;
         let digest: [u8; 32] = Sha256::digest(&record).into();
         let next = ids.len() as i64 + 1;
         let id = *ids.entry(digest).or_insert(next);

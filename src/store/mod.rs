@@ -226,19 +226,24 @@ impl SledStore {
         }
     }
 
-    /// The mail record a value of the mails tree holds or, for a mail's later key, names.
-    pub(super) fn mail_in(&self, value: Vec<u8>) -> Result<MailRecord, StoreError> {
-        let value = match value.split_first() {
+    /// The encoded mail record a value of the mails tree holds or, for a mail's later key,
+    /// names.
+    pub(super) fn mail_record_bytes(&self, value: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        match value.split_first() {
             Some((&MAIL_UNDER, first)) => self
                 .read(T::Mails, first, <[u8]>::to_vec)?
                 .filter(|v| v.first() != Some(&MAIL_UNDER))
                 .ok_or_else(|| {
                     let first = String::from_utf8_lossy(first);
                     corrupt(TREE_MAILS)(format!("a key names {first}, which holds no record"))
-                })?,
-            _ => value,
-        };
-        decode(&value).map_err(corrupt(TREE_MAILS))
+                }),
+            _ => Ok(value),
+        }
+    }
+
+    /// The mail record a value of the mails tree holds or, for a mail's later key, names.
+    fn mail_in(&self, value: Vec<u8>) -> Result<MailRecord, StoreError> {
+        decode(&self.mail_record_bytes(value)?).map_err(corrupt(TREE_MAILS))
     }
 
     /// What entry `id`'s record keeps of its mail: the bytes, or the file and place that

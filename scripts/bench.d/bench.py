@@ -409,7 +409,29 @@ def pg_schema_url(base, name):
     return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
-def backlog(a, mails, counts, run, name, staff, smtp_port=None, database=None):
+def pg_server_cpu(pg_dir):
+    """CPU seconds (user + system) of a cluster's server processes now: the postmaster and
+    its children (the daemon's connections among them), or None without a cluster."""
+    if not pg_dir:
+        return None
+    try:
+        with open(os.path.join(pg_dir, "data", "postmaster.pid")) as f:
+            postmaster = int(f.readline())
+    except (OSError, ValueError):
+        return None
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == postmaster or int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def backlog(a, mails, counts, run, name, staff, smtp_port=None, database=None, pg_dir=None):
     n = len(mails)
     user, ref_user = f"{name}-{run}@gateway.test", f"{name}-ref-{run}@gateway.test"
     log(f"{name}: loading {n} mails ({sum(map(len, mails)) / 1e6:.1f} MB) into {user} and {ref_user}")
@@ -424,11 +446,13 @@ def backlog(a, mails, counts, run, name, staff, smtp_port=None, database=None):
     config, _ = write_config(a.work, name, user, staff, address="support@gateway.test",
                              smtp_port=smtp_port, database=database)
     log(f"{name}: daemon")
+    server_before = pg_server_cpu(pg_dir)
     d = Daemon(a.bin, config)
     try:
         end = d.wait_done(n, a.timeout)
         rss = d.peak_rss_kib()
         cpu = d.cpu()
+        server_after = pg_server_cpu(pg_dir)
     finally:
         rc = d.stop()
     if end is None:
@@ -459,6 +483,9 @@ def backlog(a, mails, counts, run, name, staff, smtp_port=None, database=None):
         "tickets": len(tickets), "acknowledgements": acks, "outbox": len(outbox),
         "log_lines": d.lines, "cpu_s": cpu, "load_before": load, "reference": ref,
         "environment": d.environment,
+        # The database server's CPU over the run (its connections live as long as the daemon).
+        "server_cpu_s": None if server_before is None or server_after is None
+        else round(server_after - server_before, 2),
     }
 
 
@@ -854,8 +881,10 @@ def table(res):
     if "backlog_pg" in res:
         b = res["backlog_pg"]
         r = b["reference"]["seconds"]
+        server = b.get("server_cpu_s")
         rows.append(("backlog, PostgreSQL", f"{b['mails']} mails: {fmt_s(b['seconds'])} "
-                     f"({b['mails'] / b['seconds']:.0f}/s)",
+                     f"({b['mails'] / b['seconds']:.0f}/s"
+                     + (f", server {server:.1f} CPU-s)" if server is not None else ")"),
                      f"FETCH+MOVE {fmt_s(r)} (fetch {fmt_s(b['reference']['fetch_s'])}, "
                      f"move {fmt_s(b['reference']['move_s'])})",
                      f"{b['seconds'] / r:.1f}x", "<= 4x", b["seconds"] / r <= 4))
@@ -938,6 +967,8 @@ def main():
     ap.add_argument("--smoke", action="store_true")
     ap.add_argument("--only",
                     default="backlog,backlog-alone,backlog-pg,latency,outbound,memory,growth")
+    ap.add_argument("--pg-dir", default=None,
+                    help="the cluster of --pg-url (its server's CPU is measured)")
     ap.add_argument("--pg-url", default=None,
                     help="PostgreSQL for backlog-pg (scripts/bench starts one)")
     ap.add_argument("--mails", type=int, default=None)
@@ -974,7 +1005,8 @@ def main():
         if not a.pg_url:
             raise SystemExit("bench.py: backlog-pg needs --pg-url (scripts/bench starts one)")
         url = pg_schema_url(a.pg_url, f"backlog_{run}")
-        res["backlog_pg"] = backlog(a, mails, counts, run, "backlog-pg", staff, database=url)
+        res["backlog_pg"] = backlog(a, mails, counts, run, "backlog-pg", staff, database=url,
+                                    pg_dir=a.pg_dir)
     if "backlog-alone" in only:
         hole = Blackhole()
         try:

@@ -56,6 +56,7 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
     }
     let config = ticket_gateway::config::Config::load(config).map_err(|e| e.to_string())?;
     let gw = ticket_gateway::daemon::open_gateway(config, std::time::Duration::ZERO)
+        .map(std::sync::Arc::new)
         .map_err(|e| e.to_string())?;
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
@@ -72,7 +73,7 @@ fn run(config: &std::path::Path, dir: &std::path::Path, batch: usize) -> Result<
     let cancel = tokio_util::sync::CancellationToken::new();
     for (b, names) in files.chunks(batch.max(1)).enumerate() {
         // One batch in memory at a time, as the daemon holds one fetched batch.
-        let chunk: Vec<(u32, Vec<u8>)> = names
+        let chunk: std::sync::Arc<[(u32, Vec<u8>)]> = names
             .iter()
             .enumerate()
             .map(|(i, p)| {

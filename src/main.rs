@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()
     {
         Ok(r) => r,
@@ -54,6 +55,14 @@ fn exit(result: anyhow::Result<()>) -> ExitCode {
         }
     }
 }
+
+/// The runtime's threads for blocking work (the ingest's batch, the store's flush, the
+/// outbox's records, the admin endpoint's reads): few, because each thread's allocator keeps
+/// pages of its own. With tokio's default of 512, the outbox's ten sends and the ingest
+/// together ran 30 threads and the daemon's peak memory in the growth run was 213-308 MiB;
+/// with four, 124 MiB (docs/benchmarks.md). Work beyond four waits its turn; the leases do
+/// not share them (src/daemon/leases.rs).
+const BLOCKING_THREADS: usize = 4;
 
 /// mimalloc instead of glibc's allocator: the daemon's CPU for a 10,000-mail backlog fell by
 /// a fifth (glibc's malloc, free and the page faults of its trimmed heap were ~15% of the

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, info};
 
 use crate::dedupe::MailKey;
 use crate::imap::{Connect, IdleEvent, Mailbox};
@@ -216,18 +216,6 @@ fn watermark_key(gw: &Gateway, queue: usize) -> String {
     }
 }
 
-/// How many mails a preparing thread may be ahead of the one that commits (memory bound).
-const PREPARE_AHEAD: usize = 16;
-
-/// Threads that prepare mails (parse, language) beside the one that decides and commits
-/// them: one per core but one, at least one, at most four.
-fn prepare_workers() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .saturating_sub(1)
-        .clamp(1, 4)
-}
-
 /// Processes fetched mails (and quarantines over-size ones) on a blocking thread: sled and
 /// the parser are blocking work. Stops between mails on shutdown; what is left stays in the
 /// mailbox for next time. Not flushed: the caller flushes once per batch.
@@ -242,6 +230,7 @@ async fn process_fetched(
     let g = gw.clone();
     let cancel = cancel.clone();
     let mailbox = (queue > 0).then(|| watermark_key(gw, queue));
+    let fetched: Arc<[(u32, Vec<u8>)]> = fetched.into();
     let done = tokio::task::spawn_blocking(move || {
         let mut done: Vec<(u32, Disposition, Vec<u64>)> = Vec::new();
         let now = g.now();
@@ -270,56 +259,37 @@ async fn process_fetched(
 }
 
 /// Processes fetched mails in UID order, stopping between mails on `cancel`. Parsing and
-/// language detection run on [`prepare_workers`] threads ahead of this one, which decides
-/// and commits the mails one by one (mail i is prepared by worker i % workers); `each` is
-/// called after each mail with when its turn began. Not flushed.
+/// language detection run on the preparing threads ([`super::prepare`]) ahead of this one,
+/// which decides and commits the mails one by one; `each` is called after each mail with
+/// when its turn began. Not flushed.
 pub fn process_in_order(
-    g: &Gateway,
+    g: &Arc<Gateway>,
     queue: usize,
-    fetched: &[(u32, Vec<u8>)],
+    fetched: &Arc<[(u32, Vec<u8>)]>,
     cancel: &CancellationToken,
     mut each: impl FnMut(&Processed, std::time::Instant),
 ) -> Result<Vec<(u32, Processed)>, PipelineError> {
     if fetched.is_empty() {
         return Ok(Vec::new());
     }
-    let workers = prepare_workers().min(fetched.len());
-    std::thread::scope(|scope| {
-        let mut prepared = Vec::with_capacity(workers);
-        for w in 0..workers {
-            let (tx, rx) = std::sync::mpsc::sync_channel(PREPARE_AHEAD);
-            prepared.push(rx);
-            let spawned = std::thread::Builder::new()
-                .name("prepare".into())
-                .spawn_scoped(scope, move || {
-                    for (_, raw) in fetched.iter().skip(w).step_by(workers) {
-                        if tx.send(g.prepare_safely(raw)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            if let Err(e) = spawned {
-                warn!(error = %e, "cannot start a thread: preparing mail on the ingest thread");
-            }
+    // Returning drops the receivers, which stops the threads still ahead.
+    let prepared = super::prepare::prepare(g, fetched);
+    let mut done = Vec::with_capacity(fetched.len());
+    for (i, (uid, raw)) in fetched.iter().enumerate() {
+        if cancel.is_cancelled() {
+            break;
         }
-        let mut done = Vec::with_capacity(fetched.len());
-        for (i, (uid, raw)) in fetched.iter().enumerate() {
-            if cancel.is_cancelled() {
-                break;
-            }
-            let started = std::time::Instant::now();
-            let p = match prepared[i % workers].recv() {
-                Ok(p) => p?,
-                // No worker (it could not start): prepare here.
-                Err(_) => g.prepare_safely(raw)?,
-            };
-            let p = g.finish_safely(raw, p, queue, g.now())?;
-            each(&p, started);
-            done.push((*uid, p));
-        }
-        // Returning drops the receivers, which stops workers still ahead.
-        Ok(done)
-    })
+        let started = std::time::Instant::now();
+        let p = match prepared[i % prepared.len()].as_ref().map(|rx| rx.recv()) {
+            Some(Ok(p)) => p?,
+            // No thread took these mails, or it ended: prepare here.
+            _ => g.prepare_safely(raw)?,
+        };
+        let p = g.finish_safely(raw, p, queue, g.now())?;
+        each(&p, started);
+        done.push((*uid, p));
+    }
+    Ok(done)
 }
 
 /// Mails fetched together: at most [`FETCH_BYTES`] (or one bigger mail) and never across a

@@ -76,21 +76,30 @@ pub(super) fn alone(gw: &Gateway) {
     });
 }
 
-/// Runs a lease operation on a blocking thread, giving up on an answer after `limit` (a
+/// Runs a lease operation on a thread of its own, giving up on an answer after `limit` (a
 /// database that does not answer must not hold the daemon up; the local deadline fences it).
+/// Not on the runtime's blocking threads: there are few of them (src/main.rs), and a renewal
+/// must not wait behind the ingest and the outbox.
 async fn blocking<R: Send + 'static>(
     gw: &Arc<Gateway>,
     limit: Duration,
     f: impl FnOnce(&crate::store::PgStore) -> Result<R, StoreError> + Send + 'static,
 ) -> Result<R, String> {
     let g = gw.clone();
-    let call = tokio::task::spawn_blocking(move || match g.store.postgres() {
-        Some(pg) => f(pg).map_err(|e| e.to_string()),
-        None => Err("not a PostgreSQL store".into()),
-    });
-    match tokio::time::timeout(limit, call).await {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("leases".into())
+        .spawn(move || {
+            let r = match g.store.postgres() {
+                Some(pg) => f(pg).map_err(|e| e.to_string()),
+                None => Err("not a PostgreSQL store".into()),
+            };
+            let _ = tx.send(r);
+        })
+        .map_err(|e| format!("cannot start a thread for the leases: {e}"))?;
+    match tokio::time::timeout(limit, rx).await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => Err(format!("lease task failed: {e}")),
+        Ok(Err(_)) => Err("lease task failed: it ended without an answer".into()),
         Err(_) => Err(format!("no answer within {} ms", limit.as_millis())),
     }
 }

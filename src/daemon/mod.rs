@@ -8,6 +8,7 @@
 mod ingest;
 mod leases;
 mod outbox;
+mod prepare;
 mod timers;
 
 use ingest::ingest_task;

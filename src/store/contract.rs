@@ -11,6 +11,9 @@ use crate::core::{
 };
 use crate::dedupe::MailKey;
 
+mod look_up;
+pub(crate) use look_up::the_reads_of_a_mail_at_once_answer_as_each_read_alone;
+
 /// A fresh, empty store of one backend, opened again as often as a test asks (each handle
 /// dropped before the next is opened).
 pub(crate) trait Backend {
@@ -35,7 +38,8 @@ macro_rules! contract_tests {
             delivery_facts_of_many_addresses_are_read_at_once,
             a_customers_tickets_are_those_they_report_or_take_part_in,
             counts_and_tickets_by_state_follow_every_commit_and_send,
-            each_queue_prefix_keeps_its_slot_and_numbers_its_tickets_on_its_own);
+            each_queue_prefix_keeps_its_slot_and_numbers_its_tickets_on_its_own,
+            the_reads_of_a_mail_at_once_answer_as_each_read_alone);
     };
     (@each $backend:expr; $($name:ident),*) => {
         $(

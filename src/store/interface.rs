@@ -5,7 +5,8 @@ use crate::core::{FloodItem, ReportedMail, Ticket, TicketId};
 use crate::dedupe::MailKey;
 
 use super::{
-    facts, Counts, DeliveryFacts, MailRecord, OutboxEntry, OutboxStatus, PgStore, StoreError,
+    facts, lookup, Counts, DeliveryFacts, LookUp, LookedUp, MailRecord, OutboxEntry, OutboxStatus,
+    PgStore, StoreError,
 };
 
 /// Everything one incoming mail (or timer tick) changes, committed at once.
@@ -104,6 +105,12 @@ pub trait Store: Send + Sync {
         since: i64,
     ) -> Result<DeliveryFacts, StoreError> {
         facts::one_by_one(self, addrs, sender, since)
+    }
+    /// [`Store::mail_seen_each`], [`Store::ticket`] and [`Store::delivery_facts`] at once:
+    /// what the pipeline reads of a mail before it decides it, each answer the same as the
+    /// call's (inside an open batch too).
+    fn look_up(&self, q: &LookUp<'_>) -> Result<LookedUp, StoreError> {
+        lookup::one_by_one(self, q)
     }
     /// Every sender with staff notices held for its summary: the first of them (oldest
     /// first) and how many more there are.

@@ -11,6 +11,7 @@ mod error;
 mod facts;
 mod files;
 mod interface;
+mod lookup;
 mod mailfiles;
 mod migrate;
 mod overlay;
@@ -25,6 +26,7 @@ pub use error::StoreError;
 pub use facts::{AddressFacts, DeliveryFacts};
 pub(crate) use files::{make_private, private_dir, private_file};
 pub use interface::{Commit, Store};
+pub use lookup::{LookUp, LookedUp};
 pub use postgres::{Acquired, DatabaseUrl, LeaseTerms, PgStore, Previous, Renewal};
 
 use std::collections::BTreeMap;

@@ -19,7 +19,7 @@ use ticket_gateway::dedupe::MailKey;
 use ticket_gateway::imap::{Connect, IdleEvent, ImapError, Mailbox, MailboxState};
 use ticket_gateway::pipeline::Gateway;
 use ticket_gateway::smtp::{Relay, SmtpError};
-use ticket_gateway::store::{Commit, MailRecord, OutboxEntry, Store, StoreError};
+use ticket_gateway::store::{Commit, LookUp, LookedUp, MailRecord, OutboxEntry, Store, StoreError};
 use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -547,6 +547,9 @@ impl Store for Observed {
     }
     fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError> {
         self.inner.mail_record(message_id)
+    }
+    fn look_up(&self, q: &LookUp<'_>) -> Result<LookedUp, StoreError> {
+        self.inner.look_up(q)
     }
     fn mails(&self) -> Result<Vec<(String, MailRecord)>, StoreError> {
         self.inner.mails()

@@ -17,6 +17,7 @@
 mod commit;
 mod lease;
 pub(super) mod load;
+mod lookup;
 mod migrations;
 mod session;
 mod sql;
@@ -32,7 +33,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::Row;
 
 use super::schema::{Counts, FloodRecord, MailRecord, OutboxEntry, OutboxStatus, TicketRecord};
-use super::{AddressFacts, Commit, DeliveryFacts, Store, StoreError};
+use super::{Commit, DeliveryFacts, LookUp, LookedUp, Store, StoreError};
 use crate::core::sla::SlaKind;
 use crate::core::timers::has_timers;
 use crate::core::{FloodItem, MailOutcome, State, Ticket, TicketId};
@@ -539,16 +540,11 @@ impl Store for PgStore {
 
     /// One query for all the lists.
     fn mail_seen_each(&self, lists: &[&[MailKey]]) -> Result<Vec<Option<MailRecord>>, StoreError> {
-        let (mut keys, mut list) = (Vec::new(), Vec::new());
-        for (n, k) in lists.iter().enumerate() {
-            keys.extend(k.iter().map(|k| cleaned(k)));
-            list.extend(std::iter::repeat_n(n as i32, k.len()));
-        }
-        let mut seen = vec![None; lists.len()];
-        for r in self.read(|s| s.query(sql::MAILS_SEEN, &[&keys, &list]))? {
-            seen[r.get::<_, i32>(0) as usize] = Some(mail_of(&r, 1)?);
-        }
-        Ok(seen)
+        let (keys, list) = lookup::seen_params(lists);
+        lookup::seen_of(
+            &self.read(|s| s.query(sql::MAILS_SEEN, &[&keys, &list]))?,
+            lists.len(),
+        )
     }
 
     fn mail_record(&self, message_id: &str) -> Result<Option<MailRecord>, StoreError> {
@@ -605,23 +601,15 @@ impl Store for PgStore {
         sender: Option<&str>,
         since: i64,
     ) -> Result<DeliveryFacts, StoreError> {
-        let addrs: Vec<String> = addrs.iter().map(|a| cleaned(a)).collect();
-        let sender = sender.map(cleaned);
-        let mut facts = DeliveryFacts {
-            addresses: vec![AddressFacts::default(); addrs.len()],
-            sender_mails: 0,
-        };
-        for r in self.read(|s| s.query(sql::DELIVERY_FACTS, &[&addrs, &since, &sender]))? {
-            let (n, count) = (r.get::<_, i64>(0) as usize, r.get::<_, i64>(1) as u32);
-            match n.checked_sub(1).and_then(|i| facts.addresses.get_mut(i)) {
-                Some(a) => {
-                    a.answers = count;
-                    a.bounced_until = r.get(2);
-                }
-                None => facts.sender_mails = count,
-            }
-        }
-        Ok(facts)
+        let (cleaned, sender) = lookup::facts_params(addrs, sender);
+        let rows = self.read(|s| s.query(sql::DELIVERY_FACTS, &[&cleaned, &since, &sender]))?;
+        Ok(lookup::facts_of(&rows, addrs.len()))
+    }
+
+    /// One round trip: the three reads go as one pipeline (`lookup.rs`), on the batch's
+    /// connection while one is open (they see its commits).
+    fn look_up(&self, q: &LookUp<'_>) -> Result<LookedUp, StoreError> {
+        self.read(|s| lookup::run(s, q))
     }
 
     fn flood(&self) -> Result<Vec<(String, Vec<FloodItem>, u32)>, StoreError> {

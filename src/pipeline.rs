@@ -29,6 +29,9 @@ use crate::queue::{Queue, Queues};
 use crate::store::{Commit, MailRecord, OutboxEntry, OutboxStatus, Store, StoreError};
 use crate::templates::Templates;
 
+mod ahead;
+use ahead::KnownFacts;
+
 /// Where the mail goes on the server once its effects are committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Disposition {
@@ -291,7 +294,8 @@ impl Gateway {
                 language,
             } => (mail, keys, limits, language),
         };
-        if let Some(prev) = self.seen(&keys, &mail)? {
+        let ahead = self.read_ahead(&keys, &mail, queue, now)?;
+        if let Some(prev) = self.seen(ahead.seen, &mail)? {
             debug!(message_id = ?mail.message_id, "already processed");
             return Ok(duplicate(prev));
         }
@@ -302,7 +306,7 @@ impl Gateway {
             },
             None => None,
         };
-        let found = self.find_ticket(&mail, reported.as_ref())?;
+        let found = self.find_ticket(&mail, reported.as_ref(), ahead.tagged)?;
         let q = match &found {
             Some((t, _)) => self.queues.of(t.id),
             None => self.queues.of_mail(Some(&mail), queue),
@@ -312,6 +316,7 @@ impl Gateway {
             &mail,
             found.as_ref().map(|(t, _)| t),
             reported,
+            ahead.facts,
             now,
         )?;
         let ctx = Context {
@@ -339,17 +344,20 @@ impl Gateway {
         )
     }
 
-    /// The record of this mail if it was processed before: under its fingerprint, or, in a
+    /// The record of this mail if it was processed before, from its records read ahead
+    /// (`[under its dedupe keys, under its Message-ID]`): under its fingerprint, or, in a
     /// store written before fingerprints, under its Message-ID when that record is this
     /// sender's (a record naming a ticket counts only if the ticket holds the id from this
     /// sender; one naming none, an ignored or quarantined mail, counts).
-    fn seen(&self, keys: &[MailKey], mail: &InboundMail) -> Result<Option<MailRecord>, StoreError> {
-        let by_id = Vec::from_iter(mail.message_id.as_deref().map(MailKey::message_id));
-        let mut seen = self.store.mail_seen_each(&[keys, &by_id])?.into_iter();
-        if let Some(prev) = seen.next().flatten() {
+    fn seen(
+        &self,
+        [by_keys, by_id]: [Option<MailRecord>; 2],
+        mail: &InboundMail,
+    ) -> Result<Option<MailRecord>, StoreError> {
+        if let Some(prev) = by_keys {
             return Ok(Some(prev));
         }
-        let (Some(id), Some(prev)) = (&mail.message_id, seen.next().flatten()) else {
+        let (Some(id), Some(prev)) = (&mail.message_id, by_id) else {
             return Ok(None);
         };
         if prev.fingerprint.is_some() {
@@ -368,13 +376,14 @@ impl Gateway {
     }
 
     /// What the delivery rules need to know about the addresses this mail may lead to mail
-    /// for: its sender, its To and Cc, the ticket's customers, staff.
+    /// for: its sender, its To and Cc, the ticket's customers, staff (`known`: read ahead).
     fn facts(
         &self,
         policy: &Policy,
         mail: &InboundMail,
         found: Option<&Ticket>,
         reported: Option<ReportedMail>,
+        known: KnownFacts,
         now: i64,
     ) -> Result<Facts, StoreError> {
         let sender = mail.from.as_ref().map(|f| f.addr.clone());
@@ -384,7 +393,7 @@ impl Gateway {
             addrs.extend(t.customers());
         }
         let counted = sender.as_deref().filter(|s| !policy.is_staff_address(s));
-        let mut facts = self.facts_for(policy, addrs, counted, now)?;
+        let mut facts = self.facts_for(policy, addrs, counted, known, now)?;
         facts.reported = reported;
         if let Some(s) = mail
             .from
@@ -401,20 +410,32 @@ impl Gateway {
         Ok(facts)
     }
 
-    /// Answers sent and pauses of these addresses and of staff, and `sender`'s mails: one read.
+    /// Answers sent and pauses of these addresses and of staff, and `sender`'s mails: what
+    /// `known` lacks of them in one read, none when it has them all.
     fn facts_for(
         &self,
         policy: &Policy,
         mut addrs: Vec<String>,
         sender: Option<&str>,
+        mut known: KnownFacts,
         now: i64,
     ) -> Result<Facts, StoreError> {
         addrs.extend(policy.staff_notify.iter().cloned());
         addrs.sort_unstable();
         addrs.dedup();
-        let known = self.store.delivery_facts(&addrs, sender, now - HOUR)?;
+        let missing: Vec<String> = addrs
+            .iter()
+            .filter(|a| known.address(a).is_none())
+            .cloned()
+            .collect();
+        let unknown = sender.filter(|s| known.sender_mails(s).is_none());
+        if !missing.is_empty() || unknown.is_some() {
+            let read = self.store.delivery_facts(&missing, unknown, now - HOUR)?;
+            known.add(missing, unknown, read);
+        }
         let mut facts = Facts::default();
-        for (a, f) in addrs.into_iter().zip(known.addresses) {
+        for a in addrs {
+            let f = known.address(&a).unwrap_or_default();
             if f.answers > 0 {
                 facts.answers_last_hour.insert(a.clone(), f.answers);
             }
@@ -422,7 +443,7 @@ impl Gateway {
                 facts.paused_until.insert(a, until);
             }
         }
-        facts.sender_mails_last_hour = known.sender_mails;
+        facts.sender_mails_last_hour = sender.and_then(|s| known.sender_mails(s)).unwrap_or(0);
         Ok(facts)
     }
 
@@ -476,11 +497,12 @@ impl Gateway {
 
     /// The ticket a mail belongs to (SPEC §3.1). A delivery report belongs to the ticket of
     /// the mail it reports on when the gateway sent that mail (`reported`); the id it names
-    /// finds nothing else.
+    /// finds nothing else. `tagged`: the ticket of [`Gateway::tag_of`], read ahead.
     fn find_ticket(
         &self,
         mail: &InboundMail,
         reported: Option<&ReportedMail>,
+        tagged: Option<Ticket>,
     ) -> Result<Option<(Ticket, MatchedBy)>, StoreError> {
         if let Some(r) = reported {
             return Ok(self
@@ -488,12 +510,8 @@ impl Gateway {
                 .ticket(r.ticket)?
                 .map(|t| (t, MatchedBy::Reference)));
         }
-        if mail.delivery_report.is_none() {
-            if let Some(id) = self.policy.ticket_in_subject(&mail.subject) {
-                if let Some(t) = self.store.ticket(id)? {
-                    return Ok(Some((t, MatchedBy::Tag)));
-                }
-            }
+        if let Some(t) = tagged {
+            return Ok(Some((t, MatchedBy::Tag)));
         }
         let named = mail
             .delivery_report
@@ -640,7 +658,7 @@ impl Gateway {
         let q = self.queues.of_mail(hint.as_ref(), queue);
         // No ticket: number 0 of the queue's slot, so the notice goes out as the queue's.
         let ctx = Context {
-            facts: self.facts_for(&q.policy, addrs, None, now)?,
+            facts: self.facts_for(&q.policy, addrs, None, KnownFacts::default(), now)?,
             ..Context::new(&q.policy, now, TicketId::new(q.slot, 0))
         };
         let outcome = quarantine::quarantine(reason, &detail, hint.as_ref(), &ctx);
@@ -877,7 +895,8 @@ impl Gateway {
         for t in self.store.timed_tickets()? {
             let policy = &self.queues.of(t.id).policy;
             if let Some(action) = timers::due(&t, policy, now) {
-                let facts = self.facts_for(policy, t.customers(), None, now)?;
+                let facts =
+                    self.facts_for(policy, t.customers(), None, KnownFacts::default(), now)?;
                 let outcome = timers::apply_timer(&t, action, policy, now, &facts);
                 let p = self.execute(outcome, none(), Some(&t), now)?;
                 ids.extend(p.outbox);
@@ -906,7 +925,8 @@ impl Gateway {
                     continue;
                 }
                 let to = t.owner.iter().cloned().chain(policy.staff_notify.clone());
-                let facts = self.facts_for(policy, to.collect(), None, now)?;
+                let facts =
+                    self.facts_for(policy, to.collect(), None, KnownFacts::default(), now)?;
                 let outcome = sla::escalate(&t, &breached, policy, now, &facts);
                 let p = self.execute(outcome, none(), Some(&t), now)?;
                 ids.extend(p.outbox);

@@ -414,3 +414,112 @@ password_file = "password"
     assert!(from.iter().all(|f| f.2), "{from:?}");
     assert!(gw.store.tickets().unwrap().is_empty(), "no ticket opened");
 }
+
+/// A staff reply to a ticket of another queue, read from the first queue's mailbox, is
+/// decided with what the store knows of the ticket's customers, read once the ticket is
+/// found (none of them is among the mail's own addresses): a customer paused after a hard
+/// bounce gets no copy, the others do. In process, on the store of `TG_TEST_STORE`.
+#[test]
+fn a_tagged_reply_is_decided_with_what_the_store_knows_of_the_tickets_customers() {
+    const SUPPORT: &str = "support@gateway.test";
+    const BILLING: &str = "billing@gateway.test";
+    const STAFF: &str = "staff@gateway.test";
+    const ALICE: &str = "alice@customer.test";
+    const BOB: &str = "bob@customer.test";
+    let dir = tempfile::tempdir().unwrap();
+    let store = match TestStore::from_env() {
+        TestStore::Sled => "store = \"store\"".to_string(),
+        TestStore::Postgres => format!(
+            "store = \"{}\"\nstate_dir = \"state\"",
+            pg_schema_url("tagged_reply")
+        ),
+    };
+    let toml = format!(
+        r#"
+[gateway]
+address = "{SUPPORT}"
+tag_prefix = "SUP"
+{store}
+templates = "{templates}"
+
+[imap]
+host = "127.0.0.1"
+username = "{SUPPORT}"
+password_file = "password"
+
+[smtp]
+host = "127.0.0.1"
+username = "{SUPPORT}"
+password_file = "password"
+
+[staff]
+addresses = ["{STAFF}"]
+
+[[queues]]
+address = "{BILLING}"
+name = "Test Billing"
+tag_prefix = "BIL"
+
+[queues.imap]
+host = "127.0.0.1"
+username = "{BILLING}"
+password_file = "password"
+"#,
+        templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .display(),
+    );
+    let path = dir.path().join("gateway.toml");
+    std::fs::write(&path, toml).unwrap();
+    std::fs::write(dir.path().join("password"), "x").unwrap();
+    let config = ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let gw = ticket_gateway::daemon::open_gateway(config, Duration::from_secs(5)).unwrap();
+    let now = 1_800_000_000;
+    let opened = Draft::new(ALICE, BILLING, "Invoice twice", "Charged twice.")
+        .cc(BOB)
+        .raw();
+    let p = gw.finish_in(gw.prepare(&opened).unwrap(), 1, now).unwrap();
+    let id = TicketId(p.record.ticket.expect("a ticket"));
+    let tag = gw.queues.of(id).policy.tag(id);
+    assert!(tag.contains("BIL"), "{tag}");
+    // Alice's address bounced hard: paused for a day.
+    gw.store
+        .commit(ticket_gateway::store::Commit {
+            bounces: vec![(ALICE.into(), now + 86_400)],
+            ..Default::default()
+        })
+        .unwrap();
+    let reply = Draft::new(
+        STAFF,
+        SUPPORT,
+        &format!("Re: [{tag}] Invoice twice"),
+        "Refunded.",
+    )
+    .raw();
+    let p = gw
+        .finish_in(gw.prepare(&reply).unwrap(), 0, now + 60)
+        .unwrap();
+    assert_eq!(p.record.ticket, Some(id.0), "{:?}", p.record.decision);
+    let to: Vec<Vec<String>> = gw
+        .store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter(|e| p.outbox.contains(&e.id))
+        .map(|e| e.to)
+        .collect();
+    assert!(
+        to.iter().flatten().any(|a| a == BOB),
+        "Bob gets the reply: {to:?}"
+    );
+    assert!(
+        !to.iter().flatten().any(|a| a == ALICE),
+        "Alice is paused: {to:?} {:?}",
+        p.record.decision
+    );
+    assert!(
+        p.record.decision.iter().any(|d| d.contains(ALICE)),
+        "the decision says why Alice got none: {:?}",
+        p.record.decision
+    );
+}

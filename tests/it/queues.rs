@@ -317,6 +317,55 @@ async fn a_queue_whose_mailbox_is_refused_shows_in_health_beside_one_that_works(
     h.wait_ticket(1, "SUP-1", |_| true).await;
 }
 
+/// A gateway in process on `dir` with two queues: support (`SUP`, the first mailbox) and
+/// billing (`BIL`); `gateway` adds lines to its `[gateway]` table (the store among them).
+fn two_queue_gateway(
+    dir: &std::path::Path,
+    gateway: &str,
+    staff: &str,
+) -> ticket_gateway::pipeline::Gateway {
+    let toml = format!(
+        r#"
+[gateway]
+address = "support@gateway.test"
+tag_prefix = "SUP"
+templates = "{templates}"
+{gateway}
+
+[imap]
+host = "127.0.0.1"
+username = "support@gateway.test"
+password_file = "password"
+
+[smtp]
+host = "127.0.0.1"
+username = "support@gateway.test"
+password_file = "password"
+
+[staff]
+addresses = ["{staff}"]
+
+[[queues]]
+address = "billing@gateway.test"
+name = "Test Billing"
+tag_prefix = "BIL"
+
+[queues.imap]
+host = "127.0.0.1"
+username = "billing@gateway.test"
+password_file = "password"
+"#,
+        templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates")
+            .display(),
+    );
+    let path = dir.join("gateway.toml");
+    std::fs::write(&path, toml).unwrap();
+    std::fs::write(dir.join("password"), "x").unwrap();
+    let config = ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    ticket_gateway::daemon::open_gateway(config, Duration::from_secs(5)).unwrap()
+}
+
 /// The answers about no ticket (a `#list`, a quarantine notice) go out as the queue the mail
 /// was written to, whichever mailbox it came to; else as the mailbox's queue. In process:
 /// the mails go through the pipeline as the daemon hands them over.
@@ -326,47 +375,11 @@ fn answers_about_no_ticket_come_from_the_queue_the_mail_was_written_to() {
     const BILLING: &str = "billing@gateway.test";
     const ALICE: &str = "alice@customer.test";
     let dir = tempfile::tempdir().unwrap();
-    let toml = format!(
-        r#"
-[gateway]
-address = "{SUPPORT}"
-tag_prefix = "SUP"
-store = "store"
-templates = "{templates}"
-max_message_size = "4 KiB"
-
-[imap]
-host = "127.0.0.1"
-username = "{SUPPORT}"
-password_file = "password"
-
-[smtp]
-host = "127.0.0.1"
-username = "{SUPPORT}"
-password_file = "password"
-
-[staff]
-addresses = ["staff@gateway.test"]
-
-[[queues]]
-address = "{BILLING}"
-name = "Test Billing"
-tag_prefix = "BIL"
-
-[queues.imap]
-host = "127.0.0.1"
-username = "{BILLING}"
-password_file = "password"
-"#,
-        templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("templates")
-            .display(),
+    let gw = two_queue_gateway(
+        dir.path(),
+        "store = \"store\"\nmax_message_size = \"4 KiB\"",
+        "staff@gateway.test",
     );
-    let path = dir.path().join("gateway.toml");
-    std::fs::write(&path, toml).unwrap();
-    std::fs::write(dir.path().join("password"), "x").unwrap();
-    let config = ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let gw = ticket_gateway::daemon::open_gateway(config, Duration::from_secs(5)).unwrap();
     let big = "x".repeat(6000);
     let mails = [
         // Written to billing, read from support's mailbox (queue 0).
@@ -434,46 +447,7 @@ fn a_tagged_reply_is_decided_with_what_the_store_knows_of_the_tickets_customers(
             pg_schema_url("tagged_reply")
         ),
     };
-    let toml = format!(
-        r#"
-[gateway]
-address = "{SUPPORT}"
-tag_prefix = "SUP"
-{store}
-templates = "{templates}"
-
-[imap]
-host = "127.0.0.1"
-username = "{SUPPORT}"
-password_file = "password"
-
-[smtp]
-host = "127.0.0.1"
-username = "{SUPPORT}"
-password_file = "password"
-
-[staff]
-addresses = ["{STAFF}"]
-
-[[queues]]
-address = "{BILLING}"
-name = "Test Billing"
-tag_prefix = "BIL"
-
-[queues.imap]
-host = "127.0.0.1"
-username = "{BILLING}"
-password_file = "password"
-"#,
-        templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("templates")
-            .display(),
-    );
-    let path = dir.path().join("gateway.toml");
-    std::fs::write(&path, toml).unwrap();
-    std::fs::write(dir.path().join("password"), "x").unwrap();
-    let config = ticket_gateway::config::Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let gw = ticket_gateway::daemon::open_gateway(config, Duration::from_secs(5)).unwrap();
+    let gw = two_queue_gateway(dir.path(), &store, STAFF);
     let now = 1_800_000_000;
     let opened = Draft::new(ALICE, BILLING, "Invoice twice", "Charged twice.")
         .cc(BOB)

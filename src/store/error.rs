@@ -39,16 +39,8 @@ pub enum StoreError {
     /// The driver's own text for an error is its kind only ("db error", "error communicating
     /// with the server"); the server's message or the i/o error is what tells an operator
     /// what happened.
-    #[error("store query: {}", postgres_text(.0))]
+    #[error("store query: {}", crate::telemetry::chain(.0))]
     Postgres(#[source] tokio_postgres::Error),
-}
-
-/// A driver error with what caused it: the server's message, the i/o error.
-fn postgres_text(e: &tokio_postgres::Error) -> String {
-    match std::error::Error::source(e) {
-        Some(cause) => format!("{e}: {cause}"),
-        None => e.to_string(),
-    }
 }
 
 impl StoreError {

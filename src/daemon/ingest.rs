@@ -272,7 +272,7 @@ pub fn process_in_order(
     if fetched.is_empty() {
         return Ok(Vec::new());
     }
-    // Returning drops the receivers, which stops the threads still ahead.
+    // Returning drops it, which stops the threads still ahead and waits for them.
     let prepared = super::prepare::prepare(g, fetched);
     let mut done = Vec::with_capacity(fetched.len());
     for (i, (uid, raw)) in fetched.iter().enumerate() {
@@ -280,10 +280,10 @@ pub fn process_in_order(
             break;
         }
         let started = std::time::Instant::now();
-        let p = match prepared[i % prepared.len()].as_ref().map(|rx| rx.recv()) {
-            Some(Ok(p)) => p?,
+        let p = match prepared.take(i) {
+            Some(p) => p?,
             // No thread took these mails, or it ended: prepare here.
-            _ => g.prepare_safely(raw)?,
+            None => g.prepare_safely(raw)?,
         };
         let p = g.finish_safely(raw, p, queue, g.now())?;
         each(&p, started);

@@ -72,30 +72,60 @@ fn work(jobs: Receiver<Job>) {
     }
 }
 
-/// Hands `mails` to the preparing threads: mail `i` comes, prepared, from the receiver
-/// `i % n` of the `n` returned, in order. `None` for a receiver whose thread could not take
-/// the job (its mails are then prepared by the caller). A thread stops preparing its share
-/// when its receiver is dropped (shutdown, an error) and goes on to its next job.
-pub(super) fn prepare(
-    gateway: &Arc<Gateway>,
-    mails: &Arc<[(u32, Vec<u8>)]>,
-) -> Vec<Option<Receiver<Ready>>> {
+/// Mails handed to the preparing threads: mail `i` comes, prepared, from receiver `i % n`.
+/// Dropping it stops the threads' shares and waits until they let go of the gateway and the
+/// mails (a stopped daemon holds no gateway in a thread).
+pub(super) struct Handed {
+    ready: Vec<Option<Receiver<Ready>>>,
+    ended: Vec<Receiver<()>>,
+}
+
+impl Handed {
+    /// Mail `i` prepared; `None` when no thread has it (it is then prepared by the caller).
+    pub(super) fn take(&self, i: usize) -> Option<Ready> {
+        self.ready[i % self.ready.len()].as_ref()?.recv().ok()
+    }
+}
+
+impl Drop for Handed {
+    fn drop(&mut self) {
+        // First the receivers, so that no thread waits to hand over a mail.
+        self.ready.clear();
+        for ended in &self.ended {
+            let _ = ended.recv();
+        }
+    }
+}
+
+/// Hands `mails` to the preparing threads. A thread stops preparing its share when the
+/// [`Handed`] is dropped (shutdown, an error) and goes on to its next job.
+pub(super) fn prepare(gateway: &Arc<Gateway>, mails: &Arc<[(u32, Vec<u8>)]>) -> Handed {
     let pool = pool();
     let n = pool.workers.len().min(mails.len()).max(1);
-    (0..n)
-        .map(|first| {
-            let (ready, rx): (SyncSender<Ready>, _) = sync_channel(PREPARE_AHEAD);
-            let (gateway, mails) = (gateway.clone(), mails.clone());
-            let job = Box::new(move || {
-                for (_, raw) in mails.iter().skip(first).step_by(n) {
-                    if ready.send(gateway.prepare_safely(raw)).is_err() {
-                        break;
-                    }
+    let mut handed = Handed {
+        ready: Vec::with_capacity(n),
+        ended: Vec::with_capacity(n),
+    };
+    for first in 0..n {
+        let (ready, rx): (SyncSender<Ready>, _) = sync_channel(PREPARE_AHEAD);
+        let (end, ended) = sync_channel::<()>(1);
+        let (gateway, mails) = (gateway.clone(), mails.clone());
+        let job = Box::new(move || {
+            for (_, raw) in mails.iter().skip(first).step_by(n) {
+                if ready.send(gateway.prepare_safely(raw)).is_err() {
+                    break;
                 }
-            });
-            pool.run(first, job).ok().map(|()| rx)
-        })
-        .collect()
+            }
+            drop((gateway, mails));
+            let _ = end.send(());
+        });
+        let taken = pool.run(first, job).is_ok();
+        handed.ready.push(taken.then_some(rx));
+        if taken {
+            handed.ended.push(ended);
+        }
+    }
+    handed
 }
 
 #[cfg(test)]

@@ -299,10 +299,31 @@ impl Pool {
                 });
             }
         };
-        Ok(Session {
+        let mut s = Session {
             client,
             driver: driver(Some(connection)),
             prepared: HashMap::new(),
-        })
+        };
+        s.batch(PLANS).map_err(|e| StoreError::Database {
+            url: self.url.to_string(),
+            reason: format!("cannot set plan_cache_mode: {e}"),
+        })?;
+        if let Err(e) = s.batch(COMPRESSION) {
+            tracing::debug!(error = %e, "postgres: lz4 not available, values compressed with pglz");
+        }
+        Ok(s)
     }
 }
+
+/// Every statement the store sends is prepared once a connection and run thousands of times
+/// with values of the same shape: a plan made for the statement alone serves them all, where
+/// the server's default plans each of the first executions anew and then keeps doing so for
+/// statements whose generic plan it cannot cost (arrays of values): a fifth of its CPU in a
+/// backlog (docs/benchmarks.md). Every statement reads by a key or an index, whatever the
+/// values.
+const PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+
+/// Values stored out of line (outgoing mails, long event texts) are compressed with lz4 when
+/// the server was built with it: a tenth of the server's CPU in a backlog went to pglz.
+/// Values already stored keep their compression; both read back the same.
+const COMPRESSION: &str = "SET default_toast_compression = lz4";

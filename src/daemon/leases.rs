@@ -85,23 +85,35 @@ async fn blocking<R: Send + 'static>(
     limit: Duration,
     f: impl FnOnce(&crate::store::PgStore) -> Result<R, StoreError> + Send + 'static,
 ) -> Result<R, String> {
-    let g = gw.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("leases".into())
-        .spawn(move || {
-            let r = match g.store.postgres() {
-                Some(pg) => f(pg).map_err(|e| e.to_string()),
-                None => Err("not a PostgreSQL store".into()),
-            };
-            let _ = tx.send(r);
-        })
-        .map_err(|e| format!("cannot start a thread for the leases: {e}"))?;
+    let rx = on_own_thread("leases", gw.clone(), move |g| match g.store.postgres() {
+        Some(pg) => f(pg).map_err(|e| e.to_string()),
+        None => Err("not a PostgreSQL store".into()),
+    })
+    .map_err(|e| format!("cannot start a thread for the leases: {e}"))?;
     match tokio::time::timeout(limit, rx).await {
         Ok(Ok(r)) => r,
         Ok(Err(_)) => Err("lease task failed: it ended without an answer".into()),
         Err(_) => Err(format!("no answer within {} ms", limit.as_millis())),
     }
+}
+
+/// Runs `f` with `held` on a new thread named `name`. `held` is dropped before the answer
+/// is sent: once the caller has it, the daemon may end, and its owner expects to hold the
+/// last handle of the gateway (the store closes with it).
+fn on_own_thread<H: Send + 'static, R: Send + 'static>(
+    name: &str,
+    held: H,
+    f: impl FnOnce(&H) -> R + Send + 'static,
+) -> std::io::Result<tokio::sync::oneshot::Receiver<R>> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            let r = f(&held);
+            drop(held);
+            let _ = tx.send(r);
+        })?;
+    Ok(rx)
 }
 
 /// Waits as a standby until this daemon holds its leases; false when cancelled first.
@@ -271,4 +283,32 @@ pub(super) async fn release_leases(gw: &Arc<Gateway>) {
         ),
     }
     gw.telemetry.set_role(Role::default());
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::on_own_thread;
+
+    /// What a lease thread holds (the gateway) is let go before its caller has the answer.
+    #[test]
+    fn a_lease_thread_lets_go_of_what_it_holds_before_it_answers() {
+        struct Slow(Arc<AtomicBool>);
+        impl Drop for Slow {
+            fn drop(&mut self) {
+                std::thread::sleep(Duration::from_millis(100));
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let dropped = Arc::new(AtomicBool::new(false));
+        let rx = on_own_thread("leases", Slow(dropped.clone()), |_| 7).unwrap();
+        assert_eq!(rx.blocking_recv(), Ok(7));
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "answered while still holding"
+        );
+    }
 }

@@ -381,23 +381,22 @@ fn write_part_headers(
     out.push_str("\r\n");
 }
 
-/// `text` with every line ending CRLF (a lone LF gains its CR).
+/// `text` with every line ending CRLF (a lone LF gains its CR). Line by line, so that the
+/// copy is one slice a line (a notice's HTML part is several kilobytes).
 fn crlf(text: &str) -> std::borrow::Cow<'_, str> {
-    let bare = text
-        .bytes()
-        .enumerate()
-        .any(|(i, b)| b == b'\n' && (i == 0 || text.as_bytes()[i - 1] != b'\r'));
-    if !bare {
+    let bare = |line: &str| line.ends_with('\n') && !line.ends_with("\r\n");
+    if !text.split_inclusive('\n').any(bare) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + text.len() / 32);
-    let mut prev = 0u8;
-    for c in text.chars() {
-        if c == '\n' && prev != b'\r' {
-            out.push('\r');
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n').filter(|_| bare(line)) {
+            Some(start) => {
+                out.push_str(start);
+                out.push_str("\r\n");
+            }
+            None => out.push_str(line),
         }
-        out.push(c);
-        prev = if c.is_ascii() { c as u8 } else { 0 };
     }
     std::borrow::Cow::Owned(out)
 }
@@ -723,6 +722,23 @@ mod tests {
             let html = m.body_html(0).unwrap().replace("\r\n", "\n");
             assert_eq!(html, format!("<p>{}</p>", text.replace("\r\n", "\n")));
         }
+    }
+
+    #[test]
+    fn every_line_ends_in_crlf_and_nothing_else_changes() {
+        for (text, want) in [
+            ("", ""),
+            ("\n", "\r\n"),
+            ("a\nb", "a\r\nb"),
+            ("a\r\nb\n", "a\r\nb\r\n"),
+            ("\r\n\n\n", "\r\n\r\n\r\n"),
+            ("é\nà\r\n", "é\r\nà\r\n"),
+            ("a\rb\n\r", "a\rb\r\n\r"),
+            ("no line end", "no line end"),
+        ] {
+            assert_eq!(crlf(text), want, "{text:?}");
+        }
+        assert!(matches!(crlf("a\r\nb"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -774,6 +774,11 @@ impl Gateway {
             (Some(t), Some(r)) if t.id == r.id && t.thread.starts_with(&r.thread) => r.thread.len(),
             _ => 0,
         };
+        // So are its customers.
+        commit.known_customers = match (&ticket, read) {
+            (Some(t), Some(r)) if t.id == r.id => r.customers(),
+            _ => Vec::new(),
+        };
         let outbox_ids = commit.outbox.iter().map(|(e, _)| e.id).collect();
         commit.mail_keys = m.keys;
         commit.mail = Some(record.clone());

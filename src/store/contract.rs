@@ -842,6 +842,19 @@ pub(crate) fn a_customers_tickets_are_those_they_report_or_take_part_in(b: &dyn 
     })
     .unwrap();
     assert_eq!(ids("b@x.test"), [2]);
+    // Joining a ticket whose stored customers the commit names as known: the newcomer is
+    // indexed, the others stay.
+    let mut three = ticket(3, State::Open, &["3@x"]);
+    three.reporter = "c@x.test".into();
+    three.participants = vec!["bb@x.test".into(), "d@x.test".into()];
+    s.commit(Commit {
+        ticket: Some(three),
+        known_customers: vec!["c@x.test".into(), "bb@x.test".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(ids("d@x.test"), [3]);
+    assert_eq!((ids("c@x.test"), ids("bb@x.test")), (vec![3], vec![3]));
 }
 
 /// An escalation event of a service level, as `core::sla` adds it.

@@ -22,6 +22,10 @@ pub struct Commit {
     /// (the thread's length when the ticket was read): only the others are new. 0 treats
     /// them all as new, which is always correct, only slower.
     pub known_ids: usize,
+    /// The customers (reporter and participants) of `ticket` as the store holds it, which
+    /// its index of customers' tickets already has: only the others are looked up there.
+    /// Empty treats them all as new, which is always correct, only slower.
+    pub known_customers: Vec<String>,
     /// Outgoing mail with its raw bytes.
     pub outbox: Vec<(OutboxEntry, Vec<u8>)>,
     /// Addresses that got an automatic answer now (rate limit), with the time and the

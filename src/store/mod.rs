@@ -552,9 +552,13 @@ impl Store for SledStore {
             if t.id.0 >= next {
                 writes.push((T::Meta, next_key, Some(u64_key(t.id.0 + 1).to_vec())));
             }
-            // A customer's tickets are indexed once (the customers of a ticket only grow).
-            for c in t.customers() {
-                let k = customer_key(&c, t.id.0);
+            // A customer's tickets are indexed once (the customers of a ticket only grow):
+            // those of the ticket as stored are, and the others are looked up.
+            for cust in t.customers() {
+                if c.known_customers.contains(&cust) {
+                    continue;
+                }
+                let k = customer_key(&cust, t.id.0);
                 if self.read_locked(&o, T::ByCustomer, &k)?.is_none() {
                     writes.push((T::ByCustomer, k, Some(Vec::new())));
                 }

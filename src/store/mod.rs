@@ -1509,8 +1509,8 @@ mod tests {
         {
             let s = open(dir.path());
             let schema = s.tree(T::Meta).get(META_SCHEMA).unwrap().unwrap();
-            // A build before the spool files would send a record's file name as the mail.
-            assert_eq!(schema.as_ref(), 4u32.to_be_bytes());
+            // A build before the packed ticket records could not read them.
+            assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
             let newer = SCHEMA_VERSION + 1;
             s.tree(T::Meta)
                 .insert(META_SCHEMA, &newer.to_be_bytes())
@@ -1740,6 +1740,49 @@ mod tests {
             s.counts().unwrap().tickets[state_byte(State::Open) as usize],
             4
         );
+    }
+
+    #[test]
+    fn a_store_of_schema_4_reads_its_json_tickets_and_packs_each_when_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut escalated = ticket(2, State::Resolved, &["m2@x"]);
+        escalated.events.push(contract::escalation("resolution"));
+        {
+            let s = open(dir.path());
+            // Tickets as schema 4 wrote them: the head, then the record as JSON.
+            for t in [ticket(1, State::Open, &["m1@x"]), escalated.clone()] {
+                let r = TicketRecord::from(&t);
+                let mut v = vec![TICKET_WITH_HEAD, state_byte(t.state), 0];
+                serde_json::to_writer(&mut v, &r).unwrap();
+                s.tree(T::Tickets).insert(u64_key(t.id.0), v).unwrap();
+            }
+            s.tree(T::Meta)
+                .insert(META_SCHEMA, &4u32.to_be_bytes())
+                .unwrap();
+            s.flush().unwrap();
+        }
+        let s = open(dir.path());
+        let schema = s.tree(T::Meta).get(META_SCHEMA).unwrap().unwrap();
+        assert_eq!(schema.as_ref(), 5u32.to_be_bytes());
+        assert_eq!(s.ticket(TicketId(2)).unwrap(), Some(escalated.clone()));
+        let stored = |id: u64| s.tree(T::Tickets).get(u64_key(id)).unwrap().unwrap();
+        assert_eq!(
+            stored(1)[0],
+            TICKET_WITH_HEAD,
+            "read as it is, not rewritten"
+        );
+        // Written again: packed, and the same ticket comes back.
+        let mut one = s.ticket(TicketId(1)).unwrap().unwrap();
+        one.participants.push("b@x.test".into());
+        s.commit(Commit {
+            ticket: Some(one.clone()),
+            ..Default::default()
+        })
+        .unwrap();
+        s.flush().unwrap();
+        assert_eq!(stored(1)[0], TICKET_PACKED);
+        assert_eq!(s.ticket(TicketId(1)).unwrap(), Some(one));
+        assert_eq!(s.tickets().unwrap().len(), 2);
     }
 
     #[test]

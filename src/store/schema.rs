@@ -17,8 +17,9 @@ use crate::core::{
 /// 3: the index of unsent outbox entries ([`TREE_OUTBOX_UNSENT`]), which a build before it
 /// would not keep. 4: outgoing mail in spool files beside sled (`store/spool.rs`), whose
 /// records a build before it would send as the mail's bytes; a mail's record under its
-/// first key alone ([`MAIL_UNDER`]).
-pub(crate) const SCHEMA_VERSION: u32 = 4;
+/// first key alone ([`MAIL_UNDER`]). 5: ticket records packed ([`TICKET_PACKED`]), which a
+/// build before it cannot read.
+pub(crate) const SCHEMA_VERSION: u32 = 5;
 /// The version byte in front of every record.
 pub(crate) const RECORD_V1: u8 = 1;
 /// Starts the value under a mail's second and later keys in [`TREE_MAILS`]: the key its
@@ -89,8 +90,20 @@ pub(crate) const TICKET_WITH_STATE: u8 = 3;
 /// The version byte of a ticket record that leads with its [`TicketHead`]: `4`, the state's
 /// place in [`State::ALL`], the service levels it escalated (bit `i` for
 /// `SlaKind::ALL[i]`), then the record as JSON. A commit reads what it replaces, for the
-/// index by state and the counts, without decoding the rest.
+/// index by state and the counts, without decoding the rest. Still read; [`TICKET_PACKED`]
+/// is written.
 pub(crate) const TICKET_WITH_HEAD: u8 = 4;
+
+/// The version byte of a packed ticket record: `5`, the [`TicketHead`] as in
+/// [`TICKET_WITH_HEAD`], then the record's JSON as one LZ4 block, its length (u32,
+/// little-endian) in front. A ticket is rewritten whole at every mail about it, and its
+/// JSON (field names, Message-IDs of one domain, decision lines) packs to about half: half
+/// the bytes for sled to log and keep (docs/benchmarks.md).
+pub(crate) const TICKET_PACKED: u8 = 5;
+
+/// How much larger than its packed form a record can be: LZ4 expands at most 255 times, so
+/// a length beyond this is a damaged record, not a reason to allocate it.
+const LZ4_MAX_RATIO: usize = 255;
 
 /// What the counts need of a stored ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,13 +126,20 @@ fn escalated(r: &TicketRecord) -> u8 {
 
 pub(crate) fn encode_ticket(t: &Ticket) -> Vec<u8> {
     let r = TicketRecord::from(t);
-    let mut out = vec![TICKET_WITH_HEAD, state_byte(t.state), escalated(&r)];
-    serde_json::to_writer(&mut out, &r).expect("records serialise to JSON");
+    let json = serde_json::to_vec(&r).expect("records serialise to JSON");
+    let packed = lz4_flex::block::compress_prepend_size(&json);
+    let mut out = Vec::with_capacity(3 + packed.len());
+    out.extend_from_slice(&[TICKET_PACKED, state_byte(t.state), escalated(&r)]);
+    out.extend_from_slice(&packed);
     out
 }
 
 pub(crate) fn decode_ticket(bytes: &[u8]) -> Result<TicketRecord, String> {
     match bytes {
+        [TICKET_PACKED, _, _, packed @ ..] => {
+            let json = unpack(packed)?;
+            serde_json::from_slice(&json).map_err(|e| e.to_string())
+        }
         [TICKET_WITH_HEAD, _, _, json @ ..] | [TICKET_WITH_STATE, _, json @ ..] => {
             serde_json::from_slice(json).map_err(|e| e.to_string())
         }
@@ -127,10 +147,25 @@ pub(crate) fn decode_ticket(bytes: &[u8]) -> Result<TicketRecord, String> {
     }
 }
 
+/// The bytes of an LZ4 block with its length in front ([`TICKET_PACKED`]).
+fn unpack(packed: &[u8]) -> Result<Vec<u8>, String> {
+    let (len, block) = packed
+        .split_at_checked(4)
+        .ok_or("packed record cut short")?;
+    let len = u32::from_le_bytes(len.try_into().expect("four bytes")) as usize;
+    if len > block.len().saturating_mul(LZ4_MAX_RATIO) {
+        return Err(format!(
+            "packed record of {} bytes claims {len}",
+            block.len()
+        ));
+    }
+    lz4_flex::block::decompress(block, len).map_err(|e| format!("packed record: {e}"))
+}
+
 /// The head of a stored ticket record (records of older layouts are decoded for it).
 pub(crate) fn ticket_head(bytes: &[u8]) -> Result<TicketHead, String> {
     let (state, escalated) = match bytes {
-        [TICKET_WITH_HEAD, s, e, ..] => (State::ALL.get(*s as usize).copied(), *e),
+        [TICKET_PACKED | TICKET_WITH_HEAD, s, e, ..] => (State::ALL.get(*s as usize).copied(), *e),
         _ => {
             let r = decode_ticket(bytes)?;
             (State::parse(&r.state), escalated(&r))
@@ -731,6 +766,50 @@ mod tests {
         assert_eq!(t.fields, Fields::default());
         assert_eq!((t.owner, t.reporter_name.as_str()), (None, ""));
         assert_eq!(t.events[0].text, "Hello");
+    }
+
+    #[test]
+    fn a_packed_ticket_is_half_its_json_and_comes_back_whole_with_its_head() {
+        let mut bytes = vec![RECORD_V1];
+        bytes.extend_from_slice(OLD_TICKET.as_bytes());
+        let mut t = Ticket::try_from(decode::<TicketRecord>(&bytes).unwrap()).unwrap();
+        t.state = State::Resolved;
+        for n in 0..6 {
+            let mut e = t.events[0].clone();
+            e.message_id = Some(format!("reply.{n}@customer.test"));
+            t.events.push(e);
+            t.thread.push(format!("reply.{n}@customer.test"));
+        }
+        let packed = encode_ticket(&t);
+        let json = serde_json::to_vec(&TicketRecord::from(&t)).unwrap();
+        assert_eq!(packed[0], TICKET_PACKED);
+        assert!(
+            packed.len() * 2 < json.len(),
+            "{} of {}",
+            packed.len(),
+            json.len()
+        );
+        let back = Ticket::try_from(decode_ticket(&packed).unwrap()).unwrap();
+        assert_eq!(back, t);
+        let head = ticket_head(&packed).unwrap();
+        assert_eq!((head.state, head.escalated), (State::Resolved, 0));
+    }
+
+    #[test]
+    fn a_damaged_packed_ticket_is_an_error_not_a_panic_or_a_huge_allocation() {
+        let t = Ticket::try_from(
+            decode::<TicketRecord>(&[&[RECORD_V1][..], OLD_TICKET.as_bytes()].concat()).unwrap(),
+        )
+        .unwrap();
+        let packed = encode_ticket(&t);
+        // Cut short, a length claimed far beyond what the block can hold, garbage.
+        let mut huge = packed.clone();
+        huge[3..7].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut garbage = packed[..7].to_vec();
+        garbage.extend_from_slice(&[0xff; 40]);
+        for bad in [&packed[..5], &packed[..packed.len() - 3], &huge, &garbage] {
+            assert!(decode_ticket(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

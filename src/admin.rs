@@ -25,7 +25,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{Method, Request, Response, StatusCode};
@@ -41,8 +43,8 @@ use crate::pipeline::Gateway;
 use crate::smtp::Relay;
 use crate::telemetry::{self, StoreCounts, Up};
 use crate::views::{
-    list_newest, list_outbox, list_tickets_json, page_limit, show_mail, show_ticket, unhex,
-    OutboxView, TicketFilter,
+    list_newest, list_outbox, page_limit, show_mail, show_ticket, unhex, write_tickets_json,
+    ListingError, OutboxView, TicketFilter,
 };
 
 /// Name of the file, in the store directory, that tells the CLI how to reach the daemon.
@@ -51,6 +53,15 @@ pub(crate) const ADMIN_FILE: &str = "admin.json";
 const SMTP_PROBE_AFTER: Duration = Duration::from_secs(5);
 const SMTP_PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 const STORE_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+/// A full listing (`GET /api/tickets` without `limit`) goes to the client in chunks of this
+/// size as the tickets are read, at most [`LISTING_AHEAD`] of them waiting: the daemon holds
+/// ~320 KiB of a listing whatever its size. Built whole, the JSON of 15,000 open tickets
+/// (20 MB) made the growth run's peak memory (docs/benchmarks.md, sixth round).
+const LISTING_CHUNK: usize = 64 * 1024;
+const LISTING_AHEAD: usize = 4;
+/// A client that takes no chunk of a listing for this long loses it (the connection is cut):
+/// the listing holds one of the runtime's few blocking threads while it waits (src/main.rs).
+const LISTING_STALL: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -247,10 +258,11 @@ struct Api {
     probe: tokio::sync::Mutex<()>,
 }
 
-type Reply = Response<Full<Bytes>>;
+type Reply = Response<UnsyncBoxBody<Bytes, std::io::Error>>;
 
 fn reply(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Reply {
-    let mut r = Response::new(Full::new(body.into()));
+    let body = Full::new(body.into()).map_err(|never| match never {});
+    let mut r = Response::new(body.boxed_unsync());
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -273,6 +285,51 @@ fn error(status: StatusCode, message: impl Into<String>) -> Reply {
     })
     .unwrap_or_default();
     reply(status, "application/json", body)
+}
+
+/// A listing's text, sent to the admin connection [`LISTING_CHUNK`] bytes at a time from a
+/// blocking thread.
+struct Chunks {
+    buf: Vec<u8>,
+    tx: mpsc::Sender<Result<Bytes, String>>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Chunks {
+    /// Sends what is buffered (if anything).
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(LISTING_CHUNK));
+        self.send_item(Ok(chunk.into()))
+    }
+
+    /// Waits at most [`LISTING_STALL`] for the connection to take `item`.
+    fn send_item(&self, item: Result<Bytes, String>) -> std::io::Result<()> {
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(LISTING_STALL, self.tx.send(item)));
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(std::io::ErrorKind::BrokenPipe.into()),
+            Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+        }
+    }
+}
+
+impl std::io::Write for Chunks {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= LISTING_CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
 }
 
 /// `a=1&b=2` -> the value of `name` (no percent-decoding: the values are plain words).
@@ -484,17 +541,63 @@ impl Api {
             Ok(l) => l,
             Err(e) => return error(StatusCode::BAD_REQUEST, e),
         };
+        let Some(limit) = limit else {
+            return self.full_listing(filter).await;
+        };
         let gw = self.gw.clone();
-        let r = tokio::task::spawn_blocking(move || match limit {
-            Some(n) => list_newest(&*gw.store, &gw.policy, &filter, gw.now(), n)
-                .map(|page| serde_json::to_vec(&page).expect("views serialise to JSON")),
-            None => list_tickets_json(&*gw.store, &gw.policy, &filter, gw.now()),
+        let r = tokio::task::spawn_blocking(move || {
+            list_newest(&*gw.store, &gw.policy, &filter, gw.now(), limit)
+                .map(|page| serde_json::to_vec(&page).expect("views serialise to JSON"))
         })
         .await;
         match r {
             Ok(Ok(body)) => reply(StatusCode::OK, "application/json", body),
             Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, telemetry::chain(&e)),
             Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        }
+    }
+
+    /// Every ticket `filter` lets through, as a JSON array sent while it is read
+    /// ([`LISTING_CHUNK`]). A store error before the first chunk is answered with 500 and its
+    /// text, as any other; one after it cuts the connection, so the client sees an incomplete
+    /// answer, never a shorter listing.
+    async fn full_listing(&self, filter: TicketFilter) -> Reply {
+        let (tx, mut rx) = mpsc::channel::<Result<Bytes, String>>(LISTING_AHEAD);
+        let gw = self.gw.clone();
+        let runtime = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Chunks {
+                buf: Vec::with_capacity(LISTING_CHUNK),
+                tx,
+                runtime,
+            };
+            let written = write_tickets_json(&*gw.store, &gw.policy, &filter, gw.now(), &mut out);
+            match written.and_then(|()| out.send().map_err(ListingError::Write)) {
+                Ok(()) => {}
+                Err(ListingError::Store(e)) => {
+                    let _ = out.send_item(Err(telemetry::chain(&e)));
+                }
+                Err(ListingError::Write(e)) => debug!(error = %e, "listing not taken"),
+            }
+        });
+        match rx.recv().await {
+            Some(Ok(first)) => {
+                let rest = futures::stream::unfold(rx, |mut rx| async move {
+                    let item = rx.recv().await?;
+                    Some((item.map(Frame::data).map_err(std::io::Error::other), rx))
+                });
+                let frames = futures::stream::once(async { Ok(Frame::data(first)) });
+                let body = StreamBody::new(futures::StreamExt::chain(frames, rest));
+                let mut r = Response::new(body.boxed_unsync());
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                r
+            }
+            Some(Err(message)) => error(StatusCode::INTERNAL_SERVER_ERROR, message),
+            None => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the listing ended without an answer",
+            ),
         }
     }
 

@@ -264,25 +264,49 @@ pub(crate) fn list_tickets(
     Ok(views)
 }
 
-/// [`list_tickets`] as the JSON array `tickets --json` reads, written as the tickets are read:
-/// the daemon holds the listing's text and one ticket at a time, never every ticket at once
-/// (a listing of 100,000 tickets took hundreds of MiB that way).
-pub fn list_tickets_json(
+/// Why a listing written as it is read stopped: the store, or the writer (a client gone).
+#[derive(Debug, thiserror::Error)]
+pub enum ListingError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the listing: {0}")]
+    Write(#[source] std::io::Error),
+}
+
+/// [`list_tickets`] as the JSON array `tickets --json` reads, written to `out` as the tickets
+/// are read: one ticket's view at a time, never every ticket at once (a listing of 100,000
+/// tickets took hundreds of MiB that way). The admin endpoint's `out` sends the text to the
+/// client in chunks, so the daemon does not hold the listing's text either.
+pub fn write_tickets_json(
     store: &dyn Store,
     policy: &Policy,
     filter: &TicketFilter,
     now: i64,
-) -> Result<Vec<u8>, StoreError> {
-    let mut out = b"[".to_vec();
-    visit_views(store, policy, filter, now, &mut |v| {
-        if out.len() > 1 {
-            out.push(b',');
+    out: &mut dyn std::io::Write,
+) -> Result<(), ListingError> {
+    out.write_all(b"[").map_err(ListingError::Write)?;
+    let mut failed = None;
+    let mut first = true;
+    let visited = visit_views(store, policy, filter, now, &mut |v| {
+        let written = match std::mem::take(&mut first) {
+            true => Ok(()),
+            false => out.write_all(b","),
         }
-        serde_json::to_writer(&mut out, &v).expect("views serialise to JSON");
-        Ok(())
-    })?;
-    out.push(b']');
-    Ok(out)
+        .and_then(|()| serde_json::to_writer(&mut *out, &v).map_err(std::io::Error::from));
+        written.map_err(|e| {
+            // The visit stops on an error of the store's kind; the writer's is kept aside.
+            failed = Some(e);
+            StoreError::Corrupt {
+                tree: "listing",
+                reason: "the writer failed".into(),
+            }
+        })
+    });
+    if let Some(e) = failed {
+        return Err(ListingError::Write(e));
+    }
+    visited?;
+    out.write_all(b"]").map_err(ListingError::Write)
 }
 
 /// The newest tickets `filter` lets through, at most `limit` of them (0: every one), and how
@@ -566,6 +590,54 @@ mod tests {
         }
     }
 
+    /// The whole listing [`write_tickets_json`] writes.
+    fn listing_json(store: &dyn Store, policy: &Policy, filter: &TicketFilter) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_tickets_json(store, policy, filter, 10, &mut out).unwrap();
+        out
+    }
+
+    /// Takes `room` bytes, then fails as a socket whose reader went away.
+    struct Gone {
+        room: usize,
+    }
+
+    impl std::io::Write for Gone {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room < buf.len() {
+                return Err(std::io::ErrorKind::BrokenPipe.into());
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_listing_stops_at_the_first_write_that_fails() {
+        use crate::store::SledStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        for id in 1..=3 {
+            store_ticket(&store, listed(id, State::Open, false));
+        }
+        let policy = Policy::for_tests();
+        let all = TicketFilter::parse(None, None, None, None).unwrap();
+        let whole = listing_json(&store, &policy, &all).len();
+        for room in [0, 1, whole / 2, whole - 1] {
+            let r = write_tickets_json(&store, &policy, &all, 10, &mut Gone { room });
+            match r {
+                Err(ListingError::Write(e)) => {
+                    assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "room {room}")
+                }
+                other => panic!("room {room}: {other:?}"),
+            }
+        }
+        write_tickets_json(&store, &policy, &all, 10, &mut Gone { room: whole }).unwrap();
+    }
+
     fn store_ticket(store: &crate::store::SledStore, ticket: crate::core::Ticket) {
         use crate::store::{Commit, Store as _};
         let commit = Commit {
@@ -591,7 +663,7 @@ mod tests {
         };
         let tags = |f: &TicketFilter| {
             let views = list_tickets(&store, &policy, f, 10).unwrap();
-            let json = list_tickets_json(&store, &policy, f, 10).unwrap();
+            let json = listing_json(&store, &policy, f);
             let read: Vec<TicketView> = serde_json::from_slice(&json).unwrap();
             assert_eq!(read, views, "{f:?}");
             views.into_iter().map(|v| v.tag).collect::<Vec<_>>()
@@ -605,7 +677,7 @@ mod tests {
         assert_eq!(tags(&filter(Some("open"), Some("none"))), [tag(1)]);
         assert!(tags(&filter(Some("closed"), None)).is_empty());
         assert_eq!(
-            list_tickets_json(&store, &policy, &filter(Some("closed"), None), 10).unwrap(),
+            listing_json(&store, &policy, &filter(Some("closed"), None)),
             b"[]"
         );
     }

@@ -459,3 +459,83 @@ async fn shutdown_finishes_the_sends_in_flight_and_loses_or_repeats_nothing() {
     assert!(d.ticket(3).is_some() && d.ticket(4).is_none());
     d.stop().await;
 }
+
+/// `GET /api/tickets` without a limit on the daemon's admin endpoint: (status, the chunks of
+/// its body as sent).
+async fn full_listing(store: &std::path::Path) -> (u16, Vec<Vec<u8>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("admin.json")).unwrap()).unwrap();
+    let addr = file["listen"].as_str().unwrap();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "GET /api/tickets HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\n\r\n",
+        file["token"].as_str().unwrap()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let mut rest = &raw[end + 4..];
+    if !head.contains("transfer-encoding: chunked") {
+        return (status, vec![rest.to_vec()]);
+    }
+    let mut chunks = Vec::new();
+    loop {
+        let line = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..line]).unwrap(), 16).unwrap();
+        if size == 0 {
+            return (status, chunks);
+        }
+        chunks.push(rest[line + 2..line + 2 + size].to_vec());
+        rest = &rest[line + 2 + size + 2..];
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_listing_is_sent_in_chunks_as_the_tickets_are_read() {
+    let w = World::new();
+    let n = 200;
+    let long = "a long subject for a listing bigger than one chunk ".repeat(10);
+    for i in 1..=n {
+        let from = format!("c{i}@customer.test");
+        let raw = mail(
+            &from,
+            &format!("{i}: {long}"),
+            "Hello.",
+            &format!("l{i}@x.test"),
+            "",
+        );
+        w.imap.deliver(raw);
+    }
+    let d = w.start("");
+    until("every mail in", MINUTE, SECOND / 10, || {
+        w.imap.uids("Processed").len() == n
+    })
+    .await;
+    let (status, chunks) = full_listing(&w.dir.path().join("store")).await;
+    assert_eq!(status, 200);
+    let body = chunks.concat();
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    let ids: Vec<u64> = listed.iter().map(|t| t["id"].as_u64().unwrap()).collect();
+    assert_eq!(
+        ids,
+        (1..=n as u64).collect::<Vec<_>>(),
+        "every ticket, in id order"
+    );
+    assert!(
+        body.len() > 64 * 1024 && chunks.len() >= 2,
+        "a listing of {} bytes came in {} chunks",
+        body.len(),
+        chunks.len()
+    );
+    assert!(
+        chunks.iter().all(|c| c.len() <= 128 * 1024),
+        "no chunk holds the listing: {:?}",
+        chunks.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    d.stop().await;
+}

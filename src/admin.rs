@@ -572,6 +572,9 @@ impl Api {
                 runtime,
             };
             let written = write_tickets_json(&*gw.store, &gw.policy, &filter, gw.now(), &mut out);
+            // The gateway goes before the listing's end reaches the client: once it has the
+            // whole answer, the daemon may stop, and its owner expects the last handle.
+            drop(gw);
             match written.and_then(|()| out.send().map_err(ListingError::Write)) {
                 Ok(()) => {}
                 Err(ListingError::Store(e)) => {

@@ -769,16 +769,16 @@ impl Gateway {
                 commit.senders.push((from.addr.clone(), now));
             }
         }
-        // The thread only grows: what the store had of it is indexed already.
-        commit.known_ids = match (&ticket, read) {
-            (Some(t), Some(r)) if t.id == r.id && t.thread.starts_with(&r.thread) => r.thread.len(),
-            _ => 0,
-        };
-        // So are its customers.
-        commit.known_customers = match (&ticket, read) {
-            (Some(t), Some(r)) if t.id == r.id => r.customers(),
-            _ => Vec::new(),
-        };
+        // What the store had of the ticket is indexed already: its customers, and its thread,
+        // which only grows.
+        if let (Some(t), Some(r)) = (&ticket, read) {
+            if t.id == r.id {
+                commit.known_customers = r.customers();
+                if t.thread.starts_with(&r.thread) {
+                    commit.known_ids = r.thread.len();
+                }
+            }
+        }
         let outbox_ids = commit.outbox.iter().map(|(e, _)| e.id).collect();
         commit.mail_keys = m.keys;
         commit.mail = Some(record.clone());
